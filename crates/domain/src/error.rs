@@ -1,0 +1,69 @@
+//! The domain's error type: what went wrong, in the rules' own words.
+
+use std::fmt;
+
+/// Result of a domain operation.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a domain operation did not succeed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The resource does not exist or belongs to another user.
+    #[error("not found")]
+    NotFound,
+    /// The email address is already used by another account.
+    #[error("email already registered")]
+    EmailTaken,
+    /// Unknown email or wrong password (one answer for both).
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// Right credentials, but the account is deactivated.
+    #[error("account disabled")]
+    AccountDisabled,
+    /// The access token is missing, malformed, expired, or revoked, or its
+    /// user no longer exists or is inactive.
+    #[error("unauthorized: {0}")]
+    Unauthorized(TokenRejection),
+    /// An `If-Match` precondition did not hold: the task changed meanwhile.
+    #[error("precondition failed")]
+    PreconditionFailed,
+    /// The storage cannot be reached right now; the caller may retry.
+    #[error("storage unavailable")]
+    Unavailable,
+    /// Anything else: a bug or an unexpected failure of an adapter.
+    #[error("internal error: {0}")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl Error {
+    /// Wraps an unexpected adapter failure.
+    pub fn internal(err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Internal(err.into())
+    }
+}
+
+/// Why an access token was refused (for logs; clients see one answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenRejection {
+    /// No token was presented.
+    Missing,
+    /// Not a well-formed, correctly signed token for this service.
+    Invalid,
+    /// The token's lifetime is over.
+    Expired,
+    /// The token's user does not exist any more or is inactive.
+    UnknownUser,
+}
+
+impl fmt::Display for TokenRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Missing => "missing token",
+            Self::Invalid => "invalid token",
+            Self::Expired => "expired token",
+            Self::UnknownUser => "unknown or inactive user",
+        })
+    }
+}

@@ -1,0 +1,177 @@
+//! The ports: what the rules need from storage, cryptography and time.
+//!
+//! Adapters implement these traits; the services only ever see the traits.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::error::{Result, TokenRejection};
+use crate::task::{NewTask, Precondition, Task, TaskChanges, TaskId, TaskPage, TaskQuery};
+use crate::user::{Credentials, Email, NewUser, PasswordHash, User, UserId};
+
+/// Storage of accounts.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait UserRepository: Send + Sync {
+    /// Stores a new account.
+    ///
+    /// # Errors
+    /// [`Error::EmailTaken`](crate::Error::EmailTaken) when another account
+    /// has the same (lower-cased) email; [`Error::Unavailable`](crate::Error::Unavailable)
+    /// when storage cannot be reached.
+    async fn create(&self, user: NewUser) -> Result<User>;
+
+    /// The account with this id, if any.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn find_by_id(&self, id: UserId) -> Result<Option<User>>;
+
+    /// The account with this email and its password hash, if any.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn find_credentials(&self, email: &Email) -> Result<Option<Credentials>>;
+
+    /// Replaces the stored password hash (used to upgrade old schemes).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`](crate::Error::NotFound) when the account is gone;
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn set_password_hash(&self, id: UserId, hash: PasswordHash, now: DateTime<Utc>) -> Result<()>;
+}
+
+/// Storage of tasks. Every method takes the owner and MUST restrict its
+/// query to that owner's tasks: another user's task behaves exactly like a
+/// missing one.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait TaskRepository: Send + Sync {
+    /// One page of the owner's tasks matching `query`, in its order (ties
+    /// broken by id in the same direction), and the number of matches.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn list(&self, owner: UserId, query: &TaskQuery) -> Result<TaskPage>;
+
+    /// Stores a new task at version 1 with both timestamps set to `now`.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn create(&self, owner: UserId, task: NewTask, now: DateTime<Utc>) -> Result<Task>;
+
+    /// The owner's task with this id, if any.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn get(&self, owner: UserId, id: TaskId) -> Result<Option<Task>>;
+
+    /// Applies non-empty `changes` in one atomic step: checks the
+    /// precondition, writes, bumps `version` by exactly one and sets
+    /// `updated_at` to `now`.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`](crate::Error::NotFound) when the owner has no such task;
+    /// [`Error::PreconditionFailed`](crate::Error::PreconditionFailed) when it is at
+    /// another version (nothing changes);
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn update(
+        &self,
+        owner: UserId,
+        id: TaskId,
+        changes: TaskChanges,
+        precondition: Precondition,
+        now: DateTime<Utc>,
+    ) -> Result<Task>;
+
+    /// Flips `completed` in one atomic step, like [`TaskRepository::update`].
+    ///
+    /// # Errors
+    /// As [`TaskRepository::update`].
+    async fn toggle(&self, owner: UserId, id: TaskId, precondition: Precondition, now: DateTime<Utc>) -> Result<Task>;
+
+    /// Deletes the task in one atomic step with the precondition check.
+    ///
+    /// # Errors
+    /// As [`TaskRepository::update`].
+    async fn delete(&self, owner: UserId, id: TaskId, precondition: Precondition) -> Result<()>;
+}
+
+/// Whether a password matched a stored hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordCheck {
+    /// The password is wrong.
+    Mismatch,
+    /// The password is right; `needs_rehash` says the hash was made by an
+    /// older scheme or cost and should be replaced.
+    Match {
+        /// Whether to store a fresh hash.
+        needs_rehash: bool,
+    },
+}
+
+/// Password hashing. Implementations must keep slow hashing off the
+/// threads that serve requests.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait PasswordHasher: Send + Sync {
+    /// Hashes a password with the current scheme. Callers validate new
+    /// passwords first (see [`Password`](crate::user::Password)).
+    ///
+    /// # Errors
+    /// [`Error::Internal`](crate::Error::Internal) if hashing fails.
+    async fn hash(&self, password: &str) -> Result<PasswordHash>;
+
+    /// Checks `password` against `hash`. Unknown hash formats are a mismatch.
+    ///
+    /// # Errors
+    /// [`Error::Internal`](crate::Error::Internal) if hashing fails.
+    async fn verify(&self, password: &str, hash: &PasswordHash) -> Result<PasswordCheck>;
+
+    /// A hash of a random password made with the current scheme and cost,
+    /// verified against when an email is unknown so that the answer takes
+    /// as long as for a known one.
+    fn dummy_hash(&self) -> PasswordHash;
+}
+
+/// The claims of an access token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessClaims {
+    /// The user (`sub`).
+    pub user_id: UserId,
+    /// Issue time (`iat`).
+    pub issued_at: DateTime<Utc>,
+    /// Expiry time (`exp`).
+    pub expires_at: DateTime<Utc>,
+    /// Unique token id (`jti`).
+    pub token_id: Uuid,
+    /// The session the token belongs to (`sid`), if any.
+    pub session_id: Option<Uuid>,
+}
+
+/// Signing and checking of access tokens.
+#[cfg_attr(test, mockall::automock)]
+pub trait TokenCodec: Send + Sync {
+    /// Signs `claims` into a token string.
+    ///
+    /// # Errors
+    /// [`Error::Internal`](crate::Error::Internal) if signing fails.
+    fn encode(&self, claims: &AccessClaims) -> Result<String>;
+
+    /// Checks a token's signature, algorithm, issuer and audience and
+    /// returns its claims. Expiry is NOT checked here: the service compares
+    /// `expires_at` with its clock.
+    ///
+    /// # Errors
+    /// [`TokenRejection::Invalid`] for anything that is not a token this
+    /// service signed.
+    fn decode(&self, token: &str) -> Result<AccessClaims, TokenRejection>;
+}
+
+/// The current time.
+#[cfg_attr(test, mockall::automock)]
+pub trait Clock: Send + Sync {
+    /// Now, in UTC.
+    fn now(&self) -> DateTime<Utc>;
+}
