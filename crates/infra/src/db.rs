@@ -1,0 +1,108 @@
+//! Connecting to SQLite or PostgreSQL, migrating, and mapping database
+//! failures to domain errors.
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx;
+use sea_orm::{ConnectOptions, DatabaseConnection, DbBackend, DbErr, RuntimeErr, SqlErr};
+use taskpulse_domain::Error;
+
+/// Pool tunables.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    /// Most connections open at once.
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before the database
+    /// counts as unavailable.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self { max_connections: 10, acquire_timeout: Duration::from_secs(1) }
+    }
+}
+
+/// A connection pool to the configured database.
+#[derive(Debug, Clone)]
+pub struct Database {
+    conn: DatabaseConnection,
+}
+
+impl Database {
+    /// Connects to `url` (`sqlite://…` or `postgres://…`). A SQLite file is
+    /// created when missing and runs in WAL mode with foreign keys on.
+    ///
+    /// # Errors
+    /// The driver's error when the URL is malformed or the database cannot be reached.
+    pub async fn connect(url: &str, pool: &PoolSettings) -> Result<Self, DbErr> {
+        let mut options = ConnectOptions::new(url);
+        options
+            .max_connections(pool.max_connections)
+            .acquire_timeout(pool.acquire_timeout)
+            .connect_timeout(pool.acquire_timeout.max(Duration::from_secs(3)))
+            .sqlx_logging(false)
+            .map_sqlx_sqlite_opts(|opts| {
+                opts.create_if_missing(true)
+                    .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(5))
+            });
+        let conn = sea_orm::Database::connect(options).await?;
+        Ok(Self { conn })
+    }
+
+    /// The SeaORM connection, for the repositories.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// Applies every pending migration.
+    ///
+    /// # Errors
+    /// The migration's error.
+    pub async fn migrate_up(&self) -> Result<(), DbErr> {
+        Migrator::up(&self.conn, None).await
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn is_reachable(&self) -> bool {
+        self.conn.ping().await.is_ok()
+    }
+}
+
+/// Whether `err` means the database could not be reached (as opposed to a
+/// bad query or data).
+pub(crate) fn is_unavailable(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => matches!(
+            &**e,
+            sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+                | sqlx::Error::Protocol(_)
+        ),
+        _ => false,
+    }
+}
+
+/// Maps a database failure to the domain's error: unreachable →
+/// `Unavailable`, anything else → `Internal`.
+pub(crate) fn to_domain(err: DbErr) -> Error {
+    if is_unavailable(&err) { Error::Unavailable } else { Error::internal(err) }
+}
+
+/// Whether `err` is a unique-constraint violation.
+pub(crate) fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}

@@ -1,0 +1,4 @@
+//! SeaORM entities. Private to infra: repositories map them to domain types.
+
+pub(crate) mod tasks;
+pub(crate) mod users;

@@ -1,0 +1,212 @@
+//! Tasks in the `tasks` table. Every statement is filtered by the owner.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, SimpleExpr};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use taskpulse_domain::ports::TaskRepository;
+use taskpulse_domain::task::{
+    NewTask, Precondition, SortField, Task, TaskChanges, TaskId, TaskPage, TaskQuery,
+};
+use taskpulse_domain::user::UserId;
+use taskpulse_domain::{Error, Result};
+
+use crate::db::to_domain;
+use crate::entities::tasks::{self, Column, Entity};
+
+/// [`TaskRepository`] on SeaORM.
+#[derive(Debug, Clone)]
+pub struct SeaTaskRepository {
+    db: DatabaseConnection,
+}
+
+impl SeaTaskRepository {
+    /// A repository on this connection pool.
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    /// Tells a missing task from a stale precondition after a conditional
+    /// write matched no row.
+    async fn miss(&self, owner: UserId, id: TaskId, precondition: Precondition) -> Error {
+        if precondition == Precondition::None {
+            return Error::NotFound;
+        }
+        match Entity::find().filter(owned(owner, id)).count(&self.db).await {
+            Ok(0) => Error::NotFound,
+            Ok(_) => Error::PreconditionFailed,
+            Err(err) => to_domain(err),
+        }
+    }
+}
+
+fn to_task(model: tasks::Model) -> Result<Task> {
+    Ok(Task {
+        id: TaskId::new(model.id).map_err(Error::internal)?,
+        owner: UserId::from(model.user_id),
+        title: model.title,
+        description: model.description,
+        completed: model.completed,
+        version: model.version,
+        created_at: model.created_at,
+        updated_at: model.updated_at,
+    })
+}
+
+/// The one task `id` of `owner`.
+fn owned(owner: UserId, id: TaskId) -> Condition {
+    Condition::all().add(Column::Id.eq(id.get())).add(Column::UserId.eq(owner.as_uuid()))
+}
+
+/// [`owned`] plus the `If-Match` version, when there is one.
+fn owned_at(owner: UserId, id: TaskId, precondition: Precondition) -> Condition {
+    match precondition {
+        Precondition::None => owned(owner, id),
+        Precondition::Version(v) => owned(owner, id).add(Column::Version.eq(v)),
+    }
+}
+
+/// `%`, `_` and `\` match only themselves.
+fn like_pattern(search: &str) -> String {
+    let mut pattern = String::with_capacity(search.len() + 2);
+    pattern.push('%');
+    for c in search.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+fn contains(column: Column, pattern: &str) -> SimpleExpr {
+    Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(pattern).escape('\\'))
+}
+
+fn filter(owner: UserId, query: &TaskQuery) -> Condition {
+    let mut condition = Condition::all().add(Column::UserId.eq(owner.as_uuid()));
+    if let Some(completed) = query.completed {
+        condition = condition.add(Column::Completed.eq(completed));
+    }
+    if let Some(search) = query.search.as_deref().filter(|s| !s.is_empty()) {
+        let pattern = like_pattern(search);
+        condition = condition
+            .add(Condition::any().add(contains(Column::Title, &pattern)).add(contains(Column::Description, &pattern)));
+    }
+    condition
+}
+
+#[async_trait]
+impl TaskRepository for SeaTaskRepository {
+    async fn list(&self, owner: UserId, query: &TaskQuery) -> Result<TaskPage> {
+        let condition = filter(owner, query);
+        let order = if query.sort.descending { Order::Desc } else { Order::Asc };
+        let column = match query.sort.field {
+            SortField::CreatedAt => Column::CreatedAt,
+            SortField::UpdatedAt => Column::UpdatedAt,
+            SortField::Title => Column::Title,
+            SortField::Id => Column::Id,
+        };
+        let models = Entity::find()
+            .filter(condition.clone())
+            .order_by(column, order.clone())
+            .order_by(Column::Id, order)
+            .limit(u64::from(query.limit.get()))
+            .offset(query.offset)
+            .all(&self.db)
+            .await
+            .map_err(to_domain)?;
+        let total = Entity::find().filter(condition).count(&self.db).await.map_err(to_domain)?;
+        let tasks = models.into_iter().map(to_task).collect::<Result<_>>()?;
+        Ok(TaskPage { tasks, total })
+    }
+
+    async fn create(&self, owner: UserId, task: NewTask, now: DateTime<Utc>) -> Result<Task> {
+        let row = tasks::ActiveModel {
+            user_id: Set(owner.as_uuid()),
+            title: Set(task.title.as_str().to_owned()),
+            description: Set(task.description.map(|d| d.as_str().to_owned())),
+            completed: Set(task.completed),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        let model = Entity::insert(row).exec_with_returning(&self.db).await.map_err(to_domain)?;
+        to_task(model)
+    }
+
+    async fn get(&self, owner: UserId, id: TaskId) -> Result<Option<Task>> {
+        let model = Entity::find().filter(owned(owner, id)).one(&self.db).await.map_err(to_domain)?;
+        model.map(to_task).transpose()
+    }
+
+    async fn update(
+        &self,
+        owner: UserId,
+        id: TaskId,
+        changes: TaskChanges,
+        precondition: Precondition,
+        now: DateTime<Utc>,
+    ) -> Result<Task> {
+        let mut update = Entity::update_many()
+            .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+            .col_expr(Column::UpdatedAt, now.into());
+        if let Some(title) = changes.title {
+            update = update.col_expr(Column::Title, title.as_str().into());
+        }
+        if let Some(description) = changes.description {
+            update = update.col_expr(Column::Description, description.map(|d| d.as_str().to_owned()).into());
+        }
+        if let Some(completed) = changes.completed {
+            update = update.col_expr(Column::Completed, completed.into());
+        }
+        let rows = update
+            .filter(owned_at(owner, id, precondition))
+            .exec_with_returning(&self.db)
+            .await
+            .map_err(to_domain)?;
+        match rows.into_iter().next() {
+            Some(model) => to_task(model),
+            None => Err(self.miss(owner, id, precondition).await),
+        }
+    }
+
+    async fn toggle(&self, owner: UserId, id: TaskId, precondition: Precondition, now: DateTime<Utc>) -> Result<Task> {
+        let rows = Entity::update_many()
+            .col_expr(Column::Completed, Expr::col(Column::Completed).not())
+            .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+            .col_expr(Column::UpdatedAt, now.into())
+            .filter(owned_at(owner, id, precondition))
+            .exec_with_returning(&self.db)
+            .await
+            .map_err(to_domain)?;
+        match rows.into_iter().next() {
+            Some(model) => to_task(model),
+            None => Err(self.miss(owner, id, precondition).await),
+        }
+    }
+
+    async fn delete(&self, owner: UserId, id: TaskId, precondition: Precondition) -> Result<()> {
+        let result = Entity::delete_many()
+            .filter(owned_at(owner, id, precondition))
+            .exec(&self.db)
+            .await
+            .map_err(to_domain)?;
+        if result.rows_affected == 0 { Err(self.miss(owner, id, precondition).await) } else { Ok(()) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_pattern;
+
+    #[test]
+    fn like_wildcards_match_only_themselves() {
+        assert_eq!(like_pattern(r"50%_off\Now"), r"%50\%\_off\\now%");
+    }
+}
