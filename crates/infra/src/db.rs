@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx;
-use sea_orm::{ConnectOptions, DatabaseConnection, DbBackend, DbErr, RuntimeErr, SqlErr};
+pub use sea_orm::DbErr;
+use sea_orm::{ConnectOptions, DatabaseConnection, DbBackend, RuntimeErr, SqlErr};
 use taskpulse_domain::Error;
 
 /// Pool tunables.
@@ -22,6 +23,19 @@ impl Default for PoolSettings {
     fn default() -> Self {
         Self { max_connections: 10, acquire_timeout: Duration::from_secs(1) }
     }
+}
+
+/// What `taskpulse migrate` can do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MigrationCommand {
+    /// Apply every pending migration.
+    Up,
+    /// Roll back the last applied migration.
+    Down,
+    /// Print which migrations are applied.
+    Status,
+    /// Drop every table and migrate from scratch.
+    Fresh,
 }
 
 /// A connection pool to the configured database.
@@ -64,12 +78,17 @@ impl Database {
         self.conn.get_database_backend()
     }
 
-    /// Applies every pending migration.
+    /// Runs a migration command.
     ///
     /// # Errors
     /// The migration's error.
-    pub async fn migrate_up(&self) -> Result<(), DbErr> {
-        Migrator::up(&self.conn, None).await
+    pub async fn migrate(&self, command: MigrationCommand) -> Result<(), DbErr> {
+        match command {
+            MigrationCommand::Up => Migrator::up(&self.conn, None).await,
+            MigrationCommand::Down => Migrator::down(&self.conn, Some(1)).await,
+            MigrationCommand::Status => Migrator::status(&self.conn).await,
+            MigrationCommand::Fresh => Migrator::fresh(&self.conn).await,
+        }
     }
 
     /// Whether the database answers a trivial query.

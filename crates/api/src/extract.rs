@@ -1,0 +1,208 @@
+//! Extractors that turn request parts into domain values, or into the
+//! contract's errors: the bearer token, task paths, `If-Match`, bodies.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::de::DeserializeOwned;
+use taskpulse_domain::task::{Precondition, TaskId};
+use taskpulse_domain::user::{User, UserId};
+
+use crate::error::{ApiError, FieldError};
+use crate::startup::AppState;
+
+/// The signed-in user, from `Authorization: Bearer <access token>`.
+#[derive(Debug)]
+pub struct AuthUser(pub User);
+
+fn bearer_token(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = bearer_token(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let (Some(token), Some(state)) = (token, state) else {
+                return Err(ApiError::Unauthorized);
+            };
+            Ok(Self(state.auth.authenticate(&token).await?))
+        })
+    }
+}
+
+/// The `{user_id}` (and `{task_id}`, when the route has one) of a task route.
+/// Ids that do not parse are 404, as is a `url_user_id` query parameter
+/// that differs from `{user_id}`.
+#[derive(Debug, Clone, Copy)]
+pub struct TaskPath {
+    /// The owner the client addressed.
+    pub owner: UserId,
+    /// The task, on single-task routes.
+    pub task: Option<TaskId>,
+}
+
+impl TaskPath {
+    /// The task id, which single-task routes always have.
+    pub fn task_id(&self) -> Result<TaskId, ApiError> {
+        self.task.ok_or(ApiError::NotFound)
+    }
+}
+
+fn task_path(req: &HttpRequest) -> Result<TaskPath, ApiError> {
+    let owner: UserId =
+        req.match_info().get("user_id").and_then(|s| s.parse().ok()).ok_or(ApiError::NotFound)?;
+    let task = match req.match_info().get("task_id") {
+        Some(raw) => Some(raw.parse::<TaskId>().map_err(|_| ApiError::NotFound)?),
+        None => None,
+    };
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    for (_, value) in pairs.iter().filter(|(key, _)| key == "url_user_id") {
+        if value.parse::<UserId>().ok() != Some(owner) {
+            return Err(ApiError::NotFound);
+        }
+    }
+    Ok(TaskPath { owner, task })
+}
+
+impl TaskPath {
+    /// Reads the ids from a matched task route.
+    ///
+    /// # Errors
+    /// [`ApiError::NotFound`] for ids that do not parse or a differing `url_user_id`.
+    pub fn parse(req: &HttpRequest) -> Result<Self, ApiError> {
+        task_path(req)
+    }
+}
+
+/// The `If-Match` precondition. Absent or `*` asks for none; `"<version>"`
+/// names one; anything else matches no version.
+#[derive(Debug, Clone, Copy)]
+pub struct IfMatch(pub Precondition);
+
+fn if_match(req: &HttpRequest) -> Precondition {
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Precondition::None;
+    };
+    let value = value.to_str().unwrap_or_default().trim();
+    if value == "*" {
+        return Precondition::None;
+    }
+    let version = value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|v| *v > 0);
+    // Versions start at 1, so 0 never matches.
+    Precondition::Version(version.unwrap_or(0))
+}
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Ok(Self(if_match(req))))
+    }
+}
+
+fn json_message(err: &serde_json::Error) -> String {
+    if err.is_data() { format!("Unexpected JSON shape: {err}") } else { "Malformed JSON body".into() }
+}
+
+/// Parses a JSON body. Handlers call it after authentication, so that an
+/// anonymous request is 401 whatever its body.
+///
+/// # Errors
+/// 415 unless the content type is JSON; 400 when the body is not JSON of
+/// the expected shape.
+pub fn json_body<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<T, ApiError> {
+    if !is_json(req) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(json_message(&e)))
+}
+
+/// Like [`json_body`], but an empty body is `None` whatever its content type.
+///
+/// # Errors
+/// As [`json_body`].
+pub fn optional_json_body<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<Option<T>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) { Ok(None) } else { json_body(req, body).map(Some) }
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    content_type(req).is_some_and(|mime| mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json")))
+}
+
+fn content_type(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
+    Some(value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+}
+
+/// Whether the request's content type is `mime` (parameters ignored).
+pub fn content_type_is(req: &HttpRequest, mime: &str) -> bool {
+    content_type(req).is_some_and(|m| m == mime)
+}
+
+/// Collects the field errors of a body, so that a 422 names them all.
+#[derive(Debug, Default)]
+pub struct Fields(Vec<FieldError>);
+
+impl Fields {
+    /// Parses a required field: absent or `null` is an error naming it.
+    pub fn required<T, E: ToString>(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
+        match value {
+            Some(raw) => self.parse(field, raw, parse),
+            None => {
+                self.0.push(FieldError::new(field, "field required"));
+                None
+            }
+        }
+    }
+
+    /// Parses a present value.
+    pub fn parse<T, E: ToString>(
+        &mut self,
+        field: &str,
+        raw: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
+        parse(raw).map_err(|e| self.0.push(FieldError::new(field, e))).ok()
+    }
+
+    /// Records an error about `field`.
+    pub fn push(&mut self, field: &str, message: &str) {
+        self.0.push(FieldError::new(field, message));
+    }
+
+    /// `Ok` when no field broke a rule.
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.0.is_empty() { Ok(()) } else { Err(ApiError::Validation(self.0)) }
+    }
+}
+
+/// Deserializes a field that may be absent (`None`), `null`
+/// (`Some(None)`) or a value (`Some(Some(v))`).
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    serde::Deserialize::deserialize(deserializer).map(Some)
+}

@@ -1,0 +1,288 @@
+//! Layered configuration: built-in defaults → `config/default.toml` →
+//! `config/<APP_ENV>.toml` → `TASKPULSE__SECTION__KEY` → the plain variable
+//! names of the original backends. Checked once, before the server binds.
+
+use std::fmt;
+use std::path::Path;
+
+use config::{Config, Environment, File};
+use serde::Deserialize;
+
+/// Where the server runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    /// Local development (the default).
+    Development,
+    /// Automated tests.
+    Test,
+    /// Production.
+    Production,
+}
+
+impl AppEnv {
+    /// Reads `APP_ENV` (`development` when unset).
+    ///
+    /// # Errors
+    /// [`SettingsError`] for an unknown value.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        match std::env::var("APP_ENV").as_deref() {
+            Err(_) | Ok("development") => Ok(Self::Development),
+            Ok("test") => Ok(Self::Test),
+            Ok("production") => Ok(Self::Production),
+            Ok(other) => Err(SettingsError(format!(
+                "APP_ENV must be development, test or production, not {other:?}"
+            ))),
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Development => "development",
+            Self::Test => "test",
+            Self::Production => "production",
+        }
+    }
+}
+
+/// A configuration problem, as one line naming the setting.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct SettingsError(String);
+
+/// A secret that never shows in logs or debug output.
+#[derive(Clone, Deserialize, Default)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+
+    /// The secret itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// Every setting.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// HTTP server.
+    pub server: ServerSettings,
+    /// Database.
+    pub database: DatabaseSettings,
+    /// Authentication.
+    pub auth: AuthSettings,
+    /// Logging.
+    pub log: LogSettings,
+    /// Set when no secret was configured and a random one was generated
+    /// (so tokens do not survive a restart).
+    #[serde(skip)]
+    pub secret_generated: bool,
+}
+
+/// `server.*`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ServerSettings {
+    /// Bind address.
+    pub host: String,
+    /// Bind port; 0 picks a free one.
+    pub port: u16,
+    /// Worker threads; the number of cores when unset.
+    pub workers: Option<usize>,
+    /// Largest request body.
+    pub body_limit_bytes: usize,
+    /// Whether to send `Strict-Transport-Security`.
+    pub hsts: bool,
+}
+
+/// `database.*`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct DatabaseSettings {
+    /// `sqlite://…` or `postgres://…`.
+    pub url: Secret,
+    /// Pool size.
+    pub max_connections: u32,
+    /// Milliseconds a request waits for a pooled connection.
+    pub acquire_timeout_ms: u64,
+    /// Run migrations at start-up.
+    pub auto_migrate: bool,
+}
+
+/// `auth.*`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct AuthSettings {
+    /// HS256 secret, at least 32 bytes.
+    pub secret: Option<Secret>,
+    /// `iss` claim.
+    pub issuer: String,
+    /// `aud` claim.
+    pub audience: String,
+    /// Access token lifetime.
+    pub access_token_ttl_secs: i64,
+    /// bcrypt cost.
+    pub bcrypt_cost: u32,
+}
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `log.*`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct LogSettings {
+    /// tracing filter (`RUST_LOG` wins when set).
+    pub level: String,
+    /// Line format.
+    pub format: LogFormat,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            server: ServerSettings::default(),
+            database: DatabaseSettings::default(),
+            auth: AuthSettings::default(),
+            log: LogSettings::default(),
+            secret_generated: false,
+        }
+    }
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self { host: "127.0.0.1".into(), port: 8000, workers: None, body_limit_bytes: 64 * 1024, hsts: false }
+    }
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: Secret::new("sqlite://taskpulse.db".into()),
+            max_connections: 10,
+            acquire_timeout_ms: 1000,
+            auto_migrate: true,
+        }
+    }
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            secret: None,
+            issuer: "taskpulse".into(),
+            audience: "taskpulse".into(),
+            access_token_ttl_secs: 86_400,
+            bcrypt_cost: 12,
+        }
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self { level: "info".into(), format: LogFormat::Pretty }
+    }
+}
+
+/// The plain variable names of the original backends, by setting.
+const PLAIN_NAMES: &[(&str, &[&str])] = &[
+    ("database.url", &["DATABASE_URL"]),
+    ("auth.secret", &["SECRET_KEY", "JWT_SECRET", "BETTER_AUTH_SECRET"]),
+    ("server.host", &["HOST"]),
+    ("server.port", &["PORT"]),
+];
+
+impl Settings {
+    /// Loads the layers for `env` from `config_dir` and the process
+    /// environment, then checks them. In development and test a missing
+    /// secret is replaced by a random one (with a warning from the caller).
+    ///
+    /// # Errors
+    /// [`SettingsError`] naming the first bad setting.
+    pub fn load(env: AppEnv, config_dir: &Path) -> Result<Self, SettingsError> {
+        let mut builder = Config::builder()
+            .add_source(File::from(config_dir.join("default.toml")).required(false))
+            .add_source(File::from(config_dir.join(format!("{}.toml", env.as_str()))).required(false))
+            .add_source(Environment::with_prefix("TASKPULSE").prefix_separator("__").separator("__"));
+        for (key, names) in PLAIN_NAMES {
+            for name in names.iter().rev() {
+                if let Ok(value) = std::env::var(name) {
+                    builder = builder.set_override(*key, value).map_err(|e| SettingsError(e.to_string()))?;
+                    break;
+                }
+            }
+        }
+        let settings: Self = builder
+            .build()
+            .and_then(Config::try_deserialize)
+            .map_err(|e| SettingsError(e.to_string()))?;
+        settings.validated(env)
+    }
+
+    /// Checks every setting, filling in a random secret outside production.
+    ///
+    /// # Errors
+    /// [`SettingsError`] naming the first bad setting.
+    pub fn validated(mut self, env: AppEnv) -> Result<Self, SettingsError> {
+        match &self.auth.secret {
+            Some(secret) if secret.expose().len() < 32 => {
+                return Err(SettingsError("auth.secret must be at least 32 bytes".into()));
+            }
+            Some(_) => {}
+            None if env == AppEnv::Production => {
+                return Err(SettingsError("auth.secret is required in production".into()));
+            }
+            None => {
+                self.auth.secret = Some(random_secret()?);
+                self.secret_generated = true;
+            }
+        }
+        let url = self.database.url.expose();
+        if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(SettingsError("database.url must start with sqlite:, postgres:// or postgresql://".into()));
+        }
+        if !(4..=31).contains(&self.auth.bcrypt_cost) {
+            return Err(SettingsError("auth.bcrypt_cost must be from 4 to 31".into()));
+        }
+        if self.auth.access_token_ttl_secs <= 0 {
+            return Err(SettingsError("auth.access_token_ttl_secs must be positive".into()));
+        }
+        if self.database.max_connections == 0 {
+            return Err(SettingsError("database.max_connections must be at least 1".into()));
+        }
+        if self.server.body_limit_bytes == 0 {
+            return Err(SettingsError("server.body_limit_bytes must be positive".into()));
+        }
+        Ok(self)
+    }
+
+    /// The token secret (always set once validated).
+    pub fn secret(&self) -> &str {
+        self.auth.secret.as_ref().map_or("", Secret::expose)
+    }
+}
+
+fn random_secret() -> Result<Secret, SettingsError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| SettingsError(format!("cannot generate auth.secret: {e}")))?;
+    Ok(Secret(bytes.iter().map(|b| format!("{b:02x}")).collect()))
+}

@@ -1,0 +1,141 @@
+//! The one wiring place: connect, migrate, build repositories → services →
+//! the actix `App`, bind.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{NormalizePath, from_fn};
+use actix_web::{App, HttpServer, web};
+use chrono::Duration;
+use taskpulse_domain::{AuthService, AuthSettings, TaskService};
+use taskpulse_infra::db::DbErr;
+use taskpulse_infra::{
+    BcryptHasher, Database, JwtCodec, MigrationCommand, PoolSettings, SeaTaskRepository, SeaUserRepository,
+    SystemClock,
+};
+
+use crate::middleware::{HeaderPolicy, envelope};
+use crate::routes;
+use crate::settings::Settings;
+
+/// What the handlers share.
+#[derive(Debug)]
+pub struct AppState {
+    /// Account rules.
+    pub auth: AuthService,
+    /// Task rules.
+    pub tasks: TaskService,
+    /// The database, for health checks.
+    pub db: Database,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database could not be reached or the URL is malformed.
+    #[error("database.url: cannot connect: {0}")]
+    Connect(#[source] DbErr),
+    /// A migration failed.
+    #[error("migration failed: {0}")]
+    Migrate(#[source] DbErr),
+    /// A setting the adapters refused.
+    #[error("configuration error: {0}")]
+    Config(String),
+    /// The address could not be bound.
+    #[error("server.host/server.port: cannot bind: {0}")]
+    Bind(#[source] std::io::Error),
+}
+
+/// Connects to the configured database (without migrating).
+///
+/// # Errors
+/// [`StartupError::Connect`].
+pub async fn connect(settings: &Settings) -> Result<Database, StartupError> {
+    let pool = PoolSettings {
+        max_connections: settings.database.max_connections,
+        acquire_timeout: std::time::Duration::from_millis(settings.database.acquire_timeout_ms),
+    };
+    Database::connect(settings.database.url.expose(), &pool).await.map_err(StartupError::Connect)
+}
+
+/// Builds the services on their adapters.
+///
+/// # Errors
+/// [`StartupError::Config`] for a bcrypt cost the hasher refuses.
+fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
+    let conn = db.connection().clone();
+    let clock = Arc::new(SystemClock);
+    let hasher = BcryptHasher::new(settings.auth.bcrypt_cost).map_err(|e| StartupError::Config(e.to_string()))?;
+    let tokens = JwtCodec::new(settings.secret().as_bytes(), &settings.auth.issuer, &settings.auth.audience);
+    let auth = AuthService::new(
+        Arc::new(SeaUserRepository::new(conn.clone())),
+        Arc::new(hasher),
+        Arc::new(tokens),
+        clock.clone(),
+        AuthSettings { access_token_ttl: Duration::seconds(settings.auth.access_token_ttl_secs) },
+    );
+    let tasks = TaskService::new(Arc::new(SeaTaskRepository::new(conn)), clock);
+    Ok(AppState { auth, tasks, db })
+}
+
+/// A bound server, ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Connects, migrates (unless turned off), wires and binds.
+    ///
+    /// # Errors
+    /// [`StartupError`] naming what failed.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let db = connect(&settings).await?;
+        if settings.database.auto_migrate {
+            db.migrate(MigrationCommand::Up).await.map_err(StartupError::Migrate)?;
+        }
+        let state = web::Data::new(state(&settings, db)?);
+        let listener =
+            TcpListener::bind((settings.server.host.as_str(), settings.server.port)).map_err(StartupError::Bind)?;
+        let port = listener.local_addr().map_err(StartupError::Bind)?.port();
+        let policy = web::Data::new(HeaderPolicy { hsts: settings.server.hsts });
+        let body_limit = settings.server.body_limit_bytes;
+        let workers =
+            settings.server.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(policy.clone())
+                .app_data(web::PayloadConfig::new(body_limit))
+                .configure(routes::configure)
+                .default_service(web::to(routes::not_found))
+                .wrap(NormalizePath::trim())
+                .wrap(from_fn(envelope))
+        })
+        .workers(workers)
+        .listen(listener)
+        .map_err(StartupError::Bind)?
+        .run();
+        Ok(Self { port, server })
+    }
+
+    /// The bound port (useful with `server.port = 0`).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM; in-flight requests finish first.
+    ///
+    /// # Errors
+    /// The server's I/O error.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
