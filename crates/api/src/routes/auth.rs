@@ -12,11 +12,11 @@ use crate::startup::AppState;
 /// Registers the auth routes under both prefixes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     for prefix in ["/api/v1/auth", "/api/auth"] {
-        cfg.route(&format!("{prefix}/register"), web::post().to(register))
-            .route(&format!("{prefix}/signup"), web::post().to(register))
-            .route(&format!("{prefix}/login"), web::post().to(login))
-            .route(&format!("{prefix}/signin"), web::post().to(login))
-            .route(&format!("{prefix}/me"), web::get().to(me));
+        cfg.service(web::resource(format!("{prefix}/register")).post(register))
+            .service(web::resource(format!("{prefix}/signup")).post(register))
+            .service(web::resource(format!("{prefix}/login")).post(login))
+            .service(web::resource(format!("{prefix}/signin")).post(login))
+            .service(web::resource(format!("{prefix}/me")).get(me));
     }
 }
 

@@ -10,9 +10,9 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Registers `/` and the health checks.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(root))
-        .route("/health", web::get().to(health))
-        .route("/api/v1/auth/health", web::get().to(health));
+    cfg.service(web::resource("/").get(root))
+        .service(web::resource("/health").get(health))
+        .service(web::resource("/api/v1/auth/health").get(health));
 }
 
 async fn root() -> HttpResponse {

@@ -1,0 +1,246 @@
+//! `spawn_app`: a fresh server on port 0 with a fresh database per test, and
+//! typed helpers to talk to it like a client would.
+
+use std::io::Write;
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use taskpulse_api::settings::{AppEnv, Secret, Settings};
+use taskpulse_api::startup::Application;
+use uuid::Uuid;
+
+/// The secret test servers sign tokens with.
+pub const SECRET: &str = "test-secret-of-at-least-thirty-two-bytes";
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where the throwaway database lives, to remove it afterwards.
+enum Scratch {
+    SqliteFile(PathBuf),
+    PostgresDb { admin_url: String, name: String },
+}
+
+/// A running server and a client for it.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    scratch: Scratch,
+}
+
+/// A registered user with a valid access token.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: String,
+    pub email: String,
+    pub password: String,
+    pub token: String,
+}
+
+impl TestUser {
+    /// `/api/v1/users/{id}/tasks`.
+    pub fn tasks(&self) -> String {
+        format!("/api/v1/users/{}/tasks", self.id)
+    }
+
+    /// `/api/v1/users/{id}/tasks/{task}`.
+    pub fn task(&self, task: &Value) -> String {
+        format!("{}/{}", self.tasks(), task["id"])
+    }
+}
+
+fn postgres_admin_url() -> String {
+    std::env::var("TASKPULSE_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn postgres_required() -> bool {
+    std::env::var("TASKPULSE_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
+}
+
+/// Whether PostgreSQL answers on the admin URL's host and port (checked
+/// once per test binary).
+fn postgres_reachable() -> bool {
+    static REACHABLE: OnceLock<bool> = OnceLock::new();
+    *REACHABLE.get_or_init(|| {
+        let Ok(url) = reqwest::Url::parse(&postgres_admin_url()) else { return false };
+        let host = url.host_str().unwrap_or("127.0.0.1").to_owned();
+        let port = url.port().unwrap_or(5432);
+        (host.as_str(), port)
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut addrs| addrs.next())
+            .is_some_and(|addr| TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok())
+    })
+}
+
+/// Settings of a test server on `database_url`.
+pub fn test_settings(database_url: &str) -> Settings {
+    let mut settings = Settings::default();
+    settings.server.port = 0;
+    settings.server.workers = Some(2);
+    settings.database.url = Secret::new(database_url.into());
+    settings.database.max_connections = 5;
+    settings.auth.secret = Some(Secret::new(SECRET.into()));
+    settings.auth.bcrypt_cost = 4;
+    settings
+}
+
+/// Starts a server on a fresh database, or `None` when the test must be
+/// skipped (PostgreSQL unreachable and not required).
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Like [`spawn_app`], with settings adjusted by `configure`.
+pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+    let (url, scratch) = match backend {
+        Backend::Sqlite => {
+            let path = std::env::temp_dir().join(format!("taskpulse-test-{}.db", Uuid::new_v4().simple()));
+            (format!("sqlite://{}", path.display()), Scratch::SqliteFile(path))
+        }
+        Backend::Postgres => {
+            if !postgres_reachable() {
+                assert!(!postgres_required(), "PostgreSQL is required (TASKPULSE_REQUIRE_POSTGRES=1) but unreachable");
+                let _ = writeln!(std::io::stderr(), "PostgreSQL unreachable at {}: test skipped", postgres_admin_url());
+                return None;
+            }
+            let admin_url = postgres_admin_url();
+            let name = format!("taskpulse_test_{}", Uuid::new_v4().simple());
+            let admin = Database::connect(&admin_url).await.expect("connect to PostgreSQL");
+            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+            let _ = admin.close().await;
+            let mut url = reqwest::Url::parse(&admin_url).expect("admin URL parses");
+            url.set_path(&name);
+            (url.to_string(), Scratch::PostgresDb { admin_url, name })
+        }
+    };
+    let mut settings = test_settings(&url).validated(AppEnv::Test).expect("valid test settings");
+    configure(&mut settings);
+    let app = Application::build(settings).await.expect("server starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    Some(TestApp { address, client, scratch })
+}
+
+impl TestApp {
+    /// Removes the test's database.
+    pub async fn teardown(self) {
+        match self.scratch {
+            Scratch::SqliteFile(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Scratch::PostgresDb { admin_url, name } => {
+                if let Ok(admin) = Database::connect(&admin_url).await {
+                    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                    let _ = admin.close().await;
+                }
+            }
+        }
+    }
+
+    /// A request to `path` on this server.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, format!("{}{path}", self.address))
+    }
+
+    /// A request with `user`'s bearer token.
+    pub fn authed(&self, method: Method, path: &str, user: &TestUser) -> RequestBuilder {
+        self.request(method, path).bearer_auth(&user.token)
+    }
+
+    pub async fn get(&self, path: &str, user: &TestUser) -> Response {
+        self.authed(Method::GET, path, user).send().await.expect("request sent")
+    }
+
+    pub async fn send_json(&self, method: Method, path: &str, user: &TestUser, body: &Value) -> Response {
+        self.authed(method, path, user).json(body).send().await.expect("request sent")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.request(Method::POST, path).json(body).send().await.expect("request sent")
+    }
+
+    pub async fn register(&self, name: &str, email: &str, password: &str) -> Response {
+        self.post_json("/api/v1/auth/register", &json!({"name": name, "email": email, "password": password})).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post_json("/api/v1/auth/login", &json!({"email": email, "password": password})).await
+    }
+
+    /// Registers a new user with a unique email.
+    pub async fn signed_up(&self) -> TestUser {
+        let email = format!("user-{}@example.com", Uuid::new_v4().simple());
+        let password = "correct horse battery staple".to_owned();
+        let response = self.register("Test User", &email, &password).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "registration");
+        let body: Value = response.json().await.expect("token body");
+        TestUser {
+            id: body["user"]["id"].as_str().expect("user id").to_owned(),
+            token: body["access_token"].as_str().expect("token").to_owned(),
+            email,
+            password,
+        }
+    }
+
+    /// Creates a task for `user` and returns its body.
+    pub async fn create_task(&self, user: &TestUser, body: Value) -> Value {
+        let response = self.send_json(Method::POST, &user.tasks(), user, &body).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "task creation");
+        response.json().await.expect("task body")
+    }
+}
+
+/// The JSON body of an error answer, after checking the contract's shape:
+/// `detail`, `code`, and `request_id` equal to the `X-Request-Id` header.
+pub async fn error_body(response: Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status);
+    let request_id = response.headers().get("x-request-id").expect("x-request-id").to_str().expect("ascii").to_owned();
+    let body: Value = response.json().await.expect("JSON error body");
+    assert_eq!(body["code"], code, "{body}");
+    assert!(body["detail"].is_string(), "{body}");
+    assert_eq!(body["request_id"], request_id.as_str(), "{body}");
+    body
+}
+
+/// Runs each listed `async fn(&TestApp)` on SQLite and on PostgreSQL, each
+/// on its own fresh database, removed afterwards even when the test fails.
+macro_rules! backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use $crate::helpers::{Backend, spawn_app};
+
+            async fn run(backend: Backend) {
+                use futures_util::FutureExt;
+                let Some(app) = spawn_app(backend).await else { return };
+                let outcome = std::panic::AssertUnwindSafe(super::$name(&app)).catch_unwind().await;
+                app.teardown().await;
+                if let Err(panic) = outcome {
+                    std::panic::resume_unwind(panic);
+                }
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run(Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                run(Backend::Postgres).await;
+            }
+        }
+    )*};
+}

@@ -1,0 +1,14 @@
+//! API tests: the real server over HTTP, on SQLite and on PostgreSQL.
+//!
+//! Each test is written once as `async fn name(app: &TestApp)` and listed in
+//! a `backends!` block, which makes `name::sqlite` and `name::postgres`.
+
+#[macro_use]
+mod helpers;
+
+mod auth;
+mod compat;
+mod service;
+mod tasks;
+mod tokens;
+mod validation;
