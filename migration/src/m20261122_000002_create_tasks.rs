@@ -33,9 +33,10 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for (name, second) in
-            [("idx_tasks_user_created", Tasks::CreatedAt), ("idx_tasks_user_completed", Tasks::Completed)]
-        {
+        for (name, second) in [
+            ("idx_tasks_user_created", Tasks::CreatedAt),
+            ("idx_tasks_user_completed", Tasks::Completed),
+        ] {
             manager
                 .create_index(
                     Index::create()
@@ -52,7 +53,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Tasks::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(Tasks::Table).to_owned())
+            .await
     }
 }
 

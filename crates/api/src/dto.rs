@@ -84,11 +84,14 @@ impl From<Task> for TaskBody {
 
 /// The `ETag` of a task at `version`.
 pub fn etag(version: i64) -> HeaderValue {
-    HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
+    HeaderValue::from_str(&format!("\"{version}\""))
+        .unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
 }
 
 /// A single-task answer with its `ETag`.
 pub fn task_response(status: StatusCode, task: Task) -> HttpResponse {
     let tag = etag(task.version);
-    HttpResponse::build(status).insert_header((ETAG, tag)).json(TaskBody::from(task))
+    HttpResponse::build(status)
+        .insert_header((ETAG, tag))
+        .json(TaskBody::from(task))
 }

@@ -19,7 +19,10 @@ pub struct FieldError {
 impl FieldError {
     /// An error about `field`.
     pub fn new(field: &str, message: impl ToString) -> Self {
-        Self { field: field.to_owned(), message: message.to_string() }
+        Self {
+            field: field.to_owned(),
+            message: message.to_string(),
+        }
     }
 }
 
@@ -127,8 +130,15 @@ impl ApiError {
             Self::Validation(errors) => Some(errors.as_slice()),
             _ => None,
         };
-        let body = Body { detail: self.to_string(), code: self.code(), request_id, errors };
-        serde_json::to_string(&body).unwrap_or_else(|_| String::from(r#"{"detail":"Internal server error","code":"INTERNAL"}"#))
+        let body = Body {
+            detail: self.to_string(),
+            code: self.code(),
+            request_id,
+            errors,
+        };
+        serde_json::to_string(&body).unwrap_or_else(|_| {
+            String::from(r#"{"detail":"Internal server error","code":"INTERNAL"}"#)
+        })
     }
 
     /// The answer, with `request_id` in the body when known.
@@ -137,10 +147,14 @@ impl ApiError {
         response.content_type(mime_json());
         match self {
             Self::Unauthorized => {
-                response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+                response
+                    .insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
             }
             Self::Unavailable => {
-                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECS)));
+                response.insert_header((
+                    header::RETRY_AFTER,
+                    HeaderValue::from_static(RETRY_AFTER_SECS),
+                ));
             }
             _ => {}
         }

@@ -60,13 +60,17 @@ impl TaskPath {
 }
 
 fn task_path(req: &HttpRequest) -> Result<TaskPath, ApiError> {
-    let owner: UserId =
-        req.match_info().get("user_id").and_then(|s| s.parse().ok()).ok_or(ApiError::NotFound)?;
+    let owner: UserId = req
+        .match_info()
+        .get("user_id")
+        .and_then(|s| s.parse().ok())
+        .ok_or(ApiError::NotFound)?;
     let task = match req.match_info().get("task_id") {
         Some(raw) => Some(raw.parse::<TaskId>().map_err(|_| ApiError::NotFound)?),
         None => None,
     };
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
     for (_, value) in pairs.iter().filter(|(key, _)| key == "url_user_id") {
         if value.parse::<UserId>().ok() != Some(owner) {
             return Err(ApiError::NotFound);
@@ -117,7 +121,11 @@ impl FromRequest for IfMatch {
 }
 
 fn json_message(err: &serde_json::Error) -> String {
-    if err.is_data() { format!("Unexpected JSON shape: {err}") } else { "Malformed JSON body".into() }
+    if err.is_data() {
+        format!("Unexpected JSON shape: {err}")
+    } else {
+        "Malformed JSON body".into()
+    }
 }
 
 /// Parses a JSON body. Handlers call it after authentication, so that an
@@ -137,17 +145,33 @@ pub fn json_body<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<
 ///
 /// # Errors
 /// As [`json_body`].
-pub fn optional_json_body<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<Option<T>, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) { Ok(None) } else { json_body(req, body).map(Some) }
+pub fn optional_json_body<T: DeserializeOwned>(
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<Option<T>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        Ok(None)
+    } else {
+        json_body(req, body).map(Some)
+    }
 }
 
 fn is_json(req: &HttpRequest) -> bool {
-    content_type(req).is_some_and(|mime| mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json")))
+    content_type(req).is_some_and(|mime| {
+        mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+    })
 }
 
 fn content_type(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
-    Some(value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+    Some(
+        value
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase(),
+    )
 }
 
 /// Whether the request's content type is `mime` (parameters ignored).
@@ -183,7 +207,9 @@ impl Fields {
         raw: &str,
         parse: impl FnOnce(&str) -> Result<T, E>,
     ) -> Option<T> {
-        parse(raw).map_err(|e| self.0.push(FieldError::new(field, e))).ok()
+        parse(raw)
+            .map_err(|e| self.0.push(FieldError::new(field, e)))
+            .ok()
     }
 
     /// Records an error about `field`.
@@ -193,7 +219,11 @@ impl Fields {
 
     /// `Ok` when no field broke a rule.
     pub fn finish(self) -> Result<(), ApiError> {
-        if self.0.is_empty() { Ok(()) } else { Err(ApiError::Validation(self.0)) }
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self.0))
+        }
     }
 }
 

@@ -55,7 +55,8 @@ impl From<MigrateAction> for MigrationCommand {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let _ = dotenvy::dotenv();
-    let settings = match AppEnv::from_env().and_then(|env| Settings::load(env, Path::new("config"))) {
+    let settings = match AppEnv::from_env().and_then(|env| Settings::load(env, Path::new("config")))
+    {
         Ok(settings) => settings,
         Err(err) => {
             eprintln!("{err}");
@@ -64,7 +65,9 @@ async fn main() -> ExitCode {
     };
     telemetry::init(&settings.log);
     if settings.secret_generated {
-        tracing::warn!("auth.secret is not set: using a random one; tokens will not survive a restart");
+        tracing::warn!(
+            "auth.secret is not set: using a random one; tokens will not survive a restart"
+        );
     }
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
@@ -88,7 +91,10 @@ async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-async fn migrate(settings: &Settings, command: MigrationCommand) -> Result<(), Box<dyn std::error::Error>> {
+async fn migrate(
+    settings: &Settings,
+    command: MigrationCommand,
+) -> Result<(), Box<dyn std::error::Error>> {
     let db = connect(settings).await?;
     db.migrate(command).await?;
     tracing::info!(?command, "migration command finished");

@@ -43,12 +43,18 @@ pub async fn envelope(
     let started = Instant::now();
     let id = request_id(req.headers());
     req.extensions_mut().insert(RequestId(id.clone()));
-    let policy = req.app_data::<web::Data<HeaderPolicy>>().map_or(HeaderPolicy { hsts: false }, |p| *p.get_ref());
+    let policy = req
+        .app_data::<web::Data<HeaderPolicy>>()
+        .map_or(HeaderPolicy { hsts: false }, |p| *p.get_ref());
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
 
     // Handlers and extractors turn their errors into responses, so an `Err`
     // here can only come from the framework itself; it is passed on as is.
-    let response = next.call(req).instrument(span.clone()).await?.map_into_boxed_body();
+    let response = next
+        .call(req)
+        .instrument(span.clone())
+        .await?
+        .map_into_boxed_body();
     let mut response = with_error_body(response, &id);
     let status = response.status();
     let is_api = response.request().path().starts_with("/api/");
@@ -58,7 +64,11 @@ pub async fn envelope(
     }
     add_security_headers(headers, policy, is_api);
     span.in_scope(|| {
-        tracing::info!(status = status.as_u16(), elapsed_ms = started.elapsed().as_secs_f64() * 1e3, "request finished");
+        tracing::info!(
+            status = status.as_u16(),
+            elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
+            "request finished"
+        );
     });
     Ok(response)
 }
@@ -69,7 +79,10 @@ fn with_error_body(response: ServiceResponse<BoxBody>, id: &str) -> ServiceRespo
     if status.as_u16() < 400 {
         return response;
     }
-    let api_error = response.response().error().and_then(|e| e.as_error::<ApiError>());
+    let api_error = response
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>());
     let rendered = match api_error {
         Some(err) => err.respond(Some(id)),
         None if is_json(response.headers()) => return response,
@@ -78,7 +91,10 @@ fn with_error_body(response: ServiceResponse<BoxBody>, id: &str) -> ServiceRespo
     let (req, old) = response.into_parts();
     let mut new = rendered;
     for (name, value) in old.headers() {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH && !new.headers().contains_key(name) {
+        if name != header::CONTENT_TYPE
+            && name != header::CONTENT_LENGTH
+            && !new.headers().contains_key(name)
+        {
             new.headers_mut().insert(name.clone(), value.clone());
         }
     }
@@ -86,7 +102,10 @@ fn with_error_body(response: ServiceResponse<BoxBody>, id: &str) -> ServiceRespo
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
-    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"))
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
 }
 
 fn add_security_headers(headers: &mut HeaderMap, policy: HeaderPolicy, is_api: bool) {
@@ -99,12 +118,18 @@ fn add_security_headers(headers: &mut HeaderMap, policy: HeaderPolicy, is_api: b
         headers.insert(name, HeaderValue::from_static(value));
     }
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(API_CSP));
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(API_CSP),
+        );
     }
     if is_api {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     if policy.hsts {
-        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
     }
 }

@@ -73,7 +73,7 @@ impl fmt::Debug for Secret {
 }
 
 /// Every setting.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct Settings {
     /// HTTP server.
@@ -156,21 +156,15 @@ pub struct LogSettings {
     pub format: LogFormat,
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            server: ServerSettings::default(),
-            database: DatabaseSettings::default(),
-            auth: AuthSettings::default(),
-            log: LogSettings::default(),
-            secret_generated: false,
-        }
-    }
-}
-
 impl Default for ServerSettings {
     fn default() -> Self {
-        Self { host: "127.0.0.1".into(), port: 8000, workers: None, body_limit_bytes: 64 * 1024, hsts: false }
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8000,
+            workers: None,
+            body_limit_bytes: 64 * 1024,
+            hsts: false,
+        }
     }
 }
 
@@ -199,14 +193,20 @@ impl Default for AuthSettings {
 
 impl Default for LogSettings {
     fn default() -> Self {
-        Self { level: "info".into(), format: LogFormat::Pretty }
+        Self {
+            level: "info".into(),
+            format: LogFormat::Pretty,
+        }
     }
 }
 
 /// The plain variable names of the original backends, by setting.
 const PLAIN_NAMES: &[(&str, &[&str])] = &[
     ("database.url", &["DATABASE_URL"]),
-    ("auth.secret", &["SECRET_KEY", "JWT_SECRET", "BETTER_AUTH_SECRET"]),
+    (
+        "auth.secret",
+        &["SECRET_KEY", "JWT_SECRET", "BETTER_AUTH_SECRET"],
+    ),
     ("server.host", &["HOST"]),
     ("server.port", &["PORT"]),
 ];
@@ -221,12 +221,20 @@ impl Settings {
     pub fn load(env: AppEnv, config_dir: &Path) -> Result<Self, SettingsError> {
         let mut builder = Config::builder()
             .add_source(File::from(config_dir.join("default.toml")).required(false))
-            .add_source(File::from(config_dir.join(format!("{}.toml", env.as_str()))).required(false))
-            .add_source(Environment::with_prefix("TASKPULSE").prefix_separator("__").separator("__"));
+            .add_source(
+                File::from(config_dir.join(format!("{}.toml", env.as_str()))).required(false),
+            )
+            .add_source(
+                Environment::with_prefix("TASKPULSE")
+                    .prefix_separator("__")
+                    .separator("__"),
+            );
         for (key, names) in PLAIN_NAMES {
             for name in names.iter().rev() {
                 if let Ok(value) = std::env::var(name) {
-                    builder = builder.set_override(*key, value).map_err(|e| SettingsError(e.to_string()))?;
+                    builder = builder
+                        .set_override(*key, value)
+                        .map_err(|e| SettingsError(e.to_string()))?;
                     break;
                 }
             }
@@ -245,11 +253,15 @@ impl Settings {
     pub fn validated(mut self, env: AppEnv) -> Result<Self, SettingsError> {
         match &self.auth.secret {
             Some(secret) if secret.expose().len() < 32 => {
-                return Err(SettingsError("auth.secret must be at least 32 bytes".into()));
+                return Err(SettingsError(
+                    "auth.secret must be at least 32 bytes".into(),
+                ));
             }
             Some(_) => {}
             None if env == AppEnv::Production => {
-                return Err(SettingsError("auth.secret is required in production".into()));
+                return Err(SettingsError(
+                    "auth.secret is required in production".into(),
+                ));
             }
             None => {
                 self.auth.secret = Some(random_secret()?);
@@ -257,20 +269,33 @@ impl Settings {
             }
         }
         let url = self.database.url.expose();
-        if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-            return Err(SettingsError("database.url must start with sqlite:, postgres:// or postgresql://".into()));
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(SettingsError(
+                "database.url must start with sqlite:, postgres:// or postgresql://".into(),
+            ));
         }
         if !(4..=31).contains(&self.auth.bcrypt_cost) {
-            return Err(SettingsError("auth.bcrypt_cost must be from 4 to 31".into()));
+            return Err(SettingsError(
+                "auth.bcrypt_cost must be from 4 to 31".into(),
+            ));
         }
         if self.auth.access_token_ttl_secs <= 0 {
-            return Err(SettingsError("auth.access_token_ttl_secs must be positive".into()));
+            return Err(SettingsError(
+                "auth.access_token_ttl_secs must be positive".into(),
+            ));
         }
         if self.database.max_connections == 0 {
-            return Err(SettingsError("database.max_connections must be at least 1".into()));
+            return Err(SettingsError(
+                "database.max_connections must be at least 1".into(),
+            ));
         }
         if self.server.body_limit_bytes == 0 {
-            return Err(SettingsError("server.body_limit_bytes must be positive".into()));
+            return Err(SettingsError(
+                "server.body_limit_bytes must be positive".into(),
+            ));
         }
         Ok(self)
     }
@@ -283,6 +308,99 @@ impl Settings {
 
 fn random_secret() -> Result<Secret, SettingsError> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| SettingsError(format!("cannot generate auth.secret: {e}")))?;
+    getrandom::fill(&mut bytes)
+        .map_err(|e| SettingsError(format!("cannot generate auth.secret: {e}")))?;
     Ok(Secret(bytes.iter().map(|b| format!("{b:02x}")).collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_secret(secret: &str) -> Settings {
+        let mut settings = Settings::default();
+        settings.auth.secret = Some(Secret::new(secret.into()));
+        settings
+    }
+
+    fn message(result: Result<Settings, SettingsError>) -> String {
+        result.map(|_| ()).expect_err("refused").to_string()
+    }
+
+    #[test]
+    fn a_short_secret_is_refused_naming_the_setting() {
+        assert!(
+            message(with_secret("too short").validated(AppEnv::Development))
+                .contains("auth.secret")
+        );
+    }
+
+    #[test]
+    fn production_requires_a_secret() {
+        assert!(message(Settings::default().validated(AppEnv::Production)).contains("auth.secret"));
+    }
+
+    #[test]
+    fn development_generates_a_random_secret() {
+        let first = Settings::default()
+            .validated(AppEnv::Development)
+            .expect("valid");
+        let second = Settings::default()
+            .validated(AppEnv::Development)
+            .expect("valid");
+
+        assert!(first.secret_generated);
+        assert_eq!(first.secret().len(), 64);
+        assert_ne!(first.secret(), second.secret());
+    }
+
+    #[test]
+    fn a_malformed_database_url_is_refused_naming_the_setting() {
+        let mut settings = with_secret(&"k".repeat(32));
+        settings.database.url = Secret::new("mysql://localhost/db".into());
+
+        assert!(message(settings.validated(AppEnv::Test)).contains("database.url"));
+    }
+
+    #[test]
+    fn a_bcrypt_cost_outside_4_to_31_is_refused() {
+        let mut settings = with_secret(&"k".repeat(32));
+        settings.auth.bcrypt_cost = 3;
+
+        assert!(message(settings.validated(AppEnv::Test)).contains("auth.bcrypt_cost"));
+    }
+
+    #[test]
+    fn files_layer_over_the_defaults() {
+        let dir = std::env::temp_dir().join(format!(
+            "taskpulse-config-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::write(
+            dir.join("default.toml"),
+            "[server]\nport = 9000\n[auth]\nbcrypt_cost = 10\n",
+        )
+        .expect("write");
+        std::fs::write(
+            dir.join("test.toml"),
+            "[auth]\nbcrypt_cost = 5\nsecret = \"0123456789abcdef0123456789abcdef\"\n",
+        )
+        .expect("write");
+
+        let settings = Settings::load(AppEnv::Test, &dir).expect("valid");
+        let _ = std::fs::remove_dir_all(&dir);
+
+        assert_eq!(settings.server.port, 9000);
+        assert_eq!(settings.auth.bcrypt_cost, 5);
+        assert_eq!(settings.server.host, "127.0.0.1");
+        assert!(!settings.secret_generated);
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let settings = with_secret("a-very-secret-value-of-32-bytes!!");
+
+        assert!(!format!("{settings:?}").contains("a-very-secret"));
+    }
 }

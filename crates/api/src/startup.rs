@@ -11,8 +11,8 @@ use chrono::Duration;
 use taskpulse_domain::{AuthService, AuthSettings, TaskService};
 use taskpulse_infra::db::DbErr;
 use taskpulse_infra::{
-    BcryptHasher, Database, JwtCodec, MigrationCommand, PoolSettings, SeaTaskRepository, SeaUserRepository,
-    SystemClock,
+    BcryptHasher, Database, JwtCodec, MigrationCommand, PoolSettings, SeaTaskRepository,
+    SeaUserRepository, SystemClock,
 };
 
 use crate::middleware::{HeaderPolicy, envelope};
@@ -56,7 +56,9 @@ pub async fn connect(settings: &Settings) -> Result<Database, StartupError> {
         max_connections: settings.database.max_connections,
         acquire_timeout: std::time::Duration::from_millis(settings.database.acquire_timeout_ms),
     };
-    Database::connect(settings.database.url.expose(), &pool).await.map_err(StartupError::Connect)
+    Database::connect(settings.database.url.expose(), &pool)
+        .await
+        .map_err(StartupError::Connect)
 }
 
 /// Builds the services on their adapters.
@@ -66,14 +68,21 @@ pub async fn connect(settings: &Settings) -> Result<Database, StartupError> {
 fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
     let conn = db.connection().clone();
     let clock = Arc::new(SystemClock);
-    let hasher = BcryptHasher::new(settings.auth.bcrypt_cost).map_err(|e| StartupError::Config(e.to_string()))?;
-    let tokens = JwtCodec::new(settings.secret().as_bytes(), &settings.auth.issuer, &settings.auth.audience);
+    let hasher = BcryptHasher::new(settings.auth.bcrypt_cost)
+        .map_err(|e| StartupError::Config(e.to_string()))?;
+    let tokens = JwtCodec::new(
+        settings.secret().as_bytes(),
+        &settings.auth.issuer,
+        &settings.auth.audience,
+    );
     let auth = AuthService::new(
         Arc::new(SeaUserRepository::new(conn.clone())),
         Arc::new(hasher),
         Arc::new(tokens),
         clock.clone(),
-        AuthSettings { access_token_ttl: Duration::seconds(settings.auth.access_token_ttl_secs) },
+        AuthSettings {
+            access_token_ttl: Duration::seconds(settings.auth.access_token_ttl_secs),
+        },
     );
     let tasks = TaskService::new(Arc::new(SeaTaskRepository::new(conn)), clock);
     Ok(AppState { auth, tasks, db })
@@ -87,7 +96,9 @@ pub struct Application {
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .finish_non_exhaustive()
     }
 }
 
@@ -99,16 +110,22 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let db = connect(&settings).await?;
         if settings.database.auto_migrate {
-            db.migrate(MigrationCommand::Up).await.map_err(StartupError::Migrate)?;
+            db.migrate(MigrationCommand::Up)
+                .await
+                .map_err(StartupError::Migrate)?;
         }
         let state = web::Data::new(state(&settings, db)?);
-        let listener =
-            TcpListener::bind((settings.server.host.as_str(), settings.server.port)).map_err(StartupError::Bind)?;
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
+            .map_err(StartupError::Bind)?;
         let port = listener.local_addr().map_err(StartupError::Bind)?.port();
-        let policy = web::Data::new(HeaderPolicy { hsts: settings.server.hsts });
+        let policy = web::Data::new(HeaderPolicy {
+            hsts: settings.server.hsts,
+        });
         let body_limit = settings.server.body_limit_bytes;
-        let workers =
-            settings.server.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
+        let workers = settings
+            .server
+            .workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())

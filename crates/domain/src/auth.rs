@@ -6,7 +6,9 @@ use chrono::Duration;
 use uuid::Uuid;
 
 use crate::error::{Error, Result, TokenRejection};
-use crate::ports::{AccessClaims, Clock, PasswordCheck, PasswordHasher, TokenCodec, UserRepository};
+use crate::ports::{
+    AccessClaims, Clock, PasswordCheck, PasswordHasher, TokenCodec, UserRepository,
+};
 use crate::user::{Email, NewUser, Registration, User, UserId};
 
 /// Tunables of [`AuthService`].
@@ -38,7 +40,9 @@ pub struct AuthService {
 
 impl std::fmt::Debug for AuthService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuthService").field("settings", &self.settings).finish_non_exhaustive()
+        f.debug_struct("AuthService")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
     }
 }
 
@@ -51,7 +55,13 @@ impl AuthService {
         clock: Arc<dyn Clock>,
         settings: AuthSettings,
     ) -> Self {
-        Self { users, hasher, tokens, clock, settings }
+        Self {
+            users,
+            hasher,
+            tokens,
+            clock,
+            settings,
+        }
     }
 
     /// Creates an account and signs it in.
@@ -69,7 +79,13 @@ impl AuthService {
             created_at: now,
             updated_at: now,
         };
-        let user = self.users.create(NewUser { user, password_hash }).await?;
+        let user = self
+            .users
+            .create(NewUser {
+                user,
+                password_hash,
+            })
+            .await?;
         self.issue(user)
     }
 
@@ -87,10 +103,16 @@ impl AuthService {
             Err(_) => None,
         };
         let Some(credentials) = credentials else {
-            self.hasher.verify(password, &self.hasher.dummy_hash()).await?;
+            self.hasher
+                .verify(password, &self.hasher.dummy_hash())
+                .await?;
             return Err(Error::InvalidCredentials);
         };
-        let needs_rehash = match self.hasher.verify(password, &credentials.password_hash).await? {
+        let needs_rehash = match self
+            .hasher
+            .verify(password, &credentials.password_hash)
+            .await?
+        {
             PasswordCheck::Mismatch => return Err(Error::InvalidCredentials),
             PasswordCheck::Match { needs_rehash } => needs_rehash,
         };
@@ -124,7 +146,10 @@ impl AuthService {
     /// effort: a failure only postpones the upgrade to the next sign-in.
     async fn upgrade_hash(&self, user: &User, password: &str) {
         if let Ok(hash) = self.hasher.hash(password).await {
-            let _ = self.users.set_password_hash(user.id, hash, self.clock.now()).await;
+            let _ = self
+                .users
+                .set_password_hash(user.id, hash, self.clock.now())
+                .await;
         }
     }
 
@@ -138,7 +163,11 @@ impl AuthService {
             session_id: None,
         };
         let access_token = self.tokens.encode(&claims)?;
-        Ok(IssuedToken { access_token, expires_in: self.settings.access_token_ttl.num_seconds(), user })
+        Ok(IssuedToken {
+            access_token,
+            expires_in: self.settings.access_token_ttl.num_seconds(),
+            user,
+        })
     }
 }
 
@@ -152,7 +181,9 @@ mod tests {
     use crate::user::{Credentials, Password, PasswordHash, UserName};
 
     fn at() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).single().expect("valid time")
+        Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0)
+            .single()
+            .expect("valid time")
     }
 
     fn user(active: bool) -> User {
@@ -175,10 +206,18 @@ mod tests {
     impl Ports {
         fn new() -> Self {
             let mut hasher = MockPasswordHasher::new();
-            hasher.expect_dummy_hash().returning(|| PasswordHash::new("dummy".into()));
+            hasher
+                .expect_dummy_hash()
+                .returning(|| PasswordHash::new("dummy".into()));
             let mut tokens = MockTokenCodec::new();
-            tokens.expect_encode().returning(|c| Ok(format!("token-for-{}", c.user_id)));
-            Self { users: MockUserRepository::new(), hasher, tokens }
+            tokens
+                .expect_encode()
+                .returning(|c| Ok(format!("token-for-{}", c.user_id)));
+            Self {
+                users: MockUserRepository::new(),
+                hasher,
+                tokens,
+            }
         }
 
         fn service(self) -> AuthService {
@@ -189,19 +228,28 @@ mod tests {
                 Arc::new(self.hasher),
                 Arc::new(self.tokens),
                 Arc::new(clock),
-                AuthSettings { access_token_ttl: Duration::hours(24) },
+                AuthSettings {
+                    access_token_ttl: Duration::hours(24),
+                },
             )
         }
     }
 
     fn credentials(active: bool) -> Credentials {
-        Credentials { user: user(active), password_hash: PasswordHash::new("stored".into()) }
+        Credentials {
+            user: user(active),
+            password_hash: PasswordHash::new("stored".into()),
+        }
     }
 
     #[tokio::test]
     async fn registration_stores_the_hash_not_the_password() {
         let mut ports = Ports::new();
-        ports.hasher.expect_hash().with(eq("Tr0ub4dor&3x")).returning(|_| Ok(PasswordHash::new("h".into())));
+        ports
+            .hasher
+            .expect_hash()
+            .with(eq("Tr0ub4dor&3x"))
+            .returning(|_| Ok(PasswordHash::new("h".into())));
         ports.users.expect_create().times(1).returning(|new| {
             assert_eq!(new.password_hash.as_str(), "h");
             assert!(new.user.is_active);
@@ -213,7 +261,11 @@ mod tests {
             password: Password::parse("Tr0ub4dor&3x").expect("valid"),
         };
 
-        let issued = ports.service().register(registration).await.expect("registered");
+        let issued = ports
+            .service()
+            .register(registration)
+            .await
+            .expect("registered");
 
         assert_eq!(issued.expires_in, 86_400);
         assert_eq!(issued.access_token, format!("token-for-{}", issued.user.id));
@@ -222,13 +274,19 @@ mod tests {
     #[tokio::test]
     async fn an_unknown_email_still_costs_one_verification() {
         let mut ports = Ports::new();
-        ports.users.expect_find_credentials().returning(|_| Ok(None));
+        ports
+            .users
+            .expect_find_credentials()
+            .returning(|_| Ok(None));
         ports.hasher.expect_verify().times(1).returning(|_, h| {
             assert_eq!(h.as_str(), "dummy");
             Ok(PasswordCheck::Mismatch)
         });
 
-        let result = ports.service().login("nobody@example.com", "whatever1").await;
+        let result = ports
+            .service()
+            .login("nobody@example.com", "whatever1")
+            .await;
 
         assert!(matches!(result, Err(Error::InvalidCredentials)));
     }
@@ -237,7 +295,11 @@ mod tests {
     async fn a_malformed_email_is_invalid_credentials_after_one_verification() {
         let mut ports = Ports::new();
         ports.users.expect_find_credentials().never();
-        ports.hasher.expect_verify().times(1).returning(|_, _| Ok(PasswordCheck::Mismatch));
+        ports
+            .hasher
+            .expect_verify()
+            .times(1)
+            .returning(|_, _| Ok(PasswordCheck::Mismatch));
 
         let result = ports.service().login("not-an-email", "whatever1").await;
 
@@ -247,10 +309,19 @@ mod tests {
     #[tokio::test]
     async fn a_wrong_password_is_invalid_credentials() {
         let mut ports = Ports::new();
-        ports.users.expect_find_credentials().returning(|_| Ok(Some(credentials(true))));
-        ports.hasher.expect_verify().returning(|_, _| Ok(PasswordCheck::Mismatch));
+        ports
+            .users
+            .expect_find_credentials()
+            .returning(|_| Ok(Some(credentials(true))));
+        ports
+            .hasher
+            .expect_verify()
+            .returning(|_, _| Ok(PasswordCheck::Mismatch));
 
-        let result = ports.service().login("ada@example.com", "wrong-password").await;
+        let result = ports
+            .service()
+            .login("ada@example.com", "wrong-password")
+            .await;
 
         assert!(matches!(result, Err(Error::InvalidCredentials)));
     }
@@ -259,19 +330,43 @@ mod tests {
     async fn login_looks_the_email_up_lower_cased() {
         let mut ports = Ports::new();
         let email = Email::parse("ada@example.com").expect("valid");
-        ports.users.expect_find_credentials().with(eq(email)).returning(|_| Ok(Some(credentials(true))));
-        ports.hasher.expect_verify().returning(|_, _| Ok(PasswordCheck::Match { needs_rehash: false }));
+        ports
+            .users
+            .expect_find_credentials()
+            .with(eq(email))
+            .returning(|_| Ok(Some(credentials(true))));
+        ports.hasher.expect_verify().returning(|_, _| {
+            Ok(PasswordCheck::Match {
+                needs_rehash: false,
+            })
+        });
 
-        assert!(ports.service().login(" ADA@Example.com", "right-password").await.is_ok());
+        assert!(
+            ports
+                .service()
+                .login(" ADA@Example.com", "right-password")
+                .await
+                .is_ok()
+        );
     }
 
     #[tokio::test]
     async fn an_inactive_account_with_the_right_password_is_disabled() {
         let mut ports = Ports::new();
-        ports.users.expect_find_credentials().returning(|_| Ok(Some(credentials(false))));
-        ports.hasher.expect_verify().returning(|_, _| Ok(PasswordCheck::Match { needs_rehash: false }));
+        ports
+            .users
+            .expect_find_credentials()
+            .returning(|_| Ok(Some(credentials(false))));
+        ports.hasher.expect_verify().returning(|_, _| {
+            Ok(PasswordCheck::Match {
+                needs_rehash: false,
+            })
+        });
 
-        let result = ports.service().login("ada@example.com", "right-password").await;
+        let result = ports
+            .service()
+            .login("ada@example.com", "right-password")
+            .await;
 
         assert!(matches!(result, Err(Error::AccountDisabled)));
     }
@@ -279,31 +374,63 @@ mod tests {
     #[tokio::test]
     async fn an_old_scheme_hash_is_upgraded_at_sign_in() {
         let mut ports = Ports::new();
-        ports.users.expect_find_credentials().returning(|_| Ok(Some(credentials(true))));
-        ports.hasher.expect_verify().returning(|_, _| Ok(PasswordCheck::Match { needs_rehash: true }));
-        ports.hasher.expect_hash().with(eq("right-password")).returning(|_| Ok(PasswordHash::new("new".into())));
-        ports.users.expect_set_password_hash().times(1).returning(|_, h, _| {
-            assert_eq!(h.as_str(), "new");
-            Ok(())
-        });
+        ports
+            .users
+            .expect_find_credentials()
+            .returning(|_| Ok(Some(credentials(true))));
+        ports
+            .hasher
+            .expect_verify()
+            .returning(|_, _| Ok(PasswordCheck::Match { needs_rehash: true }));
+        ports
+            .hasher
+            .expect_hash()
+            .with(eq("right-password"))
+            .returning(|_| Ok(PasswordHash::new("new".into())));
+        ports
+            .users
+            .expect_set_password_hash()
+            .times(1)
+            .returning(|_, h, _| {
+                assert_eq!(h.as_str(), "new");
+                Ok(())
+            });
 
-        assert!(ports.service().login("ada@example.com", "right-password").await.is_ok());
+        assert!(
+            ports
+                .service()
+                .login("ada@example.com", "right-password")
+                .await
+                .is_ok()
+        );
     }
 
     fn claims(user_id: UserId, expires_at: DateTime<Utc>) -> AccessClaims {
-        AccessClaims { user_id, issued_at: at(), expires_at, token_id: Uuid::nil(), session_id: None }
+        AccessClaims {
+            user_id,
+            issued_at: at(),
+            expires_at,
+            token_id: Uuid::nil(),
+            session_id: None,
+        }
     }
 
     #[tokio::test]
     async fn an_expired_token_is_refused() {
         let mut ports = Ports::new();
         let id = UserId::new_random();
-        ports.tokens.expect_decode().returning(move |_| Ok(claims(id, at())));
+        ports
+            .tokens
+            .expect_decode()
+            .returning(move |_| Ok(claims(id, at())));
         ports.users.expect_find_by_id().never();
 
         let result = ports.service().authenticate("t").await;
 
-        assert!(matches!(result, Err(Error::Unauthorized(TokenRejection::Expired))));
+        assert!(matches!(
+            result,
+            Err(Error::Unauthorized(TokenRejection::Expired))
+        ));
     }
 
     #[tokio::test]
@@ -311,12 +438,22 @@ mod tests {
         for found in [None, Some(user(false))] {
             let mut ports = Ports::new();
             let id = UserId::new_random();
-            ports.tokens.expect_decode().returning(move |_| Ok(claims(id, at() + Duration::minutes(1))));
-            ports.users.expect_find_by_id().with(eq(id)).returning(move |_| Ok(found.clone()));
+            ports
+                .tokens
+                .expect_decode()
+                .returning(move |_| Ok(claims(id, at() + Duration::minutes(1))));
+            ports
+                .users
+                .expect_find_by_id()
+                .with(eq(id))
+                .returning(move |_| Ok(found.clone()));
 
             let result = ports.service().authenticate("t").await;
 
-            assert!(matches!(result, Err(Error::Unauthorized(TokenRejection::UnknownUser))));
+            assert!(matches!(
+                result,
+                Err(Error::Unauthorized(TokenRejection::UnknownUser))
+            ));
         }
     }
 
@@ -325,19 +462,34 @@ mod tests {
         let mut ports = Ports::new();
         let active = user(true);
         let id = active.id;
-        ports.tokens.expect_decode().returning(move |_| Ok(claims(id, at() + Duration::minutes(1))));
-        ports.users.expect_find_by_id().returning(move |_| Ok(Some(active.clone())));
+        ports
+            .tokens
+            .expect_decode()
+            .returning(move |_| Ok(claims(id, at() + Duration::minutes(1))));
+        ports
+            .users
+            .expect_find_by_id()
+            .returning(move |_| Ok(Some(active.clone())));
 
-        assert_eq!(ports.service().authenticate("t").await.expect("valid").id, id);
+        assert_eq!(
+            ports.service().authenticate("t").await.expect("valid").id,
+            id
+        );
     }
 
     #[tokio::test]
     async fn a_token_the_codec_refuses_is_unauthorized() {
         let mut ports = Ports::new();
-        ports.tokens.expect_decode().returning(|_| Err(TokenRejection::Invalid));
+        ports
+            .tokens
+            .expect_decode()
+            .returning(|_| Err(TokenRejection::Invalid));
 
         let result = ports.service().authenticate("garbage").await;
 
-        assert!(matches!(result, Err(Error::Unauthorized(TokenRejection::Invalid))));
+        assert!(matches!(
+            result,
+            Err(Error::Unauthorized(TokenRejection::Invalid))
+        ));
     }
 }

@@ -39,7 +39,12 @@ pub trait UserRepository: Send + Sync {
     /// # Errors
     /// [`Error::NotFound`](crate::Error::NotFound) when the account is gone;
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
-    async fn set_password_hash(&self, id: UserId, hash: PasswordHash, now: DateTime<Utc>) -> Result<()>;
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        hash: PasswordHash,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
 }
 
 /// Storage of tasks. Every method takes the owner and MUST restrict its
@@ -89,7 +94,13 @@ pub trait TaskRepository: Send + Sync {
     ///
     /// # Errors
     /// As [`TaskRepository::update`].
-    async fn toggle(&self, owner: UserId, id: TaskId, precondition: Precondition, now: DateTime<Utc>) -> Result<Task>;
+    async fn toggle(
+        &self,
+        owner: UserId,
+        id: TaskId,
+        precondition: Precondition,
+        now: DateTime<Utc>,
+    ) -> Result<Task>;
 
     /// Deletes the task in one atomic step with the precondition check.
     ///

@@ -23,7 +23,11 @@ impl TaskId {
     /// # Errors
     /// [`TaskIdError`] for zero or negative values.
     pub fn new(id: i64) -> Result<Self, TaskIdError> {
-        if id > 0 { Ok(Self(id)) } else { Err(TaskIdError) }
+        if id > 0 {
+            Ok(Self(id))
+        } else {
+            Err(TaskIdError)
+        }
     }
 
     /// The integer inside.
@@ -40,7 +44,9 @@ impl FromStr for TaskId {
         if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
             return Err(TaskIdError);
         }
-        s.parse::<i64>().map_err(|_| TaskIdError).and_then(Self::new)
+        s.parse::<i64>()
+            .map_err(|_| TaskIdError)
+            .and_then(Self::new)
     }
 }
 
@@ -207,7 +213,10 @@ pub struct Sort {
 impl Default for Sort {
     /// Newest first.
     fn default() -> Self {
-        Self { field: SortField::CreatedAt, descending: true }
+        Self {
+            field: SortField::CreatedAt,
+            descending: true,
+        }
     }
 }
 
@@ -253,7 +262,11 @@ impl PageLimit {
     /// # Errors
     /// [`PageLimitError`] outside 1–500.
     pub fn new(limit: u32) -> Result<Self, PageLimitError> {
-        if (1..=Self::MAX).contains(&limit) { Ok(Self(limit)) } else { Err(PageLimitError) }
+        if (1..=Self::MAX).contains(&limit) {
+            Ok(Self(limit))
+        } else {
+            Err(PageLimitError)
+        }
     }
 
     /// The number inside.
@@ -321,15 +334,36 @@ mod tests {
     #[test]
     fn task_ids_are_positive_decimal_integers() {
         assert_eq!("17".parse::<TaskId>().map(TaskId::get), Ok(17));
-        for bad in ["0", "-1", "+1", " 1", "1.0", "abc", "", "9223372036854775808"] {
+        for bad in [
+            "0",
+            "-1",
+            "+1",
+            " 1",
+            "1.0",
+            "abc",
+            "",
+            "9223372036854775808",
+        ] {
             assert_eq!(bad.parse::<TaskId>(), Err(TaskIdError), "{bad:?}");
         }
     }
 
     #[test]
     fn sort_accepts_the_contract_values_only() {
-        assert_eq!("-title".parse(), Ok(Sort { field: SortField::Title, descending: true }));
-        assert_eq!("id".parse(), Ok(Sort { field: SortField::Id, descending: false }));
+        assert_eq!(
+            "-title".parse(),
+            Ok(Sort {
+                field: SortField::Title,
+                descending: true
+            })
+        );
+        assert_eq!(
+            "id".parse(),
+            Ok(Sort {
+                field: SortField::Id,
+                descending: false
+            })
+        );
         assert_eq!("name".parse::<Sort>(), Err(SortError));
         assert_eq!("--id".parse::<Sort>(), Err(SortError));
     }

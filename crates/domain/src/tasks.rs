@@ -22,7 +22,11 @@ impl std::fmt::Debug for TaskService {
 
 /// Only the owner may address their tasks; anyone else gets `NotFound`.
 fn owned(actor: UserId, owner: UserId) -> Result<UserId> {
-    if actor == owner { Ok(owner) } else { Err(Error::NotFound) }
+    if actor == owner {
+        Ok(owner)
+    } else {
+        Err(Error::NotFound)
+    }
 }
 
 impl TaskService {
@@ -44,7 +48,9 @@ impl TaskService {
     /// # Errors
     /// [`Error::NotFound`] when `actor` is not `owner`.
     pub async fn create(&self, actor: UserId, owner: UserId, task: NewTask) -> Result<Task> {
-        self.tasks.create(owned(actor, owner)?, task, self.clock.now()).await
+        self.tasks
+            .create(owned(actor, owner)?, task, self.clock.now())
+            .await
     }
 
     /// One of the owner's tasks.
@@ -52,7 +58,10 @@ impl TaskService {
     /// # Errors
     /// [`Error::NotFound`] when `actor` is not `owner` or the owner has no such task.
     pub async fn get(&self, actor: UserId, owner: UserId, id: TaskId) -> Result<Task> {
-        self.tasks.get(owned(actor, owner)?, id).await?.ok_or(Error::NotFound)
+        self.tasks
+            .get(owned(actor, owner)?, id)
+            .await?
+            .ok_or(Error::NotFound)
     }
 
     /// Applies `changes`. Empty changes write nothing and keep the version,
@@ -73,11 +82,15 @@ impl TaskService {
         if changes.is_empty() {
             let task = self.tasks.get(owner, id).await?.ok_or(Error::NotFound)?;
             return match precondition {
-                Precondition::Version(expected) if expected != task.version => Err(Error::PreconditionFailed),
+                Precondition::Version(expected) if expected != task.version => {
+                    Err(Error::PreconditionFailed)
+                }
                 _ => Ok(task),
             };
         }
-        self.tasks.update(owner, id, changes, precondition, self.clock.now()).await
+        self.tasks
+            .update(owner, id, changes, precondition, self.clock.now())
+            .await
     }
 
     /// Sets `completed`, or flips it when `completed` is `None`.
@@ -96,8 +109,13 @@ impl TaskService {
         let now = self.clock.now();
         match completed {
             Some(completed) => {
-                let changes = TaskChanges { completed: Some(completed), ..TaskChanges::default() };
-                self.tasks.update(owner, id, changes, precondition, now).await
+                let changes = TaskChanges {
+                    completed: Some(completed),
+                    ..TaskChanges::default()
+                };
+                self.tasks
+                    .update(owner, id, changes, precondition, now)
+                    .await
             }
             None => self.tasks.toggle(owner, id, precondition, now).await,
         }
@@ -107,8 +125,16 @@ impl TaskService {
     ///
     /// # Errors
     /// As [`TaskService::update`].
-    pub async fn delete(&self, actor: UserId, owner: UserId, id: TaskId, precondition: Precondition) -> Result<()> {
-        self.tasks.delete(owned(actor, owner)?, id, precondition).await
+    pub async fn delete(
+        &self,
+        actor: UserId,
+        owner: UserId,
+        id: TaskId,
+        precondition: Precondition,
+    ) -> Result<()> {
+        self.tasks
+            .delete(owned(actor, owner)?, id, precondition)
+            .await
     }
 }
 
@@ -122,7 +148,9 @@ mod tests {
     use crate::task::Title;
 
     fn at() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).single().expect("valid time")
+        Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0)
+            .single()
+            .expect("valid time")
     }
 
     fn clock() -> Arc<MockClock> {
@@ -156,28 +184,54 @@ mod tests {
     async fn another_users_tasks_are_not_found_without_touching_storage() {
         let service = service(MockTaskRepository::new());
         let (actor, owner) = (UserId::new_random(), UserId::new_random());
-        let new = NewTask { title: Title::parse("x").expect("valid"), description: None, completed: false };
+        let new = NewTask {
+            title: Title::parse("x").expect("valid"),
+            description: None,
+            completed: false,
+        };
 
-        assert!(matches!(service.list(actor, owner, &TaskQuery::default()).await, Err(Error::NotFound)));
-        assert!(matches!(service.create(actor, owner, new).await, Err(Error::NotFound)));
-        assert!(matches!(service.get(actor, owner, id()).await, Err(Error::NotFound)));
-        let changes = TaskChanges { completed: Some(true), ..TaskChanges::default() };
         assert!(matches!(
-            service.update(actor, owner, id(), changes, Precondition::None).await,
+            service.list(actor, owner, &TaskQuery::default()).await,
             Err(Error::NotFound)
         ));
         assert!(matches!(
-            service.set_completion(actor, owner, id(), None, Precondition::None).await,
+            service.create(actor, owner, new).await,
             Err(Error::NotFound)
         ));
-        assert!(matches!(service.delete(actor, owner, id(), Precondition::None).await, Err(Error::NotFound)));
+        assert!(matches!(
+            service.get(actor, owner, id()).await,
+            Err(Error::NotFound)
+        ));
+        let changes = TaskChanges {
+            completed: Some(true),
+            ..TaskChanges::default()
+        };
+        assert!(matches!(
+            service
+                .update(actor, owner, id(), changes, Precondition::None)
+                .await,
+            Err(Error::NotFound)
+        ));
+        assert!(matches!(
+            service
+                .set_completion(actor, owner, id(), None, Precondition::None)
+                .await,
+            Err(Error::NotFound)
+        ));
+        assert!(matches!(
+            service.delete(actor, owner, id(), Precondition::None).await,
+            Err(Error::NotFound)
+        ));
     }
 
     #[tokio::test]
     async fn repository_calls_are_scoped_to_the_owner() {
         let owner = UserId::new_random();
         let mut repo = MockTaskRepository::new();
-        repo.expect_get().with(eq(owner), eq(id())).times(1).returning(move |o, _| Ok(Some(task(o, 1))));
+        repo.expect_get()
+            .with(eq(owner), eq(id()))
+            .times(1)
+            .returning(move |o, _| Ok(Some(task(o, 1))));
         let service = service(repo);
 
         let got = service.get(owner, owner, id()).await.expect("found");
@@ -191,17 +245,29 @@ mod tests {
         let mut repo = MockTaskRepository::new();
         repo.expect_get().returning(|_, _| Ok(None));
 
-        assert!(matches!(service(repo).get(owner, owner, id()).await, Err(Error::NotFound)));
+        assert!(matches!(
+            service(repo).get(owner, owner, id()).await,
+            Err(Error::NotFound)
+        ));
     }
 
     #[tokio::test]
     async fn empty_changes_write_nothing() {
         let owner = UserId::new_random();
         let mut repo = MockTaskRepository::new();
-        repo.expect_get().returning(move |o, _| Ok(Some(task(o, 3))));
+        repo.expect_get()
+            .returning(move |o, _| Ok(Some(task(o, 3))));
         repo.expect_update().never();
 
-        let got = service(repo).update(owner, owner, id(), TaskChanges::default(), Precondition::None).await;
+        let got = service(repo)
+            .update(
+                owner,
+                owner,
+                id(),
+                TaskChanges::default(),
+                Precondition::None,
+            )
+            .await;
 
         assert_eq!(got.expect("unchanged").version, 3);
     }
@@ -210,11 +276,28 @@ mod tests {
     async fn empty_changes_still_check_the_precondition() {
         let owner = UserId::new_random();
         let mut repo = MockTaskRepository::new();
-        repo.expect_get().returning(move |o, _| Ok(Some(task(o, 3))));
+        repo.expect_get()
+            .returning(move |o, _| Ok(Some(task(o, 3))));
         let service = service(repo);
 
-        let stale = service.update(owner, owner, id(), TaskChanges::default(), Precondition::Version(2)).await;
-        let fresh = service.update(owner, owner, id(), TaskChanges::default(), Precondition::Version(3)).await;
+        let stale = service
+            .update(
+                owner,
+                owner,
+                id(),
+                TaskChanges::default(),
+                Precondition::Version(2),
+            )
+            .await;
+        let fresh = service
+            .update(
+                owner,
+                owner,
+                id(),
+                TaskChanges::default(),
+                Precondition::Version(3),
+            )
+            .await;
 
         assert!(matches!(stale, Err(Error::PreconditionFailed)));
         assert!(fresh.is_ok());
@@ -223,14 +306,25 @@ mod tests {
     #[tokio::test]
     async fn changes_pass_the_precondition_and_clock_to_storage() {
         let owner = UserId::new_random();
-        let changes = TaskChanges { completed: Some(true), ..TaskChanges::default() };
+        let changes = TaskChanges {
+            completed: Some(true),
+            ..TaskChanges::default()
+        };
         let mut repo = MockTaskRepository::new();
         repo.expect_update()
-            .with(eq(owner), eq(id()), eq(changes.clone()), eq(Precondition::Version(4)), eq(at()))
+            .with(
+                eq(owner),
+                eq(id()),
+                eq(changes.clone()),
+                eq(Precondition::Version(4)),
+                eq(at()),
+            )
             .times(1)
             .returning(move |o, _, _, _, _| Ok(task(o, 5)));
 
-        let got = service(repo).update(owner, owner, id(), changes, Precondition::Version(4)).await;
+        let got = service(repo)
+            .update(owner, owner, id(), changes, Precondition::Version(4))
+            .await;
 
         assert_eq!(got.expect("updated").version, 5);
     }
@@ -239,16 +333,26 @@ mod tests {
     async fn completion_without_a_value_toggles() {
         let owner = UserId::new_random();
         let mut repo = MockTaskRepository::new();
-        repo.expect_toggle().times(1).returning(move |o, _, _, _| Ok(task(o, 2)));
+        repo.expect_toggle()
+            .times(1)
+            .returning(move |o, _, _, _| Ok(task(o, 2)));
         repo.expect_update().never();
 
-        assert!(service(repo).set_completion(owner, owner, id(), None, Precondition::None).await.is_ok());
+        assert!(
+            service(repo)
+                .set_completion(owner, owner, id(), None, Precondition::None)
+                .await
+                .is_ok()
+        );
     }
 
     #[tokio::test]
     async fn completion_with_a_value_sets_it() {
         let owner = UserId::new_random();
-        let expected = TaskChanges { completed: Some(false), ..TaskChanges::default() };
+        let expected = TaskChanges {
+            completed: Some(false),
+            ..TaskChanges::default()
+        };
         let mut repo = MockTaskRepository::new();
         repo.expect_update()
             .with(eq(owner), eq(id()), eq(expected), always(), always())
@@ -256,6 +360,11 @@ mod tests {
             .returning(move |o, _, _, _, _| Ok(task(o, 2)));
         repo.expect_toggle().never();
 
-        assert!(service(repo).set_completion(owner, owner, id(), Some(false), Precondition::None).await.is_ok());
+        assert!(
+            service(repo)
+                .set_completion(owner, owner, id(), Some(false), Precondition::None)
+                .await
+                .is_ok()
+        );
     }
 }

@@ -296,24 +296,42 @@ mod tests {
     #[test]
     fn name_bounds_count_characters_not_bytes() {
         assert!(UserName::parse(&"é".repeat(100)).is_ok());
-        assert_eq!(UserName::parse(&"é".repeat(101)), Err(UserNameError::Length));
+        assert_eq!(
+            UserName::parse(&"é".repeat(101)),
+            Err(UserNameError::Length)
+        );
         assert_eq!(UserName::parse("   "), Err(UserNameError::Length));
     }
 
     #[test]
     fn name_refuses_control_characters_but_allows_tab_and_newline() {
-        assert_eq!(UserName::parse("A\u{7}da"), Err(UserNameError::ControlCharacter));
+        assert_eq!(
+            UserName::parse("A\u{7}da"),
+            Err(UserNameError::ControlCharacter)
+        );
         assert!(UserName::parse("A\tda\nL").is_ok());
     }
 
     #[test]
     fn email_is_trimmed_and_lower_cased() {
-        assert_eq!(Email::parse("  Ada@Example.COM ").map(|e| e.0), Ok("ada@example.com".into()));
+        assert_eq!(
+            Email::parse("  Ada@Example.COM ").map(|e| e.0),
+            Ok("ada@example.com".into())
+        );
     }
 
     #[test]
     fn email_needs_local_part_domain_and_tld() {
-        for bad in ["ada", "@example.com", "ada@", "ada@example", "ada@@example.com", "a da@example.com", "ada@exa_mple.com", "ada@example.c0m"] {
+        for bad in [
+            "ada",
+            "@example.com",
+            "ada@",
+            "ada@example",
+            "ada@@example.com",
+            "a da@example.com",
+            "ada@exa_mple.com",
+            "ada@example.c0m",
+        ] {
             assert_eq!(Email::parse(bad), Err(EmailError::Invalid), "{bad}");
         }
     }
@@ -332,18 +350,27 @@ mod tests {
         assert_eq!(Password::parse("Tr0ub4!"), Err(PasswordError::Length));
         assert!(Password::parse("Tr0ub4!x").is_ok());
         assert!(Password::parse(&"ü".repeat(128)).is_ok());
-        assert_eq!(Password::parse(&"ü".repeat(129)), Err(PasswordError::Length));
+        assert_eq!(
+            Password::parse(&"ü".repeat(129)),
+            Err(PasswordError::Length)
+        );
     }
 
     #[test]
     fn password_is_not_trimmed() {
-        assert_eq!(Password::parse(" Tr0ub4!x ").map(|p| p.0), Ok(" Tr0ub4!x ".into()));
+        assert_eq!(
+            Password::parse(" Tr0ub4!x ").map(|p| p.0),
+            Ok(" Tr0ub4!x ".into())
+        );
     }
 
     #[test]
     fn common_passwords_are_refused_case_insensitively() {
         assert_eq!(Password::parse("password"), Err(PasswordError::TooCommon));
-        assert_eq!(Password::parse("PassWord123"), Err(PasswordError::TooCommon));
+        assert_eq!(
+            Password::parse("PassWord123"),
+            Err(PasswordError::TooCommon)
+        );
         assert!(COMMON_PASSWORDS.lines().count() >= 10_000);
     }
 

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::sqlx;
 pub use sea_orm::DbErr;
+use sea_orm::sqlx;
 use sea_orm::{ConnectOptions, DatabaseConnection, DbBackend, RuntimeErr, SqlErr};
 use taskpulse_domain::Error;
 
@@ -21,7 +21,10 @@ pub struct PoolSettings {
 
 impl Default for PoolSettings {
     fn default() -> Self {
-        Self { max_connections: 10, acquire_timeout: Duration::from_secs(1) }
+        Self {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(1),
+        }
     }
 }
 
@@ -118,7 +121,11 @@ pub(crate) fn is_unavailable(err: &DbErr) -> bool {
 /// Maps a database failure to the domain's error: unreachable →
 /// `Unavailable`, anything else → `Internal`.
 pub(crate) fn to_domain(err: DbErr) -> Error {
-    if is_unavailable(&err) { Error::Unavailable } else { Error::internal(err) }
+    if is_unavailable(&err) {
+        Error::Unavailable
+    } else {
+        Error::internal(err)
+    }
 }
 
 /// Whether `err` is a unique-constraint violation.

@@ -58,22 +58,33 @@ fn check(password: &str, stored: &str, cost: u32) -> PasswordCheck {
     };
     match bcrypt::verify(candidate, inner) {
         Ok(true) => {
-            let stored_cost = inner.parse::<bcrypt::HashParts>().map(|p| p.get_cost()).ok();
-            PasswordCheck::Match { needs_rehash: legacy || stored_cost != Some(cost) }
+            let stored_cost = inner
+                .parse::<bcrypt::HashParts>()
+                .map(|p| p.get_cost())
+                .ok();
+            PasswordCheck::Match {
+                needs_rehash: legacy || stored_cost != Some(cost),
+            }
         }
         Ok(false) | Err(_) => PasswordCheck::Mismatch,
     }
 }
 
-async fn off_the_executor<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(work).await.map_err(Error::internal)
+async fn off_the_executor<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(Error::internal)
 }
 
 #[async_trait]
 impl PasswordHasher for BcryptHasher {
     async fn hash(&self, password: &str) -> Result<PasswordHash> {
         let (password, cost) = (password.to_owned(), self.cost);
-        off_the_executor(move || hash_with(&password, cost)).await?.map_err(Error::internal)
+        off_the_executor(move || hash_with(&password, cost))
+            .await?
+            .map_err(Error::internal)
     }
 
     async fn verify(&self, password: &str, hash: &PasswordHash) -> Result<PasswordCheck> {
@@ -97,10 +108,21 @@ mod tests {
 
         assert!(hash.as_str().starts_with(SCHEME));
         assert_eq!(
-            hasher.verify("correct horse battery", &hash).await.expect("checked"),
-            PasswordCheck::Match { needs_rehash: false }
+            hasher
+                .verify("correct horse battery", &hash)
+                .await
+                .expect("checked"),
+            PasswordCheck::Match {
+                needs_rehash: false
+            }
         );
-        assert_eq!(hasher.verify("correct horse batterY", &hash).await.expect("checked"), PasswordCheck::Mismatch);
+        assert_eq!(
+            hasher
+                .verify("correct horse batterY", &hash)
+                .await
+                .expect("checked"),
+            PasswordCheck::Mismatch
+        );
     }
 
     #[tokio::test]
@@ -110,7 +132,10 @@ mod tests {
         let hash = hasher.hash(&long).await.expect("hashed");
 
         let other = format!("{}b", "a".repeat(99));
-        assert_eq!(hasher.verify(&other, &hash).await.expect("checked"), PasswordCheck::Mismatch);
+        assert_eq!(
+            hasher.verify(&other, &hash).await.expect("checked"),
+            PasswordCheck::Mismatch
+        );
     }
 
     #[tokio::test]
@@ -119,10 +144,19 @@ mod tests {
         let legacy = PasswordHash::new(bcrypt::hash("old-password", 4).expect("hashed"));
 
         assert_eq!(
-            hasher.verify("old-password", &legacy).await.expect("checked"),
+            hasher
+                .verify("old-password", &legacy)
+                .await
+                .expect("checked"),
             PasswordCheck::Match { needs_rehash: true }
         );
-        assert_eq!(hasher.verify("other-password", &legacy).await.expect("checked"), PasswordCheck::Mismatch);
+        assert_eq!(
+            hasher
+                .verify("other-password", &legacy)
+                .await
+                .expect("checked"),
+            PasswordCheck::Mismatch
+        );
     }
 
     #[tokio::test]
@@ -132,7 +166,10 @@ mod tests {
         let current = BcryptHasher::new(5).expect("valid cost");
 
         assert_eq!(
-            current.verify("some password", &hash).await.expect("checked"),
+            current
+                .verify("some password", &hash)
+                .await
+                .expect("checked"),
             PasswordCheck::Match { needs_rehash: true }
         );
     }
@@ -141,7 +178,10 @@ mod tests {
     async fn unknown_formats_never_match() {
         let hasher = BcryptHasher::new(4).expect("valid cost");
         for stored in ["", "plaintext", "$sha256-bcrypt$garbage", "$2b$garbage"] {
-            let check = hasher.verify("plaintext", &PasswordHash::new(stored.into())).await.expect("checked");
+            let check = hasher
+                .verify("plaintext", &PasswordHash::new(stored.into()))
+                .await
+                .expect("checked");
             assert_eq!(check, PasswordCheck::Mismatch, "{stored}");
         }
     }

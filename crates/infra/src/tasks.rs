@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, SimpleExpr};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use taskpulse_domain::ports::TaskRepository;
 use taskpulse_domain::task::{
@@ -35,7 +35,11 @@ impl SeaTaskRepository {
         if precondition == Precondition::None {
             return Error::NotFound;
         }
-        match Entity::find().filter(owned(owner, id)).count(&self.db).await {
+        match Entity::find()
+            .filter(owned(owner, id))
+            .count(&self.db)
+            .await
+        {
             Ok(0) => Error::NotFound,
             Ok(_) => Error::PreconditionFailed,
             Err(err) => to_domain(err),
@@ -58,7 +62,9 @@ fn to_task(model: tasks::Model) -> Result<Task> {
 
 /// The one task `id` of `owner`.
 fn owned(owner: UserId, id: TaskId) -> Condition {
-    Condition::all().add(Column::Id.eq(id.get())).add(Column::UserId.eq(owner.as_uuid()))
+    Condition::all()
+        .add(Column::Id.eq(id.get()))
+        .add(Column::UserId.eq(owner.as_uuid()))
 }
 
 /// [`owned`] plus the `If-Match` version, when there is one.
@@ -94,8 +100,11 @@ fn filter(owner: UserId, query: &TaskQuery) -> Condition {
     }
     if let Some(search) = query.search.as_deref().filter(|s| !s.is_empty()) {
         let pattern = like_pattern(search);
-        condition = condition
-            .add(Condition::any().add(contains(Column::Title, &pattern)).add(contains(Column::Description, &pattern)));
+        condition = condition.add(
+            Condition::any()
+                .add(contains(Column::Title, &pattern))
+                .add(contains(Column::Description, &pattern)),
+        );
     }
     condition
 }
@@ -104,7 +113,11 @@ fn filter(owner: UserId, query: &TaskQuery) -> Condition {
 impl TaskRepository for SeaTaskRepository {
     async fn list(&self, owner: UserId, query: &TaskQuery) -> Result<TaskPage> {
         let condition = filter(owner, query);
-        let order = if query.sort.descending { Order::Desc } else { Order::Asc };
+        let order = if query.sort.descending {
+            Order::Desc
+        } else {
+            Order::Asc
+        };
         let column = match query.sort.field {
             SortField::CreatedAt => Column::CreatedAt,
             SortField::UpdatedAt => Column::UpdatedAt,
@@ -120,7 +133,11 @@ impl TaskRepository for SeaTaskRepository {
             .all(&self.db)
             .await
             .map_err(to_domain)?;
-        let total = Entity::find().filter(condition).count(&self.db).await.map_err(to_domain)?;
+        let total = Entity::find()
+            .filter(condition)
+            .count(&self.db)
+            .await
+            .map_err(to_domain)?;
         let tasks = models.into_iter().map(to_task).collect::<Result<_>>()?;
         Ok(TaskPage { tasks, total })
     }
@@ -136,12 +153,19 @@ impl TaskRepository for SeaTaskRepository {
             updated_at: Set(now),
             ..Default::default()
         };
-        let model = Entity::insert(row).exec_with_returning(&self.db).await.map_err(to_domain)?;
+        let model = Entity::insert(row)
+            .exec_with_returning(&self.db)
+            .await
+            .map_err(to_domain)?;
         to_task(model)
     }
 
     async fn get(&self, owner: UserId, id: TaskId) -> Result<Option<Task>> {
-        let model = Entity::find().filter(owned(owner, id)).one(&self.db).await.map_err(to_domain)?;
+        let model = Entity::find()
+            .filter(owned(owner, id))
+            .one(&self.db)
+            .await
+            .map_err(to_domain)?;
         model.map(to_task).transpose()
     }
 
@@ -160,7 +184,10 @@ impl TaskRepository for SeaTaskRepository {
             update = update.col_expr(Column::Title, title.as_str().into());
         }
         if let Some(description) = changes.description {
-            update = update.col_expr(Column::Description, description.map(|d| d.as_str().to_owned()).into());
+            update = update.col_expr(
+                Column::Description,
+                description.map(|d| d.as_str().to_owned()).into(),
+            );
         }
         if let Some(completed) = changes.completed {
             update = update.col_expr(Column::Completed, completed.into());
@@ -176,7 +203,13 @@ impl TaskRepository for SeaTaskRepository {
         }
     }
 
-    async fn toggle(&self, owner: UserId, id: TaskId, precondition: Precondition, now: DateTime<Utc>) -> Result<Task> {
+    async fn toggle(
+        &self,
+        owner: UserId,
+        id: TaskId,
+        precondition: Precondition,
+        now: DateTime<Utc>,
+    ) -> Result<Task> {
         let rows = Entity::update_many()
             .col_expr(Column::Completed, Expr::col(Column::Completed).not())
             .col_expr(Column::Version, Expr::col(Column::Version).add(1))
@@ -197,7 +230,11 @@ impl TaskRepository for SeaTaskRepository {
             .exec(&self.db)
             .await
             .map_err(to_domain)?;
-        if result.rows_affected == 0 { Err(self.miss(owner, id, precondition).await) } else { Ok(()) }
+        if result.rows_affected == 0 {
+            Err(self.miss(owner, id, precondition).await)
+        } else {
+            Ok(())
+        }
     }
 }
 

@@ -23,7 +23,10 @@ pub struct JwtCodec {
 
 impl std::fmt::Debug for JwtCodec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JwtCodec").field("issuer", &self.issuer).field("audience", &self.audience).finish()
+        f.debug_struct("JwtCodec")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish()
     }
 }
 
@@ -49,7 +52,10 @@ impl JwtCodec {
         validation.leeway = 0;
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);
-        validation.required_spec_claims = ["exp", "sub", "iss", "aud"].iter().map(ToString::to_string).collect::<HashSet<_>>();
+        validation.required_spec_claims = ["exp", "sub", "iss", "aud"]
+            .iter()
+            .map(ToString::to_string)
+            .collect::<HashSet<_>>();
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -82,10 +88,15 @@ impl TokenCodec for JwtCodec {
         let claims = decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|_| TokenRejection::Invalid)?
             .claims;
-        let user_id = claims.sub.parse::<UserId>().map_err(|_| TokenRejection::Invalid)?;
+        let user_id = claims
+            .sub
+            .parse::<UserId>()
+            .map_err(|_| TokenRejection::Invalid)?;
         let parse_uuid = |s: Option<String>| s.map(|s| Uuid::parse_str(&s)).transpose();
         let session_id = parse_uuid(claims.sid).map_err(|_| TokenRejection::Invalid)?;
-        let token_id = parse_uuid(claims.jti).map_err(|_| TokenRejection::Invalid)?.unwrap_or_default();
+        let token_id = parse_uuid(claims.jti)
+            .map_err(|_| TokenRejection::Invalid)?
+            .unwrap_or_default();
         Ok(AccessClaims {
             user_id,
             issued_at: timestamp(claims.iat.unwrap_or(0))?,
@@ -127,13 +138,23 @@ mod tests {
 
     #[test]
     fn another_secret_issuer_or_audience_is_refused() {
-        let token = JwtCodec::new(SECRET, "taskpulse", "taskpulse").encode(&claims()).expect("signed");
+        let token = JwtCodec::new(SECRET, "taskpulse", "taskpulse")
+            .encode(&claims())
+            .expect("signed");
         for codec in [
-            JwtCodec::new(b"another secret of thirty-two bytes!", "taskpulse", "taskpulse"),
+            JwtCodec::new(
+                b"another secret of thirty-two bytes!",
+                "taskpulse",
+                "taskpulse",
+            ),
             JwtCodec::new(SECRET, "someone-else", "taskpulse"),
             JwtCodec::new(SECRET, "taskpulse", "another-app"),
         ] {
-            assert_eq!(codec.decode(&token), Err(TokenRejection::Invalid), "{codec:?}");
+            assert_eq!(
+                codec.decode(&token),
+                Err(TokenRejection::Invalid),
+                "{codec:?}"
+            );
         }
     }
 

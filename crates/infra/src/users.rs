@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, QueryFilter, ColumnTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use taskpulse_domain::ports::UserRepository;
 use taskpulse_domain::user::{Credentials, Email, NewUser, PasswordHash, User, UserId, UserName};
 use taskpulse_domain::{Error, Result};
@@ -60,17 +60,28 @@ impl UserRepository for SeaUserRepository {
     }
 
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>> {
-        let model = Entity::find_by_id(id.as_uuid()).one(&self.db).await.map_err(to_domain)?;
+        let model = Entity::find_by_id(id.as_uuid())
+            .one(&self.db)
+            .await
+            .map_err(to_domain)?;
         model.map(|m| to_user(m).map(|c| c.user)).transpose()
     }
 
     async fn find_credentials(&self, email: &Email) -> Result<Option<Credentials>> {
-        let model =
-            Entity::find().filter(Column::Email.eq(email.as_str())).one(&self.db).await.map_err(to_domain)?;
+        let model = Entity::find()
+            .filter(Column::Email.eq(email.as_str()))
+            .one(&self.db)
+            .await
+            .map_err(to_domain)?;
         model.map(to_user).transpose()
     }
 
-    async fn set_password_hash(&self, id: UserId, hash: PasswordHash, now: DateTime<Utc>) -> Result<()> {
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        hash: PasswordHash,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let result = Entity::update_many()
             .col_expr(Column::PasswordHash, hash.as_str().into())
             .col_expr(Column::UpdatedAt, now.into())
@@ -78,6 +89,10 @@ impl UserRepository for SeaUserRepository {
             .exec(&self.db)
             .await
             .map_err(to_domain)?;
-        if result.rows_affected == 0 { Err(Error::NotFound) } else { Ok(()) }
+        if result.rows_affected == 0 {
+            Err(Error::NotFound)
+        } else {
+            Ok(())
+        }
     }
 }

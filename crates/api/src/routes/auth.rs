@@ -27,7 +27,11 @@ struct RegisterBody {
     password: Option<String>,
 }
 
-async fn register(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+async fn register(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let body: RegisterBody = json_body(&req, &body)?;
     let mut fields = Fields::default();
     let name = fields.required("name", body.name.as_deref(), UserName::parse);
@@ -37,7 +41,14 @@ async fn register(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes
     let (Some(name), Some(email), Some(password)) = (name, email, password) else {
         return Err(ApiError::Internal);
     };
-    let issued = state.auth.register(Registration { name, email, password }).await?;
+    let issued = state
+        .auth
+        .register(Registration {
+            name,
+            email,
+            password,
+        })
+        .await?;
     Ok(HttpResponse::Created().json(TokenBody::from(issued)))
 }
 
@@ -56,22 +67,31 @@ struct LoginForm {
 /// The email and password of a login, from JSON or from an OAuth2
 /// password-flow form.
 fn login_credentials(req: &HttpRequest, body: &[u8]) -> Result<(String, String), ApiError> {
-    let (email_field, email, password) = if content_type_is(req, "application/x-www-form-urlencoded") {
-        let form: LoginForm =
-            serde_urlencoded::from_bytes(body).map_err(|_| ApiError::BadRequest("Malformed form body".into()))?;
-        ("username", form.username, form.password)
-    } else {
-        let json: LoginJson = json_body(req, body)?;
-        ("email", json.email, json.password)
-    };
+    let (email_field, email, password) =
+        if content_type_is(req, "application/x-www-form-urlencoded") {
+            let form: LoginForm = serde_urlencoded::from_bytes(body)
+                .map_err(|_| ApiError::BadRequest("Malformed form body".into()))?;
+            ("username", form.username, form.password)
+        } else {
+            let json: LoginJson = json_body(req, body)?;
+            ("email", json.email, json.password)
+        };
     let mut fields = Fields::default();
-    let email = fields.required(email_field, email.as_deref(), |s| Ok::<_, String>(s.to_owned()));
-    let password = fields.required("password", password.as_deref(), |s| Ok::<_, String>(s.to_owned()));
+    let email = fields.required(email_field, email.as_deref(), |s| {
+        Ok::<_, String>(s.to_owned())
+    });
+    let password = fields.required("password", password.as_deref(), |s| {
+        Ok::<_, String>(s.to_owned())
+    });
     fields.finish()?;
     email.zip(password).ok_or(ApiError::Internal)
 }
 
-async fn login(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let (email, password) = login_credentials(&req, &body)?;
     let issued = state.auth.login(&email, &password).await?;
     Ok(HttpResponse::Ok().json(TokenBody::from(issued)))

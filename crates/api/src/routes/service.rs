@@ -24,7 +24,8 @@ async fn root() -> HttpResponse {
 /// 200 when the database answers, 503 (with the error fields) when not.
 async fn health(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     if state.db.is_reachable().await {
-        return HttpResponse::Ok().json(json!({"status": "ok", "database": "ok", "version": VERSION}));
+        return HttpResponse::Ok()
+            .json(json!({"status": "ok", "database": "ok", "version": VERSION}));
     }
     let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone());
     HttpResponse::ServiceUnavailable().insert_header(("Retry-After", "1")).json(json!({

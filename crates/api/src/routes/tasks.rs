@@ -5,23 +5,35 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue, LINK, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use taskpulse_domain::task::{Description, NewTask, PageLimit, Sort, TaskChanges, TaskQuery, Title};
+use taskpulse_domain::task::{
+    Description, NewTask, PageLimit, Sort, TaskChanges, TaskQuery, Title,
+};
 
 use crate::dto::{TaskBody, task_response};
 use crate::error::ApiError;
-use crate::extract::{AuthUser, Fields, IfMatch, TaskPath, json_body, nullable, optional_json_body};
+use crate::extract::{
+    AuthUser, Fields, IfMatch, TaskPath, json_body, nullable, optional_json_body,
+};
 use crate::startup::AppState;
 
 /// Every prefix tasks are served under; the first is canonical.
-const PREFIXES: [&str; 4] =
-    ["/api/v1/users/{user_id}/tasks", "/api/v1/{user_id}/tasks", "/api/users/{user_id}/tasks", "/api/{user_id}/tasks"];
+const PREFIXES: [&str; 4] = [
+    "/api/v1/users/{user_id}/tasks",
+    "/api/v1/{user_id}/tasks",
+    "/api/users/{user_id}/tasks",
+    "/api/{user_id}/tasks",
+];
 
 /// Registers the task routes under every prefix.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     for prefix in PREFIXES {
         cfg.service(web::resource(prefix).get(list).post(create))
             .service(
-                web::resource(format!("{prefix}/{{task_id}}")).get(get).put(replace).patch(update).delete(delete),
+                web::resource(format!("{prefix}/{{task_id}}"))
+                    .get(get)
+                    .put(replace)
+                    .patch(update)
+                    .delete(delete),
             )
             .service(web::resource(format!("{prefix}/{{task_id}}/complete")).patch(complete));
     }
@@ -43,7 +55,10 @@ fn list_query(req: &HttpRequest) -> Result<TaskQuery, ApiError> {
     let params: ListParams = serde_urlencoded::from_str(req.query_string())
         .map_err(|_| ApiError::invalid("query", "malformed query string"))?;
     let mut fields = Fields::default();
-    let mut query = TaskQuery { search: params.q.filter(|q| !q.is_empty()), ..TaskQuery::default() };
+    let mut query = TaskQuery {
+        search: params.q.filter(|q| !q.is_empty()),
+        ..TaskQuery::default()
+    };
     if let Some(raw) = params.completed.as_deref() {
         query.completed = fields.parse("completed", raw, |s| match s {
             "true" => Ok(true),
@@ -52,11 +67,15 @@ fn list_query(req: &HttpRequest) -> Result<TaskQuery, ApiError> {
         });
     }
     if let Some(raw) = params.sort.as_deref() {
-        query.sort = fields.parse("sort", raw, str::parse::<Sort>).unwrap_or_default();
+        query.sort = fields
+            .parse("sort", raw, str::parse::<Sort>)
+            .unwrap_or_default();
     }
     if let Some(raw) = params.limit.as_deref() {
         let limit = fields.parse("limit", raw, |s| {
-            s.parse::<u32>().map_err(|_| taskpulse_domain::task::PageLimitError).and_then(PageLimit::new)
+            s.parse::<u32>()
+                .map_err(|_| taskpulse_domain::task::PageLimitError)
+                .and_then(PageLimit::new)
         });
         query.limit = limit.unwrap_or_default();
     }
@@ -76,14 +95,19 @@ fn list_query(req: &HttpRequest) -> Result<TaskQuery, ApiError> {
 /// parameters with the offset moved on.
 fn next_link(req: &HttpRequest, query: &TaskQuery) -> Option<HeaderValue> {
     let next_offset = query.offset + u64::from(query.limit.get());
-    let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    let mut pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
     pairs.retain(|(key, _)| key != "offset");
     pairs.push(("offset".into(), next_offset.to_string()));
     let query_string = serde_urlencoded::to_string(&pairs).ok()?;
     HeaderValue::from_str(&format!("<{}?{}>; rel=\"next\"", req.path(), query_string)).ok()
 }
 
-async fn list(user: AuthUser, req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+async fn list(
+    user: AuthUser,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let path = TaskPath::parse(&req)?;
     let query = list_query(&req)?;
     let page = state.tasks.list(user.0.id, path.owner, &query).await?;
@@ -95,7 +119,12 @@ async fn list(user: AuthUser, req: HttpRequest, state: web::Data<AppState>) -> R
     {
         response.insert_header((LINK, link));
     }
-    Ok(response.json(page.tasks.into_iter().map(TaskBody::from).collect::<Vec<_>>()))
+    Ok(response.json(
+        page.tasks
+            .into_iter()
+            .map(TaskBody::from)
+            .collect::<Vec<_>>(),
+    ))
 }
 
 /// The body of create and replace.
@@ -135,7 +164,11 @@ fn full_task(input: TaskInput) -> Result<NewTask, ApiError> {
     let completed = completed_field(&mut fields, input.completed);
     fields.finish()?;
     let title = title.ok_or(ApiError::Internal)?;
-    Ok(NewTask { title, description, completed: completed.unwrap_or(false) })
+    Ok(NewTask {
+        title,
+        description,
+        completed: completed.unwrap_or(false),
+    })
 }
 
 fn patch_changes(input: TaskPatch) -> Result<TaskChanges, ApiError> {
@@ -144,10 +177,16 @@ fn patch_changes(input: TaskPatch) -> Result<TaskChanges, ApiError> {
         None => None,
         Some(raw) => fields.required("title", raw.as_deref(), Title::parse),
     };
-    let description = input.description.map(|raw| description_field(&mut fields, raw.as_deref()));
+    let description = input
+        .description
+        .map(|raw| description_field(&mut fields, raw.as_deref()));
     let completed = completed_field(&mut fields, input.completed);
     fields.finish()?;
-    Ok(TaskChanges { title, description, completed })
+    Ok(TaskChanges {
+        title,
+        description,
+        completed,
+    })
 }
 
 fn location(owner: taskpulse_domain::user::UserId, id: taskpulse_domain::task::TaskId) -> String {
@@ -170,9 +209,16 @@ async fn create(
     Ok(response)
 }
 
-async fn get(user: AuthUser, req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+async fn get(
+    user: AuthUser,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let path = TaskPath::parse(&req)?;
-    let task = state.tasks.get(user.0.id, path.owner, path.task_id()?).await?;
+    let task = state
+        .tasks
+        .get(user.0.id, path.owner, path.task_id()?)
+        .await?;
     Ok(task_response(StatusCode::OK, task))
 }
 
@@ -193,7 +239,10 @@ async fn replace(
         description: Some(new.description),
         completed: completed_given.then_some(new.completed),
     };
-    let task = state.tasks.update(user.0.id, path.owner, path.task_id()?, changes, if_match.0).await?;
+    let task = state
+        .tasks
+        .update(user.0.id, path.owner, path.task_id()?, changes, if_match.0)
+        .await?;
     Ok(task_response(StatusCode::OK, task))
 }
 
@@ -207,7 +256,10 @@ async fn update(
     let path = TaskPath::parse(&req)?;
     let body: TaskPatch = json_body(&req, &body)?;
     let changes = patch_changes(body)?;
-    let task = state.tasks.update(user.0.id, path.owner, path.task_id()?, changes, if_match.0).await?;
+    let task = state
+        .tasks
+        .update(user.0.id, path.owner, path.task_id()?, changes, if_match.0)
+        .await?;
     Ok(task_response(StatusCode::OK, task))
 }
 
@@ -229,7 +281,16 @@ async fn complete(
     let mut fields = Fields::default();
     let completed = body.and_then(|b| completed_field(&mut fields, b.completed));
     fields.finish()?;
-    let task = state.tasks.set_completion(user.0.id, path.owner, path.task_id()?, completed, if_match.0).await?;
+    let task = state
+        .tasks
+        .set_completion(
+            user.0.id,
+            path.owner,
+            path.task_id()?,
+            completed,
+            if_match.0,
+        )
+        .await?;
     Ok(task_response(StatusCode::OK, task))
 }
 
@@ -240,6 +301,9 @@ async fn delete(
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let path = TaskPath::parse(&req)?;
-    state.tasks.delete(user.0.id, path.owner, path.task_id()?, if_match.0).await?;
+    state
+        .tasks
+        .delete(user.0.id, path.owner, path.task_id()?, if_match.0)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -19,31 +19,55 @@ backends!(
 );
 
 async fn registration_returns_a_token_and_the_user(app: &TestApp) {
-    let response = app.register("Ada", "ada@example.com", "correct horse battery").await;
+    let response = app
+        .register("Ada", "ada@example.com", "correct horse battery")
+        .await;
 
     assert_eq!(response.status(), StatusCode::CREATED);
     let body: Value = response.json().await.expect("json");
-    assert!(body["access_token"].as_str().is_some_and(|t| t.split('.').count() == 3));
+    assert!(
+        body["access_token"]
+            .as_str()
+            .is_some_and(|t| t.split('.').count() == 3)
+    );
     assert_eq!(body["token_type"], "bearer");
     assert_eq!(body["expires_in"], 86_400);
     assert_eq!(body["user"]["email"], "ada@example.com");
     assert_eq!(body["user"]["is_active"], true);
-    assert!(body["user"]["id"].as_str().is_some_and(|id| id.parse::<uuid::Uuid>().is_ok()));
+    assert!(
+        body["user"]["id"]
+            .as_str()
+            .is_some_and(|id| id.parse::<uuid::Uuid>().is_ok())
+    );
 }
 
 async fn registration_stores_the_email_lower_cased_and_the_name_trimmed(app: &TestApp) {
-    let response = app.register("  Ada Lovelace  ", "  Ada@Example.COM ", "correct horse battery").await;
+    let response = app
+        .register(
+            "  Ada Lovelace  ",
+            "  Ada@Example.COM ",
+            "correct horse battery",
+        )
+        .await;
 
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["user"]["email"], "ada@example.com");
     assert_eq!(body["user"]["name"], "Ada Lovelace");
-    assert_eq!(app.login("ADA@example.com", "correct horse battery").await.status(), StatusCode::OK);
+    assert_eq!(
+        app.login("ADA@example.com", "correct horse battery")
+            .await
+            .status(),
+        StatusCode::OK
+    );
 }
 
 async fn a_taken_email_is_a_conflict_whatever_its_case(app: &TestApp) {
-    app.register("Ada", "ada@example.com", "correct horse battery").await;
+    app.register("Ada", "ada@example.com", "correct horse battery")
+        .await;
 
-    let response = app.register("Other", "ADA@EXAMPLE.COM", "another good password").await;
+    let response = app
+        .register("Other", "ADA@EXAMPLE.COM", "another good password")
+        .await;
 
     error_body(response, StatusCode::CONFLICT, "EMAIL_TAKEN").await;
 }
@@ -56,9 +80,17 @@ async fn login_with_json_returns_a_working_token(app: &TestApp) {
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.expect("json");
     let token = body["access_token"].as_str().expect("token");
-    let me = app.request(Method::GET, "/api/v1/auth/me").bearer_auth(token).send().await.expect("sent");
+    let me = app
+        .request(Method::GET, "/api/v1/auth/me")
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(me.status(), StatusCode::OK);
-    assert_eq!(me.json::<Value>().await.expect("json")["id"], user.id.as_str());
+    assert_eq!(
+        me.json::<Value>().await.expect("json")["id"],
+        user.id.as_str()
+    );
 }
 
 async fn login_with_an_oauth2_form_works(app: &TestApp) {
@@ -66,29 +98,51 @@ async fn login_with_an_oauth2_form_works(app: &TestApp) {
 
     let response = app
         .request(Method::POST, "/api/v1/auth/login")
-        .form(&[("username", user.email.as_str()), ("password", user.password.as_str())])
+        .form(&[
+            ("username", user.email.as_str()),
+            ("password", user.password.as_str()),
+        ])
         .send()
         .await
         .expect("sent");
 
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.json::<Value>().await.expect("json")["user"]["id"], user.id.as_str());
+    assert_eq!(
+        response.json::<Value>().await.expect("json")["user"]["id"],
+        user.id.as_str()
+    );
 }
 
 async fn a_wrong_password_and_an_unknown_email_get_the_same_answer(app: &TestApp) {
     let user = app.signed_up().await;
 
-    let wrong = error_body(app.login(&user.email, "not the password").await, StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS").await;
-    let unknown =
-        error_body(app.login("nobody@example.com", "not the password").await, StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS").await;
+    let wrong = error_body(
+        app.login(&user.email, "not the password").await,
+        StatusCode::UNAUTHORIZED,
+        "INVALID_CREDENTIALS",
+    )
+    .await;
+    let unknown = error_body(
+        app.login("nobody@example.com", "not the password").await,
+        StatusCode::UNAUTHORIZED,
+        "INVALID_CREDENTIALS",
+    )
+    .await;
 
     assert_eq!(wrong["detail"], unknown["detail"]);
 }
 
 async fn login_needs_both_fields(app: &TestApp) {
-    let response = app.post_json("/api/v1/auth/login", &json!({"email": "ada@example.com"})).await;
+    let response = app
+        .post_json("/api/v1/auth/login", &json!({"email": "ada@example.com"}))
+        .await;
 
-    let body = error_body(response, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERROR").await;
+    let body = error_body(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "VALIDATION_ERROR",
+    )
+    .await;
     assert_eq!(body["errors"][0]["field"], "password");
 }
 
@@ -101,7 +155,12 @@ async fn login_takes_json_or_a_form_only(app: &TestApp) {
         .await
         .expect("sent");
 
-    error_body(response, StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE").await;
+    error_body(
+        response,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "UNSUPPORTED_MEDIA_TYPE",
+    )
+    .await;
 }
 
 async fn me_returns_the_signed_in_user_without_secrets(app: &TestApp) {
@@ -113,18 +172,27 @@ async fn me_returns_the_signed_in_user_without_secrets(app: &TestApp) {
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["id"], user.id.as_str());
     assert_eq!(body["email"], user.email.as_str());
-    let keys: Vec<&str> = body.as_object().expect("object").keys().map(String::as_str).collect();
+    let keys: Vec<&str> = body
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(keys.len(), 6, "{keys:?}");
     assert!(!body.to_string().contains("password") && !body.to_string().contains("$2"));
 }
 
 async fn signup_and_signin_are_aliases(app: &TestApp) {
-    let body = json!({"name": "Ada", "email": "ada@example.com", "password": "correct horse battery"});
+    let body =
+        json!({"name": "Ada", "email": "ada@example.com", "password": "correct horse battery"});
     let signup = app.post_json("/api/v1/auth/signup", &body).await;
     assert_eq!(signup.status(), StatusCode::CREATED);
 
     let signin = app
-        .post_json("/api/v1/auth/signin", &json!({"email": "ada@example.com", "password": "correct horse battery"}))
+        .post_json(
+            "/api/v1/auth/signin",
+            &json!({"email": "ada@example.com", "password": "correct horse battery"}),
+        )
         .await;
 
     assert_eq!(signin.status(), StatusCode::OK);

@@ -59,7 +59,8 @@ impl TestUser {
 }
 
 fn postgres_admin_url() -> String {
-    std::env::var("TASKPULSE_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("TASKPULSE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 fn postgres_required() -> bool {
@@ -71,7 +72,9 @@ fn postgres_required() -> bool {
 fn postgres_reachable() -> bool {
     static REACHABLE: OnceLock<bool> = OnceLock::new();
     *REACHABLE.get_or_init(|| {
-        let Ok(url) = reqwest::Url::parse(&postgres_admin_url()) else { return false };
+        let Ok(url) = reqwest::Url::parse(&postgres_admin_url()) else {
+            return false;
+        };
         let host = url.host_str().unwrap_or("127.0.0.1").to_owned();
         let port = url.port().unwrap_or(5432);
         (host.as_str(), port)
@@ -101,35 +104,63 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 }
 
 /// Like [`spawn_app`], with settings adjusted by `configure`.
-pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+pub async fn spawn_app_with(
+    backend: Backend,
+    configure: impl FnOnce(&mut Settings),
+) -> Option<TestApp> {
     let (url, scratch) = match backend {
         Backend::Sqlite => {
-            let path = std::env::temp_dir().join(format!("taskpulse-test-{}.db", Uuid::new_v4().simple()));
-            (format!("sqlite://{}", path.display()), Scratch::SqliteFile(path))
+            let path =
+                std::env::temp_dir().join(format!("taskpulse-test-{}.db", Uuid::new_v4().simple()));
+            (
+                format!("sqlite://{}", path.display()),
+                Scratch::SqliteFile(path),
+            )
         }
         Backend::Postgres => {
             if !postgres_reachable() {
-                assert!(!postgres_required(), "PostgreSQL is required (TASKPULSE_REQUIRE_POSTGRES=1) but unreachable");
-                let _ = writeln!(std::io::stderr(), "PostgreSQL unreachable at {}: test skipped", postgres_admin_url());
+                assert!(
+                    !postgres_required(),
+                    "PostgreSQL is required (TASKPULSE_REQUIRE_POSTGRES=1) but unreachable"
+                );
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "PostgreSQL unreachable at {}: test skipped",
+                    postgres_admin_url()
+                );
                 return None;
             }
             let admin_url = postgres_admin_url();
             let name = format!("taskpulse_test_{}", Uuid::new_v4().simple());
-            let admin = Database::connect(&admin_url).await.expect("connect to PostgreSQL");
-            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("connect to PostgreSQL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
             let _ = admin.close().await;
             let mut url = reqwest::Url::parse(&admin_url).expect("admin URL parses");
             url.set_path(&name);
             (url.to_string(), Scratch::PostgresDb { admin_url, name })
         }
     };
-    let mut settings = test_settings(&url).validated(AppEnv::Test).expect("valid test settings");
+    let mut settings = test_settings(&url)
+        .validated(AppEnv::Test)
+        .expect("valid test settings");
     configure(&mut settings);
     let app = Application::build(settings).await.expect("server starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    Some(TestApp { address, client, scratch })
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    Some(TestApp {
+        address,
+        client,
+        scratch,
+    })
 }
 
 impl TestApp {
@@ -143,7 +174,9 @@ impl TestApp {
             }
             Scratch::PostgresDb { admin_url, name } => {
                 if let Ok(admin) = Database::connect(&admin_url).await {
-                    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
                     let _ = admin.close().await;
                 }
             }
@@ -152,7 +185,8 @@ impl TestApp {
 
     /// A request to `path` on this server.
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.client.request(method, format!("{}{path}", self.address))
+        self.client
+            .request(method, format!("{}{path}", self.address))
     }
 
     /// A request with `user`'s bearer token.
@@ -161,23 +195,48 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, user: &TestUser) -> Response {
-        self.authed(Method::GET, path, user).send().await.expect("request sent")
+        self.authed(Method::GET, path, user)
+            .send()
+            .await
+            .expect("request sent")
     }
 
-    pub async fn send_json(&self, method: Method, path: &str, user: &TestUser, body: &Value) -> Response {
-        self.authed(method, path, user).json(body).send().await.expect("request sent")
+    pub async fn send_json(
+        &self,
+        method: Method,
+        path: &str,
+        user: &TestUser,
+        body: &Value,
+    ) -> Response {
+        self.authed(method, path, user)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> Response {
-        self.request(Method::POST, path).json(body).send().await.expect("request sent")
+        self.request(Method::POST, path)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
     }
 
     pub async fn register(&self, name: &str, email: &str, password: &str) -> Response {
-        self.post_json("/api/v1/auth/register", &json!({"name": name, "email": email, "password": password})).await
+        self.post_json(
+            "/api/v1/auth/register",
+            &json!({"name": name, "email": email, "password": password}),
+        )
+        .await
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Response {
-        self.post_json("/api/v1/auth/login", &json!({"email": email, "password": password})).await
+        self.post_json(
+            "/api/v1/auth/login",
+            &json!({"email": email, "password": password}),
+        )
+        .await
     }
 
     /// Registers a new user with a unique email.
@@ -197,7 +256,9 @@ impl TestApp {
 
     /// Creates a task for `user` and returns its body.
     pub async fn create_task(&self, user: &TestUser, body: Value) -> Value {
-        let response = self.send_json(Method::POST, &user.tasks(), user, &body).await;
+        let response = self
+            .send_json(Method::POST, &user.tasks(), user, &body)
+            .await;
         assert_eq!(response.status(), StatusCode::CREATED, "task creation");
         response.json().await.expect("task body")
     }
@@ -207,7 +268,13 @@ impl TestApp {
 /// `detail`, `code`, and `request_id` equal to the `X-Request-Id` header.
 pub async fn error_body(response: Response, status: StatusCode, code: &str) -> Value {
     assert_eq!(response.status(), status);
-    let request_id = response.headers().get("x-request-id").expect("x-request-id").to_str().expect("ascii").to_owned();
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .expect("x-request-id")
+        .to_str()
+        .expect("ascii")
+        .to_owned();
     let body: Value = response.json().await.expect("JSON error body");
     assert_eq!(body["code"], code, "{body}");
     assert!(body["detail"].is_string(), "{body}");

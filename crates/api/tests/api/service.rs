@@ -15,7 +15,14 @@ backends!(
 );
 
 async fn root_describes_the_service(app: &TestApp) {
-    let body: Value = app.request(Method::GET, "/").send().await.expect("sent").json().await.expect("json");
+    let body: Value = app
+        .request(Method::GET, "/")
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
 
     assert_eq!(body["name"], "taskpulse");
     assert_eq!(body["docs"], "/docs");
@@ -35,38 +42,73 @@ async fn health_reports_the_database(app: &TestApp) {
 }
 
 async fn an_unknown_route_is_a_json_404(app: &TestApp) {
-    let response = app.request(Method::GET, "/api/v1/nothing-here").send().await.expect("sent");
+    let response = app
+        .request(Method::GET, "/api/v1/nothing-here")
+        .send()
+        .await
+        .expect("sent");
 
     error_body(response, StatusCode::NOT_FOUND, "NOT_FOUND").await;
 }
 
 async fn a_wrong_method_is_a_json_405(app: &TestApp) {
-    let response = app.request(Method::DELETE, "/api/v1/auth/login").send().await.expect("sent");
+    let response = app
+        .request(Method::DELETE, "/api/v1/auth/login")
+        .send()
+        .await
+        .expect("sent");
 
-    error_body(response, StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED").await;
+    error_body(
+        response,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+    )
+    .await;
 }
 
 async fn a_clients_request_id_is_echoed_and_a_bad_one_replaced(app: &TestApp) {
-    let mine = app.request(Method::GET, "/").header("x-request-id", "trace-42").send().await.expect("sent");
+    let mine = app
+        .request(Method::GET, "/")
+        .header("x-request-id", "trace-42")
+        .send()
+        .await
+        .expect("sent");
     let too_long = "x".repeat(129);
-    let bad = app.request(Method::GET, "/").header("x-request-id", too_long.as_str()).send().await.expect("sent");
+    let bad = app
+        .request(Method::GET, "/")
+        .header("x-request-id", too_long.as_str())
+        .send()
+        .await
+        .expect("sent");
     let none = app.request(Method::GET, "/").send().await.expect("sent");
 
     assert_eq!(mine.headers()["x-request-id"], "trace-42");
     let replaced = bad.headers()["x-request-id"].to_str().expect("ascii");
     assert!(replaced != too_long && !replaced.is_empty());
-    assert!(none.headers()["x-request-id"].to_str().is_ok_and(|id| id.parse::<uuid::Uuid>().is_ok()));
+    assert!(
+        none.headers()["x-request-id"]
+            .to_str()
+            .is_ok_and(|id| id.parse::<uuid::Uuid>().is_ok())
+    );
 }
 
 async fn every_answer_carries_the_security_headers(app: &TestApp) {
-    for (method, path) in [(Method::GET, "/"), (Method::GET, "/nope"), (Method::GET, "/api/v1/auth/me")] {
+    for (method, path) in [
+        (Method::GET, "/"),
+        (Method::GET, "/nope"),
+        (Method::GET, "/api/v1/auth/me"),
+    ] {
         let response = app.request(method, path).send().await.expect("sent");
         let headers = response.headers();
 
         assert_eq!(headers["x-content-type-options"], "nosniff");
         assert_eq!(headers["x-frame-options"], "DENY");
         assert_eq!(headers["referrer-policy"], "no-referrer");
-        assert!(headers["content-security-policy"].to_str().is_ok_and(|csp| csp.contains("frame-ancestors 'none'")));
+        assert!(
+            headers["content-security-policy"]
+                .to_str()
+                .is_ok_and(|csp| csp.contains("frame-ancestors 'none'"))
+        );
         if path.starts_with("/api/") {
             assert_eq!(headers["cache-control"], "no-store");
         }
