@@ -50,6 +50,12 @@ pub enum ApiError {
     /// 409: the email is registered already.
     #[error("Email already registered")]
     EmailTaken,
+    /// 409: a request with the same `Idempotency-Key` is still running.
+    #[error("A request with this Idempotency-Key is still being processed")]
+    IdempotencyInProgress,
+    /// 422: the `Idempotency-Key` was used with another body.
+    #[error("This Idempotency-Key was used with a different request body")]
+    IdempotencyKeyReused,
     /// 412: `If-Match` names another version.
     #[error("The task has changed; fetch it again")]
     PreconditionFailed,
@@ -99,6 +105,8 @@ impl ApiError {
             Self::NotFound => "NOT_FOUND",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::EmailTaken => "EMAIL_TAKEN",
+            Self::IdempotencyInProgress => "IDEMPOTENCY_IN_PROGRESS",
+            Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             Self::PreconditionFailed => "PRECONDITION_FAILED",
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
@@ -174,7 +182,8 @@ impl ResponseError for ApiError {
             Self::AccountDisabled => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::EmailTaken => StatusCode::CONFLICT,
+            Self::EmailTaken | Self::IdempotencyInProgress => StatusCode::CONFLICT,
+            Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -201,6 +210,8 @@ impl From<Error> for ApiError {
                 Self::Unauthorized
             }
             Error::PreconditionFailed => Self::PreconditionFailed,
+            Error::IdempotencyInProgress => Self::IdempotencyInProgress,
+            Error::IdempotencyKeyReused => Self::IdempotencyKeyReused,
             Error::Unavailable => {
                 tracing::warn!("database unavailable");
                 Self::Unavailable

@@ -8,16 +8,24 @@ use actix_web::dev::Server;
 use actix_web::middleware::{NormalizePath, from_fn};
 use actix_web::{App, HttpServer, web};
 use chrono::Duration;
-use taskpulse_domain::{AuthService, AuthSettings, TaskService};
+use taskpulse_domain::{AuthService, AuthSettings, IdempotencyService, TaskService};
 use taskpulse_infra::db::DbErr;
 use taskpulse_infra::{
-    BcryptHasher, Database, JwtCodec, MigrationCommand, PoolSettings, SeaTaskRepository,
-    SeaUserRepository, SystemClock,
+    BcryptHasher, Database, JwtCodec, MigrationCommand, PoolSettings, SeaIdempotencyStore,
+    SeaTaskRepository, SeaUserRepository, SystemClock,
 };
 
 use crate::middleware::{HeaderPolicy, envelope};
 use crate::routes;
 use crate::settings::Settings;
+
+/// How long an `Idempotency-Key` is remembered (the contract's 24 hours).
+const IDEMPOTENCY_WINDOW_HOURS: i64 = 24;
+/// After this long, an unfinished idempotent request is taken to have died
+/// with its server and its key may be claimed again.
+const IDEMPOTENCY_LEASE_SECS: i64 = 60;
+/// How often expired idempotency keys are purged.
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// What the handlers share.
 #[derive(Debug)]
@@ -26,6 +34,8 @@ pub struct AppState {
     pub auth: AuthService,
     /// Task rules.
     pub tasks: TaskService,
+    /// `Idempotency-Key` handling.
+    pub idempotency: IdempotencyService,
     /// The database, for health checks.
     pub db: Database,
 }
@@ -84,8 +94,36 @@ fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
             access_token_ttl: Duration::seconds(settings.auth.access_token_ttl_secs),
         },
     );
-    let tasks = TaskService::new(Arc::new(SeaTaskRepository::new(conn)), clock);
-    Ok(AppState { auth, tasks, db })
+    let tasks = TaskService::new(
+        Arc::new(SeaTaskRepository::new(conn.clone())),
+        clock.clone(),
+    );
+    let idempotency = IdempotencyService::new(
+        Arc::new(SeaIdempotencyStore::new(conn)),
+        clock,
+        Duration::hours(IDEMPOTENCY_WINDOW_HOURS),
+        Duration::seconds(IDEMPOTENCY_LEASE_SECS),
+    );
+    Ok(AppState {
+        auth,
+        tasks,
+        idempotency,
+        db,
+    })
+}
+
+/// Deletes expired idempotency keys now and then, for as long as the
+/// server runs.
+async fn purge_expired_keys(state: web::Data<AppState>) {
+    let mut ticks = tokio::time::interval(PURGE_EVERY);
+    loop {
+        ticks.tick().await;
+        match state.idempotency.purge_expired().await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "expired idempotency keys purged"),
+            Err(err) => tracing::warn!(error = %err, "purging idempotency keys failed"),
+        }
+    }
 }
 
 /// A bound server, ready to run.
@@ -115,6 +153,7 @@ impl Application {
                 .map_err(StartupError::Migrate)?;
         }
         let state = web::Data::new(state(&settings, db)?);
+        tokio::spawn(purge_expired_keys(state.clone()));
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .map_err(StartupError::Bind)?;
         let port = listener.local_addr().map_err(StartupError::Bind)?.port();

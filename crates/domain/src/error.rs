@@ -28,6 +28,12 @@ pub enum Error {
     /// An `If-Match` precondition did not hold: the task changed meanwhile.
     #[error("precondition failed")]
     PreconditionFailed,
+    /// The `Idempotency-Key` was used before with a different request.
+    #[error("idempotency key reused with another request")]
+    IdempotencyKeyReused,
+    /// A request with the same `Idempotency-Key` is still running.
+    #[error("idempotent request in progress")]
+    IdempotencyInProgress,
     /// The storage cannot be reached right now; the caller may retry.
     #[error("storage unavailable")]
     Unavailable,

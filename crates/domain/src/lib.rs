@@ -20,6 +20,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod idempotency;
 pub mod ports;
 pub mod task;
 pub mod tasks;
@@ -28,4 +29,5 @@ pub mod user;
 
 pub use auth::{AuthService, AuthSettings, IssuedToken};
 pub use error::{Error, Result};
+pub use idempotency::IdempotencyService;
 pub use tasks::TaskService;

@@ -2,11 +2,13 @@
 //! parse, call [`TaskService`](taskpulse_domain::TaskService), and answer.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderName, HeaderValue, LINK, LOCATION};
+use actix_web::http::header::{HeaderName, HeaderValue, LINK};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use taskpulse_domain::idempotency::{IdempotencyKey, IdempotencyKeyError, StoredResponse};
 use taskpulse_domain::task::{
-    Description, NewTask, PageLimit, Sort, TaskChanges, TaskQuery, Title,
+    Description, NewTask, PageLimit, Sort, Task, TaskChanges, TaskQuery, Title,
 };
 
 use crate::dto::{TaskBody, task_response};
@@ -40,6 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 const X_TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
+const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 
 /// The listing's query parameters, as sent.
 #[derive(Debug, Default, Deserialize)]
@@ -193,6 +196,52 @@ fn location(owner: taskpulse_domain::user::UserId, id: taskpulse_domain::task::T
     format!("/api/v1/users/{owner}/tasks/{id}")
 }
 
+/// The 201 answer of a create, in the stored form an idempotent repeat
+/// replays byte for byte.
+fn created(task: Task) -> Result<StoredResponse, taskpulse_domain::Error> {
+    let headers = vec![
+        ("content-type".to_owned(), "application/json".to_owned()),
+        ("etag".to_owned(), format!("\"{}\"", task.version)),
+        ("location".to_owned(), location(task.owner, task.id)),
+    ];
+    let body =
+        serde_json::to_vec(&TaskBody::from(task)).map_err(taskpulse_domain::Error::internal)?;
+    Ok(StoredResponse {
+        status: StatusCode::CREATED.as_u16(),
+        headers,
+        body,
+    })
+}
+
+fn replay(stored: StoredResponse) -> HttpResponse {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::CREATED);
+    let mut response = HttpResponse::build(status);
+    for (name, value) in stored.headers {
+        response.insert_header((name, value));
+    }
+    response.body(stored.body)
+}
+
+/// The `Idempotency-Key` header, if sent.
+fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError> {
+    let Some(value) = req.headers().get(IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
+    let invalid = |e: &dyn ToString| ApiError::invalid("Idempotency-Key", e.to_string());
+    let text = value.to_str().map_err(|_| invalid(&IdempotencyKeyError))?;
+    IdempotencyKey::parse(text)
+        .map(Some)
+        .map_err(|e| invalid(&e))
+}
+
+/// Identifies a create's request: the SHA-256 of its body bytes.
+fn fingerprint(body: &[u8]) -> String {
+    Sha256::digest(body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 async fn create(
     user: AuthUser,
     req: HttpRequest,
@@ -201,12 +250,19 @@ async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let path = TaskPath::parse(&req)?;
     let new = full_task(json_body(&req, &body)?)?;
-    let task = state.tasks.create(user.0.id, path.owner, new).await?;
-    let mut response = task_response(StatusCode::CREATED, task.clone());
-    if let Ok(value) = HeaderValue::from_str(&location(task.owner, task.id)) {
-        response.headers_mut().insert(LOCATION, value);
-    }
-    Ok(response)
+    let key = idempotency_key(&req)?;
+    let (actor, owner) = (user.0.id, path.owner);
+    let work = async { created(state.tasks.create(actor, owner, new).await?) };
+    let stored = match key {
+        Some(key) => {
+            state
+                .idempotency
+                .run(actor, &key, &fingerprint(&body), work)
+                .await?
+        }
+        None => work.await?,
+    };
+    Ok(replay(stored))
 }
 
 async fn get(

@@ -8,6 +8,7 @@ mod helpers;
 
 mod auth;
 mod compat;
+mod concurrency;
 mod service;
 mod tasks;
 mod tokens;

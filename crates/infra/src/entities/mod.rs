@@ -1,4 +1,5 @@
 //! SeaORM entities. Private to infra: repositories map them to domain types.
 
+pub(crate) mod idempotency_keys;
 pub(crate) mod tasks;
 pub(crate) mod users;
