@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, SimpleExpr};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement,
 };
 use taskpulse_domain::ports::TaskRepository;
 use taskpulse_domain::task::{
@@ -109,32 +109,41 @@ fn filter(owner: UserId, query: &TaskQuery) -> Condition {
     condition
 }
 
+/// The page query of a listing.
+fn list_select(owner: UserId, query: &TaskQuery) -> Select<Entity> {
+    let order = if query.sort.descending {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
+    let column = match query.sort.field {
+        SortField::CreatedAt => Column::CreatedAt,
+        SortField::UpdatedAt => Column::UpdatedAt,
+        SortField::Title => Column::Title,
+        SortField::Id => Column::Id,
+    };
+    Entity::find()
+        .filter(filter(owner, query))
+        .order_by(column, order.clone())
+        .order_by(Column::Id, order)
+        .limit(u64::from(query.limit.get()))
+        .offset(query.offset)
+}
+
+/// The SQL a listing runs for its page, for query-plan checks.
+pub fn list_statement(backend: DbBackend, owner: UserId, query: &TaskQuery) -> Statement {
+    list_select(owner, query).build(backend)
+}
+
 #[async_trait]
 impl TaskRepository for SeaTaskRepository {
     async fn list(&self, owner: UserId, query: &TaskQuery) -> Result<TaskPage> {
-        let condition = filter(owner, query);
-        let order = if query.sort.descending {
-            Order::Desc
-        } else {
-            Order::Asc
-        };
-        let column = match query.sort.field {
-            SortField::CreatedAt => Column::CreatedAt,
-            SortField::UpdatedAt => Column::UpdatedAt,
-            SortField::Title => Column::Title,
-            SortField::Id => Column::Id,
-        };
-        let models = Entity::find()
-            .filter(condition.clone())
-            .order_by(column, order.clone())
-            .order_by(Column::Id, order)
-            .limit(u64::from(query.limit.get()))
-            .offset(query.offset)
+        let models = list_select(owner, query)
             .all(&self.db)
             .await
             .map_err(to_domain)?;
         let total = Entity::find()
-            .filter(condition)
+            .filter(filter(owner, query))
             .count(&self.db)
             .await
             .map_err(to_domain)?;

@@ -16,12 +16,27 @@ backends!(
     twenty_concurrent_patches_without_if_match_all_count,
 );
 
-async fn create_with_key(app: &TestApp, user: &TestUser, key: &str, body: &Value) -> reqwest::Response {
-    app.authed(Method::POST, &user.tasks(), user).header("idempotency-key", key).json(body).send().await.expect("sent")
+async fn create_with_key(
+    app: &TestApp,
+    user: &TestUser,
+    key: &str,
+    body: &Value,
+) -> reqwest::Response {
+    app.authed(Method::POST, &user.tasks(), user)
+        .header("idempotency-key", key)
+        .json(body)
+        .send()
+        .await
+        .expect("sent")
 }
 
 async fn task_count(app: &TestApp, user: &TestUser) -> usize {
-    let tasks: Vec<Value> = app.get(&user.tasks(), user).await.json().await.expect("json");
+    let tasks: Vec<Value> = app
+        .get(&user.tasks(), user)
+        .await
+        .json()
+        .await
+        .expect("json");
     tasks.len()
 }
 
@@ -32,11 +47,21 @@ async fn a_repeated_idempotent_create_replays_the_first_answer(app: &TestApp) {
     let first = create_with_key(app, &user, "key-1", &body).await;
     let second = create_with_key(app, &user, "key-1", &body).await;
 
-    assert_eq!((first.status(), second.status()), (StatusCode::CREATED, StatusCode::CREATED));
+    assert_eq!(
+        (first.status(), second.status()),
+        (StatusCode::CREATED, StatusCode::CREATED)
+    );
     for header in ["etag", "location", "content-type"] {
-        assert_eq!(first.headers()[header], second.headers()[header], "{header}");
+        assert_eq!(
+            first.headers()[header],
+            second.headers()[header],
+            "{header}"
+        );
     }
-    assert_eq!(first.bytes().await.expect("body"), second.bytes().await.expect("body"));
+    assert_eq!(
+        first.bytes().await.expect("body"),
+        second.bytes().await.expect("body")
+    );
     assert_eq!(task_count(app, &user).await, 1);
 }
 
@@ -46,7 +71,12 @@ async fn an_idempotency_key_with_another_body_is_refused(app: &TestApp) {
 
     let response = create_with_key(app, &user, "key-1", &json!({"title": "Second"})).await;
 
-    error_body(response, StatusCode::UNPROCESSABLE_ENTITY, "IDEMPOTENCY_KEY_REUSED").await;
+    error_body(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "IDEMPOTENCY_KEY_REUSED",
+    )
+    .await;
     assert_eq!(task_count(app, &user).await, 1);
 }
 
@@ -55,7 +85,12 @@ async fn an_invalid_idempotency_key_is_a_validation_error(app: &TestApp) {
 
     let response = create_with_key(app, &user, &"k".repeat(256), &json!({"title": "x"})).await;
 
-    let body = error_body(response, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERROR").await;
+    let body = error_body(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "VALIDATION_ERROR",
+    )
+    .await;
     assert_eq!(body["errors"][0]["field"], "Idempotency-Key");
     assert_eq!(task_count(app, &user).await, 0);
 }
@@ -67,7 +102,10 @@ async fn idempotency_keys_belong_to_one_user(app: &TestApp) {
     let adas = create_with_key(app, &ada, "shared", &body).await;
     let bobs = create_with_key(app, &bob, "shared", &body).await;
 
-    assert_eq!((adas.status(), bobs.status()), (StatusCode::CREATED, StatusCode::CREATED));
+    assert_eq!(
+        (adas.status(), bobs.status()),
+        (StatusCode::CREATED, StatusCode::CREATED)
+    );
     let bobs: Value = bobs.json().await.expect("json");
     assert_eq!(bobs["user_id"], bob.id.as_str());
     assert_eq!(task_count(app, &ada).await, 1);
@@ -131,9 +169,16 @@ async fn twenty_concurrent_patches_without_if_match_all_count(app: &TestApp) {
     let task = app.create_task(&user, json!({"title": "Busy"})).await;
     let path = user.task(&task);
 
-    let edits: Vec<Value> = (0..20).map(|n| json!({"title": format!("edit {n}")})).collect();
+    let edits: Vec<Value> = (0..20)
+        .map(|n| json!({"title": format!("edit {n}")}))
+        .collect();
 
-    let responses = join_all(edits.iter().map(|edit| app.send_json(Method::PATCH, &path, &user, edit))).await;
+    let responses = join_all(
+        edits
+            .iter()
+            .map(|edit| app.send_json(Method::PATCH, &path, &user, edit)),
+    )
+    .await;
 
     assert!(responses.iter().all(|r| r.status() == StatusCode::OK));
     let last: Value = app.get(&path, &user).await.json().await.expect("json");

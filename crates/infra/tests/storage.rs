@@ -1,0 +1,201 @@
+//! Storage behaviour that HTTP cannot show: key expiry, and the listing's
+//! query plan on PostgreSQL.
+
+use std::io::Write;
+
+use chrono::{Duration, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use taskpulse_domain::idempotency::{IdempotencyKey, StoredResponse};
+use taskpulse_domain::ports::{Claim, IdempotencyStore, UserRepository};
+use taskpulse_domain::task::TaskQuery;
+use taskpulse_domain::user::{Email, NewUser, PasswordHash, User, UserId, UserName};
+use taskpulse_infra::tasks::list_statement;
+use taskpulse_infra::{
+    Database, MigrationCommand, PoolSettings, SeaIdempotencyStore, SeaUserRepository,
+};
+use uuid::Uuid;
+
+async fn sqlite() -> (Database, std::path::PathBuf) {
+    let path = std::env::temp_dir().join(format!("taskpulse-infra-{}.db", Uuid::new_v4().simple()));
+    let db = Database::connect(
+        &format!("sqlite://{}", path.display()),
+        &PoolSettings::default(),
+    )
+    .await
+    .expect("sqlite");
+    db.migrate(MigrationCommand::Up).await.expect("migrated");
+    (db, path)
+}
+
+fn postgres_admin_url() -> String {
+    std::env::var("TASKPULSE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A fresh PostgreSQL database, or `None` (skip) when PostgreSQL is
+/// unreachable and `TASKPULSE_REQUIRE_POSTGRES` is not `1`.
+async fn postgres() -> Option<(Database, String)> {
+    let admin_url = postgres_admin_url();
+    let admin = match Database::connect(&admin_url, &PoolSettings::default()).await {
+        Ok(admin) => admin,
+        Err(err) => {
+            let required = std::env::var("TASKPULSE_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+            assert!(!required, "PostgreSQL is required but unreachable: {err}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "PostgreSQL unreachable at {admin_url}: test skipped"
+            );
+            return None;
+        }
+    };
+    let name = format!("taskpulse_infra_{}", Uuid::new_v4().simple());
+    admin
+        .connection()
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create database");
+    let url = format!(
+        "{}/{name}",
+        admin_url.rsplit_once('/').expect("URL with a database").0
+    );
+    let db = Database::connect(&url, &PoolSettings::default())
+        .await
+        .expect("connect");
+    db.migrate(MigrationCommand::Up).await.expect("migrated");
+    Some((db, name))
+}
+
+async fn drop_postgres(name: &str) {
+    let admin = Database::connect(&postgres_admin_url(), &PoolSettings::default())
+        .await
+        .expect("admin");
+    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+    admin
+        .connection()
+        .execute_unprepared(&sql)
+        .await
+        .expect("drop database");
+}
+
+async fn insert_user(db: &Database) -> UserId {
+    let id = UserId::new_random();
+    let user = User {
+        id,
+        email: Email::parse(&format!("{id}@example.com")).expect("valid"),
+        name: UserName::parse("U").expect("valid"),
+        is_active: true,
+        created_at: Utc::now(),
+        updated_at: Utc::now(),
+    };
+    let new = NewUser {
+        user,
+        password_hash: PasswordHash::new("x".into()),
+    };
+    SeaUserRepository::new(db.connection().clone())
+        .create(new)
+        .await
+        .expect("user inserted");
+    id
+}
+
+#[tokio::test]
+async fn expired_idempotency_keys_are_purged_and_can_be_claimed_again() {
+    let (db, path) = sqlite().await;
+    let store = SeaIdempotencyStore::new(db.connection().clone());
+    let owner = insert_user(&db).await;
+    let key = IdempotencyKey::parse("k").expect("valid");
+    let long_ago = Utc::now() - Duration::hours(25);
+    let response = StoredResponse {
+        status: 201,
+        headers: vec![],
+        body: b"{}".to_vec(),
+    };
+
+    let first = store
+        .claim(
+            owner,
+            &key,
+            "a",
+            long_ago,
+            long_ago - Duration::hours(24),
+            long_ago,
+        )
+        .await;
+    store
+        .complete(owner, &key, &response)
+        .await
+        .expect("completed");
+    let now = Utc::now();
+    let reclaimed = store
+        .claim(owner, &key, "b", now, now - Duration::hours(24), now)
+        .await;
+    let purged_fresh = store.purge_expired(now - Duration::hours(24)).await;
+    let purged_all = store.purge_expired(now + Duration::seconds(1)).await;
+
+    assert_eq!(first.expect("claimed"), Claim::Started);
+    assert_eq!(
+        reclaimed.expect("claimed"),
+        Claim::Started,
+        "an expired key is free again"
+    );
+    assert_eq!(purged_fresh.expect("purged"), 0);
+    assert_eq!(purged_all.expect("purged"), 1);
+    let _ = std::fs::remove_file(path);
+}
+
+#[tokio::test]
+async fn the_listing_uses_an_index_among_100k_tasks_of_other_users() {
+    let Some((db, name)) = postgres().await else {
+        return;
+    };
+    let conn = db.connection();
+    let others = "INSERT INTO users (id, email, name, password_hash, is_active, created_at, updated_at) \
+         SELECT gen_random_uuid(), 'u' || n || '@example.com', 'U', 'x', true, now(), now() \
+         FROM generate_series(1, 1000) AS n";
+    conn.execute_unprepared(others).await.expect("users");
+    let tasks = "INSERT INTO tasks (user_id, title, completed, version, created_at, updated_at) \
+         SELECT u.id, 'task ' || n, n % 2 = 0, 1, now() - n * interval '1 second', now() \
+         FROM users u CROSS JOIN generate_series(1, 100) AS n";
+    conn.execute_unprepared(tasks).await.expect("100 000 tasks");
+    let me = insert_user(&db).await;
+    let mine = format!(
+        "INSERT INTO tasks (user_id, title, completed, version, created_at, updated_at) \
+         SELECT '{me}', 'mine ' || n, false, 1, now(), now() FROM generate_series(1, 50) AS n"
+    );
+    conn.execute_unprepared(&mine).await.expect("my tasks");
+    conn.execute_unprepared("ANALYZE tasks")
+        .await
+        .expect("analyzed");
+
+    let mut plans = Vec::new();
+    for query in [
+        TaskQuery::default(),
+        TaskQuery {
+            completed: Some(false),
+            ..TaskQuery::default()
+        },
+        TaskQuery {
+            sort: "title".parse().expect("sort"),
+            ..TaskQuery::default()
+        },
+    ] {
+        let statement = list_statement(DbBackend::Postgres, me, &query);
+        let explain = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            format!("EXPLAIN {}", statement.sql),
+            statement.values.map(|v| v.0).unwrap_or_default(),
+        );
+        let rows = conn.query_all_raw(explain).await.expect("explained");
+        let plan: Vec<String> = rows
+            .iter()
+            .map(|row| row.try_get::<String>("", "QUERY PLAN").expect("plan line"))
+            .collect();
+        plans.push(plan.join("\n"));
+    }
+    drop_postgres(&name).await;
+
+    for plan in plans {
+        assert!(!plan.contains("Seq Scan on tasks"), "{plan}");
+        assert!(plan.contains("Index"), "{plan}");
+    }
+}
