@@ -9,6 +9,7 @@ mod helpers;
 mod auth;
 mod compat;
 mod concurrency;
+mod outage;
 mod service;
 mod tasks;
 mod tokens;
