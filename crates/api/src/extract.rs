@@ -138,6 +138,13 @@ pub fn json_body<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<
     if !is_json(req) {
         return Err(ApiError::UnsupportedMediaType);
     }
+    // serde would also read a struct from an array of its field values;
+    // every body of the contract is an object.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::BadRequest(
+            "The JSON body must be an object".into(),
+        ));
+    }
     serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(json_message(&e)))
 }
 
