@@ -5,9 +5,9 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{ETAG, HeaderValue};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use taskpulse_domain::IssuedToken;
 use taskpulse_domain::task::Task;
 use taskpulse_domain::user::User;
+use taskpulse_domain::{SessionView, Tokens};
 use uuid::Uuid;
 
 /// A user as clients see it.
@@ -34,22 +34,49 @@ impl From<User> for UserBody {
     }
 }
 
-/// The answer of register and login.
+/// The answer of register, login and refresh.
 #[derive(Debug, Serialize)]
 pub struct TokenBody {
     access_token: String,
     token_type: &'static str,
     expires_in: i64,
+    refresh_token: String,
     user: UserBody,
 }
 
-impl From<IssuedToken> for TokenBody {
-    fn from(issued: IssuedToken) -> Self {
+impl From<Tokens> for TokenBody {
+    fn from(tokens: Tokens) -> Self {
         Self {
-            access_token: issued.access_token,
+            access_token: tokens.access_token,
             token_type: "bearer",
-            expires_in: issued.expires_in,
-            user: issued.user.into(),
+            expires_in: tokens.expires_in,
+            refresh_token: tokens.refresh_token,
+            user: tokens.user.into(),
+        }
+    }
+}
+
+/// A live session as its user sees it.
+#[derive(Debug, Serialize)]
+pub struct SessionBody {
+    id: Uuid,
+    created_at: DateTime<Utc>,
+    last_used_at: DateTime<Utc>,
+    user_agent: Option<String>,
+    ip: Option<String>,
+    current: bool,
+}
+
+impl From<SessionView> for SessionBody {
+    fn from(view: SessionView) -> Self {
+        let session = view.session;
+        Self {
+            id: session.id.as_uuid(),
+            created_at: session.created_at,
+            last_used_at: session.last_used_at,
+            user_agent: session.client.user_agent,
+            ip: session.client.ip,
+            current: view.current,
         }
     }
 }

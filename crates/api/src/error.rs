@@ -38,6 +38,15 @@ pub enum ApiError {
     /// 401: unknown email or wrong password.
     #[error("Incorrect email or password")]
     InvalidCredentials,
+    /// 403: a wrong confirmation password from a signed-in user.
+    #[error("Incorrect password")]
+    WrongPassword,
+    /// 429: too many failed logins; retry after this many seconds.
+    #[error("Too many failed logins; try again later")]
+    AccountLocked(u64),
+    /// 429: too many requests from one client; retry after this many seconds.
+    #[error("Too many requests; try again later")]
+    RateLimited(u64),
     /// 403: the account is deactivated.
     #[error("Account is disabled")]
     AccountDisabled,
@@ -100,7 +109,9 @@ impl ApiError {
         match self {
             Self::BadRequest(_) => "BAD_REQUEST",
             Self::Unauthorized => "UNAUTHORIZED",
-            Self::InvalidCredentials => "INVALID_CREDENTIALS",
+            Self::InvalidCredentials | Self::WrongPassword => "INVALID_CREDENTIALS",
+            Self::AccountLocked(_) => "ACCOUNT_LOCKED",
+            Self::RateLimited(_) => "RATE_LIMITED",
             Self::AccountDisabled => "ACCOUNT_DISABLED",
             Self::NotFound => "NOT_FOUND",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
@@ -127,6 +138,7 @@ impl ApiError {
             StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge,
             StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::UnsupportedMediaType,
             StatusCode::SERVICE_UNAVAILABLE => Self::Unavailable,
+            StatusCode::TOO_MANY_REQUESTS => Self::RateLimited(1),
             s if s.is_client_error() => Self::BadRequest("Bad request".into()),
             _ => Self::Internal,
         }
@@ -179,7 +191,8 @@ impl ResponseError for ApiError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            Self::AccountDisabled => StatusCode::FORBIDDEN,
+            Self::AccountDisabled | Self::WrongPassword => StatusCode::FORBIDDEN,
+            Self::AccountLocked(_) | Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::EmailTaken | Self::IdempotencyInProgress => StatusCode::CONFLICT,
@@ -204,6 +217,11 @@ impl From<Error> for ApiError {
             Error::NotFound => Self::NotFound,
             Error::EmailTaken => Self::EmailTaken,
             Error::InvalidCredentials => Self::InvalidCredentials,
+            Error::WrongPassword => Self::WrongPassword,
+            Error::AccountLocked { retry_after_secs } => Self::AccountLocked(retry_after_secs),
+            Error::ConfirmationRequired => {
+                Self::invalid("current_password", "required to change the email")
+            }
             Error::AccountDisabled => Self::AccountDisabled,
             Error::Unauthorized(reason) => {
                 tracing::debug!(%reason, "access token refused");

@@ -9,14 +9,22 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
 use taskpulse_domain::task::{Precondition, TaskId};
-use taskpulse_domain::user::{User, UserId};
+use taskpulse_domain::user::UserId;
+use taskpulse_domain::{Principal, TaskService};
 
 use crate::error::{ApiError, FieldError};
 use crate::startup::AppState;
 
-/// The signed-in user, from `Authorization: Bearer <access token>`.
+/// The signed-in user and session, from `Authorization: Bearer <access token>`.
 #[derive(Debug)]
-pub struct AuthUser(pub User);
+pub struct AuthUser(pub Principal);
+
+impl AuthUser {
+    /// The signed-in user's id.
+    pub fn id(&self) -> UserId {
+        self.0.user.id
+    }
+}
 
 fn bearer_token(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -80,12 +88,20 @@ fn task_path(req: &HttpRequest) -> Result<TaskPath, ApiError> {
 }
 
 impl TaskPath {
-    /// Reads the ids from a matched task route.
+    /// Reads the ids from a matched task route, and refuses a path of
+    /// another user before anything else of the request is looked at.
     ///
     /// # Errors
-    /// [`ApiError::NotFound`] for ids that do not parse or a differing `url_user_id`.
-    pub fn parse(req: &HttpRequest) -> Result<Self, ApiError> {
-        task_path(req)
+    /// [`ApiError::NotFound`] for ids that do not parse, a differing
+    /// `url_user_id`, or another user's `{user_id}`.
+    pub fn parse(
+        req: &HttpRequest,
+        user: &AuthUser,
+        tasks: &TaskService,
+    ) -> Result<Self, ApiError> {
+        let path = task_path(req)?;
+        tasks.authorize(user.id(), path.owner)?;
+        Ok(path)
     }
 }
 

@@ -3,6 +3,7 @@
 //! names of the original backends. Checked once, before the server binds.
 
 use std::fmt;
+use std::net::IpAddr;
 use std::path::Path;
 
 use config::{Config, Environment, File};
@@ -104,6 +105,10 @@ pub struct ServerSettings {
     pub body_limit_bytes: usize,
     /// Whether to send `Strict-Transport-Security`.
     pub hsts: bool,
+    /// Origins allowed to call the API from a browser.
+    pub cors_origins: Vec<String>,
+    /// Peer addresses whose `X-Forwarded-For`/`Forwarded` are believed.
+    pub trusted_proxies: Vec<String>,
 }
 
 /// `database.*`.
@@ -132,8 +137,16 @@ pub struct AuthSettings {
     pub audience: String,
     /// Access token lifetime.
     pub access_token_ttl_secs: i64,
+    /// Refresh token (and idle session) lifetime.
+    pub refresh_token_ttl_secs: i64,
     /// bcrypt cost.
     pub bcrypt_cost: u32,
+    /// Failed logins in a row that lock an account.
+    pub max_failed_logins: u32,
+    /// How long a lock lasts.
+    pub lockout_secs: i64,
+    /// Per-IP limit on login, register and refresh.
+    pub rate_limit_per_minute: u32,
 }
 
 /// How log lines look.
@@ -164,6 +177,8 @@ impl Default for ServerSettings {
             workers: None,
             body_limit_bytes: 64 * 1024,
             hsts: false,
+            cors_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -186,7 +201,11 @@ impl Default for AuthSettings {
             issuer: "taskpulse".into(),
             audience: "taskpulse".into(),
             access_token_ttl_secs: 86_400,
+            refresh_token_ttl_secs: 30 * 86_400,
             bcrypt_cost: 12,
+            max_failed_logins: 5,
+            lockout_secs: 900,
+            rate_limit_per_minute: 20,
         }
     }
 }
@@ -237,6 +256,14 @@ impl Settings {
                         .map_err(|e| SettingsError(e.to_string()))?;
                     break;
                 }
+            }
+        }
+        for name in ["CORS_ORIGINS", "ALLOWED_ORIGINS"] {
+            if let Ok(value) = std::env::var(name) {
+                builder = builder
+                    .set_override("server.cors_origins", origin_list(&value))
+                    .map_err(|e| SettingsError(e.to_string()))?;
+                break;
             }
         }
         let settings: Self = builder
@@ -303,6 +330,29 @@ impl Settings {
     /// The token secret (always set once validated).
     pub fn secret(&self) -> &str {
         self.auth.secret.as_ref().map_or("", Secret::expose)
+    }
+}
+
+/// `["a", "b"]` (JSON, as the original backends wrote it) or `a,b`.
+fn origin_list(value: &str) -> Vec<String> {
+    serde_json::from_str::<Vec<String>>(value).unwrap_or_else(|_| {
+        value
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    })
+}
+
+impl Settings {
+    /// The trusted proxies, parsed (validation checked them).
+    pub fn trusted_proxies(&self) -> Vec<IpAddr> {
+        self.server
+            .trusted_proxies
+            .iter()
+            .filter_map(|p| p.parse().ok())
+            .collect()
     }
 }
 
@@ -395,6 +445,26 @@ mod tests {
         assert_eq!(settings.auth.bcrypt_cost, 5);
         assert_eq!(settings.server.host, "127.0.0.1");
         assert!(!settings.secret_generated);
+    }
+
+    #[test]
+    fn origins_are_read_as_json_or_comma_separated() {
+        assert_eq!(
+            origin_list(r#"["https://a.example", "https://b.example"]"#),
+            ["https://a.example", "https://b.example"]
+        );
+        assert_eq!(
+            origin_list("https://a.example, https://b.example"),
+            ["https://a.example", "https://b.example"]
+        );
+    }
+
+    #[test]
+    fn a_trusted_proxy_must_be_an_ip_address() {
+        let mut settings = with_secret(&"k".repeat(32));
+        settings.server.trusted_proxies = vec!["proxy.internal".into()];
+
+        assert!(message(settings.validated(AppEnv::Test)).contains("server.trusted_proxies"));
     }
 
     #[test]

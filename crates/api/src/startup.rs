@@ -8,16 +8,18 @@ use actix_web::dev::Server;
 use actix_web::middleware::{NormalizePath, from_fn};
 use actix_web::{App, HttpServer, web};
 use chrono::Duration;
-use taskpulse_domain::{AuthService, AuthSettings, IdempotencyService, TaskService};
+use taskpulse_domain::ports::LockoutPolicy;
+use taskpulse_domain::{AuthPorts, AuthService, AuthSettings, IdempotencyService, TaskService};
 use taskpulse_infra::db::DbErr;
 use taskpulse_infra::{
-    BcryptHasher, Database, JwtCodec, MigrationCommand, PoolSettings, SeaIdempotencyStore,
-    SeaTaskRepository, SeaUserRepository, SystemClock,
+    BcryptHasher, Database, JwtCodec, MigrationCommand, PoolSettings, RandomTokens,
+    SeaIdempotencyStore, SeaSessionRepository, SeaTaskRepository, SeaUserRepository, SystemClock,
 };
 
+use crate::client::TrustedProxies;
 use crate::middleware::{HeaderPolicy, envelope};
-use crate::routes;
 use crate::settings::Settings;
+use crate::{cors, rate_limit, routes};
 
 /// How long an `Idempotency-Key` is remembered (the contract's 24 hours).
 const IDEMPOTENCY_WINDOW_HOURS: i64 = 24;
@@ -85,15 +87,23 @@ fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
         &settings.auth.issuer,
         &settings.auth.audience,
     );
-    let auth = AuthService::new(
-        Arc::new(SeaUserRepository::new(conn.clone())),
-        Arc::new(hasher),
-        Arc::new(tokens),
-        clock.clone(),
-        AuthSettings {
-            access_token_ttl: Duration::seconds(settings.auth.access_token_ttl_secs),
+    let ports = AuthPorts {
+        users: Arc::new(SeaUserRepository::new(conn.clone())),
+        sessions: Arc::new(SeaSessionRepository::new(conn.clone())),
+        hasher: Arc::new(hasher),
+        tokens: Arc::new(tokens),
+        opaque: Arc::new(RandomTokens),
+        clock: clock.clone(),
+    };
+    let auth_settings = AuthSettings {
+        access_token_ttl: Duration::seconds(settings.auth.access_token_ttl_secs),
+        refresh_token_ttl: Duration::seconds(settings.auth.refresh_token_ttl_secs),
+        lockout: LockoutPolicy {
+            max_failures: settings.auth.max_failed_logins,
+            lockout: Duration::seconds(settings.auth.lockout_secs),
         },
-    );
+    };
+    let auth = AuthService::new(ports, auth_settings);
     let tasks = TaskService::new(
         Arc::new(SeaTaskRepository::new(conn.clone())),
         clock.clone(),
@@ -160,6 +170,11 @@ impl Application {
         let policy = web::Data::new(HeaderPolicy {
             hsts: settings.server.hsts,
         });
+        let trusted = TrustedProxies(settings.trusted_proxies());
+        let limit = rate_limit::per_minute(settings.auth.rate_limit_per_minute, trusted.clone())
+            .ok_or_else(|| StartupError::Config("auth.rate_limit_per_minute".into()))?;
+        let trusted = web::Data::new(trusted);
+        let origins = Arc::new(settings.server.cors_origins.clone());
         let body_limit = settings.server.body_limit_bytes;
         let workers = settings
             .server
@@ -169,9 +184,11 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(policy.clone())
+                .app_data(trusted.clone())
                 .app_data(web::PayloadConfig::new(body_limit))
-                .configure(routes::configure)
+                .configure(|cfg| routes::configure(cfg, &limit))
                 .default_service(web::to(routes::not_found))
+                .wrap(cors::policy(origins.clone()))
                 .wrap(NormalizePath::trim())
                 .wrap(from_fn(envelope))
         })

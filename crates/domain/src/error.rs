@@ -18,6 +18,18 @@ pub enum Error {
     /// Unknown email or wrong password (one answer for both).
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// Too many failed logins in a row: the account is locked for a while.
+    #[error("account locked")]
+    AccountLocked {
+        /// Seconds until logins are accepted again.
+        retry_after_secs: u64,
+    },
+    /// The action needs the current password and none was given.
+    #[error("current password required")]
+    ConfirmationRequired,
+    /// A signed-in user confirmed an action with the wrong password.
+    #[error("wrong confirmation password")]
+    WrongPassword,
     /// Right credentials, but the account is deactivated.
     #[error("account disabled")]
     AccountDisabled,
@@ -61,6 +73,9 @@ pub enum TokenRejection {
     Expired,
     /// The token's user does not exist any more or is inactive.
     UnknownUser,
+    /// The token's session has ended, or the password changed after it
+    /// was issued.
+    Revoked,
 }
 
 impl fmt::Display for TokenRejection {
@@ -70,6 +85,7 @@ impl fmt::Display for TokenRejection {
             Self::Invalid => "invalid token",
             Self::Expired => "expired token",
             Self::UnknownUser => "unknown or inactive user",
+            Self::Revoked => "revoked token",
         })
     }
 }

@@ -22,12 +22,15 @@ pub mod auth;
 pub mod error;
 pub mod idempotency;
 pub mod ports;
+pub mod session;
 pub mod task;
 pub mod tasks;
 mod text;
 pub mod user;
 
-pub use auth::{AuthService, AuthSettings, IssuedToken};
+pub use auth::{
+    AuthPorts, AuthService, AuthSettings, Principal, ProfileChanges, SessionView, Tokens,
+};
 pub use error::{Error, Result};
 pub use idempotency::IdempotencyService;
 pub use tasks::TaskService;

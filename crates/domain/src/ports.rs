@@ -8,8 +8,30 @@ use uuid::Uuid;
 
 use crate::error::{Result, TokenRejection};
 use crate::idempotency::{IdempotencyKey, StoredResponse};
+use crate::session::{NewSession, Rotation, Session, SessionId, TokenHash};
 use crate::task::{NewTask, Precondition, Task, TaskChanges, TaskId, TaskPage, TaskQuery};
-use crate::user::{Credentials, Email, NewUser, PasswordHash, User, UserId};
+use crate::user::{Credentials, Email, NewUser, PasswordHash, User, UserId, UserName};
+
+/// What the per-request token check needs about a user, read in one go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenSubject {
+    /// The account.
+    pub user: User,
+    /// Bumped whenever the password changes; tokens carry the value they
+    /// were issued under.
+    pub token_version: i64,
+    /// Whether the session asked about is live (always true when none was).
+    pub session_live: bool,
+}
+
+/// How a failed login is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockoutPolicy {
+    /// Failures in a row that lock the account.
+    pub max_failures: u32,
+    /// How long a lock lasts.
+    pub lockout: chrono::Duration,
+}
 
 /// Storage of accounts.
 #[cfg_attr(test, mockall::automock)]
@@ -29,13 +51,31 @@ pub trait UserRepository: Send + Sync {
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>>;
 
-    /// The account with this email and its password hash, if any.
+    /// The account, its token version, and whether `session` (of this
+    /// user) is live, in one round trip: this runs on every request.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn find_token_subject(
+        &self,
+        id: UserId,
+        session: Option<SessionId>,
+    ) -> Result<Option<TokenSubject>>;
+
+    /// The account with this email and its password material, if any.
     ///
     /// # Errors
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
     async fn find_credentials(&self, email: &Email) -> Result<Option<Credentials>>;
 
-    /// Replaces the stored password hash (used to upgrade old schemes).
+    /// The account with this id and its password material, if any.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn find_credentials_by_id(&self, id: UserId) -> Result<Option<Credentials>>;
+
+    /// Replaces the stored password hash without revoking anything (used to
+    /// upgrade old schemes).
     ///
     /// # Errors
     /// [`Error::NotFound`](crate::Error::NotFound) when the account is gone;
@@ -46,6 +86,127 @@ pub trait UserRepository: Send + Sync {
         hash: PasswordHash,
         now: DateTime<Utc>,
     ) -> Result<()>;
+
+    /// Sets a new password: stores the hash, bumps the token version by one
+    /// (so every earlier token stops working) and lifts any lock-out.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`](crate::Error::NotFound) when the account is gone;
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn change_password(
+        &self,
+        id: UserId,
+        hash: PasswordHash,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// Counts one failed login atomically (it must hold across server
+    /// replicas): a count whose lock has expired starts again at one, and
+    /// reaching `policy.max_failures` locks the account until
+    /// `now + policy.lockout`.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn record_failed_login(
+        &self,
+        id: UserId,
+        now: DateTime<Utc>,
+        policy: LockoutPolicy,
+    ) -> Result<()>;
+
+    /// Sets the failure count to zero and lifts any lock.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn clear_failed_logins(&self, id: UserId) -> Result<()>;
+
+    /// Changes the name and/or email.
+    ///
+    /// # Errors
+    /// [`Error::EmailTaken`](crate::Error::EmailTaken) when the email belongs to
+    /// another account; [`Error::NotFound`](crate::Error::NotFound) when the
+    /// account is gone; [`Error::Unavailable`](crate::Error::Unavailable).
+    async fn update_profile(
+        &self,
+        id: UserId,
+        name: Option<UserName>,
+        email: Option<Email>,
+        now: DateTime<Utc>,
+    ) -> Result<User>;
+
+    /// Deletes the account; its tasks and sessions go with it.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn delete(&self, id: UserId) -> Result<()>;
+}
+
+/// Storage of sessions and their refresh tokens (by hash only).
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait SessionRepository: Send + Sync {
+    /// Stores a new session with its first refresh token.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn start(&self, session: NewSession) -> Result<()>;
+
+    /// Uses up the refresh token hashed `presented` and stores `next` in its
+    /// place, valid until `next_expires_at`. Marking the token used MUST be
+    /// atomic: of two concurrent presentations only one rotates, the other
+    /// sees [`Rotation::Reused`].
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn rotate(
+        &self,
+        presented: &TokenHash,
+        next: &TokenHash,
+        now: DateTime<Utc>,
+        next_expires_at: DateTime<Utc>,
+    ) -> Result<Rotation>;
+
+    /// Ends the user's session `id`; false when the user has no such live session.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn end(&self, user: UserId, id: SessionId, now: DateTime<Utc>) -> Result<bool>;
+
+    /// Ends the session the refresh token hashed `presented` belongs to, if any.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn end_by_token(&self, presented: &TokenHash, now: DateTime<Utc>) -> Result<()>;
+
+    /// Ends every live session of the user except `except`.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn end_all(
+        &self,
+        user: UserId,
+        except: Option<SessionId>,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// The user's live sessions, newest first.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn list_live(&self, user: UserId, now: DateTime<Utc>) -> Result<Vec<Session>>;
+}
+
+/// Opaque random tokens (refresh tokens) and their stored hashes.
+#[cfg_attr(test, mockall::automock)]
+pub trait OpaqueTokens: Send + Sync {
+    /// A new token of at least 128 random bits, and its hash.
+    ///
+    /// # Errors
+    /// [`Error::Internal`](crate::Error::Internal) when no randomness is available.
+    fn generate(&self) -> Result<(String, TokenHash)>;
+
+    /// The hash of a presented token.
+    fn hash(&self, token: &str) -> TokenHash;
 }
 
 /// Storage of tasks. Every method takes the owner and MUST restrict its
@@ -159,7 +320,9 @@ pub struct AccessClaims {
     /// Unique token id (`jti`).
     pub token_id: Uuid,
     /// The session the token belongs to (`sid`), if any.
-    pub session_id: Option<Uuid>,
+    pub session_id: Option<SessionId>,
+    /// The user's token version when it was issued (`ver`; 0 when absent).
+    pub token_version: i64,
 }
 
 /// Signing and checking of access tokens.

@@ -97,12 +97,21 @@ impl Title {
     }
 }
 
-/// A description longer than 1000 characters.
+/// Why a description was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("must be at most 1000 characters")]
-pub struct DescriptionError;
+#[non_exhaustive]
+pub enum DescriptionError {
+    /// Longer than 1000 characters.
+    #[error("must be at most 1000 characters")]
+    TooLong,
+    /// Holds a NUL character, which no text column can store.
+    #[error("must not contain NUL characters")]
+    Nul,
+}
 
-/// A task description: at most 1000 characters, kept as given.
+/// A task description: at most 1000 characters, kept as given, without
+/// NUL characters (PostgreSQL cannot store them; other control characters
+/// are kept).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Description(String);
 
@@ -116,7 +125,10 @@ impl Description {
     /// [`DescriptionError`] when it is too long.
     pub fn parse(raw: &str) -> Result<Self, DescriptionError> {
         if char_len(raw) > Self::MAX_CHARS {
-            return Err(DescriptionError);
+            return Err(DescriptionError::TooLong);
+        }
+        if raw.contains('\0') {
+            return Err(DescriptionError::Nul);
         }
         Ok(Self(raw.to_owned()))
     }
@@ -328,7 +340,16 @@ mod tests {
     #[test]
     fn description_is_at_most_1000_characters() {
         assert!(Description::parse(&"é".repeat(1000)).is_ok());
-        assert_eq!(Description::parse(&"é".repeat(1001)), Err(DescriptionError));
+        assert_eq!(
+            Description::parse(&"é".repeat(1001)),
+            Err(DescriptionError::TooLong)
+        );
+    }
+
+    #[test]
+    fn description_refuses_nul_but_keeps_other_control_characters() {
+        assert_eq!(Description::parse("a\0b"), Err(DescriptionError::Nul));
+        assert!(Description::parse("a\u{7}\tb\r\n").is_ok());
     }
 
     #[test]

@@ -35,6 +35,15 @@ impl TaskService {
         Self { tasks, clock }
     }
 
+    /// Checks that `actor` may address `owner`'s tasks at all, so that a
+    /// caller can refuse a foreign path before looking at the request body.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] when `actor` is not `owner`.
+    pub fn authorize(&self, actor: UserId, owner: UserId) -> Result<()> {
+        owned(actor, owner).map(|_| ())
+    }
+
     /// One page of the owner's tasks.
     ///
     /// # Errors
@@ -222,6 +231,18 @@ mod tests {
             service.delete(actor, owner, id(), Precondition::None).await,
             Err(Error::NotFound)
         ));
+    }
+
+    #[test]
+    fn only_the_owner_is_authorized() {
+        let service = service(MockTaskRepository::new());
+        let (actor, owner) = (UserId::new_random(), UserId::new_random());
+
+        assert!(matches!(
+            service.authorize(actor, owner),
+            Err(Error::NotFound)
+        ));
+        assert!(service.authorize(owner, owner).is_ok());
     }
 
     #[tokio::test]

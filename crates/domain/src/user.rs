@@ -255,13 +255,19 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
 }
 
-/// A user together with the stored hash of their password.
+/// A user together with their password material and lock-out state.
 #[derive(Debug, Clone)]
 pub struct Credentials {
     /// The account.
     pub user: User,
     /// Its password hash.
     pub password_hash: PasswordHash,
+    /// Until when logins are refused after repeated failures, if locked.
+    pub locked_until: Option<DateTime<Utc>>,
+    /// Failed logins in a row.
+    pub failed_logins: u32,
+    /// Bumped on every password change.
+    pub token_version: i64,
 }
 
 /// Everything needed to store a new account.

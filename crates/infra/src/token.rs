@@ -7,6 +7,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, deco
 use serde::{Deserialize, Serialize};
 use taskpulse_domain::error::TokenRejection;
 use taskpulse_domain::ports::{AccessClaims, TokenCodec};
+use taskpulse_domain::session::SessionId;
 use taskpulse_domain::user::UserId;
 use taskpulse_domain::{Error, Result};
 use uuid::Uuid;
@@ -42,6 +43,8 @@ struct Claims {
     jti: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sid: Option<String>,
+    #[serde(default)]
+    ver: i64,
 }
 
 impl JwtCodec {
@@ -80,6 +83,7 @@ impl TokenCodec for JwtCodec {
             iat: Some(claims.issued_at.timestamp()),
             jti: Some(claims.token_id.to_string()),
             sid: claims.session_id.map(|s| s.to_string()),
+            ver: claims.token_version,
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(Error::internal)
     }
@@ -102,7 +106,8 @@ impl TokenCodec for JwtCodec {
             issued_at: timestamp(claims.iat.unwrap_or(0))?,
             expires_at: timestamp(claims.exp)?,
             token_id,
-            session_id,
+            session_id: session_id.map(SessionId::from),
+            token_version: claims.ver,
         })
     }
 }
@@ -122,7 +127,8 @@ mod tests {
             issued_at: now,
             expires_at: now + Duration::hours(1),
             token_id: Uuid::new_v4(),
-            session_id: Some(Uuid::new_v4()),
+            session_id: Some(SessionId::new_random()),
+            token_version: 2,
         }
     }
 

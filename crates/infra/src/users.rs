@@ -2,12 +2,18 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
-use taskpulse_domain::ports::UserRepository;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    FromQueryResult, Iterable, QueryFilter,
+};
+use taskpulse_domain::ports::{LockoutPolicy, TokenSubject, UserRepository};
+use taskpulse_domain::session::SessionId;
 use taskpulse_domain::user::{Credentials, Email, NewUser, PasswordHash, User, UserId, UserName};
 use taskpulse_domain::{Error, Result};
 
 use crate::db::{is_unique_violation, to_domain};
+use crate::entities::sessions;
 use crate::entities::users::{self, Column, Entity};
 
 /// [`UserRepository`] on SeaORM.
@@ -21,22 +27,56 @@ impl SeaUserRepository {
     pub fn new(db: DatabaseConnection) -> Self {
         Self { db }
     }
+
+    async fn credentials_where(
+        &self,
+        condition: sea_orm::Condition,
+    ) -> Result<Option<Credentials>> {
+        let model = Entity::find()
+            .filter(condition)
+            .one(&self.db)
+            .await
+            .map_err(to_domain)?;
+        model.map(to_credentials).transpose()
+    }
 }
 
-fn to_user(model: users::Model) -> Result<Credentials> {
-    let email = Email::parse(&model.email).map_err(Error::internal)?;
-    let name = UserName::parse(&model.name).map_err(Error::internal)?;
-    Ok(Credentials {
-        user: User {
-            id: UserId::from(model.id),
-            email,
-            name,
-            is_active: model.is_active,
-            created_at: model.created_at,
-            updated_at: model.updated_at,
-        },
-        password_hash: PasswordHash::new(model.password_hash),
+fn to_user(model: &users::Model) -> Result<User> {
+    Ok(User {
+        id: UserId::from(model.id),
+        email: Email::parse(&model.email).map_err(Error::internal)?,
+        name: UserName::parse(&model.name).map_err(Error::internal)?,
+        is_active: model.is_active,
+        created_at: model.created_at,
+        updated_at: model.updated_at,
     })
+}
+
+fn to_credentials(model: users::Model) -> Result<Credentials> {
+    Ok(Credentials {
+        user: to_user(&model)?,
+        password_hash: PasswordHash::new(model.password_hash),
+        locked_until: model.locked_until,
+        failed_logins: u32::try_from(model.failed_logins).unwrap_or(0),
+        token_version: model.token_version,
+    })
+}
+
+/// Maps an update that matched no row to `NotFound`.
+fn one_row(rows_affected: u64) -> Result<()> {
+    if rows_affected == 0 {
+        Err(Error::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether the joined session of [`SeaUserRepository::find_token_subject`]
+/// exists and has not ended.
+#[derive(Debug, FromQueryResult)]
+struct JoinedSession {
+    session_id: Option<uuid::Uuid>,
+    session_ended_at: Option<DateTime<Utc>>,
 }
 
 #[async_trait]
@@ -51,6 +91,9 @@ impl UserRepository for SeaUserRepository {
             is_active: Set(user.is_active),
             created_at: Set(user.created_at),
             updated_at: Set(user.updated_at),
+            token_version: Set(0),
+            failed_logins: Set(0),
+            locked_until: Set(None),
         };
         match Entity::insert(row).exec_without_returning(&self.db).await {
             Ok(_) => Ok(user),
@@ -64,16 +107,73 @@ impl UserRepository for SeaUserRepository {
             .one(&self.db)
             .await
             .map_err(to_domain)?;
-        model.map(|m| to_user(m).map(|c| c.user)).transpose()
+        model.as_ref().map(to_user).transpose()
+    }
+
+    async fn find_token_subject(
+        &self,
+        id: UserId,
+        session: Option<SessionId>,
+    ) -> Result<Option<TokenSubject>> {
+        let Some(session) = session else {
+            let model = Entity::find_by_id(id.as_uuid())
+                .one(&self.db)
+                .await
+                .map_err(to_domain)?;
+            return model
+                .map(|m| {
+                    Ok(TokenSubject {
+                        user: to_user(&m)?,
+                        token_version: m.token_version,
+                        session_live: true,
+                    })
+                })
+                .transpose();
+        };
+        let mut select = Query::select();
+        select
+            .columns(users::Column::iter().map(|c| (users::Entity, c)))
+            .expr_as(
+                Expr::col((sessions::Entity, sessions::Column::Id)),
+                Alias::new("session_id"),
+            )
+            .expr_as(
+                Expr::col((sessions::Entity, sessions::Column::EndedAt)),
+                Alias::new("session_ended_at"),
+            )
+            .from(users::Entity)
+            .join(
+                JoinType::LeftJoin,
+                sessions::Entity,
+                Expr::col((sessions::Entity, sessions::Column::Id))
+                    .eq(session.as_uuid())
+                    .and(
+                        Expr::col((sessions::Entity, sessions::Column::UserId))
+                            .equals((users::Entity, Column::Id)),
+                    ),
+            )
+            .and_where(Expr::col((users::Entity, Column::Id)).eq(id.as_uuid()));
+        let statement = self.db.get_database_backend().build(&select);
+        let Some(row) = self.db.query_one_raw(statement).await.map_err(to_domain)? else {
+            return Ok(None);
+        };
+        let model = users::Model::from_query_result(&row, "").map_err(to_domain)?;
+        let joined = JoinedSession::from_query_result(&row, "").map_err(to_domain)?;
+        Ok(Some(TokenSubject {
+            user: to_user(&model)?,
+            token_version: model.token_version,
+            session_live: joined.session_id.is_some() && joined.session_ended_at.is_none(),
+        }))
     }
 
     async fn find_credentials(&self, email: &Email) -> Result<Option<Credentials>> {
-        let model = Entity::find()
-            .filter(Column::Email.eq(email.as_str()))
-            .one(&self.db)
+        self.credentials_where(sea_orm::Condition::all().add(Column::Email.eq(email.as_str())))
             .await
-            .map_err(to_domain)?;
-        model.map(to_user).transpose()
+    }
+
+    async fn find_credentials_by_id(&self, id: UserId) -> Result<Option<Credentials>> {
+        self.credentials_where(sea_orm::Condition::all().add(Column::Id.eq(id.as_uuid())))
+            .await
     }
 
     async fn set_password_hash(
@@ -89,10 +189,97 @@ impl UserRepository for SeaUserRepository {
             .exec(&self.db)
             .await
             .map_err(to_domain)?;
-        if result.rows_affected == 0 {
-            Err(Error::NotFound)
-        } else {
-            Ok(())
+        one_row(result.rows_affected)
+    }
+
+    async fn change_password(
+        &self,
+        id: UserId,
+        hash: PasswordHash,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let result = Entity::update_many()
+            .col_expr(Column::PasswordHash, hash.as_str().into())
+            .col_expr(Column::TokenVersion, Expr::col(Column::TokenVersion).add(1))
+            .col_expr(Column::FailedLogins, 0.into())
+            .col_expr(Column::LockedUntil, Option::<DateTime<Utc>>::None.into())
+            .col_expr(Column::UpdatedAt, now.into())
+            .filter(Column::Id.eq(id.as_uuid()))
+            .exec(&self.db)
+            .await
+            .map_err(to_domain)?;
+        one_row(result.rows_affected)
+    }
+
+    async fn record_failed_login(
+        &self,
+        id: UserId,
+        now: DateTime<Utc>,
+        policy: LockoutPolicy,
+    ) -> Result<()> {
+        // One statement, so concurrent failures on several replicas all count.
+        let lock_expired = Expr::col(Column::LockedUntil)
+            .is_not_null()
+            .and(Expr::col(Column::LockedUntil).lte(now));
+        let count =
+            || Expr::case(lock_expired.clone(), 1).finally(Expr::col(Column::FailedLogins).add(1));
+        let locks = Expr::expr(count()).gte(i64::from(policy.max_failures));
+        let until = Expr::case(locks, now + policy.lockout).finally(Option::<DateTime<Utc>>::None);
+        Entity::update_many()
+            .col_expr(Column::FailedLogins, count().into())
+            .col_expr(Column::LockedUntil, until.into())
+            .filter(Column::Id.eq(id.as_uuid()))
+            .exec(&self.db)
+            .await
+            .map_err(to_domain)?;
+        Ok(())
+    }
+
+    async fn clear_failed_logins(&self, id: UserId) -> Result<()> {
+        Entity::update_many()
+            .col_expr(Column::FailedLogins, 0.into())
+            .col_expr(Column::LockedUntil, Option::<DateTime<Utc>>::None.into())
+            .filter(Column::Id.eq(id.as_uuid()))
+            .exec(&self.db)
+            .await
+            .map_err(to_domain)?;
+        Ok(())
+    }
+
+    async fn update_profile(
+        &self,
+        id: UserId,
+        name: Option<UserName>,
+        email: Option<Email>,
+        now: DateTime<Utc>,
+    ) -> Result<User> {
+        let mut update = Entity::update_many().col_expr(Column::UpdatedAt, now.into());
+        if let Some(name) = name {
+            update = update.col_expr(Column::Name, name.as_str().into());
         }
+        if let Some(email) = email {
+            update = update.col_expr(Column::Email, email.as_str().into());
+        }
+        let rows = match update
+            .filter(Column::Id.eq(id.as_uuid()))
+            .exec_with_returning(&self.db)
+            .await
+        {
+            Ok(rows) => rows,
+            Err(err) if is_unique_violation(&err) => return Err(Error::EmailTaken),
+            Err(err) => return Err(to_domain(err)),
+        };
+        rows.first()
+            .map(to_user)
+            .transpose()?
+            .ok_or(Error::NotFound)
+    }
+
+    async fn delete(&self, id: UserId) -> Result<()> {
+        Entity::delete_by_id(id.as_uuid())
+            .exec(&self.db)
+            .await
+            .map_err(to_domain)?;
+        Ok(())
     }
 }

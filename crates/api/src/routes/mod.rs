@@ -7,11 +7,12 @@ pub mod tasks;
 use actix_web::web;
 
 use crate::error::ApiError;
+use crate::rate_limit::RateLimit;
 
 /// Registers every route.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
     service::configure(cfg);
-    auth::configure(cfg);
+    auth::configure(cfg, limit);
     tasks::configure(cfg);
 }
 

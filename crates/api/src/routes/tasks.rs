@@ -111,9 +111,9 @@ async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let path = TaskPath::parse(&req)?;
+    let path = TaskPath::parse(&req, &user, &state.tasks)?;
     let query = list_query(&req)?;
-    let page = state.tasks.list(user.0.id, path.owner, &query).await?;
+    let page = state.tasks.list(user.id(), path.owner, &query).await?;
     let mut response = HttpResponse::Ok();
     response.insert_header((X_TOTAL_COUNT, page.total));
     let shown = query.offset.saturating_add(page.tasks.len() as u64);
@@ -248,10 +248,10 @@ async fn create(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let path = TaskPath::parse(&req)?;
+    let path = TaskPath::parse(&req, &user, &state.tasks)?;
     let new = full_task(json_body(&req, &body)?)?;
     let key = idempotency_key(&req)?;
-    let (actor, owner) = (user.0.id, path.owner);
+    let (actor, owner) = (user.id(), path.owner);
     let work = async { created(state.tasks.create(actor, owner, new).await?) };
     let stored = match key {
         Some(key) => {
@@ -270,10 +270,10 @@ async fn get(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let path = TaskPath::parse(&req)?;
+    let path = TaskPath::parse(&req, &user, &state.tasks)?;
     let task = state
         .tasks
-        .get(user.0.id, path.owner, path.task_id()?)
+        .get(user.id(), path.owner, path.task_id()?)
         .await?;
     Ok(task_response(StatusCode::OK, task))
 }
@@ -285,7 +285,7 @@ async fn replace(
     if_match: IfMatch,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let path = TaskPath::parse(&req)?;
+    let path = TaskPath::parse(&req, &user, &state.tasks)?;
     let body: TaskInput = json_body(&req, &body)?;
     let input = body;
     let completed_given = matches!(input.completed, Some(Some(_)));
@@ -297,7 +297,7 @@ async fn replace(
     };
     let task = state
         .tasks
-        .update(user.0.id, path.owner, path.task_id()?, changes, if_match.0)
+        .update(user.id(), path.owner, path.task_id()?, changes, if_match.0)
         .await?;
     Ok(task_response(StatusCode::OK, task))
 }
@@ -309,12 +309,12 @@ async fn update(
     if_match: IfMatch,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let path = TaskPath::parse(&req)?;
+    let path = TaskPath::parse(&req, &user, &state.tasks)?;
     let body: TaskPatch = json_body(&req, &body)?;
     let changes = patch_changes(body)?;
     let task = state
         .tasks
-        .update(user.0.id, path.owner, path.task_id()?, changes, if_match.0)
+        .update(user.id(), path.owner, path.task_id()?, changes, if_match.0)
         .await?;
     Ok(task_response(StatusCode::OK, task))
 }
@@ -332,7 +332,7 @@ async fn complete(
     if_match: IfMatch,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let path = TaskPath::parse(&req)?;
+    let path = TaskPath::parse(&req, &user, &state.tasks)?;
     let body: Option<CompletionBody> = optional_json_body(&req, &body)?;
     let mut fields = Fields::default();
     let completed = body.and_then(|b| completed_field(&mut fields, b.completed));
@@ -340,7 +340,7 @@ async fn complete(
     let task = state
         .tasks
         .set_completion(
-            user.0.id,
+            user.id(),
             path.owner,
             path.task_id()?,
             completed,
@@ -356,10 +356,10 @@ async fn delete(
     state: web::Data<AppState>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let path = TaskPath::parse(&req)?;
+    let path = TaskPath::parse(&req, &user, &state.tasks)?;
     state
         .tasks
-        .delete(user.0.id, path.owner, path.task_id()?, if_match.0)
+        .delete(user.id(), path.owner, path.task_id()?, if_match.0)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -94,6 +94,7 @@ pub fn test_settings(database_url: &str) -> Settings {
     settings.database.max_connections = 5;
     settings.auth.secret = Some(Secret::new(SECRET.into()));
     settings.auth.bcrypt_cost = 4;
+    settings.auth.rate_limit_per_minute = 100_000;
     settings
 }
 

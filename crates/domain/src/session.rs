@@ -1,0 +1,126 @@
+//! Sessions: what a register or login starts, what refresh tokens rotate
+//! within, and what an access token's `sid` names.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::user::UserId;
+
+/// A session's identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SessionId(Uuid);
+
+impl SessionId {
+    /// A new random identifier.
+    pub fn new_random() -> Self {
+        Self(Uuid::new_v4())
+    }
+
+    /// The UUID inside.
+    pub fn as_uuid(&self) -> Uuid {
+        self.0
+    }
+}
+
+impl From<Uuid> for SessionId {
+    fn from(id: Uuid) -> Self {
+        Self(id)
+    }
+}
+
+impl std::str::FromStr for SessionId {
+    type Err = uuid::Error;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Uuid::parse_str(s).map(Self)
+    }
+}
+
+impl fmt::Display for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Where a request came from, as recorded on the session it starts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientInfo {
+    /// The `User-Agent` header, shortened to 255 characters.
+    pub user_agent: Option<String>,
+    /// The client's IP address.
+    pub ip: Option<String>,
+}
+
+/// A live session as its user may see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// Identifier.
+    pub id: SessionId,
+    /// When it started (register or login).
+    pub created_at: DateTime<Utc>,
+    /// When its refresh token was last used (or it started).
+    pub last_used_at: DateTime<Utc>,
+    /// The client that started it.
+    pub client: ClientInfo,
+}
+
+/// A session to store, with its first refresh token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSession {
+    /// Identifier.
+    pub id: SessionId,
+    /// Owner.
+    pub user_id: UserId,
+    /// Start time.
+    pub created_at: DateTime<Utc>,
+    /// When the first refresh token expires.
+    pub expires_at: DateTime<Utc>,
+    /// Hash of the first refresh token.
+    pub refresh_hash: TokenHash,
+    /// The client.
+    pub client: ClientInfo,
+}
+
+/// The stored form of an opaque token (never the token itself).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct TokenHash(String);
+
+impl TokenHash {
+    /// Wraps a hash.
+    pub fn new(hash: String) -> Self {
+        Self(hash)
+    }
+
+    /// The hash text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for TokenHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TokenHash({}…)", self.0.get(..8).unwrap_or_default())
+    }
+}
+
+/// What presenting a refresh token found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Rotation {
+    /// It was current: it is now used up and its successor stored.
+    Rotated {
+        /// The session it belongs to.
+        session_id: SessionId,
+        /// The session's user.
+        user_id: UserId,
+    },
+    /// It had been rotated already: someone is replaying it.
+    Reused {
+        /// The user it was issued to.
+        user_id: UserId,
+    },
+    /// Unknown, expired, or its session has ended.
+    Invalid,
+}
