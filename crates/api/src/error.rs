@@ -176,6 +176,9 @@ impl ApiError {
                     HeaderValue::from_static(RETRY_AFTER_SECS),
                 ));
             }
+            Self::AccountLocked(secs) | Self::RateLimited(secs) => {
+                response.insert_header((header::RETRY_AFTER, *secs));
+            }
             _ => {}
         }
         response.body(self.body(request_id))

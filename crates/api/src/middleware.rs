@@ -7,14 +7,10 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, web};
+use actix_web::{HttpResponse, web};
 use tracing::Instrument;
 
 use crate::error::ApiError;
-
-/// The request's id, as echoed in `X-Request-Id` and error bodies.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
 
 /// Response header policy.
 #[derive(Debug, Clone, Copy)]
@@ -42,7 +38,6 @@ pub async fn envelope(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let started = Instant::now();
     let id = request_id(req.headers());
-    req.extensions_mut().insert(RequestId(id.clone()));
     let policy = req
         .app_data::<web::Data<HeaderPolicy>>()
         .map_or(HeaderPolicy { hsts: false }, |p| *p.get_ref());
@@ -73,23 +68,42 @@ pub async fn envelope(
     Ok(response)
 }
 
-/// Gives an error answer the contract's JSON body with `request_id`.
+/// Gives an error answer the contract's JSON body with `request_id`:
+/// an [`ApiError`] is rendered again with the id; a JSON error body made
+/// elsewhere (a middleware's, the health check's) gets the id added; any
+/// other body is replaced by the contract's body for its status.
 fn with_error_body(response: ServiceResponse<BoxBody>, id: &str) -> ServiceResponse<BoxBody> {
     let status = response.status();
     if status.as_u16() < 400 {
         return response;
     }
-    let api_error = response
-        .response()
-        .error()
-        .and_then(|e| e.as_error::<ApiError>());
-    let rendered = match api_error {
-        Some(err) => err.respond(Some(id)),
-        None if is_json(response.headers()) => return response,
-        None => ApiError::from_status(status).respond(Some(id)),
-    };
     let (req, old) = response.into_parts();
-    let mut new = rendered;
+    if let Some(err) = old.error().and_then(|e| e.as_error::<ApiError>()) {
+        let rendered = err.respond(Some(id));
+        return ServiceResponse::new(req, with_headers_of(rendered, &old));
+    }
+    let (old, body) = old.into_parts();
+    let json = body
+        .try_into_bytes()
+        .ok()
+        .filter(|_| is_json(old.headers()))
+        .and_then(|bytes| {
+            serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&bytes).ok()
+        });
+    let rendered = match json {
+        Some(mut object) if object.contains_key("code") => {
+            object.insert("request_id".into(), id.into());
+            let mut response = HttpResponse::build(status);
+            response.content_type("application/json");
+            response.body(serde_json::Value::Object(object).to_string())
+        }
+        _ => ApiError::from_status(status).respond(Some(id)),
+    };
+    ServiceResponse::new(req, with_headers_of(rendered, &old))
+}
+
+/// `new` with the headers of `old` it does not set itself.
+fn with_headers_of<B>(mut new: HttpResponse, old: &HttpResponse<B>) -> HttpResponse {
     for (name, value) in old.headers() {
         if name != header::CONTENT_TYPE
             && name != header::CONTENT_LENGTH
@@ -98,7 +112,7 @@ fn with_error_body(response: ServiceResponse<BoxBody>, id: &str) -> ServiceRespo
             new.headers_mut().insert(name.clone(), value.clone());
         }
     }
-    ServiceResponse::new(req, new)
+    new
 }
 
 fn is_json(headers: &HeaderMap) -> bool {

@@ -246,7 +246,11 @@ impl Settings {
             .add_source(
                 Environment::with_prefix("TASKPULSE")
                     .prefix_separator("__")
-                    .separator("__"),
+                    .separator("__")
+                    .list_separator(",")
+                    .with_list_parse_key("server.cors_origins")
+                    .with_list_parse_key("server.trusted_proxies")
+                    .try_parsing(true),
             );
         for (key, names) in PLAIN_NAMES {
             for name in names.iter().rev() {
@@ -309,10 +313,35 @@ impl Settings {
                 "auth.bcrypt_cost must be from 4 to 31".into(),
             ));
         }
-        if self.auth.access_token_ttl_secs <= 0 {
+        for (name, value) in [
+            (
+                "auth.access_token_ttl_secs",
+                self.auth.access_token_ttl_secs,
+            ),
+            (
+                "auth.refresh_token_ttl_secs",
+                self.auth.refresh_token_ttl_secs,
+            ),
+            ("auth.lockout_secs", self.auth.lockout_secs),
+        ] {
+            if value <= 0 {
+                return Err(SettingsError(format!("{name} must be positive")));
+            }
+        }
+        if self.auth.max_failed_logins == 0 || self.auth.rate_limit_per_minute == 0 {
             return Err(SettingsError(
-                "auth.access_token_ttl_secs must be positive".into(),
+                "auth.max_failed_logins and auth.rate_limit_per_minute must be at least 1".into(),
             ));
+        }
+        if let Some(bad) = self
+            .server
+            .trusted_proxies
+            .iter()
+            .find(|p| p.parse::<IpAddr>().is_err())
+        {
+            return Err(SettingsError(format!(
+                "server.trusted_proxies: {bad:?} is not an IP address"
+            )));
         }
         if self.database.max_connections == 0 {
             return Err(SettingsError(

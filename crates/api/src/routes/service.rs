@@ -1,9 +1,8 @@
 //! Service endpoints: `/` and `/health`.
 
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use crate::middleware::RequestId;
 use crate::startup::AppState;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -22,14 +21,15 @@ async fn root() -> HttpResponse {
 }
 
 /// 200 when the database answers, 503 (with the error fields) when not.
-async fn health(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+async fn health(state: web::Data<AppState>) -> HttpResponse {
     if state.db.is_reachable().await {
         return HttpResponse::Ok()
             .json(json!({"status": "ok", "database": "ok", "version": VERSION}));
     }
-    let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone());
-    HttpResponse::ServiceUnavailable().insert_header(("Retry-After", "1")).json(json!({
-        "status": "unavailable", "database": "unreachable", "version": VERSION,
-        "detail": "Database unreachable", "code": "SERVICE_UNAVAILABLE", "request_id": request_id,
-    }))
+    HttpResponse::ServiceUnavailable()
+        .insert_header(("Retry-After", "1"))
+        .json(json!({
+            "status": "unavailable", "database": "unreachable", "version": VERSION,
+            "detail": "Database unreachable", "code": "SERVICE_UNAVAILABLE",
+        }))
 }

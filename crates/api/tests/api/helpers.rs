@@ -34,6 +34,8 @@ enum Scratch {
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
+    /// The server's database, for checks a client cannot make.
+    pub database_url: String,
     scratch: Scratch,
 }
 
@@ -44,6 +46,7 @@ pub struct TestUser {
     pub email: String,
     pub password: String,
     pub token: String,
+    pub refresh_token: String,
 }
 
 impl TestUser {
@@ -160,6 +163,7 @@ pub async fn spawn_app_with(
     Some(TestApp {
         address,
         client,
+        database_url: url,
         scratch,
     })
 }
@@ -240,6 +244,57 @@ impl TestApp {
         .await
     }
 
+    /// Signs `user` in again: a new session, with its tokens.
+    pub async fn new_session(&self, user: &TestUser) -> TestUser {
+        let response = self.login(&user.email, &user.password).await;
+        assert_eq!(response.status(), StatusCode::OK, "login");
+        let body: Value = response.json().await.expect("token body");
+        TestUser {
+            token: body["access_token"].as_str().expect("token").to_owned(),
+            refresh_token: body["refresh_token"]
+                .as_str()
+                .expect("refresh token")
+                .to_owned(),
+            ..user.clone()
+        }
+    }
+
+    /// The status of `GET /api/v1/auth/me` with `token`.
+    pub async fn me_status(&self, token: &str) -> StatusCode {
+        let response = self
+            .request(Method::GET, "/api/v1/auth/me")
+            .bearer_auth(token)
+            .send()
+            .await;
+        response.expect("request sent").status()
+    }
+
+    /// `POST /api/v1/auth/refresh` with `refresh_token`.
+    pub async fn refresh(&self, refresh_token: &str) -> Response {
+        self.post_json(
+            "/api/v1/auth/refresh",
+            &json!({"refresh_token": refresh_token}),
+        )
+        .await
+    }
+
+    /// Counts the rows of `table` in the server's database.
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        let db = Database::connect(&self.database_url)
+            .await
+            .expect("connect");
+        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+        let statement = sea_orm::Statement::from_string(db.get_database_backend(), sql);
+        let row = db
+            .query_one_raw(statement)
+            .await
+            .expect("counted")
+            .expect("one row");
+        let count = row.try_get::<i64>("", "n").expect("count");
+        let _ = db.close().await;
+        count
+    }
+
     /// Registers a new user with a unique email.
     pub async fn signed_up(&self) -> TestUser {
         let email = format!("user-{}@example.com", Uuid::new_v4().simple());
@@ -250,6 +305,10 @@ impl TestApp {
         TestUser {
             id: body["user"]["id"].as_str().expect("user id").to_owned(),
             token: body["access_token"].as_str().expect("token").to_owned(),
+            refresh_token: body["refresh_token"]
+                .as_str()
+                .expect("refresh token")
+                .to_owned(),
             email,
             password,
         }
@@ -285,14 +344,22 @@ pub async fn error_body(response: Response, status: StatusCode, code: &str) -> V
 
 /// Runs each listed `async fn(&TestApp)` on SQLite and on PostgreSQL, each
 /// on its own fresh database, removed afterwards even when the test fails.
+/// `backends!(with configure; …)` first adjusts the settings with
+/// `fn configure(&mut Settings)`.
 macro_rules! backends {
+    (with $configure:ident; $($name:ident),* $(,)?) => {$(
+        backends!(@one $name, |settings| super::$configure(settings));
+    )*};
     ($($name:ident),* $(,)?) => {$(
+        backends!(@one $name, |_| {});
+    )*};
+    (@one $name:ident, $configure:expr) => {
         mod $name {
-            use $crate::helpers::{Backend, spawn_app};
+            use $crate::helpers::{Backend, spawn_app_with};
 
             async fn run(backend: Backend) {
                 use futures_util::FutureExt;
-                let Some(app) = spawn_app(backend).await else { return };
+                let Some(app) = spawn_app_with(backend, $configure).await else { return };
                 let outcome = std::panic::AssertUnwindSafe(super::$name(&app)).catch_unwind().await;
                 app.teardown().await;
                 if let Err(panic) = outcome {
@@ -310,5 +377,5 @@ macro_rules! backends {
                 run(Backend::Postgres).await;
             }
         }
-    )*};
+    };
 }

@@ -6,11 +6,14 @@
 #[macro_use]
 mod helpers;
 
+mod abuse;
+mod account;
 mod auth;
 mod compat;
 mod concurrency;
 mod outage;
 mod service;
+mod sessions;
 mod tasks;
 mod tokens;
 mod validation;

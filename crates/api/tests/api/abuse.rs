@@ -1,0 +1,163 @@
+//! Lock-out after repeated failed logins, and per-IP rate limits.
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use taskpulse_api::settings::Settings;
+
+use crate::helpers::{TestApp, error_body};
+
+backends!(
+    five_failed_logins_lock_the_account_even_for_the_right_password,
+    a_successful_login_resets_the_failure_count,
+    failures_of_unknown_emails_lock_nothing,
+);
+
+backends!(with short_lockout; a_lock_expires_by_itself);
+
+backends!(with three_a_minute; login_register_and_refresh_are_rate_limited_per_client);
+
+backends!(with three_a_minute_behind_a_proxy; forwarded_addresses_count_only_from_trusted_proxies);
+
+fn short_lockout(settings: &mut Settings) {
+    settings.auth.lockout_secs = 1;
+}
+
+fn three_a_minute(settings: &mut Settings) {
+    settings.auth.rate_limit_per_minute = 3;
+}
+
+fn three_a_minute_behind_a_proxy(settings: &mut Settings) {
+    settings.auth.rate_limit_per_minute = 3;
+    settings.server.trusted_proxies = vec!["127.0.0.1".into()];
+}
+
+async fn fail_logins(app: &TestApp, email: &str, times: usize) {
+    for _ in 0..times {
+        let response = app.login(email, "not the password").await;
+        error_body(response, StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS").await;
+    }
+}
+
+async fn five_failed_logins_lock_the_account_even_for_the_right_password(app: &TestApp) {
+    let user = app.signed_up().await;
+    fail_logins(app, &user.email, 5).await;
+
+    let response = app.login(&user.email, &user.password).await;
+
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=900).contains(&retry_after), "{retry_after}");
+    error_body(response, StatusCode::TOO_MANY_REQUESTS, "ACCOUNT_LOCKED").await;
+    assert_eq!(
+        app.me_status(&user.token).await,
+        StatusCode::OK,
+        "existing sessions are not affected"
+    );
+}
+
+async fn a_successful_login_resets_the_failure_count(app: &TestApp) {
+    let user = app.signed_up().await;
+    fail_logins(app, &user.email, 4).await;
+    assert_eq!(
+        app.login(&user.email, &user.password).await.status(),
+        StatusCode::OK
+    );
+    fail_logins(app, &user.email, 4).await;
+
+    assert_eq!(
+        app.login(&user.email, &user.password).await.status(),
+        StatusCode::OK
+    );
+}
+
+async fn failures_of_unknown_emails_lock_nothing(app: &TestApp) {
+    let user = app.signed_up().await;
+    fail_logins(app, "nobody@example.com", 6).await;
+
+    assert_eq!(
+        app.login(&user.email, &user.password).await.status(),
+        StatusCode::OK
+    );
+}
+
+async fn a_lock_expires_by_itself(app: &TestApp) {
+    let user = app.signed_up().await;
+    fail_logins(app, &user.email, 5).await;
+    assert_eq!(
+        app.login(&user.email, &user.password).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+
+    assert_eq!(
+        app.login(&user.email, &user.password).await.status(),
+        StatusCode::OK
+    );
+}
+
+async fn login_register_and_refresh_are_rate_limited_per_client(app: &TestApp) {
+    let user = app.signed_up().await;
+    app.login(&user.email, &user.password).await;
+    app.refresh(&user.refresh_token).await;
+
+    let limited = app.login(&user.email, &user.password).await;
+    let register = app
+        .register("Eve", "eve@example.com", "correct horse battery")
+        .await;
+
+    let retry_after: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    error_body(limited, StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED").await;
+    error_body(register, StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED").await;
+    assert_eq!(
+        login_from(app, "203.0.113.50").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a spoofed X-Forwarded-For"
+    );
+    assert_eq!(
+        app.me_status(&user.token).await,
+        StatusCode::OK,
+        "other routes are not limited"
+    );
+}
+
+async fn login_from(app: &TestApp, forwarded_for: &str) -> StatusCode {
+    let response = app
+        .request(Method::POST, "/api/v1/auth/login")
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({"email": "nobody@example.com", "password": "whatever1"}))
+        .send()
+        .await
+        .expect("sent");
+    response.status()
+}
+
+async fn forwarded_addresses_count_only_from_trusted_proxies(app: &TestApp) {
+    for n in 0..3 {
+        assert_eq!(
+            login_from(app, "198.51.100.7").await,
+            StatusCode::UNAUTHORIZED,
+            "attempt {n}"
+        );
+    }
+
+    let same_client = login_from(app, "198.51.100.7").await;
+    let other_client = login_from(app, "203.0.113.9").await;
+
+    assert_eq!(same_client, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        other_client,
+        StatusCode::UNAUTHORIZED,
+        "each forwarded client has its own budget"
+    );
+}
