@@ -12,6 +12,7 @@ backends!(
     a_wrong_method_is_a_json_405,
     a_clients_request_id_is_echoed_and_a_bad_one_replaced,
     every_answer_carries_the_security_headers,
+    hsts_is_off_by_default,
 );
 
 async fn root_describes_the_service(app: &TestApp) {
@@ -92,6 +93,17 @@ async fn a_clients_request_id_is_echoed_and_a_bad_one_replaced(app: &TestApp) {
     );
 }
 
+async fn hsts_is_off_by_default(app: &TestApp) {
+    let response = app.request(Method::GET, "/").send().await.expect("sent");
+
+    assert!(
+        response
+            .headers()
+            .get("strict-transport-security")
+            .is_none()
+    );
+}
+
 async fn every_answer_carries_the_security_headers(app: &TestApp) {
     for (method, path) in [
         (Method::GET, "/"),
@@ -113,4 +125,97 @@ async fn every_answer_carries_the_security_headers(app: &TestApp) {
             assert_eq!(headers["cache-control"], "no-store");
         }
     }
+}
+
+backends!(with browser_app; cors_lets_configured_origins_in_and_exposes_the_contract_headers);
+
+backends!(with hsts_on; hsts_is_sent_when_enabled);
+
+fn browser_app(settings: &mut taskpulse_api::settings::Settings) {
+    settings.server.cors_origins = vec!["https://app.example".into()];
+}
+
+fn hsts_on(settings: &mut taskpulse_api::settings::Settings) {
+    settings.server.hsts = true;
+}
+
+async fn cors_lets_configured_origins_in_and_exposes_the_contract_headers(app: &TestApp) {
+    let user = app.signed_up().await;
+    let preflight = app
+        .request(Method::OPTIONS, &user.tasks())
+        .header("origin", "https://app.example")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type, idempotency-key, if-match",
+        )
+        .send()
+        .await
+        .expect("sent");
+    let actual = app
+        .authed(Method::GET, &user.tasks(), &user)
+        .header("origin", "https://app.example")
+        .send()
+        .await;
+    let foreign = app
+        .authed(Method::GET, &user.tasks(), &user)
+        .header("origin", "https://evil.example")
+        .send()
+        .await;
+    let foreign_preflight = app
+        .request(Method::OPTIONS, &user.tasks())
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "DELETE")
+        .send()
+        .await
+        .expect("sent");
+
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(
+        preflight.headers()["access-control-allow-origin"],
+        "https://app.example"
+    );
+    let actual = actual.expect("sent");
+    assert_eq!(
+        actual.headers()["access-control-allow-origin"],
+        "https://app.example"
+    );
+    let exposed = actual.headers()["access-control-expose-headers"]
+        .to_str()
+        .expect("ascii")
+        .to_ascii_lowercase();
+    for header in [
+        "etag",
+        "location",
+        "link",
+        "x-total-count",
+        "x-request-id",
+        "retry-after",
+    ] {
+        assert!(exposed.contains(header), "{header} in {exposed}");
+    }
+    let foreign = foreign.expect("sent");
+    assert!(
+        foreign
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none(),
+        "browsers hide the answer"
+    );
+    assert!(
+        foreign_preflight
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    error_body(foreign_preflight, StatusCode::BAD_REQUEST, "BAD_REQUEST").await;
+}
+
+async fn hsts_is_sent_when_enabled(app: &TestApp) {
+    let response = app.request(Method::GET, "/").send().await.expect("sent");
+
+    let hsts = response.headers()["strict-transport-security"]
+        .to_str()
+        .expect("ascii");
+    assert!(hsts.starts_with("max-age="), "{hsts}");
 }
