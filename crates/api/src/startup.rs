@@ -92,7 +92,7 @@ fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
         sessions: Arc::new(SeaSessionRepository::new(conn.clone())),
         hasher: Arc::new(hasher),
         tokens: Arc::new(tokens),
-        opaque: Arc::new(RandomTokens),
+        opaque: Arc::new(RandomTokens::new(settings.secret().as_bytes())),
         clock: clock.clone(),
     };
     let auth_settings = AuthSettings {

@@ -1,15 +1,34 @@
-//! Refresh tokens: 256 random bits, base64url; stored as SHA-256 hex.
+//! Refresh tokens: 256 random bits, base64url; stored as an HMAC-SHA256
+//! of the token keyed with the server secret, so that rotating the secret
+//! ends every session.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sha2::{Digest, Sha256};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use taskpulse_domain::ports::OpaqueTokens;
 use taskpulse_domain::session::TokenHash;
 use taskpulse_domain::{Error, Result};
 
 /// [`OpaqueTokens`] from the operating system's random source.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct RandomTokens;
+#[derive(Clone)]
+pub struct RandomTokens {
+    key: Hmac<Sha256>,
+}
+
+impl std::fmt::Debug for RandomTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RandomTokens(<keyed>)")
+    }
+}
+
+impl RandomTokens {
+    /// Tokens whose stored hashes are keyed with `secret`.
+    pub fn new(secret: &[u8]) -> Self {
+        let key = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes keys of any length");
+        Self { key }
+    }
+}
 
 impl OpaqueTokens for RandomTokens {
     fn generate(&self) -> Result<(String, TokenHash)> {
@@ -21,12 +40,9 @@ impl OpaqueTokens for RandomTokens {
     }
 
     fn hash(&self, token: &str) -> TokenHash {
-        TokenHash::new(
-            Sha256::digest(token.as_bytes())
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
-        )
+        let mut mac = self.key.clone();
+        mac.update(token.as_bytes());
+        TokenHash::new(mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect())
     }
 }
 
@@ -36,13 +52,20 @@ mod tests {
 
     #[test]
     fn tokens_are_random_and_hashed_deterministically() {
-        let (first, first_hash) = RandomTokens.generate().expect("random");
-        let (second, _) = RandomTokens.generate().expect("random");
+        let tokens = RandomTokens::new(b"secret");
+        let (first, first_hash) = tokens.generate().expect("random");
+        let (second, _) = tokens.generate().expect("random");
 
         assert_ne!(first, second);
         assert_eq!(first.len(), 43, "256 bits in base64url");
-        assert_eq!(RandomTokens.hash(&first), first_hash);
+        assert_eq!(tokens.hash(&first), first_hash);
         assert_eq!(first_hash.as_str().len(), 64);
-        assert!(!first_hash.as_str().contains(&first));
+    }
+
+    #[test]
+    fn another_secret_hashes_differently() {
+        let (token, hash) = RandomTokens::new(b"old secret").generate().expect("random");
+
+        assert_ne!(RandomTokens::new(b"new secret").hash(&token), hash);
     }
 }
