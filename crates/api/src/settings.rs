@@ -119,8 +119,14 @@ pub struct DatabaseSettings {
     pub url: Secret,
     /// Pool size.
     pub max_connections: u32,
+    /// Connections kept open even when idle.
+    pub min_connections: u32,
     /// Milliseconds a request waits for a pooled connection.
     pub acquire_timeout_ms: u64,
+    /// Seconds before an idle connection above the minimum is closed.
+    pub idle_timeout_secs: u64,
+    /// Seconds before a connection is replaced.
+    pub max_lifetime_secs: u64,
     /// Run migrations at start-up.
     pub auto_migrate: bool,
 }
@@ -188,7 +194,10 @@ impl Default for DatabaseSettings {
         Self {
             url: Secret::new("sqlite://taskpulse.db".into()),
             max_connections: 10,
+            min_connections: 0,
             acquire_timeout_ms: 1000,
+            idle_timeout_secs: 600,
+            max_lifetime_secs: 1800,
             auto_migrate: true,
         }
     }
@@ -342,6 +351,11 @@ impl Settings {
             return Err(SettingsError(format!(
                 "server.trusted_proxies: {bad:?} is not an IP address"
             )));
+        }
+        if self.database.min_connections > self.database.max_connections {
+            return Err(SettingsError(
+                "database.min_connections must not exceed database.max_connections".into(),
+            ));
         }
         if self.database.max_connections == 0 {
             return Err(SettingsError(

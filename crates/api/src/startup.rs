@@ -64,9 +64,13 @@ pub enum StartupError {
 /// # Errors
 /// [`StartupError::Connect`].
 pub async fn connect(settings: &Settings) -> Result<Database, StartupError> {
+    let database = &settings.database;
     let pool = PoolSettings {
-        max_connections: settings.database.max_connections,
-        acquire_timeout: std::time::Duration::from_millis(settings.database.acquire_timeout_ms),
+        max_connections: database.max_connections,
+        min_connections: database.min_connections,
+        acquire_timeout: std::time::Duration::from_millis(database.acquire_timeout_ms),
+        idle_timeout: std::time::Duration::from_secs(database.idle_timeout_secs),
+        max_lifetime: std::time::Duration::from_secs(database.max_lifetime_secs),
     };
     Database::connect(settings.database.url.expose(), &pool)
         .await

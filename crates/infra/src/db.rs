@@ -3,10 +3,13 @@
 
 use std::time::Duration;
 
-use migration::{Migrator, MigratorTrait};
+use migration::{IntoSchemaManagerConnection, Migrator, MigratorTrait};
 pub use sea_orm::DbErr;
 use sea_orm::sqlx;
-use sea_orm::{ConnectOptions, DatabaseConnection, DbBackend, RuntimeErr, SqlErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, RuntimeErr, SqlErr,
+    TransactionTrait,
+};
 use taskpulse_domain::Error;
 
 /// Pool tunables.
@@ -14,19 +17,33 @@ use taskpulse_domain::Error;
 pub struct PoolSettings {
     /// Most connections open at once.
     pub max_connections: u32,
+    /// Connections kept open even when idle.
+    pub min_connections: u32,
     /// How long a request waits for a free connection before the database
     /// counts as unavailable.
     pub acquire_timeout: Duration,
+    /// Idle connections above the minimum are closed after this long.
+    pub idle_timeout: Duration,
+    /// Connections are replaced after this long (servers and poolers in
+    /// between may drop old ones).
+    pub max_lifetime: Duration,
 }
 
 impl Default for PoolSettings {
     fn default() -> Self {
         Self {
             max_connections: 10,
+            min_connections: 0,
             acquire_timeout: Duration::from_secs(1),
+            idle_timeout: Duration::from_secs(600),
+            max_lifetime: Duration::from_secs(1800),
         }
     }
 }
+
+/// The key of the PostgreSQL advisory lock that serialises migrations of
+/// replicas starting at once ("taskpulse" in ASCII, as a number).
+const MIGRATION_LOCK: i64 = 0x7461_736b_7075_6c73;
 
 /// What `taskpulse migrate` can do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +74,10 @@ impl Database {
         let mut options = ConnectOptions::new(url);
         options
             .max_connections(pool.max_connections)
+            .min_connections(pool.min_connections)
             .acquire_timeout(pool.acquire_timeout)
+            .idle_timeout(pool.idle_timeout)
+            .max_lifetime(pool.max_lifetime)
             .connect_timeout(pool.acquire_timeout.max(Duration::from_secs(3)))
             .sqlx_logging(false)
             .map_sqlx_sqlite_opts(|opts| {
@@ -81,17 +101,22 @@ impl Database {
         self.conn.get_database_backend()
     }
 
-    /// Runs a migration command.
+    /// Runs a migration command. On PostgreSQL it runs in one transaction
+    /// holding an advisory lock, so replicas that start at the same moment
+    /// migrate one after the other: the first applies, the others find
+    /// nothing left to do.
     ///
     /// # Errors
     /// The migration's error.
     pub async fn migrate(&self, command: MigrationCommand) -> Result<(), DbErr> {
-        match command {
-            MigrationCommand::Up => Migrator::up(&self.conn, None).await,
-            MigrationCommand::Down => Migrator::down(&self.conn, Some(1)).await,
-            MigrationCommand::Status => Migrator::status(&self.conn).await,
-            MigrationCommand::Fresh => Migrator::fresh(&self.conn).await,
+        if self.backend() != DbBackend::Postgres {
+            return run_migration(&self.conn, command).await;
         }
+        let txn = self.conn.begin().await?;
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+            .await?;
+        run_migration(&txn, command).await?;
+        txn.commit().await
     }
 
     /// Whether the database answers a trivial query.
@@ -131,4 +156,17 @@ pub(crate) fn to_domain(err: DbErr) -> Error {
 /// Whether `err` is a unique-constraint violation.
 pub(crate) fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+async fn run_migration<'c, C>(db: &'c C, command: MigrationCommand) -> Result<(), DbErr>
+where
+    C: ConnectionTrait,
+    &'c C: IntoSchemaManagerConnection<'c>,
+{
+    match command {
+        MigrationCommand::Up => Migrator::up(db, None).await,
+        MigrationCommand::Down => Migrator::down(db, Some(1)).await,
+        MigrationCommand::Status => Migrator::status(db).await,
+        MigrationCommand::Fresh => Migrator::fresh(db).await,
+    }
 }

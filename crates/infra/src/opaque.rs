@@ -42,7 +42,13 @@ impl OpaqueTokens for RandomTokens {
     fn hash(&self, token: &str) -> TokenHash {
         let mut mac = self.key.clone();
         mac.update(token.as_bytes());
-        TokenHash::new(mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect())
+        TokenHash::new(
+            mac.finalize()
+                .into_bytes()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        )
     }
 }
 

@@ -25,9 +25,73 @@ pub enum Backend {
 }
 
 /// Where the throwaway database lives, to remove it afterwards.
-enum Scratch {
+pub enum Scratch {
     SqliteFile(PathBuf),
     PostgresDb { admin_url: String, name: String },
+}
+
+impl Scratch {
+    /// A fresh, empty database and its URL, or `None` when the test must
+    /// be skipped (PostgreSQL unreachable and not required).
+    pub async fn create(backend: Backend) -> Option<(String, Self)> {
+        let made = match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir()
+                    .join(format!("taskpulse-test-{}.db", Uuid::new_v4().simple()));
+                (
+                    format!("sqlite://{}", path.display()),
+                    Scratch::SqliteFile(path),
+                )
+            }
+            Backend::Postgres => {
+                if !postgres_reachable() {
+                    assert!(
+                        !postgres_required(),
+                        "PostgreSQL is required (TASKPULSE_REQUIRE_POSTGRES=1) but unreachable"
+                    );
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "PostgreSQL unreachable at {}: test skipped",
+                        postgres_admin_url()
+                    );
+                    return None;
+                }
+                let admin_url = postgres_admin_url();
+                let name = format!("taskpulse_test_{}", Uuid::new_v4().simple());
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("connect to PostgreSQL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                let _ = admin.close().await;
+                let mut url = reqwest::Url::parse(&admin_url).expect("admin URL parses");
+                url.set_path(&name);
+                (url.to_string(), Scratch::PostgresDb { admin_url, name })
+            }
+        };
+        Some(made)
+    }
+
+    /// Deletes the database.
+    pub async fn remove(self) {
+        match self {
+            Scratch::SqliteFile(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Scratch::PostgresDb { admin_url, name } => {
+                if let Ok(admin) = Database::connect(&admin_url).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                    let _ = admin.close().await;
+                }
+            }
+        }
+    }
 }
 
 /// A running server and a client for it.
@@ -101,54 +165,14 @@ pub fn test_settings(database_url: &str) -> Settings {
     settings
 }
 
-/// Starts a server on a fresh database, or `None` when the test must be
-/// skipped (PostgreSQL unreachable and not required).
-pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
-    spawn_app_with(backend, |_| {}).await
-}
-
-/// Like [`spawn_app`], with settings adjusted by `configure`.
+/// Starts a server on a fresh database with settings adjusted by
+/// `configure`, or `None` when the test must be skipped (PostgreSQL
+/// unreachable and not required).
 pub async fn spawn_app_with(
     backend: Backend,
     configure: impl FnOnce(&mut Settings),
 ) -> Option<TestApp> {
-    let (url, scratch) = match backend {
-        Backend::Sqlite => {
-            let path =
-                std::env::temp_dir().join(format!("taskpulse-test-{}.db", Uuid::new_v4().simple()));
-            (
-                format!("sqlite://{}", path.display()),
-                Scratch::SqliteFile(path),
-            )
-        }
-        Backend::Postgres => {
-            if !postgres_reachable() {
-                assert!(
-                    !postgres_required(),
-                    "PostgreSQL is required (TASKPULSE_REQUIRE_POSTGRES=1) but unreachable"
-                );
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "PostgreSQL unreachable at {}: test skipped",
-                    postgres_admin_url()
-                );
-                return None;
-            }
-            let admin_url = postgres_admin_url();
-            let name = format!("taskpulse_test_{}", Uuid::new_v4().simple());
-            let admin = Database::connect(&admin_url)
-                .await
-                .expect("connect to PostgreSQL");
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .expect("create test database");
-            let _ = admin.close().await;
-            let mut url = reqwest::Url::parse(&admin_url).expect("admin URL parses");
-            url.set_path(&name);
-            (url.to_string(), Scratch::PostgresDb { admin_url, name })
-        }
-    };
+    let (url, scratch) = Scratch::create(backend).await?;
     let mut settings = test_settings(&url)
         .validated(AppEnv::Test)
         .expect("valid test settings");
@@ -171,21 +195,7 @@ pub async fn spawn_app_with(
 impl TestApp {
     /// Removes the test's database.
     pub async fn teardown(self) {
-        match self.scratch {
-            Scratch::SqliteFile(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-                }
-            }
-            Scratch::PostgresDb { admin_url, name } => {
-                if let Ok(admin) = Database::connect(&admin_url).await {
-                    let _ = admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .await;
-                    let _ = admin.close().await;
-                }
-            }
-        }
+        self.scratch.remove().await;
     }
 
     /// A request to `path` on this server.

@@ -12,6 +12,7 @@ mod auth;
 mod compat;
 mod concurrency;
 mod outage;
+mod replicas;
 mod service;
 mod sessions;
 mod tasks;
