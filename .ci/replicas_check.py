@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Checks that two TaskPulse replicas on one database behave like one server.
+
+    replicas_check.py PROXY_URL REPLICA_A_URL REPLICA_B_URL
+
+Each check talks to the replicas directly (A and B) or through the proxy,
+and exits non-zero with a message on the first difference from one server.
+"""
+
+import json
+import sys
+import threading
+import urllib.error
+import urllib.request
+import uuid
+
+PROXY, A, B = sys.argv[1:4]
+
+
+def call(base, method, path, body=None, token=None, headers=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method)
+    request.add_header("content-type", "application/json")
+    if token:
+        request.add_header("authorization", f"Bearer {token}")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    try:
+        with urllib.request.urlopen(request) as response:
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None, raw
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        return error.code, json.loads(raw) if raw else None, raw
+
+
+def expect(condition, message):
+    if not condition:
+        sys.exit(f"replicas: FAILED: {message}")
+    print(f"replicas: ok: {message}")
+
+
+def register(base):
+    email = f"r-{uuid.uuid4().hex}@example.com"
+    status, body, _ = call(base, "POST", "/api/v1/auth/register",
+                           {"name": "R", "email": email, "password": "replica passphrase"})
+    expect(status == 201, f"register through {base}")
+    return email, body
+
+
+def login(base, email, password="replica passphrase"):
+    return call(base, "POST", "/api/v1/auth/login", {"email": email, "password": password})
+
+
+def main():
+    email, registered = register(PROXY)
+    status_a, on_a, _ = login(A, email)
+    status_b, on_b, _ = login(B, email)
+    expect(status_a == 200 and status_b == 200, "an account registered through the proxy logs in on both replicas")
+    status, _, _ = call(B, "GET", "/api/v1/auth/me", token=on_a["access_token"])
+    expect(status == 200, "a token issued by A works on B")
+
+    first = on_a["refresh_token"]
+    status, rotated, _ = call(B, "POST", "/api/v1/auth/refresh", {"refresh_token": first})
+    expect(status == 200, "a refresh token issued by A rotates on B")
+    status, _, _ = call(A, "POST", "/api/v1/auth/refresh", {"refresh_token": first})
+    expect(status == 401, "the rotated token presented again on A is refused")
+    status, _, _ = call(B, "POST", "/api/v1/auth/refresh", {"refresh_token": rotated["refresh_token"]})
+    expect(status == 401, "reuse detected on A ended the session on B too")
+    status, _, _ = call(A, "GET", "/api/v1/auth/me", token=on_b["access_token"])
+    expect(status == 401, "reuse detection ended every session of the user")
+
+    victim, _ = register(PROXY)
+    for base in (A, A, A, B, B):
+        status, _, _ = login(base, victim, "wrong passphrase")
+        expect(status == 401, f"failed login on {base}")
+    status, body, _ = login(A, victim)
+    expect(status == 429 and body["code"] == "ACCOUNT_LOCKED", "five failures split over two replicas lock the account")
+
+    owner_email, owner = register(PROXY)
+    token, user_id = owner["access_token"], owner["user"]["id"]
+    tasks = f"/api/v1/users/{user_id}/tasks"
+    key = uuid.uuid4().hex
+    answers = []
+
+    def create(base):
+        answers.append(call(base, "POST", tasks, {"title": "once"}, token, {"idempotency-key": key}))
+
+    threads = [threading.Thread(target=create, args=(base,)) for base in (A, B, A, B)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    status, listed, _ = call(PROXY, "GET", tasks, token=token)
+    expect(len(listed) == 1, "the same Idempotency-Key sent to both replicas at once creates one task")
+    created = [raw for status, _, raw in answers if status == 201]
+    expect(created and all(raw == created[0] for raw in created)
+           and all(status in (201, 409) for status, _, _ in answers),
+           "every answer is the first one replayed, or 409 while it runs")
+
+    task_path = f"{tasks}/{listed[0]['id']}"
+    status, _, _ = call(A, "PATCH", task_path, {"title": "edited on A"}, token, {"if-match": '"1"'})
+    expect(status == 200, "an If-Match write on A")
+    status, body, _ = call(B, "PATCH", task_path, {"title": "stale on B"}, token, {"if-match": '"1"'})
+    expect(status == 412, "B refuses the stale version with 412")
+    status, body, _ = call(PROXY, "GET", task_path, token=token)
+    expect(body["title"] == "edited on A" and body["version"] == 2, "nothing changed after the 412")
+    print("replicas: all checks passed")
+
+
+if __name__ == "__main__":
+    main()
