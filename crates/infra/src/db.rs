@@ -80,6 +80,10 @@ impl Database {
             .max_lifetime(pool.max_lifetime)
             .connect_timeout(pool.acquire_timeout.max(Duration::from_secs(3)))
             .sqlx_logging(false)
+            // A ping before every checkout would double the round trips of
+            // the hot path; a broken connection fails its query instead
+            // (answered 503) and the pool replaces it.
+            .test_before_acquire(false)
             .map_sqlx_sqlite_opts(|opts| {
                 opts.create_if_missing(true)
                     .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
