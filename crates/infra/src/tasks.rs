@@ -4,8 +4,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, SimpleExpr};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement,
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait,
+    FromQueryResult, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Select, Statement,
 };
 use taskpulse_domain::ports::TaskRepository;
 use taskpulse_domain::task::{
@@ -109,6 +110,35 @@ fn filter(owner: UserId, query: &TaskQuery) -> Condition {
     condition
 }
 
+/// A listed task with the number of matches before paging.
+#[derive(Debug, FromQueryResult)]
+struct CountedTask {
+    id: i64,
+    user_id: uuid::Uuid,
+    title: String,
+    description: Option<String>,
+    completed: bool,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    total: i64,
+}
+
+impl From<CountedTask> for tasks::Model {
+    fn from(row: CountedTask) -> Self {
+        Self {
+            id: row.id,
+            user_id: row.user_id,
+            title: row.title,
+            description: row.description,
+            completed: row.completed,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
 /// The page query of a listing.
 fn list_select(owner: UserId, query: &TaskQuery) -> Select<Entity> {
     let order = if query.sort.descending {
@@ -138,16 +168,27 @@ pub fn list_statement(backend: DbBackend, owner: UserId, query: &TaskQuery) -> S
 #[async_trait]
 impl TaskRepository for SeaTaskRepository {
     async fn list(&self, owner: UserId, query: &TaskQuery) -> Result<TaskPage> {
-        let models = list_select(owner, query)
+        // The page and the number of matches in one round trip; only a page
+        // past the end (no row to carry the count) needs a second query.
+        let rows = list_select(owner, query)
+            .column_as(Expr::cust("COUNT(*) OVER ()"), "total")
+            .into_model::<CountedTask>()
             .all(&self.db)
             .await
             .map_err(to_domain)?;
-        let total = Entity::find()
-            .filter(filter(owner, query))
-            .count(&self.db)
-            .await
-            .map_err(to_domain)?;
-        let tasks = models.into_iter().map(to_task).collect::<Result<_>>()?;
+        let total = match rows.first() {
+            Some(row) => u64::try_from(row.total).map_err(Error::internal)?,
+            None if query.offset == 0 => 0,
+            None => Entity::find()
+                .filter(filter(owner, query))
+                .count(&self.db)
+                .await
+                .map_err(to_domain)?,
+        };
+        let tasks = rows
+            .into_iter()
+            .map(|row| to_task(row.into()))
+            .collect::<Result<_>>()?;
         Ok(TaskPage { tasks, total })
     }
 
