@@ -1,4 +1,5 @@
-//! Password hashing: bcrypt over a SHA-256 pre-hash, on the blocking pool.
+//! Password hashing: bcrypt over a SHA-256 pre-hash, on hashing threads of
+//! its own.
 //!
 //! A stored hash names its scheme. `$sha256-bcrypt$<bcrypt hash>` is
 //! TaskPulse's: the password's SHA-256 digest (base64) is what bcrypt sees,
@@ -14,13 +15,17 @@ use taskpulse_domain::ports::{PasswordCheck, PasswordHasher};
 use taskpulse_domain::user::PasswordHash;
 use taskpulse_domain::{Error, Result};
 
+use crate::hash_pool::HashPool;
+
 const SCHEME: &str = "$sha256-bcrypt$";
 
-/// [`PasswordHasher`] with bcrypt at a fixed cost.
+/// [`PasswordHasher`] with bcrypt at a fixed cost, on low-priority threads
+/// of its own (one per core).
 #[derive(Debug, Clone)]
 pub struct BcryptHasher {
     cost: u32,
     dummy: PasswordHash,
+    pool: HashPool,
 }
 
 /// A bcrypt cost outside 4–31.
@@ -37,7 +42,12 @@ impl BcryptHasher {
     pub fn new(cost: u32) -> Result<Self, InvalidCost> {
         let random = uuid::Uuid::new_v4().to_string();
         let dummy = hash_with(&random, cost).map_err(|_| InvalidCost)?;
-        Ok(Self { cost, dummy })
+        let threads = std::thread::available_parallelism().map_or(2, usize::from);
+        Ok(Self {
+            cost,
+            dummy,
+            pool: HashPool::start(threads),
+        })
     }
 }
 
@@ -70,26 +80,19 @@ fn check(password: &str, stored: &str, cost: u32) -> PasswordCheck {
     }
 }
 
-async fn off_the_executor<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(Error::internal)
-}
-
 #[async_trait]
 impl PasswordHasher for BcryptHasher {
     async fn hash(&self, password: &str) -> Result<PasswordHash> {
         let (password, cost) = (password.to_owned(), self.cost);
-        off_the_executor(move || hash_with(&password, cost))
+        self.pool
+            .run(move || hash_with(&password, cost))
             .await?
             .map_err(Error::internal)
     }
 
     async fn verify(&self, password: &str, hash: &PasswordHash) -> Result<PasswordCheck> {
         let (password, stored, cost) = (password.to_owned(), hash.as_str().to_owned(), self.cost);
-        off_the_executor(move || check(&password, &stored, cost)).await
+        self.pool.run(move || check(&password, &stored, cost)).await
     }
 
     fn dummy_hash(&self) -> PasswordHash {
