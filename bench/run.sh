@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# TaskPulse benchmark: builds the release binary, runs it on PostgreSQL and
+# on SQLite (2 workers), seeds users and tasks, runs the shared wrk
+# scenarios (get one, list of 50, create, mixed 70/20/10), a login storm at
+# bcrypt cost 12 beside a get-one load, the database's own limits (pgbench
+# GET-one SELECT and single-row INSERT at the same concurrency), and prints
+# requests/s, p50, p99 and the server's peak RSS. With --peers it measures
+# the FastAPI original and the Loco peer the same way in the same run.
+#
+# Usage: bench/run.sh [--peers]
+# Env:   HARNESS   the shared wrk harness (default ../shared/bench)
+#        PEERS     the peers' directory (default ../shared/peers)
+#        DURATION (10s) CONNS (16) WARMUP (2s)   as in the harness
+#        DATABASES ("postgres sqlite")
+# Output: one table per server, then the storm and database lines; full wrk
+# outputs under $LOG_ROOT (/tmp/taskpulse_bench).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+HARNESS=$(realpath "${HARNESS:-../shared/bench}")
+PEERS=$(realpath "${PEERS:-../shared/peers}")
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/taskpulse/target}
+export DURATION=${DURATION:-10s} CONNS=${CONNS:-16} WARMUP=${WARMUP:-2s}
+DATABASES=${DATABASES:-postgres sqlite}
+LOG_ROOT=${LOG_ROOT:-/tmp/taskpulse_bench}
+PG=${PG:-postgres://postgres@127.0.0.1:5432}
+PEERS_TOO=0
+[[ ${1:-} == --peers ]] && PEERS_TOO=1
+mkdir -p "$LOG_ROOT"
+PIDS=()
+cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+cargo build --release -p taskpulse-api
+BIN=$CARGO_TARGET_DIR/release/taskpulse
+
+wait_up() { for _ in $(seq 1 200); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+peak_rss_mib() { awk '/^VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+# The PID of the process listening on a port (peers run behind wrapper scripts).
+listener() { ss -ltnpH "sport = :$1" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n 1; }
+fresh_db() { psql -X -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1"; }
+
+# Runs the harness against a server and prints its table with peak RSS.
+measure() { # name base_url pid [harness env...]
+  local name=$1 url=$2 pid=$3; shift 3
+  echo "## $name"
+  env LOG_DIR="$LOG_ROOT/$name" BENCH_DATA="$LOG_ROOT/$name.json" "$@" bash "$HARNESS/run.sh" "$url" | tail -n +2
+  echo "peak RSS of $name: $(peak_rss_mib "$pid") MiB"
+}
+
+start_taskpulse() { # port database_url
+  (cd "$LOG_ROOT" && exec env APP_ENV=production DATABASE_URL="$2" SECRET_KEY=bench-secret-of-at-least-thirty-two-bytes \
+    TASKPULSE__SERVER__HOST=127.0.0.1 TASKPULSE__SERVER__PORT="$1" TASKPULSE__SERVER__WORKERS=2 \
+    TASKPULSE__SERVER__HSTS=false TASKPULSE__LOG__LEVEL=warn TASKPULSE__AUTH__RATE_LIMIT_PER_MINUTE=1000000 \
+    TASKPULSE__AUTH__MAX_FAILED_LOGINS=1000000 TASKPULSE__DATABASE__MAX_CONNECTIONS=16 \
+    "$BIN" serve >"$LOG_ROOT/taskpulse-$1.log" 2>&1) &
+  PIDS+=($!)
+  wait_up "http://127.0.0.1:$1/health"
+  listener "$1"
+}
+
+for db in $DATABASES; do
+  case $db in
+    postgres) fresh_db taskpulse_bench; url="$PG/taskpulse_bench" ;;
+    sqlite) rm -f "$LOG_ROOT"/bench.db*; url="sqlite://$LOG_ROOT/bench.db" ;;
+  esac
+  pid=$(start_taskpulse 8090 "$url")
+  measure "taskpulse-$db" http://127.0.0.1:8090 "$pid"
+  if [[ $db == postgres ]]; then
+    # The database's own limits at the same concurrency.
+    BENCH_DATA="$LOG_ROOT/taskpulse-postgres.json" CONNS=$CONNS DURATION=$DURATION \
+      bash "$HARNESS/pg_limit.sh" "$url"
+    user=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['users'][0]['id'])" "$LOG_ROOT/taskpulse-postgres.json")
+    printf "INSERT INTO tasks (user_id, title, description, completed, version, created_at, updated_at) VALUES ('%s', 'pgbench', 'Seeded task for load testing.', false, 1, now(), now());\n" "$user" >"$LOG_ROOT/insert.sql"
+    pgbench -n -M prepared -c "$CONNS" -j 1 -T "${DURATION%s}" -f "$LOG_ROOT/insert.sql" "$url" 2>&1 |
+      awk -v c="$CONNS" '/^tps = / {printf "pg_limit single_row_insert tps=%.1f (pgbench -c%s, autocommit)\n", $3, c}'
+    # Login storm at cost 12 beside a get-one load on 8 other connections.
+    export HARNESS BENCH_DATA="$LOG_ROOT/taskpulse-postgres.json"
+    wrk -t1 -c8 -d"$DURATION" --latency -s "$HARNESS/get_one.lua" http://127.0.0.1:8090 >"$LOG_ROOT/alone.txt"
+    wrk -t1 -c8 -d"$DURATION" --latency -s "$ROOT/bench/login.lua" http://127.0.0.1:8090 >"$LOG_ROOT/storm.txt" &
+    wrk -t1 -c8 -d"$DURATION" --latency -s "$HARNESS/get_one.lua" http://127.0.0.1:8090 >"$LOG_ROOT/beside.txt"
+    wait %1 2>/dev/null || wait
+    python3 "$ROOT/bench/storm_report.py" "$LOG_ROOT/alone.txt" "$LOG_ROOT/beside.txt" "$LOG_ROOT/storm.txt"
+  fi
+  kill "$pid" 2>/dev/null || true
+  sleep 1
+done
+
+if [[ $PEERS_TOO == 1 ]]; then
+  fresh_db peer_fastapi
+  (WORKERS=2 PORT=8001 exec bash "$PEERS/fastapi_seed/run.sh" >"$LOG_ROOT/fastapi.log" 2>&1) &
+  PIDS+=($!)
+  wait_up http://127.0.0.1:8001/health
+  measure fastapi http://127.0.0.1:8001 "$(listener 8001)"
+  kill "$(listener 8001)" 2>/dev/null || true
+  fresh_db peer_loco
+  (WORKERS=2 PORT=8002 exec bash "$PEERS/loco_todo/run.sh" >"$LOG_ROOT/loco.log" 2>&1) &
+  PIDS+=($!)
+  wait_up http://127.0.0.1:8002/_ping
+  measure loco http://127.0.0.1:8002 "$(listener 8002)" STYLE=loco HEALTH_PATH=/_ping
+  kill "$(listener 8002)" 2>/dev/null || true
+fi
