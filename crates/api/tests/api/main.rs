@@ -9,6 +9,7 @@ mod helpers;
 mod abuse;
 mod account;
 mod auth;
+mod bad_input;
 mod compat;
 mod concurrency;
 mod outage;
