@@ -35,7 +35,9 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk 
 cargo build --release -p taskpulse-api
 BIN=$CARGO_TARGET_DIR/release/taskpulse
 
-wait_up() { for _ in $(seq 1 200); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+# Waits for a URL to answer: up to $2 seconds (default 20; the peers
+# install or build themselves on their first start).
+wait_up() { for _ in $(seq 1 $((${2:-20} * 10))); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 peak_rss_mib() { awk '/^VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 # The PID of the process listening on a port (peers run behind wrapper scripts).
 listener() { ss -ltnpH "sport = :$1" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n 1; }
@@ -91,13 +93,13 @@ if [[ $PEERS_TOO == 1 ]]; then
   fresh_db peer_fastapi
   (WORKERS=2 PORT=8001 exec bash "$PEERS/fastapi_seed/run.sh" >"$LOG_ROOT/fastapi.log" 2>&1) &
   PIDS+=($!)
-  wait_up http://127.0.0.1:8001/health
+  wait_up http://127.0.0.1:8001/health 600
   measure fastapi http://127.0.0.1:8001 "$(listener 8001)"
   kill "$(listener 8001)" 2>/dev/null || true
   fresh_db peer_loco
   (WORKERS=2 PORT=8002 exec bash "$PEERS/loco_todo/run.sh" >"$LOG_ROOT/loco.log" 2>&1) &
   PIDS+=($!)
-  wait_up http://127.0.0.1:8002/_ping
+  wait_up http://127.0.0.1:8002/_ping 1800
   measure loco http://127.0.0.1:8002 "$(listener 8002)" STYLE=loco HEALTH_PATH=/_ping
   kill "$(listener 8002)" 2>/dev/null || true
 fi
