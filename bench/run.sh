@@ -97,7 +97,8 @@ if [[ $PEERS_TOO == 1 ]]; then
   measure fastapi http://127.0.0.1:8001 "$(listener 8001)"
   kill "$(listener 8001)" 2>/dev/null || true
   fresh_db peer_loco
-  (WORKERS=2 PORT=8002 exec bash "$PEERS/loco_todo/run.sh" >"$LOG_ROOT/loco.log" 2>&1) &
+  # The peer builds into its own target directory, not ours.
+  (WORKERS=2 PORT=8002 exec env -u CARGO_TARGET_DIR bash "$PEERS/loco_todo/run.sh" >"$LOG_ROOT/loco.log" 2>&1) &
   PIDS+=($!)
   wait_up http://127.0.0.1:8002/_ping 1800
   measure loco http://127.0.0.1:8002 "$(listener 8002)" STYLE=loco HEALTH_PATH=/_ping
