@@ -8,16 +8,23 @@ use serde::Serialize;
 use taskpulse_domain::task::Task;
 use taskpulse_domain::user::User;
 use taskpulse_domain::{SessionView, Tokens};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// A user as clients see it.
-#[derive(Debug, Serialize)]
+/// A user as clients see it (never the password or its hash).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = User)]
 pub struct UserBody {
+    #[schema(example = "2c1f4f7e-9a51-4c57-8d7e-3a1c2b9f0d11")]
     id: Uuid,
+    #[schema(format = Email, example = "ada@example.com")]
     email: String,
+    #[schema(example = "Ada")]
     name: String,
     is_active: bool,
+    #[schema(example = "2026-11-22T10:00:00Z")]
     created_at: DateTime<Utc>,
+    #[schema(example = "2026-11-22T10:00:00Z")]
     updated_at: DateTime<Utc>,
 }
 
@@ -35,11 +42,20 @@ impl From<User> for UserBody {
 }
 
 /// The answer of register, login and refresh.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = TokenResponse)]
 pub struct TokenBody {
+    /// A JWT (HS256) to send as `Authorization: Bearer <access_token>`.
+    #[schema(example = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.e30.signature")]
     access_token: String,
+    /// Always `bearer`.
+    #[schema(value_type = String, pattern = "^bearer$", example = "bearer")]
     token_type: &'static str,
+    /// Seconds until the access token expires.
+    #[schema(example = 86400)]
     expires_in: i64,
+    /// An opaque token for `/api/v1/auth/refresh` and `/api/v1/auth/logout`.
+    #[schema(example = "q7Yc3mJ0oV9bS2wXxR4tLkA1pN8eZ6uH")]
     refresh_token: String,
     user: UserBody,
 }
@@ -57,13 +73,19 @@ impl From<Tokens> for TokenBody {
 }
 
 /// A live session as its user sees it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Session)]
 pub struct SessionBody {
     id: Uuid,
     created_at: DateTime<Utc>,
     last_used_at: DateTime<Utc>,
+    /// The `User-Agent` of the request that started the session.
+    #[schema(example = "Mozilla/5.0")]
     user_agent: Option<String>,
+    /// The client address that started the session.
+    #[schema(example = "203.0.113.7")]
     ip: Option<String>,
+    /// Whether the caller's access token belongs to this session.
     current: bool,
 }
 
@@ -82,13 +104,19 @@ impl From<SessionView> for SessionBody {
 }
 
 /// A task as clients see it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Task)]
 pub struct TaskBody {
+    #[schema(minimum = 1, example = 17)]
     id: i64,
     user_id: Uuid,
+    #[schema(min_length = 1, max_length = 200, example = "Write report")]
     title: String,
+    #[schema(max_length = 1000, example = "Quarterly numbers")]
     description: Option<String>,
     completed: bool,
+    /// Starts at 1 and grows by one on every change; the `ETag` is `"<version>"`.
+    #[schema(minimum = 1, example = 1)]
     version: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -121,4 +149,93 @@ pub fn task_response(status: StatusCode, task: Task) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((ETAG, tag))
         .json(TaskBody::from(task))
+}
+
+/// `GET /`: what this service is and where its documentation lives.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ServiceInfo)]
+pub struct ServiceInfoBody {
+    #[schema(example = "taskpulse")]
+    name: &'static str,
+    #[schema(example = "0.1.0")]
+    version: &'static str,
+    #[schema(example = "/docs")]
+    docs: &'static str,
+    #[schema(example = "/openapi.json")]
+    openapi: &'static str,
+}
+
+impl ServiceInfoBody {
+    /// This server's description.
+    pub fn new(version: &'static str) -> Self {
+        Self {
+            name: "taskpulse",
+            version,
+            docs: "/docs",
+            openapi: "/openapi.json",
+        }
+    }
+}
+
+/// `GET /health`: whether the server and its database answer. While the
+/// database is unreachable (503) it also carries the error fields
+/// `detail`, `code` (`SERVICE_UNAVAILABLE`) and `request_id`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Health)]
+pub struct HealthBody {
+    /// `ok` or `unavailable`.
+    #[schema(value_type = String, pattern = "^(ok|unavailable)$", example = "ok")]
+    status: &'static str,
+    /// `ok` or `unreachable`.
+    #[schema(value_type = String, pattern = "^(ok|unreachable)$", example = "ok")]
+    database: &'static str,
+    #[schema(example = "0.1.0")]
+    version: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, nullable = false)]
+    detail: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, nullable = false)]
+    code: Option<&'static str>,
+}
+
+impl HealthBody {
+    /// The server and its database answer.
+    pub fn ok(version: &'static str) -> Self {
+        Self {
+            status: "ok",
+            database: "ok",
+            version,
+            detail: None,
+            code: None,
+        }
+    }
+
+    /// The database cannot be reached.
+    pub fn unavailable(version: &'static str) -> Self {
+        Self {
+            status: "unavailable",
+            database: "unreachable",
+            version,
+            detail: Some("Database unreachable"),
+            code: Some("SERVICE_UNAVAILABLE"),
+        }
+    }
+}
+
+/// An answer that is only a message for people.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Detail)]
+pub struct DetailBody {
+    #[schema(
+        example = "If an account has this email, a link to reset its password has been sent."
+    )]
+    detail: &'static str,
+}
+
+impl DetailBody {
+    /// The message `detail`.
+    pub fn new(detail: &'static str) -> Self {
+        Self { detail }
+    }
 }

@@ -8,7 +8,8 @@ use serde::Serialize;
 use taskpulse_domain::Error;
 
 /// One offending field of a 422 answer.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(example = json!({"field": "title", "message": "must be 1 to 200 characters"}))]
 pub struct FieldError {
     /// The field's name in the request.
     pub field: String,
@@ -32,6 +33,9 @@ pub enum ApiError {
     /// 400: the body is not JSON, or not the expected shape.
     #[error("{0}")]
     BadRequest(String),
+    /// 400: a password-reset token that is unknown, expired or used.
+    #[error("The reset link is invalid or has expired")]
+    InvalidResetToken,
     /// 401: no valid access token.
     #[error("Not authenticated")]
     Unauthorized,
@@ -88,13 +92,53 @@ pub enum ApiError {
 /// Seconds a client should wait after a 503.
 const RETRY_AFTER_SECS: &str = "1";
 
-#[derive(Serialize)]
-struct Body<'a> {
+/// Every `code` an error answer can carry.
+pub const CODES: [&str; 18] = [
+    "BAD_REQUEST",
+    "INVALID_RESET_TOKEN",
+    "UNAUTHORIZED",
+    "INVALID_CREDENTIALS",
+    "ACCOUNT_LOCKED",
+    "RATE_LIMITED",
+    "ACCOUNT_DISABLED",
+    "NOT_FOUND",
+    "METHOD_NOT_ALLOWED",
+    "EMAIL_TAKEN",
+    "IDEMPOTENCY_IN_PROGRESS",
+    "IDEMPOTENCY_KEY_REUSED",
+    "PRECONDITION_FAILED",
+    "PAYLOAD_TOO_LARGE",
+    "UNSUPPORTED_MEDIA_TYPE",
+    "VALIDATION_ERROR",
+    "SERVICE_UNAVAILABLE",
+    "INTERNAL",
+];
+
+fn code_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(CODES))
+        .build()
+}
+
+/// The body of every error answer.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ErrorBody, example = json!({
+    "detail": "Not found", "code": "NOT_FOUND", "request_id": "3f2b6c1e-8d4a-4f7a-9c0e-5b1d2a3c4e5f"
+}))]
+pub(crate) struct Body<'a> {
+    /// What went wrong, for people.
     detail: String,
+    /// What went wrong, for programs.
+    #[schema(schema_with = code_schema)]
     code: &'static str,
+    /// The answer's `X-Request-Id`, to match a report with the server's log.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String, required = true)]
     request_id: Option<&'a str>,
+    /// The offending fields (`VALIDATION_ERROR` only).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Vec<FieldError>)]
     errors: Option<&'a [FieldError]>,
 }
 
@@ -108,6 +152,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::BadRequest(_) => "BAD_REQUEST",
+            Self::InvalidResetToken => "INVALID_RESET_TOKEN",
             Self::Unauthorized => "UNAUTHORIZED",
             Self::InvalidCredentials | Self::WrongPassword => "INVALID_CREDENTIALS",
             Self::AccountLocked(_) => "ACCOUNT_LOCKED",
@@ -192,7 +237,7 @@ fn mime_json() -> HeaderValue {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::BadRequest(_) | Self::InvalidResetToken => StatusCode::BAD_REQUEST,
             Self::Unauthorized | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::AccountDisabled | Self::WrongPassword => StatusCode::FORBIDDEN,
             Self::AccountLocked(_) | Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -221,6 +266,7 @@ impl From<Error> for ApiError {
             Error::EmailTaken => Self::EmailTaken,
             Error::InvalidCredentials => Self::InvalidCredentials,
             Error::WrongPassword => Self::WrongPassword,
+            Error::InvalidResetToken => Self::InvalidResetToken,
             Error::AccountLocked { retry_after_secs } => Self::AccountLocked(retry_after_secs),
             Error::ConfirmationRequired => {
                 Self::invalid("current_password", "required to change the email")
@@ -241,6 +287,66 @@ impl From<Error> for ApiError {
                 tracing::error!(error = %other, "internal error");
                 Self::Internal
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_documented() {
+        let all = [
+            ApiError::BadRequest(String::new()),
+            ApiError::InvalidResetToken,
+            ApiError::Unauthorized,
+            ApiError::InvalidCredentials,
+            ApiError::WrongPassword,
+            ApiError::AccountLocked(1),
+            ApiError::RateLimited(1),
+            ApiError::AccountDisabled,
+            ApiError::NotFound,
+            ApiError::MethodNotAllowed,
+            ApiError::EmailTaken,
+            ApiError::IdempotencyInProgress,
+            ApiError::IdempotencyKeyReused,
+            ApiError::PreconditionFailed,
+            ApiError::PayloadTooLarge,
+            ApiError::UnsupportedMediaType,
+            ApiError::Validation(Vec::new()),
+            ApiError::Unavailable,
+            ApiError::Internal,
+        ];
+        for err in &all {
+            // No wildcard: a new variant must be added to `all` (and its
+            // code to `CODES`).
+            match err {
+                ApiError::BadRequest(_)
+                | ApiError::InvalidResetToken
+                | ApiError::Unauthorized
+                | ApiError::InvalidCredentials
+                | ApiError::WrongPassword
+                | ApiError::AccountLocked(_)
+                | ApiError::RateLimited(_)
+                | ApiError::AccountDisabled
+                | ApiError::NotFound
+                | ApiError::MethodNotAllowed
+                | ApiError::EmailTaken
+                | ApiError::IdempotencyInProgress
+                | ApiError::IdempotencyKeyReused
+                | ApiError::PreconditionFailed
+                | ApiError::PayloadTooLarge
+                | ApiError::UnsupportedMediaType
+                | ApiError::Validation(_)
+                | ApiError::Unavailable
+                | ApiError::Internal => {}
+            }
+            assert!(
+                CODES.contains(&err.code()),
+                "{} is not in CODES",
+                err.code()
+            );
         }
     }
 }

@@ -85,6 +85,13 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// Logging.
     pub log: LogSettings,
+    /// Metrics.
+    pub metrics: MetricsSettings,
+    /// Outgoing mail.
+    pub mail: MailSettings,
+    /// Whether `APP_ENV` is `production` (set by validation).
+    #[serde(skip)]
+    pub production: bool,
     /// Set when no secret was configured and a random one was generated
     /// (so tokens do not survive a restart).
     #[serde(skip)]
@@ -151,8 +158,10 @@ pub struct AuthSettings {
     pub max_failed_logins: u32,
     /// How long a lock lasts.
     pub lockout_secs: i64,
-    /// Per-IP limit on login, register and refresh.
+    /// Per-IP limit on login, register, refresh and forgot-password.
     pub rate_limit_per_minute: u32,
+    /// Password-reset token lifetime.
+    pub reset_token_ttl_secs: i64,
 }
 
 /// How log lines look.
@@ -215,6 +224,52 @@ impl Default for AuthSettings {
             max_failed_logins: 5,
             lockout_secs: 900,
             rate_limit_per_minute: 20,
+            reset_token_ttl_secs: 3600,
+        }
+    }
+}
+
+/// `metrics.*`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct MetricsSettings {
+    /// `host:port` of a separate server for `/metrics`; unset or empty
+    /// serves it on the main port.
+    pub listen: Option<String>,
+}
+
+impl MetricsSettings {
+    /// The separate `/metrics` address, if one is set.
+    pub fn listen(&self) -> Option<&str> {
+        self.listen
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    }
+}
+
+/// `mail.*`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct MailSettings {
+    /// `log` or `smtp`.
+    pub transport: String,
+    /// `smtps://…`, `smtp://…` (STARTTLS required) or `smtp://…?tls=none`
+    /// (loopback only); may hold credentials.
+    pub smtp_url: Option<Secret>,
+    /// Sender.
+    pub from: String,
+    /// Link in the reset email; `{token}` is replaced.
+    pub reset_url: String,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            transport: "log".into(),
+            smtp_url: None,
+            from: "TaskPulse <no-reply@localhost>".into(),
+            reset_url: "http://localhost:3000/reset-password?token={token}".into(),
         }
     }
 }
@@ -291,6 +346,7 @@ impl Settings {
     /// # Errors
     /// [`SettingsError`] naming the first bad setting.
     pub fn validated(mut self, env: AppEnv) -> Result<Self, SettingsError> {
+        self.production = env == AppEnv::Production;
         match &self.auth.secret {
             Some(secret) if secret.expose().len() < 32 => {
                 return Err(SettingsError(
@@ -332,6 +388,7 @@ impl Settings {
                 self.auth.refresh_token_ttl_secs,
             ),
             ("auth.lockout_secs", self.auth.lockout_secs),
+            ("auth.reset_token_ttl_secs", self.auth.reset_token_ttl_secs),
         ] {
             if value <= 0 {
                 return Err(SettingsError(format!("{name} must be positive")));
@@ -366,6 +423,15 @@ impl Settings {
             return Err(SettingsError(
                 "server.body_limit_bytes must be positive".into(),
             ));
+        }
+        if let Some(listen) = self.metrics.listen()
+            && !listen
+                .rsplit_once(':')
+                .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
+        {
+            return Err(SettingsError(format!(
+                "metrics.listen must be host:port, not {listen:?}"
+            )));
         }
         Ok(self)
     }
@@ -508,6 +574,23 @@ mod tests {
         settings.server.trusted_proxies = vec!["proxy.internal".into()];
 
         assert!(message(settings.validated(AppEnv::Test)).contains("server.trusted_proxies"));
+    }
+
+    #[test]
+    fn metrics_listen_must_be_host_and_port() {
+        let mut settings = with_secret(&"k".repeat(32));
+        settings.metrics.listen = Some("localhost".into());
+
+        assert!(message(settings.validated(AppEnv::Test)).contains("metrics.listen"));
+    }
+
+    #[test]
+    fn an_empty_metrics_listen_means_the_main_port() {
+        let settings = MetricsSettings {
+            listen: Some("  ".into()),
+        };
+
+        assert_eq!(settings.listen(), None);
     }
 
     #[test]

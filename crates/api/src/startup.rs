@@ -9,17 +9,23 @@ use actix_web::middleware::{NormalizePath, from_fn};
 use actix_web::{App, HttpServer, web};
 use chrono::Duration;
 use taskpulse_domain::ports::LockoutPolicy;
+use taskpulse_domain::reset::{PasswordResetService, ResetPorts};
 use taskpulse_domain::{AuthPorts, AuthService, AuthSettings, IdempotencyService, TaskService};
+use taskpulse_infra::SeaPasswordResetStore;
 use taskpulse_infra::db::DbErr;
+use taskpulse_infra::mail::{MailSettings, mailer};
 use taskpulse_infra::{
     BcryptHasher, Database, JwtCodec, MigrationCommand, PoolSettings, RandomTokens,
     SeaIdempotencyStore, SeaSessionRepository, SeaTaskRepository, SeaUserRepository, SystemClock,
 };
 
 use crate::client::TrustedProxies;
+use crate::metrics::{self, Metrics};
 use crate::middleware::{HeaderPolicy, envelope};
+use crate::routes::docs::ApiDocs;
+use crate::settings::Secret;
 use crate::settings::Settings;
-use crate::{cors, rate_limit, routes};
+use crate::{cors, openapi, rate_limit, routes};
 
 /// How long an `Idempotency-Key` is remembered (the contract's 24 hours).
 const IDEMPOTENCY_WINDOW_HOURS: i64 = 24;
@@ -38,6 +44,8 @@ pub struct AppState {
     pub tasks: TaskService,
     /// `Idempotency-Key` handling.
     pub idempotency: IdempotencyService,
+    /// Password reset by email.
+    pub resets: PasswordResetService,
     /// The database, for health checks.
     pub db: Database,
 }
@@ -57,6 +65,9 @@ pub enum StartupError {
     /// The address could not be bound.
     #[error("server.host/server.port: cannot bind: {0}")]
     Bind(#[source] std::io::Error),
+    /// The metrics address could not be bound.
+    #[error("metrics.listen: cannot bind: {0}")]
+    MetricsBind(#[source] std::io::Error),
 }
 
 /// Connects to the configured database (without migrating).
@@ -91,12 +102,40 @@ fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
         &settings.auth.issuer,
         &settings.auth.audience,
     );
+    let users: Arc<SeaUserRepository> = Arc::new(SeaUserRepository::new(conn.clone()));
+    let sessions = Arc::new(SeaSessionRepository::new(conn.clone()));
+    let hasher = Arc::new(hasher);
+    let opaque = Arc::new(RandomTokens::new(settings.secret().as_bytes()));
+    let mail = &settings.mail;
+    let mail_settings = MailSettings {
+        from: mail.from.clone(),
+        reset_url: mail.reset_url.clone(),
+    };
+    let mailer = mailer(
+        &mail.transport,
+        mail.smtp_url.as_ref().map(Secret::expose),
+        mail_settings,
+        !settings.production,
+    )
+    .map_err(|e| StartupError::Config(e.to_string()))?;
+    let resets = PasswordResetService::new(
+        ResetPorts {
+            users: users.clone(),
+            sessions: sessions.clone(),
+            resets: Arc::new(SeaPasswordResetStore::new(conn.clone())),
+            mailer,
+            opaque: opaque.clone(),
+            hasher: hasher.clone(),
+            clock: clock.clone(),
+        },
+        Duration::seconds(settings.auth.reset_token_ttl_secs),
+    );
     let ports = AuthPorts {
-        users: Arc::new(SeaUserRepository::new(conn.clone())),
-        sessions: Arc::new(SeaSessionRepository::new(conn.clone())),
-        hasher: Arc::new(hasher),
+        users,
+        sessions,
+        hasher,
         tokens: Arc::new(tokens),
-        opaque: Arc::new(RandomTokens::new(settings.secret().as_bytes())),
+        opaque,
         clock: clock.clone(),
     };
     let auth_settings = AuthSettings {
@@ -122,6 +161,7 @@ fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
         auth,
         tasks,
         idempotency,
+        resets,
         db,
     })
 }
@@ -144,14 +184,45 @@ async fn purge_expired_keys(state: web::Data<AppState>) {
 pub struct Application {
     port: u16,
     server: Server,
+    /// The separate `/metrics` server (`metrics.listen`) and its port.
+    metrics: Option<(Server, u16)>,
 }
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Application")
             .field("port", &self.port)
+            .field("metrics_port", &self.metrics_port())
             .finish_non_exhaustive()
     }
+}
+
+/// Binds the server that answers only `/metrics`, at `metrics.listen`.
+fn metrics_server(
+    address: &str,
+    state: web::Data<AppState>,
+    metrics: web::Data<Metrics>,
+    policy: web::Data<HeaderPolicy>,
+) -> Result<(Server, u16), StartupError> {
+    let listener = TcpListener::bind(address).map_err(StartupError::MetricsBind)?;
+    let port = listener
+        .local_addr()
+        .map_err(StartupError::MetricsBind)?
+        .port();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(metrics.clone())
+            .app_data(policy.clone())
+            .route("/metrics", web::get().to(routes::service::metrics))
+            .default_service(web::to(routes::not_found))
+            .wrap(from_fn(envelope))
+    })
+    .workers(1)
+    .listen(listener)
+    .map_err(StartupError::MetricsBind)?
+    .run();
+    Ok((server, port))
 }
 
 impl Application {
@@ -184,23 +255,40 @@ impl Application {
             .server
             .workers
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
+        let metrics =
+            web::Data::new(Metrics::new().map_err(|e| StartupError::Config(e.to_string()))?);
+        let metrics_listen = settings.metrics.listen();
+        let endpoints = Arc::new(routes::endpoints(metrics_listen.is_none()));
+        let docs = web::Data::new(
+            ApiDocs::new(&openapi::document(&endpoints)).map_err(StartupError::Config)?,
+        );
+        let metrics_server = metrics_listen
+            .map(|address| metrics_server(address, state.clone(), metrics.clone(), policy.clone()))
+            .transpose()?;
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(policy.clone())
                 .app_data(trusted.clone())
+                .app_data(metrics.clone())
+                .app_data(docs.clone())
                 .app_data(web::PayloadConfig::new(body_limit))
-                .configure(|cfg| routes::configure(cfg, &limit))
+                .configure(|cfg| routes::configure(cfg, &endpoints, &limit))
                 .default_service(web::to(routes::not_found))
                 .wrap(cors::policy(origins.clone()))
                 .wrap(NormalizePath::trim())
                 .wrap(from_fn(envelope))
+                .wrap(from_fn(metrics::track))
         })
         .workers(workers)
         .listen(listener)
         .map_err(StartupError::Bind)?
         .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            metrics: metrics_server,
+        })
     }
 
     /// The bound port (useful with `server.port = 0`).
@@ -208,11 +296,25 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM; in-flight requests finish first.
+    /// The port of the separate `/metrics` server, when `metrics.listen` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(_, port)| *port)
+    }
+
+    /// Serves until SIGINT/SIGTERM; in-flight requests finish first. The
+    /// `/metrics` server stops with the main one.
     ///
     /// # Errors
     /// The server's I/O error.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Some((metrics, _)) = self.metrics else {
+            return self.server.await;
+        };
+        let metrics_handle = metrics.handle();
+        let metrics = tokio::spawn(metrics);
+        let result = self.server.await;
+        metrics_handle.stop(true).await;
+        let _ = metrics.await;
+        result
     }
 }

@@ -1,4 +1,10 @@
-//! Logging: tracing to stdout, pretty or JSON.
+//! Logging: tracing to stdout, one line per event. `pretty` (development)
+//! is human-readable, coloured on a terminal; `json` (production) is one
+//! JSON object per line. Either way a request's lines carry the fields of
+//! its `request` span (request id, method, path), set by the envelope
+//! middleware.
+
+use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
@@ -11,7 +17,9 @@ pub fn init(settings: &LogSettings) {
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.level));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     let _already_installed = match settings.format {
-        LogFormat::Pretty => builder.try_init(),
+        LogFormat::Pretty => builder
+            .with_ansi(std::io::stdout().is_terminal())
+            .try_init(),
         LogFormat::Json => builder
             .json()
             .flatten_event(true)

@@ -24,6 +24,10 @@ pub enum Error {
         /// Seconds until logins are accepted again.
         retry_after_secs: u64,
     },
+    /// A password-reset token that is unknown, expired, used, or older
+    /// than the last password change.
+    #[error("invalid reset token")]
+    InvalidResetToken,
     /// The action needs the current password and none was given.
     #[error("current password required")]
     ConfirmationRequired,

@@ -1,9 +1,46 @@
 //! TaskPulse's domain: the task and account rules, free of I/O.
 //!
-//! The crate holds validated value types ([`user`], [`task`]), the ports the
-//! rules need from the outside world ([`ports`]), and the two services that
-//! apply them: [`AuthService`] (accounts and access tokens) and
-//! [`TaskService`] (a user's tasks).
+//! This crate is the whole of TaskPulse's behaviour without its server:
+//! validated values ([`user`], [`task`], [`session`], [`idempotency`]), the
+//! ports through which the rules reach storage, cryptography and time
+//! ([`ports`]), and the services that apply the rules: [`AuthService`]
+//! (accounts, sign-in with lock-out, sessions with rotating refresh tokens,
+//! access-token checks), [`TaskService`] (a user's tasks) and
+//! [`IdempotencyService`] (at-most-once requests). It does no I/O and
+//! starts no runtime: its async functions run on any executor.
+//!
+//! # The ports
+//!
+//! | port | what it keeps or does |
+//! |---|---|
+//! | [`UserRepository`](ports::UserRepository) | accounts, unique by lower-cased email; token version and lock-out state |
+//! | [`TaskRepository`](ports::TaskRepository) | tasks, always addressed through their owner |
+//! | [`SessionRepository`](ports::SessionRepository) | sessions and their refresh tokens, by hash |
+//! | [`IdempotencyStore`](ports::IdempotencyStore) | idempotency keys per owner, with the first answer |
+//! | [`PasswordHasher`](ports::PasswordHasher) | password hashes |
+//! | [`TokenCodec`](ports::TokenCodec) | signed access tokens |
+//! | [`OpaqueTokens`](ports::OpaqueTokens) | random refresh tokens and their hashes |
+//! | [`Clock`](ports::Clock) | the current time |
+//!
+//! Each port method's documentation says what it must do and which
+//! [`Error`] it must answer when; that is the contract an adapter follows.
+//!
+//! # Plugging in storage
+//!
+//! Implement the ports (the `taskpulse-infra` crate does it with SeaORM on
+//! SQLite and PostgreSQL), wrap the adapters in `Arc`, and hand them to
+//! [`AuthService::new`] (through [`AuthPorts`]), [`TaskService::new`] and
+//! [`IdempotencyService::new`]. Nothing else holds state: services are
+//! cheap to build once and share.
+//!
+//! Two features help:
+//!
+//! - `memory`: in-memory adapters for every port, in [`memory`] (one
+//!   shared store, a fast test hasher, an HMAC token codec, clocks), for
+//!   programs that embed the rules without a database and for fast tests.
+//! - `testing`: the port contract suite, in [`testing`]: one check per rule
+//!   of the storage ports, which any adapter can run against itself with
+//!   [`port_contract_tests!`].
 //!
 //! # Ownership
 //!
@@ -12,19 +49,100 @@
 //! so a caller can never learn that someone else's task exists. Repository
 //! ports take the owner too and must put it in every query.
 //!
-//! # Plugging in storage
+//! # Example
 //!
-//! Implement [`ports::UserRepository`] and [`ports::TaskRepository`] (and the
-//! hashing, token and clock ports) for your storage, wrap them in `Arc`, and
-//! hand them to [`AuthService::new`] and [`TaskService::new`].
+//! With the `memory` feature: register, create a task, list it, and see
+//! that another user cannot read it.
+//!
+//! ```
+//! # #[cfg(feature = "memory")]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//!
+//! use chrono::Duration;
+//! use taskpulse_domain::memory::{
+//!     HmacCodec, MemoryStore, SystemClock, TestPasswordHasher, UuidTokens,
+//! };
+//! use taskpulse_domain::ports::LockoutPolicy;
+//! use taskpulse_domain::session::ClientInfo;
+//! use taskpulse_domain::task::{NewTask, TaskQuery, Title};
+//! use taskpulse_domain::user::{Email, Password, Registration, UserName};
+//! use taskpulse_domain::{AuthPorts, AuthService, AuthSettings, Error, TaskService};
+//!
+//! let store = MemoryStore::new();
+//! let clock = Arc::new(SystemClock);
+//! let auth = AuthService::new(
+//!     AuthPorts {
+//!         users: Arc::new(store.users()),
+//!         sessions: Arc::new(store.sessions()),
+//!         hasher: Arc::new(TestPasswordHasher),
+//!         tokens: Arc::new(HmacCodec::new(b"an example secret, 32 bytes long")),
+//!         opaque: Arc::new(UuidTokens),
+//!         clock: clock.clone(),
+//!     },
+//!     AuthSettings {
+//!         access_token_ttl: Duration::hours(1),
+//!         refresh_token_ttl: Duration::days(30),
+//!         lockout: LockoutPolicy {
+//!             max_failures: 5,
+//!             lockout: Duration::minutes(15),
+//!         },
+//!     },
+//! );
+//! let tasks = TaskService::new(Arc::new(store.tasks()), clock);
+//!
+//! futures_executor::block_on(async {
+//!     let ada = auth
+//!         .register(
+//!             Registration {
+//!                 name: UserName::parse("Ada")?,
+//!                 email: Email::parse("ada@example.com")?,
+//!                 password: Password::parse("correct horse battery")?,
+//!             },
+//!             ClientInfo::default(),
+//!         )
+//!         .await?;
+//!     let me = auth.authenticate(&ada.access_token).await?.user.id;
+//!     let new = NewTask {
+//!         title: Title::parse("Write the report")?,
+//!         description: None,
+//!         completed: false,
+//!     };
+//!     let task = tasks.create(me, me, new).await?;
+//!
+//!     let page = tasks.list(me, me, &TaskQuery::default()).await?;
+//!     assert_eq!(page.total, 1);
+//!     assert_eq!(page.tasks[0].title, "Write the report");
+//!
+//!     let someone_else = taskpulse_domain::user::UserId::new_random();
+//!     let peek = tasks.get(someone_else, me, task.id).await;
+//!     assert!(matches!(peek, Err(Error::NotFound)));
+//!     Ok(())
+//! })
+//! # }
+//! # #[cfg(not(feature = "memory"))]
+//! # fn main() {}
+//! ```
+
+#![deny(missing_docs)]
+// The guide links to the feature-gated modules, which exist only with them.
+#![cfg_attr(
+    not(all(feature = "memory", feature = "testing")),
+    allow(rustdoc::broken_intra_doc_links)
+)]
 
 pub mod auth;
 pub mod error;
 pub mod idempotency;
+#[cfg(feature = "memory")]
+pub mod memory;
 pub mod ports;
+pub mod reset;
 pub mod session;
 pub mod task;
 pub mod tasks;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod text;
 pub mod user;
 

@@ -273,6 +273,7 @@ pub trait TaskRepository: Send + Sync {
 
 /// Whether a password matched a stored hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PasswordCheck {
     /// The password is wrong.
     Mismatch,
@@ -353,6 +354,7 @@ pub trait Clock: Send + Sync {
 
 /// What claiming an idempotency key found.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Claim {
     /// The key was free (or expired, or its lease ran out): the caller runs
     /// the request and then completes or releases the key.

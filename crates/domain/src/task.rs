@@ -190,6 +190,9 @@ impl TaskChanges {
 }
 
 /// How a write names the version it expects (`If-Match`).
+///
+/// Exhaustive on purpose, like [`SortField`]: every adapter must handle
+/// every variant, so a new one has to break them at compile time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Precondition {
     /// Write whatever the current version is (no `If-Match`, or `*`).
@@ -200,6 +203,9 @@ pub enum Precondition {
 }
 
 /// The field a listing is sorted by.
+///
+/// Exhaustive on purpose: every [`TaskRepository`](crate::ports::TaskRepository)
+/// must order by every field, so a new one has to break them at compile time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortField {
     /// Creation time.

@@ -1,19 +1,143 @@
-//! Route table: canonical routes and the original backends' aliases.
+//! Route table: every canonical route is one [`Endpoint`], built from its
+//! handler's `#[utoipa::path]` annotation. The server registers its routes
+//! (and the original backends' aliases of them) from this table, and
+//! `/openapi.json` documents exactly this table, so the two cannot drift.
 
 pub mod auth;
+pub mod docs;
+pub mod password_reset;
 pub mod service;
 pub mod tasks;
 
-use actix_web::web;
+use actix_web::http::Method;
+use actix_web::{Route, web};
+use utoipa::openapi::path::{HttpMethod, Operation};
 
 use crate::error::ApiError;
-use crate::rate_limit::RateLimit;
+use crate::rate_limit::{RateLimit, limited};
 
-/// Registers every route.
-pub fn configure(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
-    service::configure(cfg);
-    auth::configure(cfg, limit);
-    tasks::configure(cfg);
+/// One canonical operation: method, path template, handler, documentation.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// The HTTP method.
+    pub method: Method,
+    /// The path template, as documented (`/api/v1/users/{user_id}/tasks`).
+    pub path: String,
+    /// Other paths the same handler answers at (compatibility aliases,
+    /// never documented).
+    pub aliases: Vec<String>,
+    /// Whether the per-client-IP rate limit guards it.
+    pub rate_limited: bool,
+    /// The group it is documented under.
+    pub tag: &'static str,
+    route: fn() -> Route,
+    operation: fn() -> Operation,
+}
+
+impl Endpoint {
+    /// The endpoint that `P` (the type `#[utoipa::path]` generates for a
+    /// handler) documents, answered by `route` (`|| web::route().to(handler)`).
+    pub fn of<P: utoipa::Path>(route: fn() -> Route) -> Self {
+        let method = P::methods().first().map_or(Method::GET, http_method);
+        Self {
+            method,
+            path: P::path(),
+            aliases: Vec::new(),
+            rate_limited: false,
+            tag: "",
+            route,
+            operation: P::operation,
+        }
+    }
+
+    /// Also answers at `aliases`.
+    #[must_use]
+    pub fn with_aliases<I: IntoIterator<Item = String>>(mut self, aliases: I) -> Self {
+        self.aliases.extend(aliases);
+        self
+    }
+
+    /// Guarded by the per-client-IP rate limit.
+    #[must_use]
+    pub fn rate_limited(mut self) -> Self {
+        self.rate_limited = true;
+        self
+    }
+
+    /// The OpenAPI operation of the handler's annotation.
+    pub fn operation(&self) -> Operation {
+        (self.operation)()
+    }
+
+    /// The OpenAPI method.
+    pub fn http_method(&self) -> HttpMethod {
+        match self.method.as_str() {
+            "POST" => HttpMethod::Post,
+            "PUT" => HttpMethod::Put,
+            "PATCH" => HttpMethod::Patch,
+            "DELETE" => HttpMethod::Delete,
+            _ => HttpMethod::Get,
+        }
+    }
+}
+
+fn http_method(method: &HttpMethod) -> Method {
+    match method {
+        HttpMethod::Post => Method::POST,
+        HttpMethod::Put => Method::PUT,
+        HttpMethod::Patch => Method::PATCH,
+        HttpMethod::Delete => Method::DELETE,
+        HttpMethod::Options => Method::OPTIONS,
+        HttpMethod::Head => Method::HEAD,
+        HttpMethod::Trace => Method::TRACE,
+        HttpMethod::Get => Method::GET,
+    }
+}
+
+/// Every canonical endpoint the server answers; `/metrics` only when it is
+/// served on the main port (`metrics_here`).
+pub fn endpoints(metrics_here: bool) -> Vec<Endpoint> {
+    [
+        ("service", service::endpoints(metrics_here)),
+        ("service", docs::endpoints()),
+        ("auth", auth::endpoints()),
+        ("auth", password_reset::endpoints()),
+        ("tasks", tasks::endpoints()),
+    ]
+    .into_iter()
+    .flat_map(|(tag, endpoints)| {
+        endpoints
+            .into_iter()
+            .map(move |endpoint| Endpoint { tag, ..endpoint })
+    })
+    .collect()
+}
+
+/// Registers `endpoints`: canonical paths first, then the aliases, one
+/// resource per path with a route per method.
+pub fn configure(cfg: &mut web::ServiceConfig, endpoints: &[Endpoint], limit: &RateLimit) {
+    let canonical = endpoints.iter().map(|e| (e.path.as_str(), e));
+    let aliases = endpoints
+        .iter()
+        .flat_map(|e| e.aliases.iter().map(move |alias| (alias.as_str(), e)));
+    let mut paths: Vec<(&str, Vec<&Endpoint>)> = Vec::new();
+    for (path, endpoint) in canonical.chain(aliases) {
+        match paths.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, at_path)) => at_path.push(endpoint),
+            None => paths.push((path, vec![endpoint])),
+        }
+    }
+    for (path, at_path) in paths {
+        let mut resource = web::resource(path);
+        for endpoint in &at_path {
+            resource = resource.route((endpoint.route)().method(endpoint.method.clone()));
+        }
+        if at_path.iter().any(|e| e.rate_limited) {
+            cfg.service(resource.wrap(limited(limit)));
+        } else {
+            cfg.service(resource);
+        }
+    }
 }
 
 /// Answers unknown routes.

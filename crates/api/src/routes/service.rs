@@ -1,35 +1,77 @@
-//! Service endpoints: `/` and `/health`.
+//! Service endpoints: `/`, the health checks and `/metrics`.
 
 use actix_web::{HttpResponse, web};
-use serde_json::json;
 
+use crate::dto::{HealthBody, ServiceInfoBody};
+use crate::metrics::Metrics;
+use crate::routes::Endpoint;
 use crate::startup::AppState;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Registers `/` and the health checks.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/").get(root))
-        .service(web::resource("/health").get(health))
-        .service(web::resource("/api/v1/auth/health").get(health));
+/// `/`, the health checks, and `/metrics` when it is served on this port.
+pub fn endpoints(metrics_here: bool) -> Vec<Endpoint> {
+    let mut endpoints = vec![
+        Endpoint::of::<__path_root>(|| web::route().to(root)),
+        Endpoint::of::<__path_health>(|| web::route().to(health)),
+        Endpoint::of::<__path_auth_health>(|| web::route().to(auth_health)),
+    ];
+    if metrics_here {
+        endpoints.push(Endpoint::of::<__path_metrics>(|| web::route().to(metrics)));
+    }
+    endpoints
 }
 
+/// What this service is.
+#[utoipa::path(
+    get, path = "/", operation_id = "service_info",
+    responses((status = 200, description = "Name, version and documentation links", body = ServiceInfoBody)),
+)]
 async fn root() -> HttpResponse {
-    HttpResponse::Ok().json(json!({
-        "name": "taskpulse", "version": VERSION, "docs": "/docs", "openapi": "/openapi.json"
-    }))
+    HttpResponse::Ok().json(ServiceInfoBody::new(VERSION))
 }
 
-/// 200 when the database answers, 503 (with the error fields) when not.
+/// Whether the server and its database answer.
+#[utoipa::path(
+    get, path = "/health", operation_id = "health",
+    responses(
+        (status = 200, description = "The server and its database answer", body = HealthBody),
+        (status = 503, description = "The database cannot be reached", body = HealthBody,
+            headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    ),
+)]
 async fn health(state: web::Data<AppState>) -> HttpResponse {
     if state.db.is_reachable().await {
-        return HttpResponse::Ok()
-            .json(json!({"status": "ok", "database": "ok", "version": VERSION}));
+        return HttpResponse::Ok().json(HealthBody::ok(VERSION));
     }
     HttpResponse::ServiceUnavailable()
         .insert_header(("Retry-After", "1"))
-        .json(json!({
-            "status": "unavailable", "database": "unreachable", "version": VERSION,
-            "detail": "Database unreachable", "code": "SERVICE_UNAVAILABLE",
-        }))
+        .json(HealthBody::unavailable(VERSION))
+}
+
+/// The health check, under the auth prefix (as the original backends had it).
+#[utoipa::path(
+    get, path = "/api/v1/auth/health", operation_id = "auth_health",
+    responses(
+        (status = 200, description = "The server and its database answer", body = HealthBody),
+        (status = 503, description = "The database cannot be reached", body = HealthBody,
+            headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    ),
+)]
+async fn auth_health(state: web::Data<AppState>) -> HttpResponse {
+    health(state).await
+}
+
+/// Prometheus metrics: request counts and latencies by route template and
+/// status, and the database pool's gauges.
+#[utoipa::path(
+    get, path = "/metrics", operation_id = "metrics",
+    responses((status = 200, description = "Prometheus text exposition format",
+        content_type = "text/plain; version=0.0.4; charset=utf-8", body = String)),
+)]
+pub(crate) async fn metrics(
+    state: web::Data<AppState>,
+    metrics: web::Data<Metrics>,
+) -> HttpResponse {
+    metrics.respond(&state.db)
 }

@@ -16,52 +16,102 @@ use crate::error::ApiError;
 use crate::extract::{
     AuthUser, Fields, IfMatch, TaskPath, json_body, nullable, optional_json_body,
 };
+use crate::routes::Endpoint;
 use crate::startup::AppState;
 
-/// Every prefix tasks are served under; the first is canonical.
-const PREFIXES: [&str; 4] = [
-    "/api/v1/users/{user_id}/tasks",
+/// The canonical prefix of the task routes.
+const PREFIX: &str = "/api/v1/users/{user_id}/tasks";
+
+/// The original backends' prefixes, answered by the same handlers.
+const COMPAT_PREFIXES: [&str; 3] = [
     "/api/v1/{user_id}/tasks",
     "/api/users/{user_id}/tasks",
     "/api/{user_id}/tasks",
 ];
 
-/// Registers the task routes under every prefix.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    for prefix in PREFIXES {
-        cfg.service(web::resource(prefix).get(list).post(create))
-            .service(
-                web::resource(format!("{prefix}/{{task_id}}"))
-                    .get(get)
-                    .put(replace)
-                    .patch(update)
-                    .delete(delete),
-            )
-            .service(web::resource(format!("{prefix}/{{task_id}}/complete")).patch(complete));
-    }
+/// The task endpoints, each also under the compatibility prefixes.
+pub fn endpoints() -> Vec<Endpoint> {
+    [
+        Endpoint::of::<__path_list>(|| web::route().to(list)),
+        Endpoint::of::<__path_create>(|| web::route().to(create)),
+        Endpoint::of::<__path_get>(|| web::route().to(get)),
+        Endpoint::of::<__path_replace>(|| web::route().to(replace)),
+        Endpoint::of::<__path_update>(|| web::route().to(update)),
+        Endpoint::of::<__path_delete>(|| web::route().to(delete)),
+        Endpoint::of::<__path_complete>(|| web::route().to(complete)),
+    ]
+    .into_iter()
+    .map(|endpoint| {
+        let rest = endpoint
+            .path
+            .strip_prefix(PREFIX)
+            .unwrap_or_default()
+            .to_owned();
+        endpoint.with_aliases(COMPAT_PREFIXES.map(|prefix| format!("{prefix}{rest}")))
+    })
+    .collect()
 }
 
 const X_TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 
-/// The listing's query parameters, as sent.
-#[derive(Debug, Default, Deserialize)]
+/// The listing's query parameters, as sent (each parsed by hand, so that
+/// a bad value is a 422 naming it).
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListParams {
+    /// Only completed (`true`) or open (`false`) tasks.
+    #[param(value_type = Option<bool>)]
     completed: Option<String>,
+    /// A case-insensitive substring of the title or description (empty: no filter).
+    #[param(example = "report", pattern = r"^[^\u0000]*$")]
     q: Option<String>,
+    /// Order: a field, descending with a leading `-`; ties are broken by id.
+    #[param(schema_with = sort_schema)]
     sort: Option<String>,
+    /// Page size.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500, example = 100)]
     limit: Option<String>,
+    /// Tasks to skip.
+    #[param(value_type = Option<u64>, minimum = 0, maximum = 9223372036854775807_i64, example = 0)]
     offset: Option<String>,
+}
+
+/// The `sort` values of a listing.
+const SORTS: [&str; 8] = [
+    "created_at",
+    "-created_at",
+    "updated_at",
+    "-updated_at",
+    "title",
+    "-title",
+    "id",
+    "-id",
+];
+
+fn sort_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(SORTS))
+        .default(Some("-created_at".into()))
+        .build()
 }
 
 fn list_query(req: &HttpRequest) -> Result<TaskQuery, ApiError> {
     let params: ListParams = serde_urlencoded::from_str(req.query_string())
         .map_err(|_| ApiError::invalid("query", "malformed query string"))?;
     let mut fields = Fields::default();
-    let mut query = TaskQuery {
-        search: params.q.filter(|q| !q.is_empty()),
-        ..TaskQuery::default()
-    };
+    let mut query = TaskQuery::default();
+    if let Some(raw) = params.q.as_deref().filter(|q| !q.is_empty()) {
+        // No task holds a NUL, and PostgreSQL cannot even compare text with one.
+        query.search = fields.parse("q", raw, |s| {
+            if s.contains('\0') {
+                Err("must not contain NUL characters")
+            } else {
+                Ok(s.to_owned())
+            }
+        });
+    }
     if let Some(raw) = params.completed.as_deref() {
         query.completed = fields.parse("completed", raw, |s| match s {
             "true" => Ok(true),
@@ -106,6 +156,25 @@ fn next_link(req: &HttpRequest, query: &TaskQuery) -> Option<HeaderValue> {
     HeaderValue::from_str(&format!("<{}?{}>; rel=\"next\"", req.path(), query_string)).ok()
 }
 
+/// The caller's tasks, filtered, sorted and paged.
+#[utoipa::path(
+    get, path = "/api/v1/users/{user_id}/tasks", operation_id = "list_tasks",
+    security(("bearer" = []), ("oauth2" = [])),
+    params(
+        ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
+        ListParams,
+    ),
+    responses(
+        (status = 200, description = "One page of tasks", body = [TaskBody], headers(
+            ("X-Total-Count" = u64, description = "Tasks matching the filters, before paging"),
+            ("Link" = String, description = "`<…>; rel=\"next\"` when more tasks remain"),
+        )),
+        (status = 401, description = "Missing, invalid, expired or revoked access token"),
+        (status = 404, description = "`user_id` is not the caller's"),
+        (status = 422, description = "A query parameter has a bad value"),
+        (status = 503, description = "The database cannot be reached"),
+    ),
+)]
 async fn list(
     user: AuthUser,
     req: HttpRequest,
@@ -130,19 +199,40 @@ async fn list(
     ))
 }
 
-/// The body of create and replace.
-#[derive(Debug, Deserialize)]
-struct TaskInput {
+/// The body of create and replace: a whole task.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(crate) struct TaskInput {
+    /// 1–200 characters after trimming; no control characters.
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, example = "Write report",
+        pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$")]
     title: Option<Option<String>>,
+    /// At most 1000 characters; absent or `null` is none.
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, max_length = 1000, example = "Quarterly numbers", pattern = r"^[^\u0000]*$")]
     description: Option<Option<String>>,
+    /// Create: `false` when absent. Replace: unchanged when absent.
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = bool)]
     completed: Option<Option<bool>>,
 }
 
-/// The body of `PATCH`: every field optional.
-type TaskPatch = TaskInput;
+/// The body of `PATCH`: only the fields given change.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(crate) struct TaskPatch {
+    /// 1–200 characters after trimming; no control characters.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = String, min_length = 1, max_length = 200, example = "Write the report",
+        pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$")]
+    title: Option<Option<String>>,
+    /// At most 1000 characters; `null` clears it.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, max_length = 1000, pattern = r"^[^\u0000]*$")]
+    description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = bool)]
+    completed: Option<Option<bool>>,
+}
 
 fn completed_field(fields: &mut Fields, value: Option<Option<bool>>) -> Option<bool> {
     match value {
@@ -242,6 +332,31 @@ fn fingerprint(body: &[u8]) -> String {
         .collect()
 }
 
+/// Creates a task; with `Idempotency-Key`, at most once per key.
+#[utoipa::path(
+    post, path = "/api/v1/users/{user_id}/tasks", operation_id = "create_task",
+    security(("bearer" = []), ("oauth2" = [])),
+    params(
+        ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$",
+            description = "Repeats with the same key and body within 24 hours replay the first answer"),
+    ),
+    request_body = TaskInput,
+    responses(
+        (status = 201, description = "Created", body = TaskBody, headers(
+            ("Location" = String, description = "The task's URL"),
+            ("ETag" = String, description = "`\"<version>\"`"),
+        )),
+        (status = 400, description = "The body is not a JSON object of the expected shape"),
+        (status = 401, description = "Missing, invalid, expired or revoked access token"),
+        (status = 404, description = "`user_id` is not the caller's"),
+        (status = 409, description = "`IDEMPOTENCY_IN_PROGRESS`: a request with this key is still running"),
+        (status = 413, description = "The body is over the limit"),
+        (status = 415, description = "The body is not JSON"),
+        (status = 422, description = "A field breaks a rule, a malformed `Idempotency-Key`, or `IDEMPOTENCY_KEY_REUSED`"),
+        (status = 503, description = "The database cannot be reached"),
+    ),
+)]
 async fn create(
     user: AuthUser,
     req: HttpRequest,
@@ -265,6 +380,22 @@ async fn create(
     Ok(replay(stored))
 }
 
+/// One task.
+#[utoipa::path(
+    get, path = "/api/v1/users/{user_id}/tasks/{task_id}", operation_id = "get_task",
+    security(("bearer" = []), ("oauth2" = [])),
+    params(
+        ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
+        ("task_id" = i64, Path, minimum = 1, description = "The task id"),
+    ),
+    responses(
+        (status = 200, description = "The task", body = TaskBody,
+            headers(("ETag" = String, description = "`\"<version>\"`"))),
+        (status = 401, description = "Missing, invalid, expired or revoked access token"),
+        (status = 404, description = "No such task of the caller's"),
+        (status = 503, description = "The database cannot be reached"),
+    ),
+)]
 async fn get(
     user: AuthUser,
     req: HttpRequest,
@@ -278,6 +409,30 @@ async fn get(
     Ok(task_response(StatusCode::OK, task))
 }
 
+/// Replaces a task's title and description (`completed` changes only when given).
+#[utoipa::path(
+    put, path = "/api/v1/users/{user_id}/tasks/{task_id}", operation_id = "replace_task",
+    security(("bearer" = []), ("oauth2" = [])),
+    params(
+        ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
+        ("task_id" = i64, Path, minimum = 1, description = "The task id"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[1-9][0-9]*")$"#,
+            description = "`\"<version>\"` or `*`: change only that version (412 otherwise)"),
+    ),
+    request_body = TaskInput,
+    responses(
+        (status = 200, description = "The changed task", body = TaskBody,
+            headers(("ETag" = String, description = "`\"<version>\"`"))),
+        (status = 400, description = "The body is not a JSON object of the expected shape"),
+        (status = 401, description = "Missing, invalid, expired or revoked access token"),
+        (status = 404, description = "No such task of the caller's"),
+        (status = 412, description = "`If-Match` names another version; nothing changed"),
+        (status = 413, description = "The body is over the limit"),
+        (status = 415, description = "The body is not JSON"),
+        (status = 422, description = "A field breaks a rule"),
+        (status = 503, description = "The database cannot be reached"),
+    ),
+)]
 async fn replace(
     user: AuthUser,
     req: HttpRequest,
@@ -302,6 +457,30 @@ async fn replace(
     Ok(task_response(StatusCode::OK, task))
 }
 
+/// Changes the fields given (`{}` changes nothing).
+#[utoipa::path(
+    patch, path = "/api/v1/users/{user_id}/tasks/{task_id}", operation_id = "update_task",
+    security(("bearer" = []), ("oauth2" = [])),
+    params(
+        ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
+        ("task_id" = i64, Path, minimum = 1, description = "The task id"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[1-9][0-9]*")$"#,
+            description = "`\"<version>\"` or `*`: change only that version (412 otherwise)"),
+    ),
+    request_body = TaskPatch,
+    responses(
+        (status = 200, description = "The changed task", body = TaskBody,
+            headers(("ETag" = String, description = "`\"<version>\"`"))),
+        (status = 400, description = "The body is not a JSON object of the expected shape"),
+        (status = 401, description = "Missing, invalid, expired or revoked access token"),
+        (status = 404, description = "No such task of the caller's"),
+        (status = 412, description = "`If-Match` names another version; nothing changed"),
+        (status = 413, description = "The body is over the limit"),
+        (status = 415, description = "The body is not JSON"),
+        (status = 422, description = "A field breaks a rule"),
+        (status = 503, description = "The database cannot be reached"),
+    ),
+)]
 async fn update(
     user: AuthUser,
     req: HttpRequest,
@@ -319,12 +498,41 @@ async fn update(
     Ok(task_response(StatusCode::OK, task))
 }
 
-#[derive(Debug, Deserialize)]
-struct CompletionBody {
+/// The body of `…/complete`: the state to set, or nothing to toggle.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = TaskCompletion)]
+pub(crate) struct CompletionBody {
+    /// Absent: toggle.
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = bool)]
     completed: Option<Option<bool>>,
 }
 
+/// Sets `completed`, or toggles it when the body is empty or `{}`.
+#[utoipa::path(
+    patch, path = "/api/v1/users/{user_id}/tasks/{task_id}/complete", operation_id = "complete_task",
+    security(("bearer" = []), ("oauth2" = [])),
+    params(
+        ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
+        ("task_id" = i64, Path, minimum = 1, description = "The task id"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[1-9][0-9]*")$"#,
+            description = "`\"<version>\"` or `*`: change only that version (412 otherwise)"),
+    ),
+    request_body(content = ref("#/components/schemas/TaskCompletion"), content_type = "application/json",
+        description = "Optional: no body (or `{}`) toggles"),
+    responses(
+        (status = 200, description = "The changed task", body = TaskBody,
+            headers(("ETag" = String, description = "`\"<version>\"`"))),
+        (status = 400, description = "The body is not a JSON object of the expected shape"),
+        (status = 401, description = "Missing, invalid, expired or revoked access token"),
+        (status = 404, description = "No such task of the caller's"),
+        (status = 412, description = "`If-Match` names another version; nothing changed"),
+        (status = 413, description = "The body is over the limit"),
+        (status = 415, description = "The body is not JSON"),
+        (status = 422, description = "A field breaks a rule"),
+        (status = 503, description = "The database cannot be reached"),
+    ),
+)]
 async fn complete(
     user: AuthUser,
     req: HttpRequest,
@@ -350,6 +558,24 @@ async fn complete(
     Ok(task_response(StatusCode::OK, task))
 }
 
+/// Deletes a task.
+#[utoipa::path(
+    delete, path = "/api/v1/users/{user_id}/tasks/{task_id}", operation_id = "delete_task",
+    security(("bearer" = []), ("oauth2" = [])),
+    params(
+        ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
+        ("task_id" = i64, Path, minimum = 1, description = "The task id"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[1-9][0-9]*")$"#,
+            description = "`\"<version>\"` or `*`: change only that version (412 otherwise)"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Missing, invalid, expired or revoked access token"),
+        (status = 404, description = "No such task of the caller's"),
+        (status = 412, description = "`If-Match` names another version; nothing changed"),
+        (status = 503, description = "The database cannot be reached"),
+    ),
+)]
 async fn delete(
     user: AuthUser,
     req: HttpRequest,

@@ -97,6 +97,9 @@ impl Scratch {
 /// A running server and a client for it.
 pub struct TestApp {
     pub address: String,
+    /// `http://127.0.0.1:<port>` of the separate `/metrics` server, when
+    /// `metrics.listen` is set.
+    pub metrics_address: Option<String>,
     pub client: reqwest::Client,
     /// The server's database, for checks a client cannot make.
     pub database_url: String,
@@ -179,6 +182,9 @@ pub async fn spawn_app_with(
     configure(&mut settings);
     let app = Application::build(settings).await.expect("server starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = app
+        .metrics_port()
+        .map(|port| format!("http://127.0.0.1:{port}"));
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -186,6 +192,7 @@ pub async fn spawn_app_with(
         .expect("client");
     Some(TestApp {
         address,
+        metrics_address,
         client,
         database_url: url,
         scratch,

@@ -9,10 +9,19 @@ use crate::helpers::{Backend, Scratch, test_settings};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replicas_starting_at_once_on_an_empty_database_migrate_exactly_once() {
-    let Some((url, scratch)) = Scratch::create(Backend::Postgres).await else { return };
-    let settings = || test_settings(&url).validated(AppEnv::Test).expect("valid settings");
+    let Some((url, scratch)) = Scratch::create(Backend::Postgres).await else {
+        return;
+    };
+    let settings = || {
+        test_settings(&url)
+            .validated(AppEnv::Test)
+            .expect("valid settings")
+    };
 
-    let (first, second) = tokio::join!(Application::build(settings()), Application::build(settings()));
+    let (first, second) = tokio::join!(
+        Application::build(settings()),
+        Application::build(settings())
+    );
 
     let db = Database::connect(&url).await.expect("connect");
     let statement = Statement::from_string(
@@ -24,9 +33,16 @@ async fn replicas_starting_at_once_on_an_empty_database_migrate_exactly_once() {
     let (first, second) = (first.map(|a| a.port()), second.map(|a| a.port()));
     scratch.remove().await;
 
-    assert!(first.is_ok() && second.is_ok(), "both start: {first:?} {second:?}");
+    assert!(
+        first.is_ok() && second.is_ok(),
+        "both start: {first:?} {second:?}"
+    );
     assert!(rows.len() >= 4, "every migration applied");
     for row in rows {
-        assert_eq!(row.try_get::<i64>("", "n").expect("count"), 1, "each migration recorded once");
+        assert_eq!(
+            row.try_get::<i64>("", "n").expect("count"),
+            1,
+            "each migration recorded once"
+        );
     }
 }

@@ -35,6 +35,7 @@ backends!(
     the_listing_limit_is_1_to_500,
     the_listing_offset_is_a_non_negative_integer,
     the_listing_sort_and_completed_take_only_their_values,
+    a_search_holding_a_nul_is_refused,
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -556,4 +557,13 @@ async fn the_listing_sort_and_completed_take_only_their_values(app: &TestApp) {
             "{query}"
         );
     }
+}
+
+/// Found by schemathesis: PostgreSQL cannot compare text holding NUL, so a
+/// search for one answered 500.
+async fn a_search_holding_a_nul_is_refused(app: &TestApp) {
+    let user = app.signed_up().await;
+
+    assert_invalid(list(app, &user, "q=a%00b").await, "q").await;
+    assert_eq!(list(app, &user, "q=ab").await.status(), StatusCode::OK);
 }

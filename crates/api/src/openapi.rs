@@ -1,0 +1,189 @@
+//! The OpenAPI 3.1 document: one operation per [`Endpoint`] of the route
+//! table (from its handler's `#[utoipa::path]`), the shared schemas, and the
+//! security schemes. Every error answer gets the contract's error body and
+//! its headers, and every answer the `X-Request-Id` header, here in one
+//! place rather than in each annotation.
+
+use actix_web::ResponseError;
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{Operation, Paths};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::security::{
+    Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme,
+};
+use utoipa::openapi::{OpenApi as Document, Ref, RefOr, Response};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::{ApiError, FieldError};
+use crate::routes::Endpoint;
+
+/// The request id the examples show.
+const EXAMPLE_REQUEST_ID: &str = "3f2b6c1e-8d4a-4f7a-9c0e-5b1d2a3c4e5f";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "TaskPulse API",
+        description = "A multi-user task-management REST API. Sign in with \
+            `POST /api/v1/auth/login` (or **Authorize** above, OAuth2 password flow with your \
+            email as the username) and send `Authorization: Bearer <access_token>`. Every error \
+            answer is `{detail, code, request_id}` (plus `errors` on 422), and every answer \
+            carries `X-Request-Id`.",
+        license(name = "MIT", identifier = "MIT"),
+    ),
+    components(schemas(
+        crate::error::Body, FieldError,
+        crate::dto::UserBody, crate::dto::TokenBody, crate::dto::SessionBody, crate::dto::TaskBody,
+        crate::dto::ServiceInfoBody, crate::dto::HealthBody, crate::dto::DetailBody,
+        crate::routes::auth::RegisterBody, crate::routes::auth::LoginJson,
+        crate::routes::auth::LoginForm, crate::routes::auth::RefreshBody,
+        crate::routes::auth::ProfileBody, crate::routes::auth::ChangePasswordBody,
+        crate::routes::auth::PasswordBody,
+        crate::routes::password_reset::ForgotBody, crate::routes::password_reset::ResetBody,
+        crate::routes::tasks::TaskInput, crate::routes::tasks::TaskPatch,
+        crate::routes::tasks::CompletionBody,
+    )),
+    tags(
+        (name = "auth", description = "Accounts, sessions and tokens"),
+        (name = "tasks", description = "The signed-in user's tasks; `{user_id}` must be the caller's own id"),
+        (name = "service", description = "Health, documentation and metrics"),
+    ),
+    modifiers(&SecuritySchemes),
+)]
+struct ApiDoc;
+
+/// `bearer` (paste an access token) and `oauth2` (password flow against
+/// the login route, which Swagger UI's Authorize button uses).
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut Document) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("An access token from register, login or refresh"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "oauth2",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::Password(Password::new(
+                    "/api/v1/auth/login",
+                    Scopes::new(),
+                ))],
+                "OAuth2 password flow: your email as the username",
+            )),
+        );
+    }
+}
+
+/// The document of `endpoints`.
+pub fn document(endpoints: &[Endpoint]) -> Document {
+    let mut document = ApiDoc::openapi();
+    let mut paths = Paths::new();
+    for endpoint in endpoints {
+        let mut operation = endpoint.operation();
+        operation.tags = Some(vec![endpoint.tag.to_owned()]);
+        complete_responses(&mut operation);
+        paths.add_path_operation(&endpoint.path, vec![endpoint.http_method()], operation);
+    }
+    document.paths = paths;
+    document
+}
+
+/// One error of each kind, to draw the examples from.
+fn samples() -> Vec<ApiError> {
+    vec![
+        ApiError::BadRequest("Malformed JSON body".into()),
+        ApiError::InvalidResetToken,
+        ApiError::Unauthorized,
+        ApiError::InvalidCredentials,
+        ApiError::WrongPassword,
+        ApiError::AccountDisabled,
+        ApiError::NotFound,
+        ApiError::EmailTaken,
+        ApiError::IdempotencyInProgress,
+        ApiError::PreconditionFailed,
+        ApiError::PayloadTooLarge,
+        ApiError::UnsupportedMediaType,
+        ApiError::invalid("title", "must be 1 to 200 characters"),
+        ApiError::IdempotencyKeyReused,
+        ApiError::RateLimited(3),
+        ApiError::AccountLocked(900),
+        ApiError::Unavailable,
+    ]
+}
+
+/// The example of an error answer: the first code in backticks in its
+/// description (`` `EMAIL_TAKEN`: … ``), else the first error of `status`.
+fn error_example(status: u16, description: &str) -> Option<serde_json::Value> {
+    let samples = samples();
+    let named = description
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .find_map(|code| samples.iter().find(|e| e.code() == code));
+    let sample = named.or_else(|| samples.iter().find(|e| e.status_code().as_u16() == status))?;
+    serde_json::from_str(&sample.body(Some(EXAMPLE_REQUEST_ID))).ok()
+}
+
+fn header(description: &str, schema_type: Type) -> RefOr<utoipa::openapi::header::Header> {
+    RefOr::T(
+        HeaderBuilder::new()
+            .schema(Some(ObjectBuilder::new().schema_type(schema_type)))
+            .description(Some(description))
+            .build(),
+    )
+}
+
+/// Adds to each answer of `operation` the headers every answer has, and to
+/// each error answer without a body the error body and its headers.
+fn complete_responses(operation: &mut Operation) {
+    for (status, response) in &mut operation.responses.responses {
+        let RefOr::T(response) = response else {
+            continue;
+        };
+        response.headers.insert(
+            "X-Request-Id".into(),
+            header(
+                "The request's own id when it is 1–128 visible ASCII characters, else a new one",
+                Type::String,
+            ),
+        );
+        let status: u16 = status.parse().unwrap_or_default();
+        if status >= 400 && response.content.is_empty() {
+            add_error_body(status, response);
+        }
+    }
+}
+
+fn add_error_body(status: u16, response: &mut Response) {
+    let content = ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("ErrorBody")))
+        .example(error_example(status, &response.description))
+        .build();
+    response
+        .content
+        .insert("application/json".into(), content.into());
+    match status {
+        401 => {
+            response.headers.insert(
+                "WWW-Authenticate".into(),
+                header("`Bearer` (on `UNAUTHORIZED`)", Type::String),
+            );
+        }
+        429 | 503 => {
+            response.headers.insert(
+                "Retry-After".into(),
+                header("Seconds to wait before retrying", Type::Integer),
+            );
+        }
+        _ => {}
+    }
+}

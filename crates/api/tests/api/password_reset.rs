@@ -1,0 +1,192 @@
+//! Password reset by email, through a real SMTP conversation with a sink.
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use taskpulse_api::settings::{Secret, Settings};
+
+use crate::helpers::{TestApp, error_body};
+use crate::smtp_sink::smtp_sink;
+
+backends!(with mail_to_the_sink;
+    a_reset_by_email_sets_the_password_and_revokes_every_earlier_token,
+    an_unknown_email_gets_the_same_answer_and_no_email,
+    a_reset_lifts_a_lock_out,
+    a_password_change_voids_an_outstanding_reset_token,
+    the_new_password_must_follow_the_rules,
+);
+
+backends!(with mail_to_the_sink_short_lived; an_expired_reset_token_is_refused);
+
+fn mail_to_the_sink(settings: &mut Settings) {
+    settings.mail.transport = "smtp".into();
+    settings.mail.smtp_url = Some(Secret::new(format!(
+        "smtp://127.0.0.1:{}?tls=none",
+        smtp_sink().port
+    )));
+    settings.mail.reset_url = "https://app.example/reset?token={token}".into();
+}
+
+fn mail_to_the_sink_short_lived(settings: &mut Settings) {
+    mail_to_the_sink(settings);
+    settings.auth.reset_token_ttl_secs = 1;
+}
+
+async fn forgot(app: &TestApp, email: &str) -> reqwest::Response {
+    app.post_json("/api/v1/auth/forgot-password", &json!({"email": email}))
+        .await
+}
+
+async fn reset(app: &TestApp, token: &str, new_password: &str) -> reqwest::Response {
+    app.post_json(
+        "/api/v1/auth/reset-password",
+        &json!({"token": token, "new_password": new_password}),
+    )
+    .await
+}
+
+async fn a_reset_by_email_sets_the_password_and_revokes_every_earlier_token(app: &TestApp) {
+    let user = app.signed_up().await;
+
+    let asked = forgot(app, &user.email.to_uppercase()).await;
+    assert_eq!(asked.status(), StatusCode::ACCEPTED);
+    let message = smtp_sink().wait_for(&user.email).await;
+    let token = message.reset_token();
+    let done = reset(app, &token, "a fresh new passphrase").await;
+    let again = reset(app, &token, "yet another passphrase").await;
+
+    let text = message.decoded();
+    assert!(
+        text.contains("text/plain") && text.contains("text/html"),
+        "plain text and HTML parts"
+    );
+    assert!(
+        text.contains("TaskPulse") && text.contains("60 minutes"),
+        "product name and lifetime"
+    );
+    assert!(token.len() >= 22, "at least 128 bits");
+    assert_eq!(done.status(), StatusCode::NO_CONTENT);
+    error_body(again, StatusCode::BAD_REQUEST, "INVALID_RESET_TOKEN").await;
+    assert_eq!(app.me_status(&user.token).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.refresh(&user.refresh_token).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login(&user.email, &user.password).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login(&user.email, "a fresh new passphrase")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+async fn an_unknown_email_gets_the_same_answer_and_no_email(app: &TestApp) {
+    let user = app.signed_up().await;
+    let nobody = format!("nobody-{}@example.com", uuid::Uuid::new_v4().simple());
+
+    let known = forgot(app, &user.email).await;
+    let unknown = forgot(app, &nobody).await;
+
+    assert_eq!(
+        (known.status(), unknown.status()),
+        (StatusCode::ACCEPTED, StatusCode::ACCEPTED)
+    );
+    assert_eq!(
+        known.json::<Value>().await.expect("json"),
+        unknown.json::<Value>().await.expect("json")
+    );
+    smtp_sink().wait_for(&user.email).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(smtp_sink().messages_to(&nobody).is_empty());
+}
+
+async fn a_reset_lifts_a_lock_out(app: &TestApp) {
+    let user = app.signed_up().await;
+    for _ in 0..5 {
+        app.login(&user.email, "not the password").await;
+    }
+    assert_eq!(
+        app.login(&user.email, &user.password).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    forgot(app, &user.email).await;
+    let token = smtp_sink().wait_for(&user.email).await.reset_token();
+    assert_eq!(
+        reset(app, &token, "a fresh new passphrase").await.status(),
+        StatusCode::NO_CONTENT
+    );
+
+    assert_eq!(
+        app.login(&user.email, "a fresh new passphrase")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+async fn a_password_change_voids_an_outstanding_reset_token(app: &TestApp) {
+    let user = app.signed_up().await;
+    forgot(app, &user.email).await;
+    let token = smtp_sink().wait_for(&user.email).await.reset_token();
+
+    let changed = app
+        .send_json(
+            Method::POST,
+            "/api/v1/auth/change-password",
+            &user,
+            &json!({"current_password": user.password, "new_password": "changed the usual way"}),
+        )
+        .await;
+    let response = reset(app, &token, "a fresh new passphrase").await;
+
+    assert_eq!(changed.status(), StatusCode::NO_CONTENT);
+    error_body(response, StatusCode::BAD_REQUEST, "INVALID_RESET_TOKEN").await;
+    assert_eq!(
+        app.login(&user.email, "changed the usual way")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+async fn the_new_password_must_follow_the_rules(app: &TestApp) {
+    let user = app.signed_up().await;
+    forgot(app, &user.email).await;
+    let token = smtp_sink().wait_for(&user.email).await.reset_token();
+
+    let common = reset(app, &token, "password1").await;
+    let unknown = reset(app, "not-a-token", "a fresh new passphrase").await;
+
+    let body = error_body(common, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERROR").await;
+    assert_eq!(
+        body["errors"][0],
+        json!({"field": "new_password", "message": "is too common"})
+    );
+    error_body(unknown, StatusCode::BAD_REQUEST, "INVALID_RESET_TOKEN").await;
+    assert_eq!(
+        reset(app, &token, "a fresh new passphrase").await.status(),
+        StatusCode::NO_CONTENT,
+        "still usable"
+    );
+}
+
+async fn an_expired_reset_token_is_refused(app: &TestApp) {
+    let user = app.signed_up().await;
+    forgot(app, &user.email).await;
+    let token = smtp_sink().wait_for(&user.email).await.reset_token();
+
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let response = reset(app, &token, "a fresh new passphrase").await;
+
+    error_body(response, StatusCode::BAD_REQUEST, "INVALID_RESET_TOKEN").await;
+    assert_eq!(
+        app.login(&user.email, &user.password).await.status(),
+        StatusCode::OK
+    );
+}

@@ -1,0 +1,126 @@
+//! In-memory adapters for every port (feature `memory`): for programs that
+//! embed the rules without a database, and for fast tests.
+//!
+//! The four storage adapters share one [`MemoryStore`], so that they see
+//! each other's data as the SeaORM adapters see one database: deleting a
+//! user deletes their tasks, sessions and idempotency keys, and a token
+//! check sees the sessions. Every method takes one lock over the whole
+//! store, which makes each call atomic (conditional writes, refresh-token
+//! rotation, idempotency claims) and the adapters safe to share between
+//! threads. Nothing is persisted.
+//!
+//! Their behaviour is the port contract that [`testing`](crate::testing)
+//! checks, the same as the SQL adapters', with two differences where the
+//! ports say nothing: tasks, sessions and idempotency keys of an owner that
+//! was never stored are accepted (a database refuses them with a foreign
+//! key), and search folds the case of all of Unicode (as PostgreSQL does;
+//! SQLite folds ASCII only).
+//!
+//! The other adapters: [`TestPasswordHasher`] (fast and NOT for
+//! production), [`HmacCodec`] (signed access tokens), [`UuidTokens`]
+//! (refresh tokens), [`SystemClock`] and [`FixedClock`].
+//!
+//! ```
+//! use taskpulse_domain::memory::{FixedClock, MemoryStore};
+//! use taskpulse_domain::ports::{Clock, TaskRepository};
+//! use taskpulse_domain::task::{NewTask, TaskQuery, Title};
+//! use taskpulse_domain::user::UserId;
+//!
+//! let store = MemoryStore::new();
+//! let tasks = store.tasks();
+//! let clock = FixedClock::new(chrono::Utc::now());
+//! let owner = UserId::new_random();
+//! let new = NewTask {
+//!     title: Title::parse("Water the plants").expect("valid title"),
+//!     description: None,
+//!     completed: false,
+//! };
+//!
+//! let page = futures_executor::block_on(async {
+//!     tasks.create(owner, new, clock.now()).await?;
+//!     tasks.list(owner, &TaskQuery::default()).await
+//! })?;
+//!
+//! assert_eq!(page.total, 1);
+//! assert_eq!(page.tasks[0].version, 1);
+//! # Ok::<(), taskpulse_domain::Error>(())
+//! ```
+
+mod clock;
+mod hasher;
+mod hex;
+mod idempotency;
+mod opaque;
+mod sessions;
+mod tasks;
+mod token;
+mod users;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+pub use clock::{FixedClock, SystemClock};
+pub use hasher::TestPasswordHasher;
+pub use idempotency::MemoryIdempotency;
+pub use opaque::UuidTokens;
+pub use sessions::MemorySessions;
+pub use tasks::MemoryTasks;
+pub use token::HmacCodec;
+pub use users::MemoryUsers;
+
+use crate::idempotency::IdempotencyKey;
+use crate::session::{SessionId, TokenHash};
+use crate::task::{Task, TaskId};
+use crate::user::UserId;
+
+/// Every table of the store.
+#[derive(Debug, Default)]
+struct Tables {
+    users: HashMap<UserId, users::UserRow>,
+    tasks: BTreeMap<TaskId, Task>,
+    last_task_id: i64,
+    sessions: HashMap<SessionId, sessions::SessionRow>,
+    refresh_tokens: HashMap<TokenHash, sessions::RefreshRow>,
+    idempotency_keys: HashMap<(UserId, IdempotencyKey), idempotency::KeyRow>,
+}
+
+/// One in-memory storage, shared by its repositories. Cloning it gives
+/// another handle to the same data.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryStore {
+    tables: Arc<Mutex<Tables>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Its [`UserRepository`](crate::ports::UserRepository).
+    pub fn users(&self) -> MemoryUsers {
+        MemoryUsers::new(self.clone())
+    }
+
+    /// Its [`TaskRepository`](crate::ports::TaskRepository).
+    pub fn tasks(&self) -> MemoryTasks {
+        MemoryTasks::new(self.clone())
+    }
+
+    /// Its [`SessionRepository`](crate::ports::SessionRepository).
+    pub fn sessions(&self) -> MemorySessions {
+        MemorySessions::new(self.clone())
+    }
+
+    /// Its [`IdempotencyStore`](crate::ports::IdempotencyStore).
+    pub fn idempotency(&self) -> MemoryIdempotency {
+        MemoryIdempotency::new(self.clone())
+    }
+
+    /// The tables, for one atomic step. Every method checks before it
+    /// writes, so a panic elsewhere cannot have left a row half-written, and
+    /// a poisoned lock is taken over.
+    fn lock(&self) -> MutexGuard<'_, Tables> {
+        self.tables.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}

@@ -1,0 +1,218 @@
+//! Accounts in memory.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::MemoryStore;
+use crate::error::{Error, Result};
+use crate::ports::{LockoutPolicy, TokenSubject, UserRepository};
+use crate::session::SessionId;
+use crate::user::{Credentials, Email, NewUser, PasswordHash, User, UserId, UserName};
+
+/// A stored account with its password material and lock-out state.
+#[derive(Debug, Clone)]
+pub(super) struct UserRow {
+    user: User,
+    password_hash: PasswordHash,
+    token_version: i64,
+    failed_logins: u32,
+    locked_until: Option<DateTime<Utc>>,
+}
+
+impl UserRow {
+    fn credentials(&self) -> Credentials {
+        Credentials {
+            user: self.user.clone(),
+            password_hash: self.password_hash.clone(),
+            locked_until: self.locked_until,
+            failed_logins: self.failed_logins,
+            token_version: self.token_version,
+        }
+    }
+}
+
+/// [`UserRepository`] in a [`MemoryStore`]. Emails are unique.
+#[derive(Debug, Clone)]
+pub struct MemoryUsers {
+    store: MemoryStore,
+}
+
+impl MemoryUsers {
+    pub(super) fn new(store: MemoryStore) -> Self {
+        Self { store }
+    }
+
+    /// Applies `write` to the account, or answers `NotFound`.
+    fn write<T>(&self, id: UserId, write: impl FnOnce(&mut UserRow) -> T) -> Result<T> {
+        let mut tables = self.store.lock();
+        tables.users.get_mut(&id).map(write).ok_or(Error::NotFound)
+    }
+}
+
+#[async_trait]
+impl UserRepository for MemoryUsers {
+    async fn create(&self, new: NewUser) -> Result<User> {
+        let mut tables = self.store.lock();
+        if tables
+            .users
+            .values()
+            .any(|row| row.user.email == new.user.email)
+        {
+            return Err(Error::EmailTaken);
+        }
+        if tables.users.contains_key(&new.user.id) {
+            return Err(Error::internal("a user with this id exists"));
+        }
+        let row = UserRow {
+            user: new.user.clone(),
+            password_hash: new.password_hash,
+            token_version: 0,
+            failed_logins: 0,
+            locked_until: None,
+        };
+        tables.users.insert(new.user.id, row);
+        Ok(new.user)
+    }
+
+    async fn find_by_id(&self, id: UserId) -> Result<Option<User>> {
+        Ok(self.store.lock().users.get(&id).map(|row| row.user.clone()))
+    }
+
+    async fn find_token_subject(
+        &self,
+        id: UserId,
+        session: Option<SessionId>,
+    ) -> Result<Option<TokenSubject>> {
+        let tables = self.store.lock();
+        let Some(row) = tables.users.get(&id) else {
+            return Ok(None);
+        };
+        let session_live = session.is_none_or(|session| {
+            tables
+                .sessions
+                .get(&session)
+                .is_some_and(|s| s.user_id == id && s.ended_at.is_none())
+        });
+        Ok(Some(TokenSubject {
+            user: row.user.clone(),
+            token_version: row.token_version,
+            session_live,
+        }))
+    }
+
+    async fn find_credentials(&self, email: &Email) -> Result<Option<Credentials>> {
+        let tables = self.store.lock();
+        let row = tables.users.values().find(|row| &row.user.email == email);
+        Ok(row.map(UserRow::credentials))
+    }
+
+    async fn find_credentials_by_id(&self, id: UserId) -> Result<Option<Credentials>> {
+        Ok(self.store.lock().users.get(&id).map(UserRow::credentials))
+    }
+
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        hash: PasswordHash,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.write(id, |row| {
+            row.password_hash = hash;
+            row.user.updated_at = now;
+        })
+    }
+
+    async fn change_password(
+        &self,
+        id: UserId,
+        hash: PasswordHash,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.write(id, |row| {
+            row.password_hash = hash;
+            row.token_version += 1;
+            row.failed_logins = 0;
+            row.locked_until = None;
+            row.user.updated_at = now;
+        })
+    }
+
+    async fn record_failed_login(
+        &self,
+        id: UserId,
+        now: DateTime<Utc>,
+        policy: LockoutPolicy,
+    ) -> Result<()> {
+        let counted = self.write(id, |row| {
+            let lock_expired = row.locked_until.is_some_and(|until| until <= now);
+            row.failed_logins = if lock_expired {
+                1
+            } else {
+                row.failed_logins.saturating_add(1)
+            };
+            row.locked_until =
+                (row.failed_logins >= policy.max_failures).then(|| now + policy.lockout);
+        });
+        // Like an UPDATE that matches no row: nothing to count.
+        ignore_missing(counted)
+    }
+
+    async fn clear_failed_logins(&self, id: UserId) -> Result<()> {
+        let cleared = self.write(id, |row| {
+            row.failed_logins = 0;
+            row.locked_until = None;
+        });
+        ignore_missing(cleared)
+    }
+
+    async fn update_profile(
+        &self,
+        id: UserId,
+        name: Option<UserName>,
+        email: Option<Email>,
+        now: DateTime<Utc>,
+    ) -> Result<User> {
+        let mut tables = self.store.lock();
+        if !tables.users.contains_key(&id) {
+            return Err(Error::NotFound);
+        }
+        if let Some(email) = &email {
+            let taken = tables
+                .users
+                .values()
+                .any(|row| row.user.id != id && &row.user.email == email);
+            if taken {
+                return Err(Error::EmailTaken);
+            }
+        }
+        let row = tables.users.get_mut(&id).ok_or(Error::NotFound)?;
+        if let Some(name) = name {
+            row.user.name = name;
+        }
+        if let Some(email) = email {
+            row.user.email = email;
+        }
+        row.user.updated_at = now;
+        Ok(row.user.clone())
+    }
+
+    async fn delete(&self, id: UserId) -> Result<()> {
+        let mut tables = self.store.lock();
+        if tables.users.remove(&id).is_none() {
+            return Ok(());
+        }
+        tables.tasks.retain(|_, task| task.owner != id);
+        tables.sessions.retain(|_, session| session.user_id != id);
+        tables.refresh_tokens.retain(|_, token| token.user_id != id);
+        tables.idempotency_keys.retain(|(owner, _), _| *owner != id);
+        Ok(())
+    }
+}
+
+/// A write to a missing account that the port lets pass silently.
+fn ignore_missing(result: Result<()>) -> Result<()> {
+    match result {
+        Err(Error::NotFound) => Ok(()),
+        other => other,
+    }
+}

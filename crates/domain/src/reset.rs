@@ -1,0 +1,398 @@
+//! Password reset by email: a single-use random token, valid for a while,
+//! void once the password changes by any route.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+
+use crate::error::{Error, Result};
+use crate::ports::{Clock, OpaqueTokens, PasswordHasher, SessionRepository, UserRepository};
+use crate::session::TokenHash;
+use crate::user::{Email, Password, UserId, UserName};
+
+/// A password-reset email to send.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ResetMail {
+    /// Recipient.
+    pub to: Email,
+    /// Recipient's display name.
+    pub name: UserName,
+    /// The reset token (goes into the link; never logged in production).
+    pub token: String,
+    /// How long the token is valid.
+    pub valid_for: Duration,
+}
+
+impl std::fmt::Debug for ResetMail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResetMail")
+            .field("to", &self.to)
+            .field("valid_for", &self.valid_for)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Sends email.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    /// Hands a reset email over for delivery. Implementations MUST NOT make
+    /// the caller wait for a mail server: delivery happens in the
+    /// background, and its failures are logged, not returned.
+    ///
+    /// # Errors
+    /// [`Error::Internal`] only when the message cannot even be queued.
+    async fn send_reset(&self, mail: ResetMail) -> Result<()>;
+}
+
+/// Storage of password-reset tokens (by hash only).
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait PasswordResetStore: Send + Sync {
+    /// Stores a token for `user`, issued while the user's token version was
+    /// `token_version`.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when storage cannot be reached.
+    async fn create(
+        &self,
+        hash: &TokenHash,
+        user: UserId,
+        token_version: i64,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// Uses up the token hashed `hash` if it is unused and unexpired, in
+    /// one atomic step (of two concurrent uses only one succeeds), and
+    /// returns its user and the token version it was issued under.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when storage cannot be reached.
+    async fn consume(&self, hash: &TokenHash, now: DateTime<Utc>) -> Result<Option<(UserId, i64)>>;
+}
+
+/// The ports [`PasswordResetService`] works through.
+#[derive(Clone)]
+pub struct ResetPorts {
+    /// Accounts.
+    pub users: Arc<dyn UserRepository>,
+    /// Sessions, all ended by a reset.
+    pub sessions: Arc<dyn SessionRepository>,
+    /// Reset tokens.
+    pub resets: Arc<dyn PasswordResetStore>,
+    /// Outgoing mail.
+    pub mailer: Arc<dyn Mailer>,
+    /// Token generation and hashing.
+    pub opaque: Arc<dyn OpaqueTokens>,
+    /// Password hashing.
+    pub hasher: Arc<dyn PasswordHasher>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for ResetPorts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResetPorts").finish_non_exhaustive()
+    }
+}
+
+/// The password-reset rules.
+#[derive(Debug)]
+pub struct PasswordResetService {
+    ports: ResetPorts,
+    ttl: Duration,
+}
+
+impl PasswordResetService {
+    /// Tokens live for `ttl` (one hour in the contract).
+    pub fn new(ports: ResetPorts, ttl: Duration) -> Self {
+        Self { ports, ttl }
+    }
+
+    /// Sends a reset link to `email` if an active account has it. The
+    /// answer is the same either way, so nobody learns which emails exist;
+    /// the mail goes out in the background.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when storage cannot be reached.
+    pub async fn forgot_password(&self, email: &str) -> Result<()> {
+        let Ok(email) = Email::parse(email) else {
+            return Ok(());
+        };
+        let Some(credentials) = self.ports.users.find_credentials(&email).await? else {
+            return Ok(());
+        };
+        if !credentials.user.is_active {
+            return Ok(());
+        }
+        let (token, hash) = self.ports.opaque.generate()?;
+        let now = self.ports.clock.now();
+        let user = credentials.user;
+        self.ports
+            .resets
+            .create(
+                &hash,
+                user.id,
+                credentials.token_version,
+                now,
+                now + self.ttl,
+            )
+            .await?;
+        let mail = ResetMail {
+            to: user.email,
+            name: user.name,
+            token,
+            valid_for: self.ttl,
+        };
+        self.ports.mailer.send_reset(mail).await
+    }
+
+    /// Sets a new password with a reset token: the token is used up, every
+    /// earlier access and refresh token stops working, and any lock-out is
+    /// lifted.
+    ///
+    /// # Errors
+    /// [`Error::InvalidResetToken`] for a token that is unknown, expired,
+    /// used, or issued before the password last changed.
+    pub async fn reset_password(&self, token: &str, new_password: &Password) -> Result<()> {
+        let now = self.ports.clock.now();
+        let hash = self.ports.opaque.hash(token);
+        let (user_id, version) = self
+            .ports
+            .resets
+            .consume(&hash, now)
+            .await?
+            .ok_or(Error::InvalidResetToken)?;
+        let credentials = self.ports.users.find_credentials_by_id(user_id).await?;
+        if credentials.is_none_or(|c| c.token_version != version) {
+            return Err(Error::InvalidResetToken);
+        }
+        let new_hash = self.ports.hasher.hash(new_password.expose()).await?;
+        self.ports
+            .users
+            .change_password(user_id, new_hash, now)
+            .await?;
+        self.ports.sessions.end_all(user_id, None, now).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use mockall::predicate::{always, eq};
+
+    use super::*;
+    use crate::ports::{
+        MockClock, MockOpaqueTokens, MockPasswordHasher, MockSessionRepository, MockUserRepository,
+    };
+    use crate::user::{Credentials, PasswordHash, User};
+
+    fn at() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0)
+            .single()
+            .expect("valid time")
+    }
+
+    fn credentials(active: bool, version: i64) -> Credentials {
+        Credentials {
+            user: User {
+                id: UserId::new_random(),
+                email: Email::parse("ada@example.com").expect("valid"),
+                name: UserName::parse("Ada").expect("valid"),
+                is_active: active,
+                created_at: at(),
+                updated_at: at(),
+            },
+            password_hash: PasswordHash::new("h".into()),
+            locked_until: Some(at()),
+            failed_logins: 5,
+            token_version: version,
+        }
+    }
+
+    struct Ports {
+        users: MockUserRepository,
+        sessions: MockSessionRepository,
+        resets: MockPasswordResetStore,
+        mailer: MockMailer,
+    }
+
+    impl Ports {
+        fn new() -> Self {
+            Self {
+                users: MockUserRepository::new(),
+                sessions: MockSessionRepository::new(),
+                resets: MockPasswordResetStore::new(),
+                mailer: MockMailer::new(),
+            }
+        }
+
+        fn service(self) -> PasswordResetService {
+            let mut clock = MockClock::new();
+            clock.expect_now().returning(at);
+            let mut opaque = MockOpaqueTokens::new();
+            opaque
+                .expect_generate()
+                .returning(|| Ok(("tok".into(), TokenHash::new("hash:tok".into()))));
+            opaque
+                .expect_hash()
+                .returning(|t| TokenHash::new(format!("hash:{t}")));
+            let mut hasher = MockPasswordHasher::new();
+            hasher
+                .expect_hash()
+                .returning(|_| Ok(PasswordHash::new("new".into())));
+            let ports = ResetPorts {
+                users: Arc::new(self.users),
+                sessions: Arc::new(self.sessions),
+                resets: Arc::new(self.resets),
+                mailer: Arc::new(self.mailer),
+                opaque: Arc::new(opaque),
+                hasher: Arc::new(hasher),
+                clock: Arc::new(clock),
+            };
+            PasswordResetService::new(ports, Duration::hours(1))
+        }
+    }
+
+    fn new_password() -> Password {
+        Password::parse("a brand new passphrase").expect("valid")
+    }
+
+    #[tokio::test]
+    async fn a_known_email_gets_a_stored_token_and_a_mail() {
+        let mut ports = Ports::new();
+        let found = credentials(true, 3);
+        let id = found.user.id;
+        ports
+            .users
+            .expect_find_credentials()
+            .returning(move |_| Ok(Some(found.clone())));
+        ports
+            .resets
+            .expect_create()
+            .withf(move |hash, user, version, now, expires| {
+                hash.as_str() == "hash:tok"
+                    && *user == id
+                    && *version == 3
+                    && *now == at()
+                    && *expires == at() + Duration::hours(1)
+            })
+            .times(1)
+            .returning(|_, _, _, _, _| Ok(()));
+        ports
+            .mailer
+            .expect_send_reset()
+            .withf(|mail| mail.token == "tok")
+            .times(1)
+            .returning(|_| Ok(()));
+
+        assert!(
+            ports
+                .service()
+                .forgot_password("ADA@example.com")
+                .await
+                .is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_or_malformed_email_sends_nothing_and_succeeds() {
+        let mut ports = Ports::new();
+        ports
+            .users
+            .expect_find_credentials()
+            .returning(|_| Ok(None));
+        ports.mailer.expect_send_reset().never();
+        ports.resets.expect_create().never();
+        let service = ports.service();
+
+        assert!(service.forgot_password("nobody@example.com").await.is_ok());
+        assert!(service.forgot_password("not an email").await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn an_inactive_account_gets_no_mail() {
+        let mut ports = Ports::new();
+        ports
+            .users
+            .expect_find_credentials()
+            .returning(|_| Ok(Some(credentials(false, 0))));
+        ports.mailer.expect_send_reset().never();
+
+        assert!(
+            ports
+                .service()
+                .forgot_password("ada@example.com")
+                .await
+                .is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_reset_sets_the_password_and_ends_every_session() {
+        let mut ports = Ports::new();
+        let found = credentials(true, 3);
+        let id = found.user.id;
+        ports
+            .resets
+            .expect_consume()
+            .returning(move |_, _| Ok(Some((id, 3))));
+        ports
+            .users
+            .expect_find_credentials_by_id()
+            .returning(move |_| Ok(Some(found.clone())));
+        ports
+            .users
+            .expect_change_password()
+            .with(eq(id), always(), eq(at()))
+            .times(1)
+            .returning(|_, _, _| Ok(()));
+        ports
+            .sessions
+            .expect_end_all()
+            .with(eq(id), eq(None), eq(at()))
+            .times(1)
+            .returning(|_, _, _| Ok(()));
+
+        assert!(
+            ports
+                .service()
+                .reset_password("tok", &new_password())
+                .await
+                .is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_used_or_expired_token_is_invalid() {
+        let mut ports = Ports::new();
+        ports.resets.expect_consume().returning(|_, _| Ok(None));
+        ports.users.expect_change_password().never();
+
+        let result = ports.service().reset_password("tok", &new_password()).await;
+
+        assert!(matches!(result, Err(Error::InvalidResetToken)));
+    }
+
+    #[tokio::test]
+    async fn a_token_from_before_a_password_change_is_invalid() {
+        let mut ports = Ports::new();
+        let found = credentials(true, 4);
+        let id = found.user.id;
+        ports
+            .resets
+            .expect_consume()
+            .returning(move |_, _| Ok(Some((id, 3))));
+        ports
+            .users
+            .expect_find_credentials_by_id()
+            .returning(move |_| Ok(Some(found.clone())));
+        ports.users.expect_change_password().never();
+
+        let result = ports.service().reset_password("tok", &new_password()).await;
+
+        assert!(matches!(result, Err(Error::InvalidResetToken)));
+    }
+}

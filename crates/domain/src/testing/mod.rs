@@ -1,0 +1,265 @@
+//! The port contract suite (feature `testing`): checks that any adapter of
+//! the storage ports must pass, whatever it stores in.
+//!
+//! Each check is a `pub async fn` taking one fresh, empty [`Storage`] and
+//! panicking (through `assert!`) when the adapters break a rule of the
+//! ports' documentation: owner scoping, not-found cases, unique emails,
+//! version bumps, listing filters, order and pages, preconditions, lock-out
+//! counting, session rotation, reuse and ending, idempotency claims, and
+//! the two races the ports forbid (a token rotated twice, a key claimed
+//! twice, each by two calls at once). The checks create the users their
+//! tasks, sessions and keys belong to, so adapters with foreign keys pass
+//! them too.
+//!
+//! [`port_contract_tests!`](crate::port_contract_tests) turns the whole
+//! suite into one `#[test]` per check, each handed to a runner that makes
+//! the fresh storage, runs the check and cleans up. A check can also be
+//! called by hand:
+//!
+//! ```
+//! use std::sync::Arc;
+//!
+//! use taskpulse_domain::memory::MemoryStore;
+//! use taskpulse_domain::testing::{self, Storage};
+//!
+//! let store = MemoryStore::new();
+//! let storage = Storage {
+//!     users: Arc::new(store.users()),
+//!     tasks: Arc::new(store.tasks()),
+//!     sessions: Arc::new(store.sessions()),
+//!     idempotency: Arc::new(store.idempotency()),
+//! };
+//!
+//! futures_executor::block_on(testing::tasks::another_owners_task_behaves_like_a_missing_one(
+//!     &storage,
+//! ));
+//! ```
+
+use std::fmt;
+use std::future::{Future, poll_fn};
+use std::pin::{Pin, pin};
+use std::sync::Arc;
+use std::task::Poll;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+use crate::ports::{IdempotencyStore, SessionRepository, TaskRepository, UserRepository};
+use crate::user::{Email, NewUser, PasswordHash, User, UserId, UserName};
+
+/// Asserts that a result is the error `$pattern`, saying what was tried.
+macro_rules! assert_error {
+    ($result:expr, $pattern:pat, $($what:tt)+) => {{
+        let result = $result;
+        assert!(
+            matches!(result, Err($pattern)),
+            "{}: expected {}, got {:?}",
+            format_args!($($what)+),
+            stringify!($pattern),
+            result
+        );
+    }};
+}
+
+pub mod idempotency;
+pub mod sessions;
+pub mod tasks;
+pub mod users;
+
+/// The storage adapters under test, all over one fresh, empty store.
+#[derive(Clone)]
+pub struct Storage {
+    /// Accounts.
+    pub users: Arc<dyn UserRepository>,
+    /// Tasks.
+    pub tasks: Arc<dyn TaskRepository>,
+    /// Sessions and refresh tokens.
+    pub sessions: Arc<dyn SessionRepository>,
+    /// Idempotency keys.
+    pub idempotency: Arc<dyn IdempotencyStore>,
+}
+
+impl fmt::Debug for Storage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Storage").finish_non_exhaustive()
+    }
+}
+
+/// What running one check gives: a future that panics if the check fails.
+pub type CheckFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// One check of the suite, ready to run on the storage it is given.
+pub type Check = fn(Storage) -> CheckFuture;
+
+/// One `#[test]` per check of the suite, in modules named after the ports
+/// (`users`, `tasks`, `sessions`, `idempotency`): invoke it in a module of
+/// its own. (A new check must be added to its list here.)
+///
+/// `$runner` is a `fn(Check)` (or a path to one): for each test it makes
+/// fresh, empty [`Storage`], runs the [`Check`] on it to completion with
+/// the executor of its choice, and cleans up. It may return early to skip
+/// (when a database server is unreachable, say).
+///
+/// ```
+/// use std::sync::Arc;
+///
+/// use taskpulse_domain::memory::MemoryStore;
+/// use taskpulse_domain::testing::{Check, Storage};
+///
+/// fn on_a_fresh_store(check: Check) {
+///     let store = MemoryStore::new();
+///     let storage = Storage {
+///         users: Arc::new(store.users()),
+///         tasks: Arc::new(store.tasks()),
+///         sessions: Arc::new(store.sessions()),
+///         idempotency: Arc::new(store.idempotency()),
+///     };
+///     futures_executor::block_on(check(storage));
+/// }
+///
+/// taskpulse_domain::port_contract_tests!(on_a_fresh_store);
+/// # fn main() {}
+/// ```
+#[macro_export]
+macro_rules! port_contract_tests {
+    ($runner:expr) => {
+        /// Runs one check of the port contract suite.
+        fn run_port_contract_check(check: $crate::testing::Check) {
+            ($runner)(check)
+        }
+
+        $crate::port_contract_tests!(@port users [
+            a_created_user_is_found_by_id_and_by_email,
+            an_inactive_account_is_stored_inactive,
+            unknown_users_are_absent,
+            emails_are_unique,
+            an_email_of_another_account_cannot_be_taken,
+            a_profile_update_changes_only_what_is_given,
+            writes_to_a_missing_user_are_not_found,
+            changing_the_password_bumps_the_token_version_once_and_lifts_the_lock,
+            setting_a_password_hash_keeps_the_token_version,
+            failed_logins_lock_the_account_when_they_reach_the_limit,
+            an_expired_lock_starts_the_count_again_at_one,
+            clearing_failed_logins_resets_the_count_and_the_lock,
+            the_token_subject_tells_whether_the_users_session_is_live,
+            deleting_a_user_deletes_their_tasks_and_sessions,
+        ]);
+        $crate::port_contract_tests!(@port tasks [
+            a_created_task_starts_at_version_one,
+            another_owners_task_behaves_like_a_missing_one,
+            a_missing_task_is_not_found,
+            an_update_writes_the_changes_and_bumps_the_version_once,
+            the_description_is_cleared_only_when_asked,
+            a_stale_version_changes_nothing,
+            a_matching_version_writes,
+            a_toggle_flips_completion_and_bumps_the_version,
+            a_deleted_task_is_gone,
+            the_listing_sorts_by_the_field_then_by_id_in_the_same_direction,
+            the_listing_filters_by_completion,
+            search_matches_title_or_description_ignoring_ascii_case,
+            search_finds_text_in_the_case_it_was_stored,
+            search_wildcards_match_only_themselves,
+            an_empty_search_filters_nothing,
+            the_listing_pages_and_counts_every_match,
+            the_listing_shows_only_the_owners_tasks,
+        ]);
+        $crate::port_contract_tests!(@port sessions [
+            a_started_session_is_listed_as_live,
+            live_sessions_are_listed_newest_first_without_ended_or_expired_ones,
+            a_rotation_uses_up_the_token_and_renews_the_session,
+            a_rotated_token_presented_again_is_reused,
+            unknown_expired_and_ended_tokens_are_invalid,
+            ending_a_session_takes_its_owner,
+            ending_by_token_ends_that_session_only,
+            ending_all_sessions_can_spare_one,
+            concurrent_presentations_of_a_token_rotate_once,
+        ]);
+        $crate::port_contract_tests!(@port idempotency [
+            a_free_key_is_claimed_once,
+            a_finished_request_is_replayed,
+            keys_belong_to_their_owner,
+            a_released_key_can_be_claimed_again,
+            an_expired_key_is_free_again,
+            an_abandoned_claim_is_free_again,
+            purging_removes_keys_created_before_the_cutoff,
+            concurrent_claims_of_a_free_key_start_once,
+        ]);
+    };
+    (@port $port:ident [$($check:ident),* $(,)?]) => {
+        mod $port {
+            $(
+                #[test]
+                fn $check() {
+                    fn check(storage: $crate::testing::Storage) -> $crate::testing::CheckFuture {
+                        ::std::boxed::Box::pin(async move {
+                            $crate::testing::$port::$check(&storage).await
+                        })
+                    }
+                    super::run_port_contract_check(check);
+                }
+            )*
+        }
+    };
+}
+
+/// The suite's moment `seconds` after its fixed start. Timestamps carry
+/// microseconds, which every adapter keeps exactly.
+fn at(seconds: i64) -> DateTime<Utc> {
+    let start = Utc
+        .with_ymd_and_hms(2026, 11, 22, 10, 0, 0)
+        .single()
+        .expect("a valid start");
+    start + Duration::microseconds(123_456) + Duration::seconds(seconds)
+}
+
+/// An account to store, created at the suite's start.
+fn new_user(email: &str) -> NewUser {
+    let user = User {
+        id: UserId::new_random(),
+        email: Email::parse(email).expect("a valid email"),
+        name: UserName::parse("Test User").expect("a valid name"),
+        is_active: true,
+        created_at: at(0),
+        updated_at: at(0),
+    };
+    NewUser {
+        user,
+        password_hash: PasswordHash::new("stored-hash".into()),
+    }
+}
+
+/// Stores an account and returns its id.
+async fn user(storage: &Storage, email: &str) -> UserId {
+    storage
+        .users
+        .create(new_user(email))
+        .await
+        .expect("user stored")
+        .id
+}
+
+/// Runs two futures at once, interleaved at their await points (on one
+/// task, so with any executor), and answers both outputs.
+async fn join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    let (mut a, mut b) = (pin!(a), pin!(b));
+    let (mut a_out, mut b_out) = (None, None);
+    poll_fn(|cx| {
+        if a_out.is_none()
+            && let Poll::Ready(out) = a.as_mut().poll(cx)
+        {
+            a_out = Some(out);
+        }
+        if b_out.is_none()
+            && let Poll::Ready(out) = b.as_mut().poll(cx)
+        {
+            b_out = Some(out);
+        }
+        match (a_out.take(), b_out.take()) {
+            (Some(a), Some(b)) => Poll::Ready((a, b)),
+            (a, b) => {
+                (a_out, b_out) = (a, b);
+                Poll::Pending
+            }
+        }
+    })
+    .await
+}

@@ -1,0 +1,505 @@
+//! The [`UserRepository`](crate::ports::UserRepository) contract.
+
+use chrono::Duration;
+
+use super::{Storage, at, new_user, user};
+use crate::error::Error;
+use crate::ports::LockoutPolicy;
+use crate::session::{ClientInfo, NewSession, Rotation, SessionId, TokenHash};
+use crate::task::{NewTask, TaskQuery, Title};
+use crate::user::{Credentials, Email, PasswordHash, UserId, UserName};
+
+fn email(raw: &str) -> Email {
+    Email::parse(raw).expect("a valid email")
+}
+
+async fn credentials(storage: &Storage, id: UserId) -> Credentials {
+    storage
+        .users
+        .find_credentials_by_id(id)
+        .await
+        .expect("credentials read")
+        .expect("the user exists")
+}
+
+fn policy(max_failures: u32, lockout_secs: i64) -> LockoutPolicy {
+    LockoutPolicy {
+        max_failures,
+        lockout: Duration::seconds(lockout_secs),
+    }
+}
+
+fn session(user_id: UserId, token: &str) -> NewSession {
+    NewSession {
+        id: SessionId::new_random(),
+        user_id,
+        created_at: at(0),
+        expires_at: at(3600),
+        refresh_hash: TokenHash::new(token.into()),
+        client: ClientInfo::default(),
+    }
+}
+
+/// `create` stores the account as given, with no failed logins, no lock
+/// and token version 0; it is found by id, by email and by id with its
+/// password material.
+pub async fn a_created_user_is_found_by_id_and_by_email(storage: &Storage) {
+    let new = new_user("ada@example.com");
+    let expected = new.user.clone();
+
+    let created = storage.users.create(new).await.expect("created");
+
+    assert_eq!(created, expected);
+    let found = storage.users.find_by_id(expected.id).await.expect("read");
+    assert_eq!(found, Some(expected.clone()));
+    let by_email = storage
+        .users
+        .find_credentials(&expected.email)
+        .await
+        .expect("read")
+        .expect("found by email");
+    for credentials in [by_email, credentials(storage, expected.id).await] {
+        assert_eq!(credentials.user, expected);
+        assert_eq!(
+            credentials.password_hash,
+            PasswordHash::new("stored-hash".into())
+        );
+        assert_eq!(credentials.failed_logins, 0);
+        assert_eq!(credentials.locked_until, None);
+        assert_eq!(credentials.token_version, 0);
+    }
+}
+
+/// `is_active = false` survives storage.
+pub async fn an_inactive_account_is_stored_inactive(storage: &Storage) {
+    let mut new = new_user("off@example.com");
+    new.user.is_active = false;
+    let id = new.user.id;
+
+    storage.users.create(new).await.expect("created");
+
+    let found = storage.users.find_by_id(id).await.expect("read");
+    assert_eq!(found.map(|u| u.is_active), Some(false));
+}
+
+/// Reads of an account that does not exist find nothing.
+pub async fn unknown_users_are_absent(storage: &Storage) {
+    user(storage, "ada@example.com").await;
+    let nobody = UserId::new_random();
+
+    let by_id = storage.users.find_by_id(nobody).await.expect("read");
+    let by_email = storage
+        .users
+        .find_credentials(&email("nobody@example.com"))
+        .await
+        .expect("read");
+    let credentials = storage
+        .users
+        .find_credentials_by_id(nobody)
+        .await
+        .expect("read");
+    let subject = storage
+        .users
+        .find_token_subject(nobody, None)
+        .await
+        .expect("read");
+    let with_session = storage
+        .users
+        .find_token_subject(nobody, Some(SessionId::new_random()))
+        .await
+        .expect("read");
+
+    assert_eq!(by_id, None);
+    assert!(by_email.is_none());
+    assert!(credentials.is_none());
+    assert_eq!(subject, None);
+    assert_eq!(with_session, None);
+}
+
+/// A second account with the same (lower-cased) email is refused with
+/// `EmailTaken` and not stored.
+pub async fn emails_are_unique(storage: &Storage) {
+    let first = user(storage, "ada@example.com").await;
+    let second = new_user(" ADA@Example.com");
+    let second_id = second.user.id;
+
+    let result = storage.users.create(second).await;
+
+    assert_error!(result, Error::EmailTaken, "a second account for one email");
+    let kept = storage
+        .users
+        .find_credentials(&email("ada@example.com"))
+        .await
+        .expect("read")
+        .expect("the first account");
+    assert_eq!(kept.user.id, first);
+    let lost = storage.users.find_by_id(second_id).await.expect("read");
+    assert_eq!(lost, None);
+}
+
+/// `update_profile` refuses another account's email with `EmailTaken` and
+/// changes nothing; an account may keep its own email.
+pub async fn an_email_of_another_account_cannot_be_taken(storage: &Storage) {
+    user(storage, "ada@example.com").await;
+    let bob = user(storage, "bob@example.com").await;
+
+    let taken = storage
+        .users
+        .update_profile(bob, None, Some(email("ADA@example.com")), at(10))
+        .await;
+    let unchanged = storage.users.find_by_id(bob).await.expect("read");
+    let own = storage
+        .users
+        .update_profile(bob, None, Some(email("bob@example.com")), at(20))
+        .await;
+
+    assert_error!(taken, Error::EmailTaken, "taking another account's email");
+    let unchanged = unchanged.expect("bob exists");
+    assert_eq!(unchanged.email, email("bob@example.com"));
+    assert_eq!(unchanged.updated_at, at(0));
+    let own = own.expect("an account keeps its own email");
+    assert_eq!(own.email, email("bob@example.com"));
+    assert_eq!(own.updated_at, at(20));
+}
+
+/// `update_profile` changes the name and/or email it is given, sets
+/// `updated_at`, keeps the rest, and answers the stored account.
+pub async fn a_profile_update_changes_only_what_is_given(storage: &Storage) {
+    let ada = user(storage, "ada@example.com").await;
+    let grace = UserName::parse("Grace").expect("a valid name");
+
+    let renamed = storage
+        .users
+        .update_profile(ada, Some(grace.clone()), None, at(10))
+        .await
+        .expect("renamed");
+    let moved = storage
+        .users
+        .update_profile(ada, None, Some(email("grace@example.com")), at(20))
+        .await
+        .expect("email changed");
+
+    assert_eq!(renamed.name, grace);
+    assert_eq!(renamed.email, email("ada@example.com"));
+    assert_eq!(renamed.updated_at, at(10));
+    assert_eq!(moved.name, grace);
+    assert_eq!(moved.email, email("grace@example.com"));
+    assert_eq!(moved.created_at, at(0));
+    assert_eq!(moved.updated_at, at(20));
+    let stored = storage.users.find_by_id(ada).await.expect("read");
+    assert_eq!(stored, Some(moved));
+    let old = storage
+        .users
+        .find_credentials(&email("ada@example.com"))
+        .await
+        .expect("read");
+    assert!(old.is_none(), "the old email finds nobody");
+}
+
+/// Writes that must find their account answer `NotFound` for a missing
+/// one; counting, clearing and deleting just do nothing.
+pub async fn writes_to_a_missing_user_are_not_found(storage: &Storage) {
+    let nobody = UserId::new_random();
+    let hash = || PasswordHash::new("new-hash".into());
+
+    let profile = storage
+        .users
+        .update_profile(nobody, None, Some(email("x@example.com")), at(1))
+        .await;
+    let set = storage.users.set_password_hash(nobody, hash(), at(1)).await;
+    let changed = storage.users.change_password(nobody, hash(), at(1)).await;
+    let counted = storage
+        .users
+        .record_failed_login(nobody, at(1), policy(5, 900))
+        .await;
+    let cleared = storage.users.clear_failed_logins(nobody).await;
+    let deleted = storage.users.delete(nobody).await;
+
+    assert_error!(profile, Error::NotFound, "update_profile of nobody");
+    assert_error!(set, Error::NotFound, "set_password_hash of nobody");
+    assert_error!(changed, Error::NotFound, "change_password of nobody");
+    assert!(
+        counted.is_ok(),
+        "record_failed_login of nobody: {counted:?}"
+    );
+    assert!(
+        cleared.is_ok(),
+        "clear_failed_logins of nobody: {cleared:?}"
+    );
+    assert!(deleted.is_ok(), "delete of nobody: {deleted:?}");
+}
+
+/// `change_password` stores the hash, bumps the token version by exactly
+/// one per call, clears failures and lock, and sets `updated_at`.
+pub async fn changing_the_password_bumps_the_token_version_once_and_lifts_the_lock(
+    storage: &Storage,
+) {
+    let ada = user(storage, "ada@example.com").await;
+    for second in 1..=2 {
+        storage
+            .users
+            .record_failed_login(ada, at(second), policy(2, 900))
+            .await
+            .expect("counted");
+    }
+
+    storage
+        .users
+        .change_password(ada, PasswordHash::new("first-change".into()), at(10))
+        .await
+        .expect("changed");
+    let once = credentials(storage, ada).await;
+    storage
+        .users
+        .change_password(ada, PasswordHash::new("second-change".into()), at(20))
+        .await
+        .expect("changed again");
+    let twice = credentials(storage, ada).await;
+
+    assert_eq!(once.password_hash, PasswordHash::new("first-change".into()));
+    assert_eq!(once.token_version, 1);
+    assert_eq!(once.failed_logins, 0);
+    assert_eq!(once.locked_until, None);
+    assert_eq!(once.user.updated_at, at(10));
+    assert_eq!(
+        twice.password_hash,
+        PasswordHash::new("second-change".into())
+    );
+    assert_eq!(twice.token_version, 2);
+    let subject = storage
+        .users
+        .find_token_subject(ada, None)
+        .await
+        .expect("read")
+        .expect("the user exists");
+    assert_eq!(subject.token_version, 2);
+}
+
+/// `set_password_hash` replaces the hash and sets `updated_at`, revoking
+/// nothing: the token version and failure count stay.
+pub async fn setting_a_password_hash_keeps_the_token_version(storage: &Storage) {
+    let ada = user(storage, "ada@example.com").await;
+    storage
+        .users
+        .record_failed_login(ada, at(1), policy(5, 900))
+        .await
+        .expect("counted");
+
+    storage
+        .users
+        .set_password_hash(ada, PasswordHash::new("upgraded".into()), at(5))
+        .await
+        .expect("set");
+
+    let after = credentials(storage, ada).await;
+    assert_eq!(after.password_hash, PasswordHash::new("upgraded".into()));
+    assert_eq!(after.token_version, 0);
+    assert_eq!(after.failed_logins, 1);
+    assert_eq!(after.user.updated_at, at(5));
+}
+
+/// Failures count one by one; the one that reaches `max_failures` locks
+/// the account until `now + lockout`.
+pub async fn failed_logins_lock_the_account_when_they_reach_the_limit(storage: &Storage) {
+    let ada = user(storage, "ada@example.com").await;
+    let policy = policy(3, 900);
+
+    let mut seen = Vec::new();
+    for second in 1..=3 {
+        storage
+            .users
+            .record_failed_login(ada, at(second), policy)
+            .await
+            .expect("counted");
+        let now = credentials(storage, ada).await;
+        seen.push((now.failed_logins, now.locked_until));
+    }
+
+    assert_eq!(
+        seen,
+        vec![
+            (1, None),
+            (2, None),
+            (3, Some(at(3) + Duration::seconds(900)))
+        ]
+    );
+}
+
+/// A failure after the lock has expired (at its very end included) counts
+/// as the first of a new run.
+pub async fn an_expired_lock_starts_the_count_again_at_one(storage: &Storage) {
+    let ada = user(storage, "ada@example.com").await;
+    let policy = policy(2, 60);
+    for second in [0, 1] {
+        storage
+            .users
+            .record_failed_login(ada, at(second), policy)
+            .await
+            .expect("counted");
+    }
+    let locked = credentials(storage, ada).await;
+
+    storage
+        .users
+        .record_failed_login(ada, at(61), policy)
+        .await
+        .expect("counted after the lock");
+    let restarted = credentials(storage, ada).await;
+    storage
+        .users
+        .record_failed_login(ada, at(62), policy)
+        .await
+        .expect("counted again");
+    let relocked = credentials(storage, ada).await;
+
+    assert_eq!(locked.locked_until, Some(at(61)));
+    assert_eq!((restarted.failed_logins, restarted.locked_until), (1, None));
+    assert_eq!(
+        (relocked.failed_logins, relocked.locked_until),
+        (2, Some(at(122)))
+    );
+}
+
+/// `clear_failed_logins` sets the count to zero and lifts the lock.
+pub async fn clearing_failed_logins_resets_the_count_and_the_lock(storage: &Storage) {
+    let ada = user(storage, "ada@example.com").await;
+    for second in [0, 1] {
+        storage
+            .users
+            .record_failed_login(ada, at(second), policy(2, 900))
+            .await
+            .expect("counted");
+    }
+
+    storage
+        .users
+        .clear_failed_logins(ada)
+        .await
+        .expect("cleared");
+
+    let after = credentials(storage, ada).await;
+    assert_eq!((after.failed_logins, after.locked_until), (0, None));
+}
+
+/// `find_token_subject` answers the user and token version; the session
+/// asked about is live only when it is this user's and has not ended, and
+/// no session asked about counts as live.
+pub async fn the_token_subject_tells_whether_the_users_session_is_live(storage: &Storage) {
+    let ada = user(storage, "ada@example.com").await;
+    let bob = user(storage, "bob@example.com").await;
+    let (live, ended, bobs) = (
+        session(ada, "ada-live"),
+        session(ada, "ada-ended"),
+        session(bob, "bob-live"),
+    );
+    let ids = (live.id, ended.id, bobs.id);
+    for session in [live, ended, bobs] {
+        storage.sessions.start(session).await.expect("started");
+    }
+    storage
+        .sessions
+        .end(ada, ids.1, at(5))
+        .await
+        .expect("ended");
+    storage
+        .users
+        .change_password(ada, PasswordHash::new("new".into()), at(6))
+        .await
+        .expect("changed");
+
+    let mut answers = Vec::new();
+    for session in [
+        None,
+        Some(ids.0),
+        Some(ids.1),
+        Some(ids.2),
+        Some(SessionId::new_random()),
+    ] {
+        let subject = storage
+            .users
+            .find_token_subject(ada, session)
+            .await
+            .expect("read")
+            .expect("the user exists");
+        assert_eq!(subject.user.id, ada);
+        assert_eq!(subject.token_version, 1);
+        answers.push(subject.session_live);
+    }
+
+    assert_eq!(
+        answers,
+        vec![true, true, false, false, false],
+        "no session, own live, own ended, another user's, unknown"
+    );
+}
+
+/// `delete` removes the account with its tasks and sessions, and nobody
+/// else's; its email is free again.
+pub async fn deleting_a_user_deletes_their_tasks_and_sessions(storage: &Storage) {
+    let ada = user(storage, "ada@example.com").await;
+    let bob = user(storage, "bob@example.com").await;
+    let task = || NewTask {
+        title: Title::parse("Mine").expect("a valid title"),
+        description: None,
+        completed: false,
+    };
+    let adas_task = storage
+        .tasks
+        .create(ada, task(), at(1))
+        .await
+        .expect("created");
+    let bobs_task = storage
+        .tasks
+        .create(bob, task(), at(1))
+        .await
+        .expect("created");
+    storage
+        .sessions
+        .start(session(ada, "ada-token"))
+        .await
+        .expect("started");
+    storage
+        .sessions
+        .start(session(bob, "bob-token"))
+        .await
+        .expect("started");
+
+    storage.users.delete(ada).await.expect("deleted");
+
+    assert_eq!(storage.users.find_by_id(ada).await.expect("read"), None);
+    let task_left = storage.tasks.get(ada, adas_task.id).await.expect("read");
+    assert_eq!(task_left, None);
+    let listed = storage
+        .tasks
+        .list(ada, &TaskQuery::default())
+        .await
+        .expect("listed");
+    assert_eq!(listed.total, 0);
+    let sessions = storage
+        .sessions
+        .list_live(ada, at(2))
+        .await
+        .expect("listed");
+    assert!(sessions.is_empty(), "{sessions:?}");
+    let rotation = storage
+        .sessions
+        .rotate(
+            &TokenHash::new("ada-token".into()),
+            &TokenHash::new("ada-next".into()),
+            at(2),
+            at(7200),
+        )
+        .await
+        .expect("presented");
+    assert_eq!(rotation, Rotation::Invalid);
+    let bobs = storage.tasks.get(bob, bobs_task.id).await.expect("read");
+    assert_eq!(bobs, Some(bobs_task));
+    let bobs_sessions = storage
+        .sessions
+        .list_live(bob, at(2))
+        .await
+        .expect("listed");
+    assert_eq!(bobs_sessions.len(), 1);
+    let again = storage.users.create(new_user("ada@example.com")).await;
+    assert!(again.is_ok(), "the email is free again: {again:?}");
+}

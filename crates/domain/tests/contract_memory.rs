@@ -1,0 +1,22 @@
+//! The port contract suite on the in-memory adapters: one fresh
+//! `MemoryStore` per check, run by a plain executor (no async runtime).
+
+use std::sync::Arc;
+
+use taskpulse_domain::memory::MemoryStore;
+use taskpulse_domain::testing::{Check, Storage};
+
+fn on_a_fresh_store(check: Check) {
+    let store = MemoryStore::new();
+    let storage = Storage {
+        users: Arc::new(store.users()),
+        tasks: Arc::new(store.tasks()),
+        sessions: Arc::new(store.sessions()),
+        idempotency: Arc::new(store.idempotency()),
+    };
+    futures_executor::block_on(check(storage));
+}
+
+mod memory {
+    taskpulse_domain::port_contract_tests!(super::on_a_fresh_store);
+}

@@ -1,0 +1,255 @@
+//! Outgoing mail: the reset email (plain text and HTML), sent in the
+//! background over SMTP, or written to the log in development.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use percent_encoding::percent_decode_str;
+use taskpulse_domain::reset::{Mailer, ResetMail};
+use taskpulse_domain::{Error, Result};
+
+/// What every message needs: the sender and the link to the reset page.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// `From:`, e.g. `TaskPulse <no-reply@example.com>`.
+    pub from: String,
+    /// The reset page; `{token}` is replaced by the token.
+    pub reset_url: String,
+}
+
+/// A mail setting the server cannot work with.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct MailConfigError(String);
+
+/// The reset email's subject, text and HTML.
+fn reset_message(mail: &ResetMail, settings: &MailSettings) -> (String, String, String) {
+    let link = settings.reset_url.replace("{token}", &mail.token);
+    let minutes = mail.valid_for.num_minutes();
+    let subject = "Reset your TaskPulse password".to_owned();
+    let text = format!(
+        "Hello {name},\n\nSomeone asked to reset the password of your TaskPulse account. \
+         To choose a new one, open this link within {minutes} minutes:\n\n{link}\n\n\
+         The link works once. If you did not ask for it, ignore this email: your password stays as it is.\n\n\
+         TaskPulse\n",
+        name = mail.name.as_str()
+    );
+    let html = format!(
+        "<!doctype html><html><body><p>Hello {name},</p>\
+         <p>Someone asked to reset the password of your TaskPulse account. \
+         To choose a new one, open this link within {minutes} minutes:</p>\
+         <p><a href=\"{link}\">Reset my TaskPulse password</a></p>\
+         <p>The link works once. If you did not ask for it, ignore this email: your password stays as it is.</p>\
+         <p>TaskPulse</p></body></html>",
+        name = escape_html(mail.name.as_str()),
+        link = escape_html(&link),
+    );
+    (subject, text, html)
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// [`Mailer`] that writes messages to the log instead of sending them:
+/// whole (token included) in development and test, and only the fact of a
+/// request in production.
+#[derive(Debug, Clone)]
+pub struct LogMailer {
+    settings: MailSettings,
+    reveal: bool,
+}
+
+impl LogMailer {
+    /// A log mailer; `reveal` logs the whole message, token included.
+    pub fn new(settings: MailSettings, reveal: bool) -> Self {
+        Self { settings, reveal }
+    }
+}
+
+#[async_trait]
+impl Mailer for LogMailer {
+    async fn send_reset(&self, mail: ResetMail) -> Result<()> {
+        if self.reveal {
+            let (subject, text, _) = reset_message(&mail, &self.settings);
+            tracing::info!(to = %mail.to.as_str(), %subject, "mail (log transport):\n{text}");
+        } else {
+            tracing::info!("password reset requested (log transport: no mail sent)");
+        }
+        Ok(())
+    }
+}
+
+/// [`Mailer`] over SMTP. Each message is handed to a background task, so a
+/// slow or failing server never delays a request; failures are logged.
+#[derive(Clone)]
+pub struct SmtpMailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    settings: MailSettings,
+}
+
+impl std::fmt::Debug for SmtpMailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpMailer")
+            .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SmtpMailer {
+    /// A mailer for `smtp_url`: `smtps://user:pass@host:465` (implicit
+    /// TLS), `smtp://user:pass@host:587` (STARTTLS required, no plain-text
+    /// fallback), or `smtp://host:port?tls=none` (plain text, loopback
+    /// hosts only).
+    ///
+    /// # Errors
+    /// [`MailConfigError`] naming what is wrong with the URL or the sender.
+    pub fn new(smtp_url: &str, settings: MailSettings) -> Result<Self, MailConfigError> {
+        let bad = |what: &str| MailConfigError(format!("mail.smtp_url: {what}"));
+        let url = url::Url::parse(smtp_url).map_err(|e| bad(&e.to_string()))?;
+        let host = url
+            .host_str()
+            .ok_or_else(|| bad("no host"))?
+            .trim_matches(['[', ']'])
+            .to_owned();
+        let plain = url
+            .query_pairs()
+            .any(|(key, value)| key == "tls" && value == "none");
+        let builder = match (url.scheme(), plain) {
+            ("smtps", false) => AsyncSmtpTransport::<Tokio1Executor>::relay(&host)
+                .map_err(|e| bad(&e.to_string()))?
+                .port(url.port().unwrap_or(465)),
+            ("smtp", false) => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&host)
+                .map_err(|e| bad(&e.to_string()))?
+                .port(url.port().unwrap_or(587)),
+            ("smtp", true) if is_loopback(&host) => {
+                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host)
+                    .port(url.port().unwrap_or(25))
+            }
+            ("smtp", true) => return Err(bad("tls=none is only allowed to a loopback host")),
+            _ => return Err(bad("the scheme must be smtp or smtps")),
+        };
+        let builder = if url.username().is_empty() {
+            builder
+        } else {
+            let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
+            builder.credentials(Credentials::new(
+                decode(url.username()),
+                decode(url.password().unwrap_or_default()),
+            ))
+        };
+        let from = settings
+            .from
+            .parse()
+            .map_err(|e| MailConfigError(format!("mail.from: {e}")))?;
+        Ok(Self {
+            transport: builder.build(),
+            from,
+            settings,
+        })
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[async_trait]
+impl Mailer for SmtpMailer {
+    async fn send_reset(&self, mail: ResetMail) -> Result<()> {
+        let (subject, text, html) = reset_message(&mail, &self.settings);
+        let to: Mailbox = mail.to.as_str().parse().map_err(Error::internal)?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .multipart(MultiPart::alternative_plain_html(text, html))
+            .map_err(Error::internal)?;
+        let transport = self.transport.clone();
+        tokio::spawn(async move {
+            match transport.send(message).await {
+                Ok(_) => tracing::info!("password reset mail delivered to the SMTP server"),
+                Err(err) => tracing::warn!(error = %err, "password reset mail could not be sent"),
+            }
+        });
+        Ok(())
+    }
+}
+
+/// The mailer for `mail.transport`.
+///
+/// # Errors
+/// [`MailConfigError`] for an unknown transport or a bad SMTP URL.
+pub fn mailer(
+    transport: &str,
+    smtp_url: Option<&str>,
+    settings: MailSettings,
+    reveal_in_log: bool,
+) -> Result<Arc<dyn Mailer>, MailConfigError> {
+    match transport {
+        "log" => Ok(Arc::new(LogMailer::new(settings, reveal_in_log))),
+        "smtp" => {
+            let url = smtp_url.ok_or_else(|| {
+                MailConfigError("mail.smtp_url is required with mail.transport = smtp".into())
+            })?;
+            Ok(Arc::new(SmtpMailer::new(url, settings)?))
+        }
+        other => Err(MailConfigError(format!(
+            "mail.transport must be log or smtp, not {other:?}"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+    use taskpulse_domain::user::{Email, UserName};
+
+    use super::*;
+
+    fn settings() -> MailSettings {
+        MailSettings {
+            from: "TaskPulse <no-reply@localhost>".into(),
+            reset_url: "https://app.example/reset?token={token}".into(),
+        }
+    }
+
+    #[test]
+    fn the_message_has_the_link_the_lifetime_and_the_product_name() {
+        let mail = ResetMail {
+            to: Email::parse("ada@example.com").expect("valid"),
+            name: UserName::parse("Ada <b>").expect("valid"),
+            token: "T0K3N".into(),
+            valid_for: Duration::hours(1),
+        };
+
+        let (subject, text, html) = reset_message(&mail, &settings());
+
+        assert!(subject.contains("TaskPulse"));
+        assert!(
+            text.contains("https://app.example/reset?token=T0K3N") && text.contains("60 minutes")
+        );
+        assert!(
+            html.contains("href=\"https://app.example/reset?token=T0K3N\"")
+                && html.contains("Ada &lt;b&gt;")
+        );
+    }
+
+    #[test]
+    fn plain_text_smtp_is_only_for_loopback_hosts() {
+        assert!(SmtpMailer::new("smtp://127.0.0.1:2525?tls=none", settings()).is_ok());
+        assert!(SmtpMailer::new("smtp://localhost:2525?tls=none", settings()).is_ok());
+        assert!(SmtpMailer::new("smtp://mail.example.com:25?tls=none", settings()).is_err());
+        assert!(SmtpMailer::new("smtps://user:p%40ss@mail.example.com", settings()).is_ok());
+        assert!(SmtpMailer::new("http://mail.example.com", settings()).is_err());
+    }
+}
