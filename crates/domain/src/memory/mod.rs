@@ -18,7 +18,8 @@
 //!
 //! The other adapters: [`TestPasswordHasher`] (fast and NOT for
 //! production), [`HmacCodec`] (signed access tokens), [`UuidTokens`]
-//! (refresh tokens), [`SystemClock`] and [`FixedClock`].
+//! (refresh tokens), [`MemoryPasswordResets`] and [`RecordingMailer`]
+//! (password reset), [`SystemClock`] and [`FixedClock`].
 //!
 //! ```
 //! use taskpulse_domain::memory::{FixedClock, MemoryStore};
@@ -51,6 +52,7 @@ mod hasher;
 mod hex;
 mod idempotency;
 mod opaque;
+mod resets;
 mod sessions;
 mod tasks;
 mod token;
@@ -63,6 +65,7 @@ pub use clock::{FixedClock, SystemClock};
 pub use hasher::TestPasswordHasher;
 pub use idempotency::MemoryIdempotency;
 pub use opaque::UuidTokens;
+pub use resets::{MemoryPasswordResets, RecordingMailer};
 pub use sessions::MemorySessions;
 pub use tasks::MemoryTasks;
 pub use token::HmacCodec;
@@ -82,6 +85,7 @@ struct Tables {
     sessions: HashMap<SessionId, sessions::SessionRow>,
     refresh_tokens: HashMap<TokenHash, sessions::RefreshRow>,
     idempotency_keys: HashMap<(UserId, IdempotencyKey), idempotency::KeyRow>,
+    password_resets: HashMap<TokenHash, resets::ResetRow>,
 }
 
 /// One in-memory storage, shared by its repositories. Cloning it gives
@@ -95,6 +99,11 @@ impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Its [`PasswordResetStore`](crate::reset::PasswordResetStore).
+    pub fn password_resets(&self) -> MemoryPasswordResets {
+        MemoryPasswordResets::new(self.clone())
     }
 
     /// Its [`UserRepository`](crate::ports::UserRepository).

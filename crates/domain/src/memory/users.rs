@@ -205,6 +205,9 @@ impl UserRepository for MemoryUsers {
         tables.sessions.retain(|_, session| session.user_id != id);
         tables.refresh_tokens.retain(|_, token| token.user_id != id);
         tables.idempotency_keys.retain(|(owner, _), _| *owner != id);
+        tables
+            .password_resets
+            .retain(|_, reset| reset.user_id != id);
         Ok(())
     }
 }
