@@ -223,6 +223,15 @@ impl Fields {
         }
     }
 
+    /// A required text field taken as it is: absent or `null` is an error
+    /// naming it.
+    pub fn text(&mut self, field: &str, value: Option<String>) -> Option<String> {
+        if value.is_none() {
+            self.0.push(FieldError::new(field, "field required"));
+        }
+        value
+    }
+
     /// Parses a present value.
     pub fn parse<T, E: ToString>(
         &mut self,

@@ -157,12 +157,8 @@ fn login_credentials(req: &HttpRequest, body: &[u8]) -> Result<(String, String),
             ("email", json.email, json.password)
         };
     let mut fields = Fields::default();
-    let email = fields.required(email_field, email.as_deref(), |s| {
-        Ok::<_, String>(s.to_owned())
-    });
-    let password = fields.required("password", password.as_deref(), |s| {
-        Ok::<_, String>(s.to_owned())
-    });
+    let email = fields.text(email_field, email);
+    let password = fields.text("password", password);
     fields.finish()?;
     email.zip(password).ok_or(ApiError::Internal)
 }
@@ -373,9 +369,7 @@ async fn change_password(
 ) -> Result<HttpResponse, ApiError> {
     let body: ChangePasswordBody = json_body(&req, &body)?;
     let mut fields = Fields::default();
-    let current = fields.required("current_password", body.current_password.as_deref(), |s| {
-        Ok::<_, String>(s.to_owned())
-    });
+    let current = fields.text("current_password", body.current_password);
     let new = fields.required(
         "new_password",
         body.new_password.as_deref(),

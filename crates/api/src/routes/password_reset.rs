@@ -87,9 +87,7 @@ async fn reset_password(
 ) -> Result<HttpResponse, ApiError> {
     let body: ResetBody = json_body(&req, &body)?;
     let mut fields = Fields::default();
-    let token = fields.required("token", body.token.as_deref(), |s| {
-        Ok::<_, String>(s.to_owned())
-    });
+    let token = fields.text("token", body.token);
     let new = fields.required(
         "new_password",
         body.new_password.as_deref(),

@@ -441,8 +441,7 @@ async fn replace(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let path = TaskPath::parse(&req, &user, &state.tasks)?;
-    let body: TaskInput = json_body(&req, &body)?;
-    let input = body;
+    let input: TaskInput = json_body(&req, &body)?;
     let completed_given = matches!(input.completed, Some(Some(_)));
     let new = full_task(input)?;
     let changes = TaskChanges {
