@@ -147,7 +147,8 @@ impl SessionRepository for SeaSessionRepository {
     async fn end(&self, user: UserId, id: SessionId, now: DateTime<Utc>) -> Result<bool> {
         let condition = Condition::all()
             .add(sessions::Column::Id.eq(id.as_uuid()))
-            .add(sessions::Column::UserId.eq(user.as_uuid()));
+            .add(sessions::Column::UserId.eq(user.as_uuid()))
+            .add(sessions::Column::ExpiresAt.gt(now));
         Ok(self.end_where(condition, now).await? > 0)
     }
 

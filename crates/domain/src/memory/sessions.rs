@@ -138,7 +138,9 @@ impl SessionRepository for MemorySessions {
 
     async fn end(&self, user: UserId, id: SessionId, now: DateTime<Utc>) -> Result<bool> {
         let mut tables = self.store.lock();
-        let ended = end_where(&mut tables, now, |sid, s| *sid == id && s.user_id == user);
+        let ended = end_where(&mut tables, now, |sid, s| {
+            *sid == id && s.user_id == user && s.expires_at > now
+        });
         Ok(ended > 0)
     }
 

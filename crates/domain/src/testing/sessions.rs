@@ -158,11 +158,19 @@ pub async fn unknown_expired_and_ended_tokens_are_invalid(storage: &Storage) {
 }
 
 /// `end` ends the user's own live session only, answering whether it did;
-/// an ended session's tokens stop working.
+/// an ended session's tokens stop working, and an expired session is not
+/// live to be ended.
 pub async fn ending_a_session_takes_its_owner(storage: &Storage) {
     let ada = user(storage, "ada@example.com").await;
     let bob = user(storage, "bob@example.com").await;
     let id = start(storage, session(ada, "first", 0, 1000)).await;
+    let expired = start(storage, session(ada, "expired", 0, 1)).await;
+    let expired_ended = storage
+        .sessions
+        .end(ada, expired, at(1))
+        .await
+        .expect("tried");
+    assert!(!expired_ended, "an expired session is not live");
 
     let by_bob = storage.sessions.end(bob, id, at(1)).await.expect("tried");
     let alive = live(storage, ada, 2).await;
