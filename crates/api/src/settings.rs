@@ -134,6 +134,10 @@ pub struct DatabaseSettings {
     pub idle_timeout_secs: u64,
     /// Seconds before a connection is replaced.
     pub max_lifetime_secs: u64,
+    /// `database.url` points at a pooler in transaction mode that does not
+    /// track prepared statements (PgBouncer before 1.21): every statement
+    /// runs in its own transaction, uncached.
+    pub transaction_pooling: bool,
     /// Run migrations at start-up.
     pub auto_migrate: bool,
 }
@@ -207,6 +211,7 @@ impl Default for DatabaseSettings {
             acquire_timeout_ms: 1000,
             idle_timeout_secs: 600,
             max_lifetime_secs: 1800,
+            transaction_pooling: false,
             auto_migrate: true,
         }
     }
@@ -373,6 +378,11 @@ impl Settings {
                 "database.url must start with sqlite:, postgres:// or postgresql://".into(),
             ));
         }
+        if self.database.transaction_pooling && url.starts_with("sqlite:") {
+            return Err(SettingsError(
+                "database.transaction_pooling applies to PostgreSQL URLs only".into(),
+            ));
+        }
         if !(4..=31).contains(&self.auth.bcrypt_cost) {
             return Err(SettingsError(
                 "auth.bcrypt_cost must be from 4 to 31".into(),
@@ -511,6 +521,13 @@ mod tests {
         assert!(first.secret_generated);
         assert_eq!(first.secret().len(), 64);
         assert_ne!(first.secret(), second.secret());
+    }
+
+    #[test]
+    fn transaction_pooling_is_refused_on_sqlite() {
+        let mut settings = with_secret(&"k".repeat(32));
+        settings.database.transaction_pooling = true;
+        assert!(message(settings.validated(AppEnv::Test)).contains("database.transaction_pooling"));
     }
 
     #[test]

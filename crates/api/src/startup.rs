@@ -82,6 +82,7 @@ pub async fn connect(settings: &Settings) -> Result<Database, StartupError> {
         acquire_timeout: std::time::Duration::from_millis(database.acquire_timeout_ms),
         idle_timeout: std::time::Duration::from_secs(database.idle_timeout_secs),
         max_lifetime: std::time::Duration::from_secs(database.max_lifetime_secs),
+        transaction_pooling: database.transaction_pooling,
     };
     Database::connect(settings.database.url.expose(), &pool)
         .await
@@ -93,7 +94,7 @@ pub async fn connect(settings: &Settings) -> Result<Database, StartupError> {
 /// # Errors
 /// [`StartupError::Config`] for a bcrypt cost the hasher refuses.
 fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
-    let conn = db.connection().clone();
+    let conn = db.clone();
     let clock = Arc::new(SystemClock);
     let hasher = BcryptHasher::new(settings.auth.bcrypt_cost)
         .map_err(|e| StartupError::Config(e.to_string()))?;

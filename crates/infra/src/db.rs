@@ -1,14 +1,16 @@
 //! Connecting to SQLite or PostgreSQL, migrating, and mapping database
 //! failures to domain errors.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use migration::{IntoSchemaManagerConnection, Migrator, MigratorTrait};
 pub use sea_orm::DbErr;
 use sea_orm::sqlx;
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, RuntimeErr, SqlErr,
-    TransactionTrait,
+    ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
+    ExecResult, QueryResult, RuntimeErr, SqlErr, Statement, TransactionTrait,
 };
 use taskpulse_domain::Error;
 
@@ -27,6 +29,14 @@ pub struct PoolSettings {
     /// Connections are replaced after this long (servers and poolers in
     /// between may drop old ones).
     pub max_lifetime: Duration,
+    /// The PostgreSQL URL reaches the server through a pooler in
+    /// transaction mode that does not track prepared statements (PgBouncer
+    /// before 1.21, or without `max_prepared_statements`). Every statement
+    /// then runs in a transaction of its own with the statement cache off,
+    /// so the pooler keeps one server connection for its parse and its
+    /// execution. The pooler must clear statements between transactions
+    /// (PgBouncer: `server_reset_query_always = 1`).
+    pub transaction_pooling: bool,
 }
 
 impl Default for PoolSettings {
@@ -37,6 +47,7 @@ impl Default for PoolSettings {
             acquire_timeout: Duration::from_secs(1),
             idle_timeout: Duration::from_secs(600),
             max_lifetime: Duration::from_secs(1800),
+            transaction_pooling: false,
         }
     }
 }
@@ -58,10 +69,12 @@ pub enum MigrationCommand {
     Fresh,
 }
 
-/// A connection pool to the configured database.
+/// A connection pool to the configured database. The repositories run
+/// their statements on it through [`ConnectionTrait`].
 #[derive(Debug, Clone)]
 pub struct Database {
     conn: DatabaseConnection,
+    transaction_pooling: bool,
 }
 
 impl Database {
@@ -91,11 +104,19 @@ impl Database {
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(5))
             });
+        if pool.transaction_pooling {
+            // A cached statement would be looked up on whichever server
+            // connection the pooler hands out next.
+            options.map_sqlx_postgres_opts(|opts| opts.statement_cache_capacity(0));
+        }
         let conn = sea_orm::Database::connect(options).await?;
-        Ok(Self { conn })
+        Ok(Self {
+            conn,
+            transaction_pooling: pool.transaction_pooling,
+        })
     }
 
-    /// The SeaORM connection, for the repositories.
+    /// The SeaORM connection pool itself.
     pub fn connection(&self) -> &DatabaseConnection {
         &self.conn
     }
@@ -126,6 +147,92 @@ impl Database {
     /// Whether the database answers a trivial query.
     pub async fn is_reachable(&self) -> bool {
         self.conn.ping().await.is_ok()
+    }
+}
+
+/// Under transaction pooling: runs one statement in a transaction of its
+/// own, so that its parse, bind and execution meet one server connection.
+///
+/// The transaction runs on a task of its own, to its end: a request dropped
+/// half-way (its client gone, or another extractor failing first) would
+/// otherwise leave it open, and sqlx does not roll back a `BEGIN` cancelled
+/// before its answer, so the pooler's server connection would stay taken.
+async fn in_own_transaction<T: Send + 'static>(
+    conn: &DatabaseConnection,
+    run: impl for<'t> FnOnce(
+        &'t DatabaseTransaction,
+    ) -> Pin<Box<dyn Future<Output = Result<T, DbErr>> + Send + 't>>
+    + Send
+    + 'static,
+) -> Result<T, DbErr> {
+    let conn = conn.clone();
+    let transaction = tokio::spawn(async move {
+        let txn = conn.begin().await?;
+        match run(&txn).await {
+            Ok(value) => {
+                txn.commit().await?;
+                Ok(value)
+            }
+            Err(err) => {
+                warn_of_pooler_reuse(&err);
+                let _ = txn.rollback().await;
+                Err(err)
+            }
+        }
+    });
+    transaction
+        .await
+        .map_err(|e| DbErr::Custom(format!("statement task failed: {e}")))?
+}
+
+/// Names the pooler setting to fix when a statement name from another
+/// client's transaction is still on the server connection.
+fn warn_of_pooler_reuse(err: &DbErr) {
+    let duplicate_statement = matches!(
+        err,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))
+            if e.as_database_error().and_then(|d| d.code()).as_deref() == Some("42P05")
+    );
+    if duplicate_statement {
+        tracing::error!(
+            "the connection pooler kept another client's prepared statements: \
+             set server_reset_query_always = 1 in PgBouncer"
+        );
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Database {
+    fn get_database_backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        if self.transaction_pooling {
+            in_own_transaction(&self.conn, |txn| txn.execute_raw(stmt)).await
+        } else {
+            self.conn.execute_raw(stmt).await
+        }
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.conn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        if self.transaction_pooling {
+            in_own_transaction(&self.conn, |txn| txn.query_one_raw(stmt)).await
+        } else {
+            self.conn.query_one_raw(stmt).await
+        }
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        if self.transaction_pooling {
+            in_own_transaction(&self.conn, |txn| txn.query_all_raw(stmt)).await
+        } else {
+            self.conn.query_all_raw(stmt).await
+        }
     }
 }
 

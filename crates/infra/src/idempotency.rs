@@ -4,26 +4,25 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
-    TryInsertResult,
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, TryInsertResult,
 };
 use taskpulse_domain::idempotency::{IdempotencyKey, StoredResponse};
 use taskpulse_domain::ports::{Claim, IdempotencyStore};
 use taskpulse_domain::user::UserId;
 use taskpulse_domain::{Error, Result};
 
-use crate::db::to_domain;
+use crate::db::{Database, to_domain};
 use crate::entities::idempotency_keys::{self, Column, Entity};
 
 /// [`IdempotencyStore`] on SeaORM.
 #[derive(Debug, Clone)]
 pub struct SeaIdempotencyStore {
-    db: DatabaseConnection,
+    db: Database,
 }
 
 impl SeaIdempotencyStore {
     /// A store on this connection pool.
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Database) -> Self {
         Self { db }
     }
 

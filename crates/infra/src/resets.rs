@@ -2,24 +2,24 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use taskpulse_domain::Result;
 use taskpulse_domain::reset::PasswordResetStore;
 use taskpulse_domain::session::TokenHash;
 use taskpulse_domain::user::UserId;
 
-use crate::db::to_domain;
+use crate::db::{Database, to_domain};
 use crate::entities::password_reset_tokens::{ActiveModel, Column, Entity};
 
 /// [`PasswordResetStore`] on SeaORM.
 #[derive(Debug, Clone)]
 pub struct SeaPasswordResetStore {
-    db: DatabaseConnection,
+    db: Database,
 }
 
 impl SeaPasswordResetStore {
     /// A store on this connection pool.
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Database) -> Self {
         Self { db }
     }
 }

@@ -3,27 +3,24 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 use taskpulse_domain::Result;
 use taskpulse_domain::ports::SessionRepository;
 use taskpulse_domain::session::{ClientInfo, NewSession, Rotation, Session, SessionId, TokenHash};
 use taskpulse_domain::user::UserId;
 
-use crate::db::to_domain;
+use crate::db::{Database, to_domain};
 use crate::entities::{refresh_tokens, sessions};
 
 /// [`SessionRepository`] on SeaORM.
 #[derive(Debug, Clone)]
 pub struct SeaSessionRepository {
-    db: DatabaseConnection,
+    db: Database,
 }
 
 impl SeaSessionRepository {
     /// A repository on this connection pool.
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Database) -> Self {
         Self { db }
     }
 

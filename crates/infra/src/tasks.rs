@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{BinOper, Expr, ExprTrait, Func, SimpleExpr};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait,
+    ActiveValue::Set, ColumnTrait, Condition, DbBackend, EntityTrait,
     FromQueryResult, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
     Select, Statement,
 };
@@ -15,18 +15,18 @@ use taskpulse_domain::task::{
 use taskpulse_domain::user::UserId;
 use taskpulse_domain::{Error, Result};
 
-use crate::db::to_domain;
+use crate::db::{Database, to_domain};
 use crate::entities::tasks::{self, Column, Entity};
 
 /// [`TaskRepository`] on SeaORM.
 #[derive(Debug, Clone)]
 pub struct SeaTaskRepository {
-    db: DatabaseConnection,
+    db: Database,
 }
 
 impl SeaTaskRepository {
     /// A repository on this connection pool.
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Database) -> Self {
         Self { db }
     }
 

@@ -4,27 +4,27 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    FromQueryResult, Iterable, QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Iterable,
+    QueryFilter,
 };
 use taskpulse_domain::ports::{LockoutPolicy, TokenSubject, UserRepository};
 use taskpulse_domain::session::SessionId;
 use taskpulse_domain::user::{Credentials, Email, NewUser, PasswordHash, User, UserId, UserName};
 use taskpulse_domain::{Error, Result};
 
-use crate::db::{is_unique_violation, to_domain};
+use crate::db::{Database, is_unique_violation, to_domain};
 use crate::entities::sessions;
 use crate::entities::users::{self, Column, Entity};
 
 /// [`UserRepository`] on SeaORM.
 #[derive(Debug, Clone)]
 pub struct SeaUserRepository {
-    db: DatabaseConnection,
+    db: Database,
 }
 
 impl SeaUserRepository {
     /// A repository on this connection pool.
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Database) -> Self {
         Self { db }
     }
 

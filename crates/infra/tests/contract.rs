@@ -16,7 +16,7 @@ use taskpulse_infra::{
 use uuid::Uuid;
 
 fn storage(db: &Database) -> Storage {
-    let conn = db.connection().clone();
+    let conn = db.clone();
     Storage {
         users: Arc::new(SeaUserRepository::new(conn.clone())),
         tasks: Arc::new(SeaTaskRepository::new(conn.clone())),

@@ -91,7 +91,7 @@ async fn insert_user(db: &Database) -> UserId {
         user,
         password_hash: PasswordHash::new("x".into()),
     };
-    SeaUserRepository::new(db.connection().clone())
+    SeaUserRepository::new(db.clone())
         .create(new)
         .await
         .expect("user inserted");
@@ -101,7 +101,7 @@ async fn insert_user(db: &Database) -> UserId {
 #[tokio::test]
 async fn expired_idempotency_keys_are_purged_and_can_be_claimed_again() {
     let (db, path) = sqlite().await;
-    let store = SeaIdempotencyStore::new(db.connection().clone());
+    let store = SeaIdempotencyStore::new(db.clone());
     let owner = insert_user(&db).await;
     let key = IdempotencyKey::parse("k").expect("valid");
     let long_ago = Utc::now() - Duration::hours(25);

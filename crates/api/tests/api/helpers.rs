@@ -22,6 +22,17 @@ pub const SECRET: &str = "test-secret-of-at-least-thirty-two-bytes";
 pub enum Backend {
     Sqlite,
     Postgres,
+    /// PostgreSQL reached through PgBouncer in transaction pooling mode,
+    /// at `TASKPULSE_TEST_PGBOUNCER_URL` (`.ci/pgbouncer` starts one).
+    PgBouncer,
+}
+
+/// A throwaway database: the URL the server uses, the URL tests use to look
+/// inside, and what to remove afterwards.
+pub struct ScratchDb {
+    pub server_url: String,
+    pub direct_url: String,
+    pub scratch: Scratch,
 }
 
 /// Where the throwaway database lives, to remove it afterwards.
@@ -31,47 +42,75 @@ pub enum Scratch {
 }
 
 impl Scratch {
-    /// A fresh, empty database and its URL, or `None` when the test must
-    /// be skipped (PostgreSQL unreachable and not required).
-    pub async fn create(backend: Backend) -> Option<(String, Self)> {
-        let made = match backend {
+    /// A fresh, empty database, or `None` when the test must be skipped
+    /// (PostgreSQL unreachable and not required, or PgBouncer not set up
+    /// and not required).
+    pub async fn create(backend: Backend) -> Option<ScratchDb> {
+        match backend {
             Backend::Sqlite => {
                 let path = std::env::temp_dir()
                     .join(format!("taskpulse-test-{}.db", Uuid::new_v4().simple()));
-                (
-                    format!("sqlite://{}", path.display()),
-                    Scratch::SqliteFile(path),
-                )
+                let url = format!("sqlite://{}", path.display());
+                Some(ScratchDb {
+                    server_url: url.clone(),
+                    direct_url: url,
+                    scratch: Scratch::SqliteFile(path),
+                })
             }
-            Backend::Postgres => {
-                if !postgres_reachable() {
+            Backend::Postgres => Self::create_postgres().await,
+            Backend::PgBouncer => {
+                let Ok(bouncer) = std::env::var("TASKPULSE_TEST_PGBOUNCER_URL") else {
                     assert!(
-                        !postgres_required(),
-                        "PostgreSQL is required (TASKPULSE_REQUIRE_POSTGRES=1) but unreachable"
+                        !required("TASKPULSE_REQUIRE_PGBOUNCER"),
+                        "PgBouncer is required (TASKPULSE_REQUIRE_PGBOUNCER=1) but \
+                         TASKPULSE_TEST_PGBOUNCER_URL is not set"
                     );
                     let _ = writeln!(
                         std::io::stderr(),
-                        "PostgreSQL unreachable at {}: test skipped",
-                        postgres_admin_url()
+                        "TASKPULSE_TEST_PGBOUNCER_URL not set: test skipped"
                     );
                     return None;
-                }
-                let admin_url = postgres_admin_url();
-                let name = format!("taskpulse_test_{}", Uuid::new_v4().simple());
-                let admin = Database::connect(&admin_url)
-                    .await
-                    .expect("connect to PostgreSQL");
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .expect("create test database");
-                let _ = admin.close().await;
-                let mut url = reqwest::Url::parse(&admin_url).expect("admin URL parses");
-                url.set_path(&name);
-                (url.to_string(), Scratch::PostgresDb { admin_url, name })
+                };
+                let mut made = Self::create_postgres().await?;
+                let direct = reqwest::Url::parse(&made.direct_url).expect("URL parses");
+                let mut url = reqwest::Url::parse(&bouncer).expect("PgBouncer URL parses");
+                url.set_path(direct.path());
+                made.server_url = url.to_string();
+                Some(made)
             }
-        };
-        Some(made)
+        }
+    }
+
+    async fn create_postgres() -> Option<ScratchDb> {
+        if !postgres_reachable() {
+            assert!(
+                !required("TASKPULSE_REQUIRE_POSTGRES"),
+                "PostgreSQL is required (TASKPULSE_REQUIRE_POSTGRES=1) but unreachable"
+            );
+            let _ = writeln!(
+                std::io::stderr(),
+                "PostgreSQL unreachable at {}: test skipped",
+                postgres_admin_url()
+            );
+            return None;
+        }
+        let admin_url = postgres_admin_url();
+        let name = format!("taskpulse_test_{}", Uuid::new_v4().simple());
+        let admin = Database::connect(&admin_url)
+            .await
+            .expect("connect to PostgreSQL");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create test database");
+        let _ = admin.close().await;
+        let mut url = reqwest::Url::parse(&admin_url).expect("admin URL parses");
+        url.set_path(&name);
+        Some(ScratchDb {
+            server_url: url.to_string(),
+            direct_url: url.to_string(),
+            scratch: Scratch::PostgresDb { admin_url, name },
+        })
     }
 
     /// Deletes the database.
@@ -101,7 +140,8 @@ pub struct TestApp {
     /// `metrics.listen` is set.
     pub metrics_address: Option<String>,
     pub client: reqwest::Client,
-    /// The server's database, for checks a client cannot make.
+    /// The server's database (directly, not through a pooler), for checks
+    /// a client cannot make.
     pub database_url: String,
     scratch: Scratch,
 }
@@ -133,8 +173,9 @@ fn postgres_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
-fn postgres_required() -> bool {
-    std::env::var("TASKPULSE_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
+/// Whether the environment variable `name` is `1`.
+fn required(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| v == "1")
 }
 
 /// Whether PostgreSQL answers on the admin URL's host and port (checked
@@ -175,10 +216,15 @@ pub async fn spawn_app_with(
     backend: Backend,
     configure: impl FnOnce(&mut Settings),
 ) -> Option<TestApp> {
-    let (url, scratch) = Scratch::create(backend).await?;
-    let mut settings = test_settings(&url)
+    let ScratchDb {
+        server_url,
+        direct_url,
+        scratch,
+    } = Scratch::create(backend).await?;
+    let mut settings = test_settings(&server_url)
         .validated(AppEnv::Test)
         .expect("valid test settings");
+    settings.database.transaction_pooling = matches!(backend, Backend::PgBouncer);
     configure(&mut settings);
     let app = Application::build(settings).await.expect("server starts");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -194,7 +240,7 @@ pub async fn spawn_app_with(
         address,
         metrics_address,
         client,
-        database_url: url,
+        database_url: direct_url,
         scratch,
     })
 }
@@ -359,8 +405,9 @@ pub async fn error_body(response: Response, status: StatusCode, code: &str) -> V
     body
 }
 
-/// Runs each listed `async fn(&TestApp)` on SQLite and on PostgreSQL, each
-/// on its own fresh database, removed afterwards even when the test fails.
+/// Runs each listed `async fn(&TestApp)` on SQLite, on PostgreSQL and on
+/// PostgreSQL through PgBouncer in transaction mode, each on its own fresh
+/// database, removed afterwards even when the test fails.
 /// `backends!(with configure; …)` first adjusts the settings with
 /// `fn configure(&mut Settings)`.
 macro_rules! backends {
@@ -392,6 +439,11 @@ macro_rules! backends {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 run(Backend::Postgres).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn pgbouncer() {
+                run(Backend::PgBouncer).await;
             }
         }
     };

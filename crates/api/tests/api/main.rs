@@ -1,7 +1,9 @@
-//! API tests: the real server over HTTP, on SQLite and on PostgreSQL.
+//! API tests: the real server over HTTP, on SQLite, on PostgreSQL and on
+//! PostgreSQL through PgBouncer in transaction mode.
 //!
 //! Each test is written once as `async fn name(app: &TestApp)` and listed in
-//! a `backends!` block, which makes `name::sqlite` and `name::postgres`.
+//! a `backends!` block, which makes `name::sqlite`, `name::postgres` and
+//! `name::pgbouncer` (skipped unless `TASKPULSE_TEST_PGBOUNCER_URL` is set).
 
 #[macro_use]
 mod helpers;

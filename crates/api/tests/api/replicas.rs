@@ -1,21 +1,37 @@
-//! Several replicas on one PostgreSQL database: a simultaneous start
-//! migrates exactly once.
+//! Several replicas on one PostgreSQL database, directly or through
+//! PgBouncer in transaction mode: a simultaneous start migrates exactly once.
 
 use sea_orm::{ConnectionTrait, Database, Statement};
 use taskpulse_api::settings::AppEnv;
 use taskpulse_api::startup::Application;
 
-use crate::helpers::{Backend, Scratch, test_settings};
+use crate::helpers::{Backend, Scratch, ScratchDb, test_settings};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replicas_starting_at_once_on_an_empty_database_migrate_exactly_once() {
-    let Some((url, scratch)) = Scratch::create(Backend::Postgres).await else {
+    start_two_replicas_at_once(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_starting_at_once_through_pgbouncer_migrate_exactly_once() {
+    start_two_replicas_at_once(Backend::PgBouncer).await;
+}
+
+async fn start_two_replicas_at_once(backend: Backend) {
+    let Some(ScratchDb {
+        server_url,
+        direct_url,
+        scratch,
+    }) = Scratch::create(backend).await
+    else {
         return;
     };
     let settings = || {
-        test_settings(&url)
+        let mut settings = test_settings(&server_url)
             .validated(AppEnv::Test)
-            .expect("valid settings")
+            .expect("valid settings");
+        settings.database.transaction_pooling = matches!(backend, Backend::PgBouncer);
+        settings
     };
 
     let (first, second) = tokio::join!(
@@ -23,7 +39,7 @@ async fn replicas_starting_at_once_on_an_empty_database_migrate_exactly_once() {
         Application::build(settings())
     );
 
-    let db = Database::connect(&url).await.expect("connect");
+    let db = Database::connect(&direct_url).await.expect("connect");
     let statement = Statement::from_string(
         db.get_database_backend(),
         "SELECT version, COUNT(*) AS n FROM seaql_migrations GROUP BY version",
