@@ -84,6 +84,26 @@ for db in $DATABASES; do
     wrk -t1 -c8 -d"$DURATION" --latency -s "$HARNESS/get_one.lua" http://127.0.0.1:8090 >"$LOG_ROOT/beside.txt"
     wait %1 2>/dev/null || wait
     python3 "$ROOT/bench/storm_report.py" "$LOG_ROOT/alone.txt" "$LOG_ROOT/beside.txt" "$LOG_ROOT/storm.txt"
+    # List p50 of a user with 50 tasks, with 1 000 and then 1 000 000
+    # other users' tasks in the table (1 000 other users).
+    psql -X -q "$url" -c "INSERT INTO users (id, email, name, password_hash, is_active, created_at, updated_at)
+      SELECT gen_random_uuid(), 'other' || n || '@example.com', 'Other', 'x', true, now(), now()
+      FROM generate_series(1, 1000) AS n"
+    add_others() { # tasks per other user
+      psql -X -q "$url" -c "INSERT INTO tasks (user_id, title, completed, version, created_at, updated_at)
+        SELECT u.id, 'other ' || n, n % 2 = 0, 1, now(), now()
+        FROM users u CROSS JOIN generate_series(1, $1) AS n WHERE u.email LIKE 'other%'" -c "VACUUM ANALYZE tasks"
+    }
+    list_p50_ms() {
+      wrk -t1 -c"$CONNS" -d"$DURATION" --latency -s "$HARNESS/list.lua" http://127.0.0.1:8090 |
+        awk '$1 == "50%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+          printf "%.3f", v * (u == "us" ? 0.001 : (u == "s" ? 1000 : 1)) }'
+    }
+    add_others 1
+    small=$(list_p50_ms)
+    add_others 999
+    large=$(list_p50_ms)
+    awk -v s="$small" -v l="$large" 'BEGIN { printf "list p50 with 1 000 other tasks %.3f ms, with 1 000 000 %.3f ms (x%.2f; target <= 1.5)\n", s, l, l / s }'
   fi
   kill "$pid" 2>/dev/null || true
   sleep 1

@@ -10,7 +10,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
 use taskpulse_domain::task::{Precondition, TaskId};
 use taskpulse_domain::user::UserId;
-use taskpulse_domain::{Principal, TaskService};
+use taskpulse_domain::{Bearer, Principal, TaskService};
 
 use crate::error::{ApiError, FieldError};
 use crate::startup::AppState;
@@ -46,6 +46,47 @@ impl FromRequest for AuthUser {
             };
             Ok(Self(state.auth.authenticate(&token).await?))
         })
+    }
+}
+
+/// The bearer of `Authorization: Bearer <access token>`, checked in memory
+/// only (signature, expiry). The task routes let storage confirm it in the
+/// same statement as their work (see [`Bearer`]), and ask separately only
+/// when something failed.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthBearer(pub Bearer);
+
+impl FromRequest for AuthBearer {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let bearer = match (bearer_token(req), req.app_data::<web::Data<AppState>>()) {
+            (Some(token), Some(state)) => state.auth.bearer(&token).map_err(ApiError::from),
+            _ => Err(ApiError::Unauthorized),
+        };
+        std::future::ready(bearer.map(Self))
+    }
+}
+
+impl AuthBearer {
+    /// `outcome`, unless it failed and storage no longer vouches for the
+    /// bearer: then 401, as if the token had been checked first.
+    ///
+    /// # Errors
+    /// `outcome`'s error, or [`ApiError::Unauthorized`].
+    pub async fn vouched<T>(
+        &self,
+        tasks: &TaskService,
+        outcome: Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        match outcome {
+            Ok(value) => Ok(value),
+            Err(err) => {
+                tasks.confirm(&self.0).await?;
+                Err(err)
+            }
+        }
     }
 }
 
@@ -93,14 +134,15 @@ impl TaskPath {
     ///
     /// # Errors
     /// [`ApiError::NotFound`] for ids that do not parse, a differing
-    /// `url_user_id`, or another user's `{user_id}`.
-    pub fn parse(
+    /// `url_user_id`, or another user's `{user_id}`; 401 instead when the
+    /// bearer turns out revoked.
+    pub async fn parse(
         req: &HttpRequest,
-        user: &AuthUser,
+        bearer: &AuthBearer,
         tasks: &TaskService,
     ) -> Result<Self, ApiError> {
-        let path = task_path(req)?;
-        tasks.authorize(user.id(), path.owner)?;
+        let path = bearer.vouched(tasks, task_path(req)).await?;
+        tasks.authorize(&bearer.0, path.owner).await?;
         Ok(path)
     }
 }

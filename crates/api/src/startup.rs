@@ -132,7 +132,7 @@ fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
         Duration::seconds(settings.auth.reset_token_ttl_secs),
     );
     let ports = AuthPorts {
-        users,
+        users: users.clone(),
         sessions,
         hasher,
         tokens: Arc::new(tokens),
@@ -150,6 +150,7 @@ fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
     let auth = AuthService::new(ports, auth_settings);
     let tasks = TaskService::new(
         Arc::new(SeaTaskRepository::new(conn.clone())),
+        users.clone(),
         clock.clone(),
     );
     let idempotency = IdempotencyService::new(

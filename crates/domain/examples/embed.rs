@@ -47,7 +47,11 @@ async fn run() -> Outcome {
             },
         },
     );
-    let tasks = TaskService::new(Arc::new(store.tasks()), clock.clone());
+    let tasks = TaskService::new(
+        Arc::new(store.tasks()),
+        Arc::new(store.users()),
+        clock.clone(),
+    );
     let idempotency = IdempotencyService::new(
         Arc::new(store.idempotency()),
         clock.clone(),
@@ -69,6 +73,10 @@ async fn run() -> Outcome {
         )
         .await?;
     let me = auth.authenticate(&ada.access_token).await?.user.id;
+    // The task service takes the token's bearer: storage checks that it is
+    // still live in the same statement as the task work.
+    let ada_bearer = auth.bearer(&ada.access_token)?;
+    let bob_bearer = auth.bearer(&bob.access_token)?;
     println!(
         "registered {} and {}",
         ada.user.email.as_str(),
@@ -77,8 +85,12 @@ async fn run() -> Outcome {
     println!("ada's access token checks out: user {me}");
 
     // Tasks, scoped to their owner.
-    let report = tasks.create(me, me, new_task("Write the report")?).await?;
-    let groceries = tasks.create(me, me, new_task("Buy groceries")?).await?;
+    let report = tasks
+        .create(&ada_bearer, me, new_task("Write the report")?)
+        .await?;
+    let groceries = tasks
+        .create(&ada_bearer, me, new_task("Buy groceries")?)
+        .await?;
     println!(
         "created #{} {:?} and #{} {:?}",
         report.id, report.title, groceries.id, groceries.title
@@ -90,7 +102,7 @@ async fn run() -> Outcome {
         let call_mom = new_task("Call mom")?;
         let answer = idempotency
             .run(me, &key, "title=Call mom", async {
-                let task = tasks.create(me, me, call_mom).await?;
+                let task = tasks.create(&ada_bearer, me, call_mom).await?;
                 Ok(StoredResponse {
                     status: 201,
                     headers: vec![("location".into(), format!("/tasks/{}", task.id))],
@@ -103,11 +115,11 @@ async fn run() -> Outcome {
             answer.status, answer.headers
         );
     }
-    let all = tasks.list(me, me, &TaskQuery::default()).await?;
+    let all = tasks.list(&ada_bearer, me, &TaskQuery::default()).await?;
     println!("ada has {} tasks: the repeat ran nothing", all.total);
 
     let done = tasks
-        .set_completion(me, me, groceries.id, None, Precondition::None)
+        .set_completion(&ada_bearer, me, groceries.id, None, Precondition::None)
         .await?;
     println!(
         "toggled #{}: completed = {}, version {}",
@@ -116,7 +128,7 @@ async fn run() -> Outcome {
 
     let stale = tasks
         .update(
-            me,
+            &ada_bearer,
             me,
             report.id,
             retitle("Write the final report")?,
@@ -134,14 +146,14 @@ async fn run() -> Outcome {
         sort: "title".parse()?,
         ..TaskQuery::default()
     };
-    let page = tasks.list(me, me, &open).await?;
+    let page = tasks.list(&ada_bearer, me, &open).await?;
     let titles: Vec<&str> = page.tasks.iter().map(|t| t.title.as_str()).collect();
     println!(
         "ada's open tasks by title ({} in all): {titles:?}",
         page.total
     );
 
-    let peek = tasks.get(bob.user.id, me, report.id).await;
+    let peek = tasks.get(&bob_bearer, me, report.id).await;
     println!(
         "bob reads ada's task #{}: {}",
         report.id,

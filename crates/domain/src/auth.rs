@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
+use crate::bearer::Bearer;
 use crate::error::{Error, Result, TokenRejection};
 use crate::ports::{
     AccessClaims, Clock, LockoutPolicy, OpaqueTokens, PasswordCheck, PasswordHasher,
@@ -243,13 +244,13 @@ impl AuthService {
             .await
     }
 
-    /// The active user (and session) an access token speaks for.
+    /// The bearer of a well-signed, unexpired access token, without asking
+    /// storage whether it was revoked: for callers that ask in the same
+    /// statement as their work (see [`Bearer`]).
     ///
     /// # Errors
-    /// [`Error::Unauthorized`] when the token is invalid or expired, its user
-    /// is gone or inactive, its session has ended, or the password changed
-    /// after it was issued.
-    pub async fn authenticate(&self, token: &str) -> Result<Principal> {
+    /// [`Error::Unauthorized`] when the token is invalid or expired.
+    pub fn bearer(&self, token: &str) -> Result<Bearer> {
         let claims = self
             .ports
             .tokens
@@ -258,21 +259,27 @@ impl AuthService {
         if claims.expires_at <= self.ports.clock.now() {
             return Err(Error::Unauthorized(TokenRejection::Expired));
         }
+        Ok(Bearer {
+            user_id: claims.user_id,
+            session_id: claims.session_id,
+            token_version: claims.token_version,
+        })
+    }
+
+    /// The active user (and session) an access token speaks for.
+    ///
+    /// # Errors
+    /// [`Error::Unauthorized`] when the token is invalid or expired, its user
+    /// is gone or inactive, its session has ended, or the password changed
+    /// after it was issued.
+    pub async fn authenticate(&self, token: &str) -> Result<Principal> {
+        let bearer = self.bearer(token)?;
         let subject = self
             .ports
             .users
-            .find_token_subject(claims.user_id, claims.session_id)
+            .find_token_subject(bearer.user_id, bearer.session_id)
             .await?;
-        let Some(subject) = subject.filter(|s| s.user.is_active) else {
-            return Err(Error::Unauthorized(TokenRejection::UnknownUser));
-        };
-        if !subject.session_live || subject.token_version != claims.token_version {
-            return Err(Error::Unauthorized(TokenRejection::Revoked));
-        }
-        Ok(Principal {
-            user: subject.user,
-            session_id: claims.session_id,
-        })
+        bearer.admit(subject)
     }
 
     /// The caller's live sessions, marking the one they came through.

@@ -89,7 +89,7 @@
 //!         },
 //!     },
 //! );
-//! let tasks = TaskService::new(Arc::new(store.tasks()), clock);
+//! let tasks = TaskService::new(Arc::new(store.tasks()), Arc::new(store.users()), clock);
 //!
 //! futures_executor::block_on(async {
 //!     let ada = auth
@@ -102,20 +102,23 @@
 //!             ClientInfo::default(),
 //!         )
 //!         .await?;
-//!     let me = auth.authenticate(&ada.access_token).await?.user.id;
+//!     // A request's bearer: the token checked in memory; storage checks it
+//!     // is still live in the same statement as the task work.
+//!     let bearer = auth.bearer(&ada.access_token)?;
+//!     let me = bearer.user_id;
 //!     let new = NewTask {
 //!         title: Title::parse("Write the report")?,
 //!         description: None,
 //!         completed: false,
 //!     };
-//!     let task = tasks.create(me, me, new).await?;
+//!     let task = tasks.create(&bearer, me, new).await?;
 //!
-//!     let page = tasks.list(me, me, &TaskQuery::default()).await?;
+//!     let page = tasks.list(&bearer, me, &TaskQuery::default()).await?;
 //!     assert_eq!(page.total, 1);
 //!     assert_eq!(page.tasks[0].title, "Write the report");
 //!
 //!     let someone_else = taskpulse_domain::user::UserId::new_random();
-//!     let peek = tasks.get(someone_else, me, task.id).await;
+//!     let peek = tasks.get(&bearer, someone_else, task.id).await;
 //!     assert!(matches!(peek, Err(Error::NotFound)));
 //!     Ok(())
 //! })
@@ -132,6 +135,7 @@
 )]
 
 pub mod auth;
+pub mod bearer;
 pub mod error;
 pub mod idempotency;
 #[cfg(feature = "memory")]
@@ -149,6 +153,7 @@ pub mod user;
 pub use auth::{
     AuthPorts, AuthService, AuthSettings, Principal, ProfileChanges, SessionView, Tokens,
 };
+pub use bearer::Bearer;
 pub use error::{Error, Result};
 pub use idempotency::IdempotencyService;
 pub use tasks::TaskService;

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::bearer::Bearer;
 use crate::error::{Result, TokenRejection};
 use crate::idempotency::{IdempotencyKey, StoredResponse};
 use crate::session::{NewSession, Rotation, Session, SessionId, TokenHash};
@@ -209,43 +210,57 @@ pub trait OpaqueTokens: Send + Sync {
     fn hash(&self, token: &str) -> TokenHash;
 }
 
-/// Storage of tasks. Every method takes the owner and MUST restrict its
-/// query to that owner's tasks: another user's task behaves exactly like a
-/// missing one.
+/// Storage of tasks. Every method takes the [`Bearer`] of the request and
+/// MUST restrict its statement to the bearer's own tasks (another user's
+/// task behaves exactly like a missing one) and MUST act only while the
+/// bearer is live, checked in the same statement: the user exists and is
+/// active at the bearer's token version, and the bearer's session, if it
+/// names one, exists for that user and has not ended (the rule of
+/// [`Bearer::admit`]). For a bearer that is not live, reads find nothing
+/// and writes change nothing; the service then asks the
+/// [`UserRepository`] why.
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait TaskRepository: Send + Sync {
-    /// One page of the owner's tasks matching `query`, in its order (ties
-    /// broken by id in the same direction), and the number of matches.
+    /// One page of the bearer's tasks matching `query`, in its order (ties
+    /// broken by id in the same direction), and the number of matches
+    /// (empty for a bearer that is not live).
     ///
     /// # Errors
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
-    async fn list(&self, owner: UserId, query: &TaskQuery) -> Result<TaskPage>;
+    async fn list(&self, bearer: &Bearer, query: &TaskQuery) -> Result<TaskPage>;
 
-    /// Stores a new task at version 1 with both timestamps set to `now`.
+    /// Stores a new task of the bearer at version 1 with both timestamps set
+    /// to `now`; `None`, storing nothing, for a bearer that is not live.
     ///
     /// # Errors
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
-    async fn create(&self, owner: UserId, task: NewTask, now: DateTime<Utc>) -> Result<Task>;
+    async fn create(
+        &self,
+        bearer: &Bearer,
+        task: NewTask,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Task>>;
 
-    /// The owner's task with this id, if any.
+    /// The bearer's task with this id, if any (and if the bearer is live).
     ///
     /// # Errors
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
-    async fn get(&self, owner: UserId, id: TaskId) -> Result<Option<Task>>;
+    async fn get(&self, bearer: &Bearer, id: TaskId) -> Result<Option<Task>>;
 
     /// Applies non-empty `changes` in one atomic step: checks the
     /// precondition, writes, bumps `version` by exactly one and sets
     /// `updated_at` to `now`.
     ///
     /// # Errors
-    /// [`Error::NotFound`](crate::Error::NotFound) when the owner has no such task;
+    /// [`Error::NotFound`](crate::Error::NotFound) when the bearer has no such task;
     /// [`Error::PreconditionFailed`](crate::Error::PreconditionFailed) when it is at
-    /// another version (nothing changes);
+    /// another version (nothing changes); one of the two for a bearer that
+    /// is not live;
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
     async fn update(
         &self,
-        owner: UserId,
+        bearer: &Bearer,
         id: TaskId,
         changes: TaskChanges,
         precondition: Precondition,
@@ -258,7 +273,7 @@ pub trait TaskRepository: Send + Sync {
     /// As [`TaskRepository::update`].
     async fn toggle(
         &self,
-        owner: UserId,
+        bearer: &Bearer,
         id: TaskId,
         precondition: Precondition,
         now: DateTime<Utc>,
@@ -268,7 +283,7 @@ pub trait TaskRepository: Send + Sync {
     ///
     /// # Errors
     /// As [`TaskRepository::update`].
-    async fn delete(&self, owner: UserId, id: TaskId, precondition: Precondition) -> Result<()>;
+    async fn delete(&self, bearer: &Bearer, id: TaskId, precondition: Precondition) -> Result<()>;
 }
 
 /// Whether a password matched a stored hash.

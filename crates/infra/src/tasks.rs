@@ -1,13 +1,15 @@
-//! Tasks in the `tasks` table. Every statement is filtered by the owner.
+//! Tasks in the `tasks` table. Every statement is filtered by the bearer's
+//! user and carries the check that the bearer is live (`EXISTS` on the
+//! user and session), so a request costs one round trip.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{BinOper, Expr, ExprTrait, Func, SimpleExpr};
+use sea_orm::sea_query::{BinOper, Expr, ExprTrait, Func, Query, SimpleExpr};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DbBackend, EntityTrait,
-    FromQueryResult, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    Select, Statement,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement,
 };
+use taskpulse_domain::Bearer;
 use taskpulse_domain::ports::TaskRepository;
 use taskpulse_domain::task::{
     NewTask, Precondition, SortField, Task, TaskChanges, TaskId, TaskPage, TaskQuery,
@@ -17,6 +19,7 @@ use taskpulse_domain::{Error, Result};
 
 use crate::db::{Database, to_domain};
 use crate::entities::tasks::{self, Column, Entity};
+use crate::entities::{sessions, users};
 
 /// [`TaskRepository`] on SeaORM.
 #[derive(Debug, Clone)]
@@ -32,12 +35,12 @@ impl SeaTaskRepository {
 
     /// Tells a missing task from a stale precondition after a conditional
     /// write matched no row.
-    async fn miss(&self, owner: UserId, id: TaskId, precondition: Precondition) -> Error {
+    async fn miss(&self, bearer: &Bearer, id: TaskId, precondition: Precondition) -> Error {
         if precondition == Precondition::None {
             return Error::NotFound;
         }
         match Entity::find()
-            .filter(owned(owner, id))
+            .filter(owned(bearer, id))
             .count(&self.db)
             .await
         {
@@ -61,18 +64,46 @@ fn to_task(model: tasks::Model) -> Result<Task> {
     })
 }
 
-/// The one task `id` of `owner`.
-fn owned(owner: UserId, id: TaskId) -> Condition {
+/// Whether `bearer` is live: its user exists and is active at its token
+/// version, and its session, if it names one, is its user's and has not
+/// ended. Uncorrelated, so the database evaluates it once per statement.
+fn live(bearer: &Bearer) -> SimpleExpr {
+    let mut user = Query::select();
+    user.expr(Expr::val(1))
+        .from(users::Entity)
+        .and_where(Expr::col((users::Entity, users::Column::Id)).eq(bearer.user_id.as_uuid()))
+        .and_where(Expr::col((users::Entity, users::Column::IsActive)).eq(true))
+        .and_where(
+            Expr::col((users::Entity, users::Column::TokenVersion)).eq(bearer.token_version),
+        );
+    if let Some(session) = bearer.session_id {
+        user.inner_join(
+            sessions::Entity,
+            Expr::col((sessions::Entity, sessions::Column::Id))
+                .eq(session.as_uuid())
+                .and(
+                    Expr::col((sessions::Entity, sessions::Column::UserId))
+                        .equals((users::Entity, users::Column::Id)),
+                )
+                .and(Expr::col((sessions::Entity, sessions::Column::EndedAt)).is_null()),
+        );
+    }
+    Expr::exists(user)
+}
+
+/// The bearer's task `id`, while the bearer is live.
+fn owned(bearer: &Bearer, id: TaskId) -> Condition {
     Condition::all()
         .add(Column::Id.eq(id.get()))
-        .add(Column::UserId.eq(owner.as_uuid()))
+        .add(Column::UserId.eq(bearer.user_id.as_uuid()))
+        .add(live(bearer))
 }
 
 /// [`owned`] plus the `If-Match` version, when there is one.
-fn owned_at(owner: UserId, id: TaskId, precondition: Precondition) -> Condition {
+fn owned_at(bearer: &Bearer, id: TaskId, precondition: Precondition) -> Condition {
     match precondition {
-        Precondition::None => owned(owner, id),
-        Precondition::Version(v) => owned(owner, id).add(Column::Version.eq(v)),
+        Precondition::None => owned(bearer, id),
+        Precondition::Version(v) => owned(bearer, id).add(Column::Version.eq(v)),
     }
 }
 
@@ -99,8 +130,10 @@ fn contains(column: Column, pattern: &str) -> SimpleExpr {
     Expr::expr(Func::lower(Expr::col(column))).binary(BinOper::Like, pattern)
 }
 
-fn filter(owner: UserId, query: &TaskQuery) -> Condition {
-    let mut condition = Condition::all().add(Column::UserId.eq(owner.as_uuid()));
+fn filter(bearer: &Bearer, query: &TaskQuery) -> Condition {
+    let mut condition = Condition::all()
+        .add(Column::UserId.eq(bearer.user_id.as_uuid()))
+        .add(live(bearer));
     if let Some(completed) = query.completed {
         condition = condition.add(Column::Completed.eq(completed));
     }
@@ -145,7 +178,7 @@ impl From<CountedTask> for tasks::Model {
 }
 
 /// The page query of a listing.
-fn list_select(owner: UserId, query: &TaskQuery) -> Select<Entity> {
+fn list_select(bearer: &Bearer, query: &TaskQuery) -> Select<Entity> {
     let order = if query.sort.descending {
         Order::Desc
     } else {
@@ -158,7 +191,7 @@ fn list_select(owner: UserId, query: &TaskQuery) -> Select<Entity> {
         SortField::Id => Column::Id,
     };
     Entity::find()
-        .filter(filter(owner, query))
+        .filter(filter(bearer, query))
         .order_by(column, order.clone())
         .order_by(Column::Id, order)
         .limit(u64::from(query.limit.get()))
@@ -166,16 +199,16 @@ fn list_select(owner: UserId, query: &TaskQuery) -> Select<Entity> {
 }
 
 /// The SQL a listing runs for its page, for query-plan checks.
-pub fn list_statement(backend: DbBackend, owner: UserId, query: &TaskQuery) -> Statement {
-    list_select(owner, query).build(backend)
+pub fn list_statement(backend: DbBackend, bearer: &Bearer, query: &TaskQuery) -> Statement {
+    list_select(bearer, query).build(backend)
 }
 
 #[async_trait]
 impl TaskRepository for SeaTaskRepository {
-    async fn list(&self, owner: UserId, query: &TaskQuery) -> Result<TaskPage> {
+    async fn list(&self, bearer: &Bearer, query: &TaskQuery) -> Result<TaskPage> {
         // The page and the number of matches in one round trip; only a page
         // past the end (no row to carry the count) needs a second query.
-        let rows = list_select(owner, query)
+        let rows = list_select(bearer, query)
             .column_as(Expr::cust("COUNT(*) OVER ()"), "total")
             .into_model::<CountedTask>()
             .all(&self.db)
@@ -185,7 +218,7 @@ impl TaskRepository for SeaTaskRepository {
             Some(row) => u64::try_from(row.total).map_err(Error::internal)?,
             None if query.offset == 0 => 0,
             None => Entity::find()
-                .filter(filter(owner, query))
+                .filter(filter(bearer, query))
                 .count(&self.db)
                 .await
                 .map_err(to_domain)?,
@@ -197,27 +230,54 @@ impl TaskRepository for SeaTaskRepository {
         Ok(TaskPage { tasks, total })
     }
 
-    async fn create(&self, owner: UserId, task: NewTask, now: DateTime<Utc>) -> Result<Task> {
-        let row = tasks::ActiveModel {
-            user_id: Set(owner.as_uuid()),
-            title: Set(task.title.as_str().to_owned()),
-            description: Set(task.description.map(|d| d.as_str().to_owned())),
-            completed: Set(task.completed),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        };
-        let model = Entity::insert(row)
-            .exec_with_returning(&self.db)
-            .await
-            .map_err(to_domain)?;
-        to_task(model)
+    async fn create(
+        &self,
+        bearer: &Bearer,
+        task: NewTask,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Task>> {
+        // INSERT … SELECT … WHERE live: nothing is stored for a bearer
+        // that is not live, in the same round trip.
+        let mut values = Query::select();
+        values
+            .exprs([
+                Expr::val(bearer.user_id.as_uuid()),
+                Expr::val(task.title.as_str()),
+                Expr::val(task.description.as_ref().map(|d| d.as_str().to_owned())),
+                Expr::val(task.completed),
+                Expr::val(1_i64),
+                Expr::val(now),
+                Expr::val(now),
+            ])
+            .and_where(live(bearer));
+        let mut insert = Query::insert();
+        insert
+            .into_table(Entity)
+            .columns([
+                Column::UserId,
+                Column::Title,
+                Column::Description,
+                Column::Completed,
+                Column::Version,
+                Column::CreatedAt,
+                Column::UpdatedAt,
+            ])
+            .select_from(values)
+            .map_err(Error::internal)?
+            .returning_all();
+        let statement = self.db.get_database_backend().build(&insert);
+        let row = self.db.query_one_raw(statement).await.map_err(to_domain)?;
+        row.map(|row| {
+            tasks::Model::from_query_result(&row, "")
+                .map_err(to_domain)
+                .and_then(to_task)
+        })
+        .transpose()
     }
 
-    async fn get(&self, owner: UserId, id: TaskId) -> Result<Option<Task>> {
+    async fn get(&self, bearer: &Bearer, id: TaskId) -> Result<Option<Task>> {
         let model = Entity::find()
-            .filter(owned(owner, id))
+            .filter(owned(bearer, id))
             .one(&self.db)
             .await
             .map_err(to_domain)?;
@@ -226,7 +286,7 @@ impl TaskRepository for SeaTaskRepository {
 
     async fn update(
         &self,
-        owner: UserId,
+        bearer: &Bearer,
         id: TaskId,
         changes: TaskChanges,
         precondition: Precondition,
@@ -248,19 +308,19 @@ impl TaskRepository for SeaTaskRepository {
             update = update.col_expr(Column::Completed, completed.into());
         }
         let rows = update
-            .filter(owned_at(owner, id, precondition))
+            .filter(owned_at(bearer, id, precondition))
             .exec_with_returning(&self.db)
             .await
             .map_err(to_domain)?;
         match rows.into_iter().next() {
             Some(model) => to_task(model),
-            None => Err(self.miss(owner, id, precondition).await),
+            None => Err(self.miss(bearer, id, precondition).await),
         }
     }
 
     async fn toggle(
         &self,
-        owner: UserId,
+        bearer: &Bearer,
         id: TaskId,
         precondition: Precondition,
         now: DateTime<Utc>,
@@ -269,24 +329,24 @@ impl TaskRepository for SeaTaskRepository {
             .col_expr(Column::Completed, Expr::col(Column::Completed).not())
             .col_expr(Column::Version, Expr::col(Column::Version).add(1))
             .col_expr(Column::UpdatedAt, now.into())
-            .filter(owned_at(owner, id, precondition))
+            .filter(owned_at(bearer, id, precondition))
             .exec_with_returning(&self.db)
             .await
             .map_err(to_domain)?;
         match rows.into_iter().next() {
             Some(model) => to_task(model),
-            None => Err(self.miss(owner, id, precondition).await),
+            None => Err(self.miss(bearer, id, precondition).await),
         }
     }
 
-    async fn delete(&self, owner: UserId, id: TaskId, precondition: Precondition) -> Result<()> {
+    async fn delete(&self, bearer: &Bearer, id: TaskId, precondition: Precondition) -> Result<()> {
         let result = Entity::delete_many()
-            .filter(owned_at(owner, id, precondition))
+            .filter(owned_at(bearer, id, precondition))
             .exec(&self.db)
             .await
             .map_err(to_domain)?;
         if result.rows_affected == 0 {
-            Err(self.miss(owner, id, precondition).await)
+            Err(self.miss(bearer, id, precondition).await)
         } else {
             Ok(())
         }

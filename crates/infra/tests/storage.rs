@@ -5,6 +5,7 @@ use std::io::Write;
 
 use chrono::{Duration, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use taskpulse_domain::Bearer;
 use taskpulse_domain::idempotency::{IdempotencyKey, StoredResponse};
 use taskpulse_domain::ports::{Claim, IdempotencyStore, UserRepository};
 use taskpulse_domain::task::TaskQuery;
@@ -179,7 +180,12 @@ async fn the_listing_uses_an_index_among_100k_tasks_of_other_users() {
             ..TaskQuery::default()
         },
     ] {
-        let statement = list_statement(DbBackend::Postgres, me, &query);
+        let bearer = Bearer {
+            user_id: me,
+            session_id: None,
+            token_version: 0,
+        };
+        let statement = list_statement(DbBackend::Postgres, &bearer, &query);
         let explain = Statement::from_sql_and_values(
             DbBackend::Postgres,
             format!("EXPLAIN {}", statement.sql),

@@ -14,7 +14,7 @@ use taskpulse_domain::task::{
 use crate::dto::{TaskBody, task_response};
 use crate::error::ApiError;
 use crate::extract::{
-    AuthUser, Fields, IfMatch, TaskPath, json_body, nullable, optional_json_body,
+    AuthBearer, Fields, IfMatch, TaskPath, json_body, nullable, optional_json_body,
 };
 use crate::routes::Endpoint;
 use crate::startup::AppState;
@@ -176,13 +176,13 @@ fn next_link(req: &HttpRequest, query: &TaskQuery) -> Option<HeaderValue> {
     ),
 )]
 async fn list(
-    user: AuthUser,
+    bearer: AuthBearer,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let path = TaskPath::parse(&req, &user, &state.tasks)?;
-    let query = list_query(&req)?;
-    let page = state.tasks.list(user.id(), path.owner, &query).await?;
+    let path = TaskPath::parse(&req, &bearer, &state.tasks).await?;
+    let query = bearer.vouched(&state.tasks, list_query(&req)).await?;
+    let page = state.tasks.list(&bearer.0, path.owner, &query).await?;
     let mut response = HttpResponse::Ok();
     response.insert_header((X_TOTAL_COUNT, page.total));
     let shown = query.offset.saturating_add(page.tasks.len() as u64);
@@ -262,6 +262,27 @@ fn full_task(input: TaskInput) -> Result<NewTask, ApiError> {
         description,
         completed: completed.unwrap_or(false),
     })
+}
+
+/// The changes of a PUT: title and description always, `completed` only
+/// when given.
+fn replacement(input: TaskInput) -> Result<TaskChanges, ApiError> {
+    let completed_given = matches!(input.completed, Some(Some(_)));
+    let new = full_task(input)?;
+    Ok(TaskChanges {
+        title: Some(new.title),
+        description: Some(new.description),
+        completed: completed_given.then_some(new.completed),
+    })
+}
+
+/// The state `…/complete` sets, or `None` to toggle.
+fn completion(req: &HttpRequest, body: &[u8]) -> Result<Option<bool>, ApiError> {
+    let body: Option<CompletionBody> = optional_json_body(req, body)?;
+    let mut fields = Fields::default();
+    let completed = body.and_then(|b| completed_field(&mut fields, b.completed));
+    fields.finish()?;
+    Ok(completed)
 }
 
 fn patch_changes(input: TaskPatch) -> Result<TaskChanges, ApiError> {
@@ -358,21 +379,26 @@ fn fingerprint(body: &[u8]) -> String {
     ),
 )]
 async fn create(
-    user: AuthUser,
+    bearer: AuthBearer,
     req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let path = TaskPath::parse(&req, &user, &state.tasks)?;
-    let new = full_task(json_body(&req, &body)?)?;
-    let key = idempotency_key(&req)?;
-    let (actor, owner) = (user.id(), path.owner);
-    let work = async { created(state.tasks.create(actor, owner, new).await?) };
+    let path = TaskPath::parse(&req, &bearer, &state.tasks).await?;
+    let parsed = json_body(&req, &body)
+        .and_then(full_task)
+        .and_then(|new| Ok((new, idempotency_key(&req)?)));
+    let (new, key) = bearer.vouched(&state.tasks, parsed).await?;
+    let (actor, owner) = (bearer.0, path.owner);
+    let work = async { created(state.tasks.create(&actor, owner, new).await?) };
     let stored = match key {
         Some(key) => {
+            // A stored answer is replayed without running `work`, so the
+            // bearer is confirmed first.
+            state.tasks.confirm(&actor).await?;
             state
                 .idempotency
-                .run(actor, &key, &fingerprint(&body), work)
+                .run(actor.user_id, &key, &fingerprint(&body), work)
                 .await?
         }
         None => work.await?,
@@ -397,14 +423,14 @@ async fn create(
     ),
 )]
 async fn get(
-    user: AuthUser,
+    bearer: AuthBearer,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let path = TaskPath::parse(&req, &user, &state.tasks)?;
+    let path = TaskPath::parse(&req, &bearer, &state.tasks).await?;
     let task = state
         .tasks
-        .get(user.id(), path.owner, path.task_id()?)
+        .get(&bearer.0, path.owner, path.task_id()?)
         .await?;
     Ok(task_response(StatusCode::OK, task))
 }
@@ -434,24 +460,19 @@ async fn get(
     ),
 )]
 async fn replace(
-    user: AuthUser,
+    bearer: AuthBearer,
     req: HttpRequest,
     state: web::Data<AppState>,
     if_match: IfMatch,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let path = TaskPath::parse(&req, &user, &state.tasks)?;
-    let input: TaskInput = json_body(&req, &body)?;
-    let completed_given = matches!(input.completed, Some(Some(_)));
-    let new = full_task(input)?;
-    let changes = TaskChanges {
-        title: Some(new.title),
-        description: Some(new.description),
-        completed: completed_given.then_some(new.completed),
-    };
+    let path = TaskPath::parse(&req, &bearer, &state.tasks).await?;
+    let changes = bearer
+        .vouched(&state.tasks, json_body(&req, &body).and_then(replacement))
+        .await?;
     let task = state
         .tasks
-        .update(user.id(), path.owner, path.task_id()?, changes, if_match.0)
+        .update(&bearer.0, path.owner, path.task_id()?, changes, if_match.0)
         .await?;
     Ok(task_response(StatusCode::OK, task))
 }
@@ -481,18 +502,19 @@ async fn replace(
     ),
 )]
 async fn update(
-    user: AuthUser,
+    bearer: AuthBearer,
     req: HttpRequest,
     state: web::Data<AppState>,
     if_match: IfMatch,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let path = TaskPath::parse(&req, &user, &state.tasks)?;
-    let body: TaskPatch = json_body(&req, &body)?;
-    let changes = patch_changes(body)?;
+    let path = TaskPath::parse(&req, &bearer, &state.tasks).await?;
+    let changes = bearer
+        .vouched(&state.tasks, json_body(&req, &body).and_then(patch_changes))
+        .await?;
     let task = state
         .tasks
-        .update(user.id(), path.owner, path.task_id()?, changes, if_match.0)
+        .update(&bearer.0, path.owner, path.task_id()?, changes, if_match.0)
         .await?;
     Ok(task_response(StatusCode::OK, task))
 }
@@ -533,21 +555,20 @@ pub(crate) struct CompletionBody {
     ),
 )]
 async fn complete(
-    user: AuthUser,
+    bearer: AuthBearer,
     req: HttpRequest,
     state: web::Data<AppState>,
     if_match: IfMatch,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let path = TaskPath::parse(&req, &user, &state.tasks)?;
-    let body: Option<CompletionBody> = optional_json_body(&req, &body)?;
-    let mut fields = Fields::default();
-    let completed = body.and_then(|b| completed_field(&mut fields, b.completed));
-    fields.finish()?;
+    let path = TaskPath::parse(&req, &bearer, &state.tasks).await?;
+    let completed = bearer
+        .vouched(&state.tasks, completion(&req, &body))
+        .await?;
     let task = state
         .tasks
         .set_completion(
-            user.id(),
+            &bearer.0,
             path.owner,
             path.task_id()?,
             completed,
@@ -576,15 +597,15 @@ async fn complete(
     ),
 )]
 async fn delete(
-    user: AuthUser,
+    bearer: AuthBearer,
     req: HttpRequest,
     state: web::Data<AppState>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let path = TaskPath::parse(&req, &user, &state.tasks)?;
+    let path = TaskPath::parse(&req, &bearer, &state.tasks).await?;
     state
         .tasks
-        .delete(user.id(), path.owner, path.task_id()?, if_match.0)
+        .delete(&bearer.0, path.owner, path.task_id()?, if_match.0)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

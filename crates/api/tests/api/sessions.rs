@@ -11,6 +11,7 @@ backends!(
     a_rotated_refresh_token_presented_again_ends_every_session,
     an_unknown_refresh_token_is_unauthorized,
     logout_ends_the_session_and_its_access_tokens_at_once,
+    a_logged_out_token_is_refused_by_every_task_route_before_anything_else,
     sessions_lists_the_live_sessions_and_marks_the_current_one,
     ending_a_session_needs_the_password_and_ends_its_tokens,
     another_users_session_is_not_found,
@@ -131,6 +132,96 @@ async fn logout_ends_the_session_and_its_access_tokens_at_once(app: &TestApp) {
         StatusCode::OK,
         "other sessions live on"
     );
+}
+
+/// The task routes let storage check the token in the same statement as
+/// their work; whatever else is wrong with a request, or would have been
+/// replayed, a logged-out token still gets 401 and changes nothing.
+async fn a_logged_out_token_is_refused_by_every_task_route_before_anything_else(app: &TestApp) {
+    let user = app.signed_up().await;
+    let other = app.new_session(&user).await;
+    let stranger = app.signed_up().await;
+    let task = app.create_task(&user, json!({"title": "Mine"})).await;
+    let keyed = app
+        .authed(Method::POST, &user.tasks(), &user)
+        .header("idempotency-key", "before-logout")
+        .json(&json!({"title": "Keyed"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(keyed.status(), StatusCode::CREATED);
+    let logout = app
+        .post_json(
+            "/api/v1/auth/logout",
+            &json!({"refresh_token": user.refresh_token}),
+        )
+        .await;
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+
+    let one = user.task(&task);
+    let attempts = [
+        (Method::GET, user.tasks(), None, None),
+        (Method::GET, format!("{}?limit=0", user.tasks()), None, None),
+        (Method::GET, one.clone(), None, None),
+        (Method::GET, format!("{}/999999", user.tasks()), None, None),
+        (
+            Method::GET,
+            format!("{}/not-a-number", user.tasks()),
+            None,
+            None,
+        ),
+        (Method::GET, stranger.tasks(), None, None),
+        (
+            Method::POST,
+            user.tasks(),
+            Some(json!({"title": "Sneaked in"})),
+            None,
+        ),
+        (Method::POST, user.tasks(), Some(json!({"title": ""})), None),
+        (
+            Method::POST,
+            user.tasks(),
+            Some(json!({"title": "Keyed"})),
+            Some("before-logout"),
+        ),
+        (
+            Method::PATCH,
+            one.clone(),
+            Some(json!({"title": "Changed"})),
+            None,
+        ),
+        (Method::PUT, one.clone(), Some(json!({"title": 7})), None),
+        (Method::PATCH, format!("{one}/complete"), None, None),
+        (Method::DELETE, one.clone(), None, None),
+    ];
+    for (method, path, body, key) in attempts {
+        let mut request = app.authed(method.clone(), &path, &user);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        if let Some(key) = key {
+            request = request.header("idempotency-key", key);
+        }
+        let response = request.send().await.expect("sent");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "{method} {path}"
+        );
+    }
+
+    let listed: Vec<Value> = app
+        .get(&other.tasks(), &other)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(listed.len(), 2, "nothing created or deleted: {listed:?}");
+    let kept = listed
+        .iter()
+        .find(|t| t["id"] == task["id"])
+        .expect("the task is still there");
+    assert_eq!(kept, &task, "and unchanged");
 }
 
 async fn sessions(app: &TestApp, user: &TestUser) -> Vec<Value> {

@@ -11,9 +11,9 @@
 //!
 //! Their behaviour is the port contract that [`testing`](crate::testing)
 //! checks, the same as the SQL adapters', with two differences where the
-//! ports say nothing: tasks, sessions and idempotency keys of an owner that
-//! was never stored are accepted (a database refuses them with a foreign
-//! key), and search folds the case of all of Unicode (as PostgreSQL does;
+//! ports say nothing: sessions and idempotency keys of an owner that was
+//! never stored are accepted (a database refuses them with a foreign key),
+//! and search folds the case of all of Unicode (as PostgreSQL does;
 //! SQLite folds ASCII only).
 //!
 //! The other adapters: [`TestPasswordHasher`] (fast and NOT for
@@ -22,29 +22,45 @@
 //! (password reset), [`SystemClock`] and [`FixedClock`].
 //!
 //! ```
+//! use taskpulse_domain::Bearer;
 //! use taskpulse_domain::memory::{FixedClock, MemoryStore};
-//! use taskpulse_domain::ports::{Clock, TaskRepository};
+//! use taskpulse_domain::ports::{Clock, TaskRepository, UserRepository};
 //! use taskpulse_domain::task::{NewTask, TaskQuery, Title};
-//! use taskpulse_domain::user::UserId;
+//! use taskpulse_domain::user::{Email, NewUser, PasswordHash, User, UserId, UserName};
 //!
 //! let store = MemoryStore::new();
-//! let tasks = store.tasks();
+//! let (users, tasks) = (store.users(), store.tasks());
 //! let clock = FixedClock::new(chrono::Utc::now());
-//! let owner = UserId::new_random();
+//! let ada = User {
+//!     id: UserId::new_random(),
+//!     email: Email::parse("ada@example.com")?,
+//!     name: UserName::parse("Ada")?,
+//!     is_active: true,
+//!     created_at: clock.now(),
+//!     updated_at: clock.now(),
+//! };
+//! // Tasks are stored for a live bearer: an active user at its token version.
+//! let bearer = Bearer {
+//!     user_id: ada.id,
+//!     session_id: None,
+//!     token_version: 0,
+//! };
 //! let new = NewTask {
-//!     title: Title::parse("Water the plants").expect("valid title"),
+//!     title: Title::parse("Water the plants")?,
 //!     description: None,
 //!     completed: false,
 //! };
 //!
 //! let page = futures_executor::block_on(async {
-//!     tasks.create(owner, new, clock.now()).await?;
-//!     tasks.list(owner, &TaskQuery::default()).await
+//!     let password_hash = PasswordHash::new("hash".into());
+//!     users.create(NewUser { user: ada, password_hash }).await?;
+//!     tasks.create(&bearer, new, clock.now()).await?;
+//!     tasks.list(&bearer, &TaskQuery::default()).await
 //! })?;
 //!
 //! assert_eq!(page.total, 1);
 //! assert_eq!(page.tasks[0].version, 1);
-//! # Ok::<(), taskpulse_domain::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod clock;

@@ -1,17 +1,18 @@
-//! Tasks in memory, always filtered by the owner.
+//! Tasks in memory, always filtered by the bearer, who must be live.
 
 use std::cmp::Ordering;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use super::users::token_subject;
 use super::{MemoryStore, Tables};
+use crate::bearer::Bearer;
 use crate::error::{Error, Result};
 use crate::ports::TaskRepository;
 use crate::task::{
     NewTask, Precondition, SortField, Task, TaskChanges, TaskId, TaskPage, TaskQuery,
 };
-use crate::user::UserId;
 
 /// [`TaskRepository`] in a [`MemoryStore`]. Ids count up from 1 across
 /// all owners, like a database sequence.
@@ -62,19 +63,28 @@ fn order(query: &TaskQuery, a: &Task, b: &Task) -> Ordering {
     }
 }
 
-/// The owner's task `id`, if its version satisfies `precondition`:
-/// `NotFound` when the owner has no such task, `PreconditionFailed` when
-/// it is at another version.
-fn owned_at(
-    tables: &mut Tables,
-    owner: UserId,
+/// Whether the bearer is live, by the same rule as the token check.
+fn live(tables: &Tables, bearer: &Bearer) -> bool {
+    let subject = token_subject(tables, bearer.user_id, bearer.session_id);
+    bearer.admit(subject).is_ok()
+}
+
+/// The bearer's task `id`, if its version satisfies `precondition`:
+/// `NotFound` when the bearer has no such task (or is not live),
+/// `PreconditionFailed` when it is at another version.
+fn owned_at<'t>(
+    tables: &'t mut Tables,
+    bearer: &Bearer,
     id: TaskId,
     precondition: Precondition,
-) -> Result<&mut Task> {
+) -> Result<&'t mut Task> {
+    if !live(tables, bearer) {
+        return Err(Error::NotFound);
+    }
     let task = tables
         .tasks
         .get_mut(&id)
-        .filter(|task| task.owner == owner)
+        .filter(|task| task.owner == bearer.user_id)
         .ok_or(Error::NotFound)?;
     match precondition {
         Precondition::Version(expected) if expected != task.version => {
@@ -93,12 +103,13 @@ fn touch(task: &mut Task, now: DateTime<Utc>) -> Task {
 
 #[async_trait]
 impl TaskRepository for MemoryTasks {
-    async fn list(&self, owner: UserId, query: &TaskQuery) -> Result<TaskPage> {
+    async fn list(&self, bearer: &Bearer, query: &TaskQuery) -> Result<TaskPage> {
         let tables = self.store.lock();
+        let live = live(&tables, bearer);
         let mut found: Vec<&Task> = tables
             .tasks
             .values()
-            .filter(|task| task.owner == owner && matches(query, task))
+            .filter(|task| live && task.owner == bearer.user_id && matches(query, task))
             .collect();
         found.sort_by(|a, b| order(query, a, b));
         let total = u64::try_from(found.len()).map_err(Error::internal)?;
@@ -113,8 +124,16 @@ impl TaskRepository for MemoryTasks {
         Ok(TaskPage { tasks, total })
     }
 
-    async fn create(&self, owner: UserId, task: NewTask, now: DateTime<Utc>) -> Result<Task> {
+    async fn create(
+        &self,
+        bearer: &Bearer,
+        task: NewTask,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Task>> {
         let mut tables = self.store.lock();
+        if !live(&tables, bearer) {
+            return Ok(None);
+        }
         let id = tables
             .last_task_id
             .checked_add(1)
@@ -122,7 +141,7 @@ impl TaskRepository for MemoryTasks {
             .ok_or_else(|| Error::internal("task ids are exhausted"))?;
         let task = Task {
             id,
-            owner,
+            owner: bearer.user_id,
             title: task.title.as_str().to_owned(),
             description: task.description.map(|d| d.as_str().to_owned()),
             completed: task.completed,
@@ -132,25 +151,31 @@ impl TaskRepository for MemoryTasks {
         };
         tables.last_task_id = id.get();
         tables.tasks.insert(id, task.clone());
-        Ok(task)
+        Ok(Some(task))
     }
 
-    async fn get(&self, owner: UserId, id: TaskId) -> Result<Option<Task>> {
+    async fn get(&self, bearer: &Bearer, id: TaskId) -> Result<Option<Task>> {
         let tables = self.store.lock();
-        let task = tables.tasks.get(&id).filter(|task| task.owner == owner);
+        if !live(&tables, bearer) {
+            return Ok(None);
+        }
+        let task = tables
+            .tasks
+            .get(&id)
+            .filter(|task| task.owner == bearer.user_id);
         Ok(task.cloned())
     }
 
     async fn update(
         &self,
-        owner: UserId,
+        bearer: &Bearer,
         id: TaskId,
         changes: TaskChanges,
         precondition: Precondition,
         now: DateTime<Utc>,
     ) -> Result<Task> {
         let mut tables = self.store.lock();
-        let task = owned_at(&mut tables, owner, id, precondition)?;
+        let task = owned_at(&mut tables, bearer, id, precondition)?;
         if let Some(title) = changes.title {
             task.title = title.as_str().to_owned();
         }
@@ -165,20 +190,20 @@ impl TaskRepository for MemoryTasks {
 
     async fn toggle(
         &self,
-        owner: UserId,
+        bearer: &Bearer,
         id: TaskId,
         precondition: Precondition,
         now: DateTime<Utc>,
     ) -> Result<Task> {
         let mut tables = self.store.lock();
-        let task = owned_at(&mut tables, owner, id, precondition)?;
+        let task = owned_at(&mut tables, bearer, id, precondition)?;
         task.completed = !task.completed;
         Ok(touch(task, now))
     }
 
-    async fn delete(&self, owner: UserId, id: TaskId, precondition: Precondition) -> Result<()> {
+    async fn delete(&self, bearer: &Bearer, id: TaskId, precondition: Precondition) -> Result<()> {
         let mut tables = self.store.lock();
-        owned_at(&mut tables, owner, id, precondition)?;
+        owned_at(&mut tables, bearer, id, precondition)?;
         tables.tasks.remove(&id);
         Ok(())
     }

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::MemoryStore;
+use super::{MemoryStore, Tables};
 use crate::error::{Error, Result};
 use crate::ports::{LockoutPolicy, TokenSubject, UserRepository};
 use crate::session::SessionId;
@@ -49,6 +49,26 @@ impl MemoryUsers {
     }
 }
 
+/// What the token check needs about user `id` and `session`.
+pub(super) fn token_subject(
+    tables: &Tables,
+    id: UserId,
+    session: Option<SessionId>,
+) -> Option<TokenSubject> {
+    let row = tables.users.get(&id)?;
+    let session_live = session.is_none_or(|session| {
+        tables
+            .sessions
+            .get(&session)
+            .is_some_and(|s| s.user_id == id && s.ended_at.is_none())
+    });
+    Some(TokenSubject {
+        user: row.user.clone(),
+        token_version: row.token_version,
+        session_live,
+    })
+}
+
 #[async_trait]
 impl UserRepository for MemoryUsers {
     async fn create(&self, new: NewUser) -> Result<User> {
@@ -83,21 +103,7 @@ impl UserRepository for MemoryUsers {
         id: UserId,
         session: Option<SessionId>,
     ) -> Result<Option<TokenSubject>> {
-        let tables = self.store.lock();
-        let Some(row) = tables.users.get(&id) else {
-            return Ok(None);
-        };
-        let session_live = session.is_none_or(|session| {
-            tables
-                .sessions
-                .get(&session)
-                .is_some_and(|s| s.user_id == id && s.ended_at.is_none())
-        });
-        Ok(Some(TokenSubject {
-            user: row.user.clone(),
-            token_version: row.token_version,
-            session_live,
-        }))
+        Ok(token_subject(&self.store.lock(), id, session))
     }
 
     async fn find_credentials(&self, email: &Email) -> Result<Option<Credentials>> {

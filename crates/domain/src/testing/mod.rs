@@ -161,6 +161,8 @@ macro_rules! port_contract_tests {
             an_empty_search_filters_nothing,
             the_listing_pages_and_counts_every_match,
             the_listing_shows_only_the_owners_tasks,
+            a_bearer_that_is_not_live_reads_and_writes_nothing,
+            a_deleted_users_bearer_reads_and_writes_nothing,
         ]);
         $crate::port_contract_tests!(@port sessions [
             a_started_session_is_listed_as_live,

@@ -1,12 +1,13 @@
 //! The [`TaskRepository`](crate::ports::TaskRepository) contract.
 
 use super::{Storage, at, user};
+use crate::bearer::Bearer;
 use crate::error::Error;
+use crate::session::{ClientInfo, NewSession, SessionId, TokenHash};
 use crate::task::{
     Description, NewTask, PageLimit, Precondition, Sort, Task, TaskChanges, TaskId, TaskQuery,
     Title,
 };
-use crate::user::UserId;
 
 fn new_task(title: &str, description: Option<&str>, completed: bool) -> NewTask {
     NewTask {
@@ -16,20 +17,37 @@ fn new_task(title: &str, description: Option<&str>, completed: bool) -> NewTask 
     }
 }
 
-async fn create(storage: &Storage, owner: UserId, title: &str, seconds: i64) -> Task {
+async fn create(storage: &Storage, owner: Bearer, title: &str, seconds: i64) -> Task {
     create_with(storage, owner, new_task(title, None, false), seconds).await
 }
 
-async fn create_with(storage: &Storage, owner: UserId, task: NewTask, seconds: i64) -> Task {
+async fn create_with(storage: &Storage, owner: Bearer, task: NewTask, seconds: i64) -> Task {
     storage
         .tasks
-        .create(owner, task, at(seconds))
+        .create(&owner, task, at(seconds))
         .await
         .expect("task created")
+        .expect("a live bearer's task is stored")
 }
 
-async fn stored(storage: &Storage, owner: UserId, id: TaskId) -> Option<Task> {
-    storage.tasks.get(owner, id).await.expect("task read")
+/// A new user, as the bearer of a token issued now without a session.
+pub(super) async fn bearer(storage: &Storage, email: &str) -> Bearer {
+    let user_id = user(storage, email).await;
+    let subject = storage
+        .users
+        .find_token_subject(user_id, None)
+        .await
+        .expect("read")
+        .expect("the user just stored");
+    Bearer {
+        user_id,
+        session_id: None,
+        token_version: subject.token_version,
+    }
+}
+
+async fn stored(storage: &Storage, owner: Bearer, id: TaskId) -> Option<Task> {
+    storage.tasks.get(&owner, id).await.expect("task read")
 }
 
 fn completion(completed: bool) -> TaskChanges {
@@ -40,10 +58,10 @@ fn completion(completed: bool) -> TaskChanges {
 }
 
 /// The ids of a listing's page, in order.
-async fn listed(storage: &Storage, owner: UserId, query: &TaskQuery) -> (Vec<TaskId>, u64) {
-    let page = storage.tasks.list(owner, query).await.expect("listed");
+async fn listed(storage: &Storage, owner: Bearer, query: &TaskQuery) -> (Vec<TaskId>, u64) {
+    let page = storage.tasks.list(&owner, query).await.expect("listed");
     assert!(
-        page.tasks.iter().all(|task| task.owner == owner),
+        page.tasks.iter().all(|task| task.owner == owner.user_id),
         "a listing shows only its owner's tasks"
     );
     (page.tasks.iter().map(|task| task.id).collect(), page.total)
@@ -63,14 +81,14 @@ fn sort(raw: &str) -> Sort {
 
 /// Every conditional write to `id` of `owner`, with no precondition and
 /// with version `version`, answered `NotFound`.
-async fn assert_every_write_is_not_found(storage: &Storage, owner: UserId, id: TaskId) {
+async fn assert_every_write_is_not_found(storage: &Storage, owner: Bearer, id: TaskId) {
     for precondition in [Precondition::None, Precondition::Version(1)] {
         let update = storage
             .tasks
-            .update(owner, id, completion(true), precondition, at(50))
+            .update(&owner, id, completion(true), precondition, at(50))
             .await;
-        let toggle = storage.tasks.toggle(owner, id, precondition, at(50)).await;
-        let delete = storage.tasks.delete(owner, id, precondition).await;
+        let toggle = storage.tasks.toggle(&owner, id, precondition, at(50)).await;
+        let delete = storage.tasks.delete(&owner, id, precondition).await;
 
         assert_error!(update, Error::NotFound, "update with {precondition:?}");
         assert_error!(toggle, Error::NotFound, "toggle with {precondition:?}");
@@ -81,7 +99,7 @@ async fn assert_every_write_is_not_found(storage: &Storage, owner: UserId, id: T
 /// `create` stores the task as given for its owner, at version 1 with both
 /// timestamps `now`, and answers what `get` then reads.
 pub async fn a_created_task_starts_at_version_one(storage: &Storage) {
-    let ada = user(storage, "ada@example.com").await;
+    let ada = bearer(storage, "ada@example.com").await;
 
     let full = create_with(
         storage,
@@ -92,7 +110,7 @@ pub async fn a_created_task_starts_at_version_one(storage: &Storage) {
     .await;
     let bare = create(storage, ada, "Read", 6).await;
 
-    assert_eq!(full.owner, ada);
+    assert_eq!(full.owner, ada.user_id);
     assert_eq!(full.title, "Write report");
     assert_eq!(
         full.description.as_deref(),
@@ -109,8 +127,8 @@ pub async fn a_created_task_starts_at_version_one(storage: &Storage) {
 /// Another owner's task is invisible: not read, not written, not listed,
 /// `NotFound` even with a version precondition; and it stays unchanged.
 pub async fn another_owners_task_behaves_like_a_missing_one(storage: &Storage) {
-    let ada = user(storage, "ada@example.com").await;
-    let bob = user(storage, "bob@example.com").await;
+    let ada = bearer(storage, "ada@example.com").await;
+    let bob = bearer(storage, "bob@example.com").await;
     let adas = create(storage, ada, "Private", 1).await;
 
     let read = stored(storage, bob, adas.id).await;
@@ -125,11 +143,11 @@ pub async fn another_owners_task_behaves_like_a_missing_one(storage: &Storage) {
 /// A task that does not exist (here: one deleted) is `NotFound` for every
 /// write and absent for `get`.
 pub async fn a_missing_task_is_not_found(storage: &Storage) {
-    let ada = user(storage, "ada@example.com").await;
+    let ada = bearer(storage, "ada@example.com").await;
     let gone = create(storage, ada, "Short-lived", 1).await;
     storage
         .tasks
-        .delete(ada, gone.id, Precondition::None)
+        .delete(&ada, gone.id, Precondition::None)
         .await
         .expect("deleted");
 
@@ -140,7 +158,7 @@ pub async fn a_missing_task_is_not_found(storage: &Storage) {
 /// `update` writes the given fields only, bumps the version by exactly one
 /// and sets `updated_at`, keeping `created_at`.
 pub async fn an_update_writes_the_changes_and_bumps_the_version_once(storage: &Storage) {
-    let ada = user(storage, "ada@example.com").await;
+    let ada = bearer(storage, "ada@example.com").await;
     let task = create_with(storage, ada, new_task("Draft", Some("old"), false), 0).await;
     let everything = TaskChanges {
         title: Some(Title::parse("Final").expect("a valid title")),
@@ -150,12 +168,12 @@ pub async fn an_update_writes_the_changes_and_bumps_the_version_once(storage: &S
 
     let first = storage
         .tasks
-        .update(ada, task.id, everything, Precondition::None, at(10))
+        .update(&ada, task.id, everything, Precondition::None, at(10))
         .await
         .expect("updated");
     let second = storage
         .tasks
-        .update(ada, task.id, completion(false), Precondition::None, at(20))
+        .update(&ada, task.id, completion(false), Precondition::None, at(20))
         .await
         .expect("updated again");
 
@@ -175,7 +193,7 @@ pub async fn an_update_writes_the_changes_and_bumps_the_version_once(storage: &S
 /// A description is kept when the changes leave it alone and cleared by
 /// `Some(None)`.
 pub async fn the_description_is_cleared_only_when_asked(storage: &Storage) {
-    let ada = user(storage, "ada@example.com").await;
+    let ada = bearer(storage, "ada@example.com").await;
     let task = create_with(storage, ada, new_task("Task", Some("details"), false), 0).await;
     let retitle = TaskChanges {
         title: Some(Title::parse("Renamed").expect("a valid title")),
@@ -188,12 +206,12 @@ pub async fn the_description_is_cleared_only_when_asked(storage: &Storage) {
 
     let kept = storage
         .tasks
-        .update(ada, task.id, retitle, Precondition::None, at(1))
+        .update(&ada, task.id, retitle, Precondition::None, at(1))
         .await
         .expect("retitled");
     let cleared = storage
         .tasks
-        .update(ada, task.id, clear, Precondition::None, at(2))
+        .update(&ada, task.id, clear, Precondition::None, at(2))
         .await
         .expect("cleared");
 
@@ -205,13 +223,13 @@ pub async fn the_description_is_cleared_only_when_asked(storage: &Storage) {
 /// A write expecting another version fails with `PreconditionFailed` and
 /// changes nothing.
 pub async fn a_stale_version_changes_nothing(storage: &Storage) {
-    let ada = user(storage, "ada@example.com").await;
+    let ada = bearer(storage, "ada@example.com").await;
     let task = create(storage, ada, "Contended", 0).await;
 
     let update = storage
         .tasks
         .update(
-            ada,
+            &ada,
             task.id,
             completion(true),
             Precondition::Version(2),
@@ -220,11 +238,11 @@ pub async fn a_stale_version_changes_nothing(storage: &Storage) {
         .await;
     let toggle = storage
         .tasks
-        .toggle(ada, task.id, Precondition::Version(0), at(5))
+        .toggle(&ada, task.id, Precondition::Version(0), at(5))
         .await;
     let delete = storage
         .tasks
-        .delete(ada, task.id, Precondition::Version(7))
+        .delete(&ada, task.id, Precondition::Version(7))
         .await;
 
     assert_error!(
@@ -247,13 +265,13 @@ pub async fn a_stale_version_changes_nothing(storage: &Storage) {
 
 /// A write expecting the current version goes through.
 pub async fn a_matching_version_writes(storage: &Storage) {
-    let ada = user(storage, "ada@example.com").await;
+    let ada = bearer(storage, "ada@example.com").await;
     let task = create(storage, ada, "Careful", 0).await;
 
     let updated = storage
         .tasks
         .update(
-            ada,
+            &ada,
             task.id,
             completion(true),
             Precondition::Version(1),
@@ -263,12 +281,12 @@ pub async fn a_matching_version_writes(storage: &Storage) {
         .expect("updated at version 1");
     let toggled = storage
         .tasks
-        .toggle(ada, task.id, Precondition::Version(2), at(2))
+        .toggle(&ada, task.id, Precondition::Version(2), at(2))
         .await
         .expect("toggled at version 2");
     let deleted = storage
         .tasks
-        .delete(ada, task.id, Precondition::Version(3))
+        .delete(&ada, task.id, Precondition::Version(3))
         .await;
 
     assert_eq!((updated.version, updated.completed), (2, true));
@@ -280,17 +298,17 @@ pub async fn a_matching_version_writes(storage: &Storage) {
 /// `toggle` flips `completed`, bumps the version by one and sets
 /// `updated_at`.
 pub async fn a_toggle_flips_completion_and_bumps_the_version(storage: &Storage) {
-    let ada = user(storage, "ada@example.com").await;
+    let ada = bearer(storage, "ada@example.com").await;
     let task = create(storage, ada, "Flip", 0).await;
 
     let on = storage
         .tasks
-        .toggle(ada, task.id, Precondition::None, at(1))
+        .toggle(&ada, task.id, Precondition::None, at(1))
         .await
         .expect("toggled");
     let off = storage
         .tasks
-        .toggle(ada, task.id, Precondition::None, at(2))
+        .toggle(&ada, task.id, Precondition::None, at(2))
         .await
         .expect("toggled back");
 
@@ -305,16 +323,19 @@ pub async fn a_toggle_flips_completion_and_bumps_the_version(storage: &Storage) 
 /// A deleted task is gone: not read, not listed, and deleting it again is
 /// `NotFound`.
 pub async fn a_deleted_task_is_gone(storage: &Storage) {
-    let ada = user(storage, "ada@example.com").await;
+    let ada = bearer(storage, "ada@example.com").await;
     let task = create(storage, ada, "Doomed", 0).await;
     let kept = create(storage, ada, "Kept", 0).await;
 
     storage
         .tasks
-        .delete(ada, task.id, Precondition::None)
+        .delete(&ada, task.id, Precondition::None)
         .await
         .expect("deleted");
-    let again = storage.tasks.delete(ada, task.id, Precondition::None).await;
+    let again = storage
+        .tasks
+        .delete(&ada, task.id, Precondition::None)
+        .await;
 
     assert_eq!(stored(storage, ada, task.id).await, None);
     assert_error!(again, Error::NotFound, "deleting twice");
@@ -326,7 +347,7 @@ pub async fn a_deleted_task_is_gone(storage: &Storage) {
 /// direction (so a descending order is the ascending one reversed); the
 /// default is newest first.
 pub async fn the_listing_sorts_by_the_field_then_by_id_in_the_same_direction(storage: &Storage) {
-    let ada = user(storage, "ada@example.com").await;
+    let ada = bearer(storage, "ada@example.com").await;
     let bravo = create(storage, ada, "bravo", 0).await;
     let alpha = create(storage, ada, "alpha", 0).await;
     let charlie = create(storage, ada, "charlie", 10).await;
@@ -334,7 +355,7 @@ pub async fn the_listing_sorts_by_the_field_then_by_id_in_the_same_direction(sto
     for task in [&bravo, &charlie] {
         storage
             .tasks
-            .toggle(ada, task.id, Precondition::None, at(30))
+            .toggle(&ada, task.id, Precondition::None, at(30))
             .await
             .expect("touched");
     }
@@ -389,7 +410,7 @@ pub async fn the_listing_sorts_by_the_field_then_by_id_in_the_same_direction(sto
 
 /// `completed` keeps only the tasks in that state.
 pub async fn the_listing_filters_by_completion(storage: &Storage) {
-    let ada = user(storage, "ada@example.com").await;
+    let ada = bearer(storage, "ada@example.com").await;
     let done = create_with(storage, ada, new_task("Done", None, true), 0).await;
     let open = create_with(storage, ada, new_task("Open", None, false), 1).await;
     let also_done = create_with(storage, ada, new_task("Also done", None, true), 2).await;
@@ -416,7 +437,7 @@ pub async fn the_listing_filters_by_completion(storage: &Storage) {
 /// `search` matches a substring of the title or of the description,
 /// ignoring the case of ASCII letters.
 pub async fn search_matches_title_or_description_ignoring_ascii_case(storage: &Storage) {
-    let ada = user(storage, "ada@example.com").await;
+    let ada = bearer(storage, "ada@example.com").await;
     let in_title = create(storage, ada, "Buy MILK", 0).await;
     let in_description = create_with(
         storage,
@@ -444,7 +465,7 @@ pub async fn search_matches_title_or_description_ignoring_ascii_case(storage: &S
 /// `search` finds text typed exactly as it was stored, whatever its
 /// case and script.
 pub async fn search_finds_text_in_the_case_it_was_stored(storage: &Storage) {
-    let ada = user(storage, "ada@example.com").await;
+    let ada = bearer(storage, "ada@example.com").await;
     let task = create_with(
         storage,
         ada,
@@ -465,7 +486,7 @@ pub async fn search_finds_text_in_the_case_it_was_stored(storage: &Storage) {
 
 /// `%`, `_` and `\` in a search match only themselves.
 pub async fn search_wildcards_match_only_themselves(storage: &Storage) {
-    let ada = user(storage, "ada@example.com").await;
+    let ada = bearer(storage, "ada@example.com").await;
     let percent = create(storage, ada, "50% off", 0).await;
     create(storage, ada, "5000 off", 1).await;
     let underscore = create(storage, ada, "snake_case", 2).await;
@@ -493,7 +514,7 @@ pub async fn search_wildcards_match_only_themselves(storage: &Storage) {
 
 /// An empty `search` filters nothing.
 pub async fn an_empty_search_filters_nothing(storage: &Storage) {
-    let ada = user(storage, "ada@example.com").await;
+    let ada = bearer(storage, "ada@example.com").await;
     let first = create(storage, ada, "One", 0).await;
     let second = create_with(storage, ada, new_task("Two", Some("text"), false), 1).await;
     let mut ids = vec![first.id, second.id];
@@ -505,7 +526,7 @@ pub async fn an_empty_search_filters_nothing(storage: &Storage) {
 /// `limit` and `offset` cut one page out of the matches; `total` counts
 /// every match, also when the page is past the end.
 pub async fn the_listing_pages_and_counts_every_match(storage: &Storage) {
-    let ada = user(storage, "ada@example.com").await;
+    let ada = bearer(storage, "ada@example.com").await;
     let mut tasks = Vec::new();
     for n in 0..5 {
         tasks.push(create_with(storage, ada, new_task("Task", None, n % 2 == 0), n).await);
@@ -546,8 +567,8 @@ pub async fn the_listing_pages_and_counts_every_match(storage: &Storage) {
 
 /// A listing holds its owner's tasks only, whatever the filters.
 pub async fn the_listing_shows_only_the_owners_tasks(storage: &Storage) {
-    let ada = user(storage, "ada@example.com").await;
-    let bob = user(storage, "bob@example.com").await;
+    let ada = bearer(storage, "ada@example.com").await;
+    let bob = bearer(storage, "bob@example.com").await;
     let mut adas = vec![
         create(storage, ada, "Ada's first", 0).await.id,
         create(storage, ada, "Ada's second", 1).await.id,
@@ -562,4 +583,131 @@ pub async fn the_listing_shows_only_the_owners_tasks(storage: &Storage) {
     assert_eq!(listed(storage, ada, &by_id).await, (adas, 2));
     assert_eq!(listed(storage, bob, &by_id).await, (vec![bobs.id], 1));
     assert_eq!(listed(storage, ada, &searching("Bob")).await, (vec![], 0));
+}
+
+/// Ada's bearers that are not live: a token from before a password change
+/// (another version), one of a session that ended, one naming a session
+/// that never existed, and one naming Bob's session.
+async fn dead_bearers(storage: &Storage, ada: Bearer) -> Vec<(&'static str, Bearer)> {
+    let bob = bearer(storage, "bob@example.com").await;
+    let start = |user_id, token: &str| NewSession {
+        id: SessionId::new_random(),
+        user_id,
+        created_at: at(0),
+        expires_at: at(3600),
+        refresh_hash: TokenHash::new(token.into()),
+        client: ClientInfo::default(),
+    };
+    let ended = start(ada.user_id, "ada-ended");
+    let bobs = start(bob.user_id, "bob-live");
+    let (ended_id, bobs_id) = (ended.id, bobs.id);
+    for session in [ended, bobs] {
+        storage.sessions.start(session).await.expect("started");
+    }
+    let was_ended = storage
+        .sessions
+        .end(ada.user_id, ended_id, at(10))
+        .await
+        .expect("ended");
+    assert!(was_ended, "the session was live");
+    let with_session = |session_id| Bearer {
+        session_id: Some(session_id),
+        ..ada
+    };
+    vec![
+        (
+            "another token version",
+            Bearer {
+                token_version: ada.token_version + 1,
+                ..ada
+            },
+        ),
+        ("an ended session", with_session(ended_id)),
+        ("an unknown session", with_session(SessionId::new_random())),
+        ("another user's session", with_session(bobs_id)),
+    ]
+}
+
+/// A bearer that is not live reads nothing and changes nothing, while the
+/// same user's live bearer (with or without a live session) still works.
+pub async fn a_bearer_that_is_not_live_reads_and_writes_nothing(storage: &Storage) {
+    let ada = bearer(storage, "ada@example.com").await;
+    let task = create(storage, ada, "Mine", 1).await;
+    let session = NewSession {
+        id: SessionId::new_random(),
+        user_id: ada.user_id,
+        created_at: at(0),
+        expires_at: at(3600),
+        refresh_hash: TokenHash::new("ada-live".into()),
+        client: ClientInfo::default(),
+    };
+    let live_session = Bearer {
+        session_id: Some(session.id),
+        ..ada
+    };
+    storage.sessions.start(session).await.expect("started");
+
+    for (what, dead) in dead_bearers(storage, ada).await {
+        let created = storage
+            .tasks
+            .create(&dead, new_task("Sneaked in", None, false), at(20))
+            .await
+            .expect("answered");
+        assert_eq!(created, None, "create with {what}");
+        assert_eq!(
+            stored(storage, dead, task.id).await,
+            None,
+            "get with {what}"
+        );
+        let page = storage
+            .tasks
+            .list(&dead, &TaskQuery::default())
+            .await
+            .expect("listed");
+        assert_eq!((page.tasks.len(), page.total), (0, 0), "list with {what}");
+        for precondition in [Precondition::None, Precondition::Version(task.version)] {
+            let update = storage
+                .tasks
+                .update(&dead, task.id, completion(true), precondition, at(30))
+                .await;
+            let toggle = storage
+                .tasks
+                .toggle(&dead, task.id, precondition, at(30))
+                .await;
+            let delete = storage.tasks.delete(&dead, task.id, precondition).await;
+            for (write, result) in [
+                ("update", update.map(|_| ())),
+                ("toggle", toggle.map(|_| ())),
+                ("delete", delete),
+            ] {
+                assert!(
+                    matches!(result, Err(Error::NotFound | Error::PreconditionFailed)),
+                    "{write} with {what} and {precondition:?}: {result:?}"
+                );
+            }
+        }
+    }
+
+    assert_eq!(stored(storage, ada, task.id).await, Some(task.clone()));
+    assert_eq!(stored(storage, live_session, task.id).await, Some(task));
+    assert_eq!(listed(storage, ada, &TaskQuery::default()).await.1, 1);
+}
+
+/// Once the user is deleted, their bearer reads and writes nothing.
+pub async fn a_deleted_users_bearer_reads_and_writes_nothing(storage: &Storage) {
+    let ada = bearer(storage, "ada@example.com").await;
+    create(storage, ada, "Mine", 1).await;
+
+    storage.users.delete(ada.user_id).await.expect("deleted");
+
+    let created = storage
+        .tasks
+        .create(&ada, new_task("After", None, false), at(2))
+        .await
+        .expect("answered");
+    assert_eq!(created, None);
+    assert_eq!(
+        listed(storage, ada, &TaskQuery::default()).await,
+        (vec![], 0)
+    );
 }

@@ -436,8 +436,8 @@ pub async fn the_token_subject_tells_whether_the_users_session_is_live(storage: 
 /// `delete` removes the account with its tasks and sessions, and nobody
 /// else's; its email is free again.
 pub async fn deleting_a_user_deletes_their_tasks_and_sessions(storage: &Storage) {
-    let ada = user(storage, "ada@example.com").await;
-    let bob = user(storage, "bob@example.com").await;
+    let ada = super::tasks::bearer(storage, "ada@example.com").await;
+    let bob = super::tasks::bearer(storage, "bob@example.com").await;
     let task = || NewTask {
         title: Title::parse("Mine").expect("a valid title"),
         description: None,
@@ -445,39 +445,44 @@ pub async fn deleting_a_user_deletes_their_tasks_and_sessions(storage: &Storage)
     };
     let adas_task = storage
         .tasks
-        .create(ada, task(), at(1))
+        .create(&ada, task(), at(1))
         .await
-        .expect("created");
+        .expect("created")
+        .expect("stored");
     let bobs_task = storage
         .tasks
-        .create(bob, task(), at(1))
+        .create(&bob, task(), at(1))
         .await
-        .expect("created");
+        .expect("created")
+        .expect("stored");
     storage
         .sessions
-        .start(session(ada, "ada-token"))
+        .start(session(ada.user_id, "ada-token"))
         .await
         .expect("started");
     storage
         .sessions
-        .start(session(bob, "bob-token"))
+        .start(session(bob.user_id, "bob-token"))
         .await
         .expect("started");
 
-    storage.users.delete(ada).await.expect("deleted");
+    storage.users.delete(ada.user_id).await.expect("deleted");
 
-    assert_eq!(storage.users.find_by_id(ada).await.expect("read"), None);
-    let task_left = storage.tasks.get(ada, adas_task.id).await.expect("read");
+    assert_eq!(
+        storage.users.find_by_id(ada.user_id).await.expect("read"),
+        None
+    );
+    let task_left = storage.tasks.get(&ada, adas_task.id).await.expect("read");
     assert_eq!(task_left, None);
     let listed = storage
         .tasks
-        .list(ada, &TaskQuery::default())
+        .list(&ada, &TaskQuery::default())
         .await
         .expect("listed");
     assert_eq!(listed.total, 0);
     let sessions = storage
         .sessions
-        .list_live(ada, at(2))
+        .list_live(ada.user_id, at(2))
         .await
         .expect("listed");
     assert!(sessions.is_empty(), "{sessions:?}");
@@ -492,11 +497,11 @@ pub async fn deleting_a_user_deletes_their_tasks_and_sessions(storage: &Storage)
         .await
         .expect("presented");
     assert_eq!(rotation, Rotation::Invalid);
-    let bobs = storage.tasks.get(bob, bobs_task.id).await.expect("read");
+    let bobs = storage.tasks.get(&bob, bobs_task.id).await.expect("read");
     assert_eq!(bobs, Some(bobs_task));
     let bobs_sessions = storage
         .sessions
-        .list_live(bob, at(2))
+        .list_live(bob.user_id, at(2))
         .await
         .expect("listed");
     assert_eq!(bobs_sessions.len(), 1);

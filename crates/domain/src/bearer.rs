@@ -1,0 +1,48 @@
+//! The bearer of an access token, before and after storage vouches for it.
+//!
+//! A token's signature and expiry are checked in memory; whether its user is
+//! still active at the token's version and its session still open is a
+//! question for storage. [`AuthService::authenticate`](crate::AuthService::authenticate)
+//! asks it on its own; the task repository asks it in the same statement as
+//! the work, so the hot path costs one round trip, and
+//! [`TaskService`](crate::TaskService) looks closer only when that
+//! statement found nothing.
+
+use crate::auth::Principal;
+use crate::error::{Error, Result, TokenRejection};
+use crate::ports::TokenSubject;
+use crate::session::SessionId;
+use crate::user::UserId;
+
+/// An access token whose signature and expiry checked out: who it speaks
+/// for, not yet confirmed by storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bearer {
+    /// The user the token was issued to.
+    pub user_id: UserId,
+    /// The token's session; `None` for tokens minted outside TaskPulse.
+    pub session_id: Option<SessionId>,
+    /// The user's token version when the token was issued.
+    pub token_version: i64,
+}
+
+impl Bearer {
+    /// Whether storage's view of the token's user and session lets it in:
+    /// the user exists and is active, the password has not changed since
+    /// (same token version), and the session, if any, has not ended.
+    ///
+    /// # Errors
+    /// [`Error::Unauthorized`] saying which of these failed.
+    pub fn admit(&self, subject: Option<TokenSubject>) -> Result<Principal> {
+        let Some(subject) = subject.filter(|s| s.user.is_active) else {
+            return Err(Error::Unauthorized(TokenRejection::UnknownUser));
+        };
+        if !subject.session_live || subject.token_version != self.token_version {
+            return Err(Error::Unauthorized(TokenRejection::Revoked));
+        }
+        Ok(Principal {
+            user: subject.user,
+            session_id: self.session_id,
+        })
+    }
+}
