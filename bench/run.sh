@@ -24,6 +24,10 @@ export DURATION=${DURATION:-10s} CONNS=${CONNS:-16} WARMUP=${WARMUP:-2s}
 DATABASES=${DATABASES:-postgres sqlite}
 LOG_ROOT=${LOG_ROOT:-/tmp/taskpulse_bench}
 PG=${PG:-postgres://postgres@127.0.0.1:5432}
+# Every server and pgbench connects with these URL options: loopback
+# without TLS by default, the same for all (sqlx and libpq would otherwise
+# negotiate TLS with Debian's PostgreSQL, which has it on).
+PG_OPTS=${PG_OPTS:-sslmode=disable}
 PEERS_TOO=0
 [[ ${1:-} == --peers ]] && PEERS_TOO=1
 mkdir -p "$LOG_ROOT"
@@ -55,7 +59,7 @@ start_taskpulse() { # port database_url
   (cd "$LOG_ROOT" && exec env APP_ENV=production DATABASE_URL="$2" SECRET_KEY=bench-secret-of-at-least-thirty-two-bytes \
     TASKPULSE__SERVER__HOST=127.0.0.1 TASKPULSE__SERVER__PORT="$1" TASKPULSE__SERVER__WORKERS=2 \
     TASKPULSE__SERVER__HSTS=false TASKPULSE__LOG__LEVEL=warn TASKPULSE__AUTH__RATE_LIMIT_PER_MINUTE=1000000 \
-    TASKPULSE__AUTH__MAX_FAILED_LOGINS=1000000 TASKPULSE__DATABASE__MAX_CONNECTIONS=16 \
+    TASKPULSE__AUTH__MAX_FAILED_LOGINS=1000000 \
     "$BIN" serve >"$LOG_ROOT/taskpulse-$1.log" 2>&1) &
   PIDS+=($!)
   wait_up "http://127.0.0.1:$1/health"
@@ -64,11 +68,13 @@ start_taskpulse() { # port database_url
 
 for db in $DATABASES; do
   case $db in
-    postgres) fresh_db taskpulse_bench; url="$PG/taskpulse_bench" ;;
+    postgres) fresh_db taskpulse_bench; url="$PG/taskpulse_bench?$PG_OPTS" ;;
     sqlite) rm -f "$LOG_ROOT"/bench.db*; url="sqlite://$LOG_ROOT/bench.db" ;;
   esac
   pid=$(start_taskpulse 8090 "$url")
-  measure "taskpulse-$db" http://127.0.0.1:8090 "$pid"
+  # The contract's canonical routes (the peers use their own).
+  measure "taskpulse-$db" http://127.0.0.1:8090 "$pid" \
+    SEED_ARGS="--auth-prefix /api/v1/auth --tasks-template /api/v1/users/{uid}/tasks"
   if [[ $db == postgres ]]; then
     # The database's own limits at the same concurrency.
     BENCH_DATA="$LOG_ROOT/taskpulse-postgres.json" CONNS=$CONNS DURATION=$DURATION \
@@ -85,7 +91,10 @@ for db in $DATABASES; do
     wait %1 2>/dev/null || wait
     python3 "$ROOT/bench/storm_report.py" "$LOG_ROOT/alone.txt" "$LOG_ROOT/beside.txt" "$LOG_ROOT/storm.txt"
     # List p50 of a user with 50 tasks, with 1 000 and then 1 000 000
-    # other users' tasks in the table (1 000 other users).
+    # other users' tasks in the table (1 000 other users). First back to
+    # the 50 seeded tasks per bench user (create and pgbench added more).
+    seeded=$(python3 -c "import json,sys; print(','.join(str(i) for u in json.load(open(sys.argv[1]))['users'] for i in u['task_ids']))" "$BENCH_DATA")
+    psql -X -q "$url" -c "DELETE FROM tasks WHERE id NOT IN ($seeded)"
     psql -X -q "$url" -c "INSERT INTO users (id, email, name, password_hash, is_active, created_at, updated_at)
       SELECT gen_random_uuid(), 'other' || n || '@example.com', 'Other', 'x', true, now(), now()
       FROM generate_series(1, 1000) AS n"
@@ -111,14 +120,14 @@ done
 
 if [[ $PEERS_TOO == 1 ]]; then
   fresh_db peer_fastapi
-  (WORKERS=2 PORT=8001 exec bash "$PEERS/fastapi_seed/run.sh" >"$LOG_ROOT/fastapi.log" 2>&1) &
+  (DATABASE_URL="postgresql://${PG#*://}/peer_fastapi?$PG_OPTS" WORKERS=2 PORT=8001 exec bash "$PEERS/fastapi_seed/run.sh" >"$LOG_ROOT/fastapi.log" 2>&1) &
   PIDS+=($!)
   wait_up http://127.0.0.1:8001/health 600
   measure fastapi http://127.0.0.1:8001 "$(listener 8001)"
   kill "$(listener 8001)" 2>/dev/null || true
   fresh_db peer_loco
   # The peer builds into its own target directory, not ours.
-  (WORKERS=2 PORT=8002 exec env -u CARGO_TARGET_DIR bash "$PEERS/loco_todo/run.sh" >"$LOG_ROOT/loco.log" 2>&1) &
+  (DATABASE_URL="$PG/peer_loco?$PG_OPTS" WORKERS=2 PORT=8002 exec env -u CARGO_TARGET_DIR bash "$PEERS/loco_todo/run.sh" >"$LOG_ROOT/loco.log" 2>&1) &
   PIDS+=($!)
   wait_up http://127.0.0.1:8002/_ping 1800
   measure loco http://127.0.0.1:8002 "$(listener 8002)" STYLE=loco HEALTH_PATH=/_ping

@@ -19,13 +19,6 @@ use crate::startup::AppState;
 #[derive(Debug)]
 pub struct AuthUser(pub Principal);
 
-impl AuthUser {
-    /// The signed-in user's id.
-    pub fn id(&self) -> UserId {
-        self.0.user.id
-    }
-}
-
 fn bearer_token(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;

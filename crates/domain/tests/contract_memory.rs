@@ -13,6 +13,7 @@ fn on_a_fresh_store(check: Check) {
         tasks: Arc::new(store.tasks()),
         sessions: Arc::new(store.sessions()),
         idempotency: Arc::new(store.idempotency()),
+        password_resets: Arc::new(store.password_resets()),
     };
     futures_executor::block_on(check(storage));
 }

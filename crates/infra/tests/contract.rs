@@ -10,8 +10,8 @@ use std::sync::Arc;
 use sea_orm::ConnectionTrait;
 use taskpulse_domain::testing::{Check, Storage};
 use taskpulse_infra::{
-    Database, MigrationCommand, PoolSettings, SeaIdempotencyStore, SeaSessionRepository,
-    SeaTaskRepository, SeaUserRepository,
+    Database, MigrationCommand, PoolSettings, SeaIdempotencyStore, SeaPasswordResetStore,
+    SeaSessionRepository, SeaTaskRepository, SeaUserRepository,
 };
 use uuid::Uuid;
 
@@ -21,7 +21,8 @@ fn storage(db: &Database) -> Storage {
         users: Arc::new(SeaUserRepository::new(conn.clone())),
         tasks: Arc::new(SeaTaskRepository::new(conn.clone())),
         sessions: Arc::new(SeaSessionRepository::new(conn.clone())),
-        idempotency: Arc::new(SeaIdempotencyStore::new(conn)),
+        idempotency: Arc::new(SeaIdempotencyStore::new(conn.clone())),
+        password_resets: Arc::new(SeaPasswordResetStore::new(conn)),
     }
 }
 

@@ -5,9 +5,10 @@
 //! panicking (through `assert!`) when the adapters break a rule of the
 //! ports' documentation: owner scoping, not-found cases, unique emails,
 //! version bumps, listing filters, order and pages, preconditions, lock-out
-//! counting, session rotation, reuse and ending, idempotency claims, and
-//! the two races the ports forbid (a token rotated twice, a key claimed
-//! twice, each by two calls at once). The checks create the users their
+//! counting, session rotation, reuse and ending, idempotency claims,
+//! reset tokens used once, and the races the ports forbid (a token rotated
+//! twice, a key claimed twice, a reset token used twice, each by two calls
+//! at once). The checks create the users their
 //! tasks, sessions and keys belong to, so adapters with foreign keys pass
 //! them too.
 //!
@@ -28,6 +29,7 @@
 //!     tasks: Arc::new(store.tasks()),
 //!     sessions: Arc::new(store.sessions()),
 //!     idempotency: Arc::new(store.idempotency()),
+//!     password_resets: Arc::new(store.password_resets()),
 //! };
 //!
 //! futures_executor::block_on(testing::tasks::another_owners_task_behaves_like_a_missing_one(
@@ -44,6 +46,7 @@ use std::task::Poll;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use crate::ports::{IdempotencyStore, SessionRepository, TaskRepository, UserRepository};
+use crate::reset::PasswordResetStore;
 use crate::user::{Email, NewUser, PasswordHash, User, UserId, UserName};
 
 /// Asserts that a result is the error `$pattern`, saying what was tried.
@@ -61,6 +64,7 @@ macro_rules! assert_error {
 }
 
 pub mod idempotency;
+pub mod resets;
 pub mod sessions;
 pub mod tasks;
 pub mod users;
@@ -76,6 +80,8 @@ pub struct Storage {
     pub sessions: Arc<dyn SessionRepository>,
     /// Idempotency keys.
     pub idempotency: Arc<dyn IdempotencyStore>,
+    /// Password-reset tokens.
+    pub password_resets: Arc<dyn PasswordResetStore>,
 }
 
 impl fmt::Debug for Storage {
@@ -112,6 +118,7 @@ pub type Check = fn(Storage) -> CheckFuture;
 ///         tasks: Arc::new(store.tasks()),
 ///         sessions: Arc::new(store.sessions()),
 ///         idempotency: Arc::new(store.idempotency()),
+///         password_resets: Arc::new(store.password_resets()),
 ///     };
 ///     futures_executor::block_on(check(storage));
 /// }
@@ -184,6 +191,11 @@ macro_rules! port_contract_tests {
             an_abandoned_claim_is_free_again,
             purging_removes_keys_created_before_the_cutoff,
             concurrent_claims_of_a_free_key_start_once,
+        ]);
+        $crate::port_contract_tests!(@port resets [
+            a_reset_token_is_used_once,
+            expired_and_unknown_reset_tokens_are_refused,
+            concurrent_uses_of_a_reset_token_succeed_once,
         ]);
     };
     (@port $port:ident [$($check:ident),* $(,)?]) => {
