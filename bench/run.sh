@@ -101,7 +101,7 @@ for db in $DATABASES; do
     add_others() { # tasks per other user
       psql -X -q "$url" -c "INSERT INTO tasks (user_id, title, completed, version, created_at, updated_at)
         SELECT u.id, 'other ' || n, n % 2 = 0, 1, now(), now()
-        FROM users u CROSS JOIN generate_series(1, $1) AS n WHERE u.email LIKE 'other%'" -c "VACUUM ANALYZE tasks"
+        FROM users u CROSS JOIN generate_series(1, $1) AS n WHERE u.email LIKE 'other%'" -c "VACUUM ANALYZE tasks" -c "CHECKPOINT"
     }
     list_p50_ms() {
       wrk -t1 -c"$CONNS" -d"$DURATION" --latency -s "$HARNESS/list.lua" http://127.0.0.1:8090 |
