@@ -237,6 +237,14 @@ pub fn content_type_is(req: &HttpRequest, mime: &str) -> bool {
     content_type(req).is_some_and(|m| m == mime)
 }
 
+/// A required string field of a one-field body, or the 422 naming it.
+///
+/// # Errors
+/// [`ApiError`] 422 when the field is absent or `null`.
+pub fn required(field: &str, value: Option<String>) -> Result<String, ApiError> {
+    value.ok_or_else(|| ApiError::invalid(field, "field required"))
+}
+
 /// Collects the field errors of a body, so that a 422 names them all.
 #[derive(Debug, Default)]
 pub struct Fields(Vec<FieldError>);

@@ -10,7 +10,7 @@ use taskpulse_domain::user::{Email, Password, Registration, UserName};
 use crate::client::{TrustedProxies, client_info};
 use crate::dto::{SessionBody, TokenBody, UserBody};
 use crate::error::ApiError;
-use crate::extract::{AuthUser, Fields, content_type_is, json_body};
+use crate::extract::{AuthUser, Fields, content_type_is, json_body, required};
 use crate::routes::Endpoint;
 use crate::startup::AppState;
 
@@ -54,11 +54,6 @@ fn trusted(req: &HttpRequest) -> TrustedProxies {
     req.app_data::<web::Data<TrustedProxies>>()
         .map(|t| t.get_ref().clone())
         .unwrap_or_default()
-}
-
-/// A required string field, or the 422 naming it.
-fn required(field: &str, value: Option<String>) -> Result<String, ApiError> {
-    value.ok_or_else(|| ApiError::invalid(field, "field required"))
 }
 
 /// A new account.

@@ -6,7 +6,7 @@ use taskpulse_domain::user::Password;
 
 use crate::dto::DetailBody;
 use crate::error::ApiError;
-use crate::extract::{Fields, json_body};
+use crate::extract::{Fields, json_body, required};
 use crate::routes::Endpoint;
 use crate::startup::AppState;
 
@@ -47,9 +47,7 @@ async fn forgot_password(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let body: ForgotBody = json_body(&req, &body)?;
-    let email = body
-        .email
-        .ok_or_else(|| ApiError::invalid("email", "field required"))?;
+    let email = required("email", body.email)?;
     state.resets.forgot_password(&email).await?;
     Ok(HttpResponse::Accepted().json(DetailBody::new(
         "If an account has this email, a link to reset its password has been sent.",

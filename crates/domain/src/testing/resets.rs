@@ -1,11 +1,7 @@
 //! The [`PasswordResetStore`](crate::reset::PasswordResetStore) contract.
 
+use super::sessions::hash;
 use super::{Storage, at, join, user};
-use crate::session::TokenHash;
-
-fn hash(token: &str) -> TokenHash {
-    TokenHash::new(token.into())
-}
 
 /// A token is consumed once: the first use answers its user and the token
 /// version it was issued under, every later use nothing.

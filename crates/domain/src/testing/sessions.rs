@@ -4,13 +4,13 @@ use super::{Storage, at, join, user};
 use crate::session::{ClientInfo, NewSession, Rotation, SessionId, TokenHash};
 use crate::user::UserId;
 
-fn hash(token: &str) -> TokenHash {
+pub(super) fn hash(token: &str) -> TokenHash {
     TokenHash::new(token.into())
 }
 
 /// A session started at `start` (seconds), valid until `end`, whose first
 /// refresh token is `token`.
-fn session(user_id: UserId, token: &str, start: i64, end: i64) -> NewSession {
+pub(super) fn session(user_id: UserId, token: &str, start: i64, end: i64) -> NewSession {
     NewSession {
         id: SessionId::new_random(),
         user_id,

@@ -1,9 +1,10 @@
 //! The [`TaskRepository`](crate::ports::TaskRepository) contract.
 
+use super::sessions::session;
 use super::{Storage, at, user};
 use crate::bearer::Bearer;
 use crate::error::Error;
-use crate::session::{ClientInfo, NewSession, SessionId, TokenHash};
+use crate::session::SessionId;
 use crate::task::{
     Description, NewTask, PageLimit, Precondition, Sort, Task, TaskChanges, TaskId, TaskQuery,
     Title,
@@ -590,16 +591,8 @@ pub async fn the_listing_shows_only_the_owners_tasks(storage: &Storage) {
 /// that never existed, and one naming Bob's session.
 async fn dead_bearers(storage: &Storage, ada: Bearer) -> Vec<(&'static str, Bearer)> {
     let bob = bearer(storage, "bob@example.com").await;
-    let start = |user_id, token: &str| NewSession {
-        id: SessionId::new_random(),
-        user_id,
-        created_at: at(0),
-        expires_at: at(3600),
-        refresh_hash: TokenHash::new(token.into()),
-        client: ClientInfo::default(),
-    };
-    let ended = start(ada.user_id, "ada-ended");
-    let bobs = start(bob.user_id, "bob-live");
+    let ended = session(ada.user_id, "ada-ended", 0, 3600);
+    let bobs = session(bob.user_id, "bob-live", 0, 3600);
     let (ended_id, bobs_id) = (ended.id, bobs.id);
     for session in [ended, bobs] {
         storage.sessions.start(session).await.expect("started");
@@ -633,19 +626,12 @@ async fn dead_bearers(storage: &Storage, ada: Bearer) -> Vec<(&'static str, Bear
 pub async fn a_bearer_that_is_not_live_reads_and_writes_nothing(storage: &Storage) {
     let ada = bearer(storage, "ada@example.com").await;
     let task = create(storage, ada, "Mine", 1).await;
-    let session = NewSession {
-        id: SessionId::new_random(),
-        user_id: ada.user_id,
-        created_at: at(0),
-        expires_at: at(3600),
-        refresh_hash: TokenHash::new("ada-live".into()),
-        client: ClientInfo::default(),
-    };
+    let live = session(ada.user_id, "ada-live", 0, 3600);
     let live_session = Bearer {
-        session_id: Some(session.id),
+        session_id: Some(live.id),
         ..ada
     };
-    storage.sessions.start(session).await.expect("started");
+    storage.sessions.start(live).await.expect("started");
 
     for (what, dead) in dead_bearers(storage, ada).await {
         let created = storage

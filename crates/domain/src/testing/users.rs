@@ -507,4 +507,29 @@ pub async fn deleting_a_user_deletes_their_tasks_and_sessions(storage: &Storage)
     assert_eq!(bobs_sessions.len(), 1);
     let again = storage.users.create(new_user("ada@example.com")).await;
     assert!(again.is_ok(), "the email is free again: {again:?}");
+
+    // A dead bearer sees nothing anyway; an account stored again under
+    // Ada's id is live, so an empty answer shows the tasks really went.
+    let mut reborn = new_user("ada-again@example.com");
+    reborn.user.id = ada.user_id;
+    storage.users.create(reborn).await.expect("stored again");
+    let version = storage
+        .users
+        .find_token_subject(ada.user_id, None)
+        .await
+        .expect("read")
+        .expect("stored")
+        .token_version;
+    let live_again = crate::bearer::Bearer {
+        token_version: version,
+        ..ada
+    };
+    let old_task = storage.tasks.get(&live_again, adas_task.id).await;
+    assert_eq!(old_task.expect("read"), None);
+    let relisted = storage
+        .tasks
+        .list(&live_again, &TaskQuery::default())
+        .await
+        .expect("listed");
+    assert_eq!(relisted.total, 0);
 }
