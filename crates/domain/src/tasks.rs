@@ -56,7 +56,7 @@ impl TaskService {
 
     /// `err`, unless the bearer turns out not to be live: then
     /// `Unauthorized`, as if the token had been checked first.
-    pub async fn unless_revoked(&self, bearer: &Bearer, err: Error) -> Error {
+    async fn unless_revoked(&self, bearer: &Bearer, err: Error) -> Error {
         match self.confirm(bearer).await {
             Ok(()) => err,
             Err(refusal) => refusal,
