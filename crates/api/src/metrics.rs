@@ -17,7 +17,6 @@ use actix_web::{HttpResponse, web};
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
-use sea_orm::DatabaseConnectionType;
 use taskpulse_infra::Database;
 
 /// The `route` label of requests that matched no route.
@@ -109,11 +108,11 @@ impl Metrics {
     /// The `/metrics` answer: every metric in the text format, with the
     /// pool gauges read from `db` now.
     pub fn respond(&self, db: &Database) -> HttpResponse {
-        if let Some((open, idle, max)) = pool_stats(db) {
-            self.pool_open.set(i64::from(open));
-            self.pool_idle.set(i64::try_from(idle).unwrap_or(i64::MAX));
-            self.pool_max.set(i64::from(max));
-        }
+        let pool = db.pool_status();
+        let gauge = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        self.pool_open.set(gauge(pool.open));
+        self.pool_idle.set(gauge(pool.idle));
+        self.pool_max.set(gauge(pool.max));
         let mut text = Vec::new();
         match TextEncoder::new().encode(&self.registry.gather(), &mut text) {
             Ok(()) => HttpResponse::Ok().content_type(TEXT_FORMAT).body(text),
@@ -158,28 +157,4 @@ pub async fn track(
         );
     }
     Ok(response)
-}
-
-/// Open, idle and maximum connections of the pool behind `db`.
-fn pool_stats(db: &Database) -> Option<(u32, usize, u32)> {
-    let conn = db.connection();
-    match &conn.inner {
-        DatabaseConnectionType::SqlxSqlitePoolConnection(_) => {
-            let pool = conn.get_sqlite_connection_pool();
-            Some((
-                pool.size(),
-                pool.num_idle(),
-                pool.options().get_max_connections(),
-            ))
-        }
-        DatabaseConnectionType::SqlxPostgresPoolConnection(_) => {
-            let pool = conn.get_postgres_connection_pool();
-            Some((
-                pool.size(),
-                pool.num_idle(),
-                pool.options().get_max_connections(),
-            ))
-        }
-        _ => None,
-    }
 }

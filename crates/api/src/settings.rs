@@ -118,6 +118,14 @@ pub struct ServerSettings {
     pub trusted_proxies: Vec<String>,
 }
 
+impl ServerSettings {
+    /// Worker threads: `workers`, or the number of cores.
+    pub fn worker_count(&self) -> usize {
+        self.workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from))
+    }
+}
+
 /// `database.*`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]

@@ -83,6 +83,7 @@ pub async fn connect(settings: &Settings) -> Result<Database, StartupError> {
         idle_timeout: std::time::Duration::from_secs(database.idle_timeout_secs),
         max_lifetime: std::time::Duration::from_secs(database.max_lifetime_secs),
         transaction_pooling: database.transaction_pooling,
+        threads: u32::try_from(settings.server.worker_count()).unwrap_or(u32::MAX),
     };
     Database::connect(settings.database.url.expose(), &pool)
         .await
@@ -253,10 +254,7 @@ impl Application {
         let trusted = web::Data::new(trusted);
         let origins = Arc::new(settings.server.cors_origins.clone());
         let body_limit = settings.server.body_limit_bytes;
-        let workers = settings
-            .server
-            .workers
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
+        let workers = settings.server.worker_count();
         let metrics =
             web::Data::new(Metrics::new().map_err(|e| StartupError::Config(e.to_string()))?);
         let metrics_listen = settings.metrics.listen();

@@ -3,16 +3,19 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use migration::{IntoSchemaManagerConnection, Migrator, MigratorTrait};
 pub use sea_orm::DbErr;
-use sea_orm::sqlx;
+use sea_orm::sqlx::{self, ConnectOptions as _};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
     ExecResult, QueryResult, RuntimeErr, SqlErr, Statement, TransactionTrait,
 };
 use taskpulse_domain::Error;
+
+use crate::pg_pool::PgPool;
 
 /// Pool tunables.
 #[derive(Debug, Clone)]
@@ -37,6 +40,17 @@ pub struct PoolSettings {
     /// execution. The pooler must clear statements between transactions
     /// (PgBouncer: `server_reset_query_always = 1`).
     pub transaction_pooling: bool,
+    /// How many threads run statements (the server's workers). On
+    /// PostgreSQL each thread opens connections of its own, up to its share
+    /// of `max_connections` and of `min_connections` (at least one each).
+    pub threads: u32,
+}
+
+impl PoolSettings {
+    /// How long opening one connection may take.
+    pub(crate) fn connect_timeout(&self) -> Duration {
+        self.acquire_timeout.max(Duration::from_secs(3))
+    }
 }
 
 impl Default for PoolSettings {
@@ -48,6 +62,7 @@ impl Default for PoolSettings {
             idle_timeout: Duration::from_secs(600),
             max_lifetime: Duration::from_secs(1800),
             transaction_pooling: false,
+            threads: 1,
         }
     }
 }
@@ -74,24 +89,56 @@ pub enum MigrationCommand {
 #[derive(Debug, Clone)]
 pub struct Database {
     conn: DatabaseConnection,
-    transaction_pooling: bool,
+    statements: Statements,
+}
+
+/// Where single statements run.
+#[derive(Debug, Clone)]
+enum Statements {
+    /// On SeaORM's pool (SQLite).
+    Shared,
+    /// On SeaORM's pool, each in a transaction of its own (PostgreSQL
+    /// through a transaction pooler).
+    OwnTransaction,
+    /// On per-thread PostgreSQL connections; SeaORM's pool then serves
+    /// only migrations.
+    PerThread(Arc<PgPool>),
+}
+
+/// How many connections a pool holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Connections open now.
+    pub open: usize,
+    /// Open connections not in use.
+    pub idle: usize,
+    /// The most that may be open.
+    pub max: usize,
 }
 
 impl Database {
     /// Connects to `url` (`sqlite://…` or `postgres://…`). A SQLite file is
-    /// created when missing and runs in WAL mode with foreign keys on.
+    /// created when missing and runs in WAL mode with foreign keys on. On
+    /// PostgreSQL (unless through a transaction pooler) statements run on
+    /// connections each thread opens for itself; see [`PoolSettings::threads`].
     ///
     /// # Errors
     /// The driver's error when the URL is malformed or the database cannot be reached.
     pub async fn connect(url: &str, pool: &PoolSettings) -> Result<Self, DbErr> {
+        let per_thread = url.starts_with("postgres") && !pool.transaction_pooling;
         let mut options = ConnectOptions::new(url);
+        if per_thread {
+            options.max_connections(1).min_connections(0);
+        } else {
+            options
+                .max_connections(pool.max_connections)
+                .min_connections(pool.min_connections);
+        }
         options
-            .max_connections(pool.max_connections)
-            .min_connections(pool.min_connections)
             .acquire_timeout(pool.acquire_timeout)
             .idle_timeout(pool.idle_timeout)
             .max_lifetime(pool.max_lifetime)
-            .connect_timeout(pool.acquire_timeout.max(Duration::from_secs(3)))
+            .connect_timeout(pool.connect_timeout())
             .sqlx_logging(false)
             // A ping before every checkout would double the round trips of
             // the hot path; a broken connection fails its query instead
@@ -110,10 +157,67 @@ impl Database {
             options.map_sqlx_postgres_opts(|opts| opts.statement_cache_capacity(0));
         }
         let conn = sea_orm::Database::connect(options).await?;
-        Ok(Self {
-            conn,
-            transaction_pooling: pool.transaction_pooling,
-        })
+        let statements = if per_thread {
+            let options = url
+                .parse::<sqlx::postgres::PgConnectOptions>()
+                .map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))))?
+                .disable_statement_logging();
+            Statements::PerThread(Arc::new(PgPool::new(options, pool)))
+        } else if pool.transaction_pooling {
+            Statements::OwnTransaction
+        } else {
+            Statements::Shared
+        };
+        Ok(Self { conn, statements })
+    }
+
+    /// Closes every connection.
+    ///
+    /// # Errors
+    /// The driver's error when a connection does not close cleanly.
+    pub async fn close(self) -> Result<(), DbErr> {
+        if let Statements::PerThread(pool) = &self.statements {
+            pool.close().await;
+        }
+        self.conn.close().await
+    }
+
+    /// How many connections the pool holds now.
+    pub fn pool_status(&self) -> PoolStatus {
+        let (open, idle, max) = match self.backend() {
+            DbBackend::Sqlite => {
+                let pool = self.conn.get_sqlite_connection_pool();
+                (
+                    pool.size(),
+                    pool.num_idle(),
+                    pool.options().get_max_connections(),
+                )
+            }
+            _ => {
+                let pool = self.conn.get_postgres_connection_pool();
+                (
+                    pool.size(),
+                    pool.num_idle(),
+                    pool.options().get_max_connections(),
+                )
+            }
+        };
+        let seaorm = PoolStatus {
+            open: open as usize,
+            idle,
+            max: max as usize,
+        };
+        match &self.statements {
+            Statements::PerThread(pool) => {
+                let statements = pool.status();
+                PoolStatus {
+                    open: statements.open + seaorm.open,
+                    idle: statements.idle + seaorm.idle,
+                    max: statements.max + seaorm.max,
+                }
+            }
+            _ => seaorm,
+        }
     }
 
     /// The SeaORM connection pool itself.
@@ -146,7 +250,10 @@ impl Database {
 
     /// Whether the database answers a trivial query.
     pub async fn is_reachable(&self) -> bool {
-        self.conn.ping().await.is_ok()
+        match &self.statements {
+            Statements::PerThread(pool) => pool.execute_unprepared("SELECT 1").await.is_ok(),
+            _ => self.conn.ping().await.is_ok(),
+        }
     }
 }
 
@@ -208,30 +315,39 @@ impl ConnectionTrait for Database {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        if self.transaction_pooling {
-            in_own_transaction(&self.conn, |txn| txn.execute_raw(stmt)).await
-        } else {
-            self.conn.execute_raw(stmt).await
+        match &self.statements {
+            Statements::Shared => self.conn.execute_raw(stmt).await,
+            Statements::OwnTransaction => {
+                in_own_transaction(&self.conn, |txn| txn.execute_raw(stmt)).await
+            }
+            Statements::PerThread(pool) => pool.execute(&stmt).await,
         }
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.conn.execute_unprepared(sql).await
+        match &self.statements {
+            Statements::PerThread(pool) => pool.execute_unprepared(sql).await,
+            _ => self.conn.execute_unprepared(sql).await,
+        }
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        if self.transaction_pooling {
-            in_own_transaction(&self.conn, |txn| txn.query_one_raw(stmt)).await
-        } else {
-            self.conn.query_one_raw(stmt).await
+        match &self.statements {
+            Statements::Shared => self.conn.query_one_raw(stmt).await,
+            Statements::OwnTransaction => {
+                in_own_transaction(&self.conn, |txn| txn.query_one_raw(stmt)).await
+            }
+            Statements::PerThread(pool) => pool.query_one(&stmt).await,
         }
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        if self.transaction_pooling {
-            in_own_transaction(&self.conn, |txn| txn.query_all_raw(stmt)).await
-        } else {
-            self.conn.query_all_raw(stmt).await
+        match &self.statements {
+            Statements::Shared => self.conn.query_all_raw(stmt).await,
+            Statements::OwnTransaction => {
+                in_own_transaction(&self.conn, |txn| txn.query_all_raw(stmt)).await
+            }
+            Statements::PerThread(pool) => pool.query_all(&stmt).await,
         }
     }
 }

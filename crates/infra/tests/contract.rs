@@ -73,7 +73,7 @@ fn on_sqlite(check: Check) {
             .expect("sqlite");
         db.migrate(MigrationCommand::Up).await.expect("migrated");
         let outcome = run_to_the_end(check, storage(&db)).await;
-        db.connection().clone().close().await.expect("closed");
+        db.close().await.expect("closed");
         outcome
     });
     fail_with(outcome);
@@ -114,7 +114,7 @@ fn on_postgres(check: Check) {
             .expect("connect");
         db.migrate(MigrationCommand::Up).await.expect("migrated");
         let outcome = run_to_the_end(check, storage(&db)).await;
-        db.connection().clone().close().await.expect("closed");
+        db.close().await.expect("closed");
         admin
             .connection()
             .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
