@@ -1,5 +1,5 @@
-//! Storage behaviour that HTTP cannot show: key expiry, and the listing's
-//! query plan on PostgreSQL.
+//! Storage behaviour that HTTP cannot show: key expiry, the listing's
+//! query plan on PostgreSQL, and when a PostgreSQL connection is reused.
 
 use std::io::Write;
 
@@ -33,9 +33,9 @@ fn postgres_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
-/// A fresh PostgreSQL database, or `None` (skip) when PostgreSQL is
-/// unreachable and `TASKPULSE_REQUIRE_POSTGRES` is not `1`.
-async fn postgres() -> Option<(Database, String)> {
+/// A fresh PostgreSQL database reached with `pool`, or `None` (skip) when
+/// PostgreSQL is unreachable and `TASKPULSE_REQUIRE_POSTGRES` is not `1`.
+async fn postgres(pool: &PoolSettings) -> Option<(Database, String)> {
     let admin_url = postgres_admin_url();
     let admin = match Database::connect(&admin_url, &PoolSettings::default()).await {
         Ok(admin) => admin,
@@ -59,9 +59,7 @@ async fn postgres() -> Option<(Database, String)> {
         "{}/{name}",
         admin_url.rsplit_once('/').expect("URL with a database").0
     );
-    let db = Database::connect(&url, &PoolSettings::default())
-        .await
-        .expect("connect");
+    let db = Database::connect(&url, pool).await.expect("connect");
     db.migrate(MigrationCommand::Up).await.expect("migrated");
     Some((db, name))
 }
@@ -146,7 +144,7 @@ async fn expired_idempotency_keys_are_purged_and_can_be_claimed_again() {
 
 #[tokio::test]
 async fn the_listing_uses_an_index_among_100k_tasks_of_other_users() {
-    let Some((db, name)) = postgres().await else {
+    let Some((db, name)) = postgres(&PoolSettings::default()).await else {
         return;
     };
     let conn = db.connection();
@@ -204,4 +202,48 @@ async fn the_listing_uses_an_index_among_100k_tasks_of_other_users() {
         assert!(!plan.contains("Seq Scan on tasks"), "{plan}");
         assert!(plan.contains("Index"), "{plan}");
     }
+}
+
+/// The server process behind the statement this thread runs next.
+async fn backend_pid(db: &Database) -> i32 {
+    let sql = "SELECT pg_backend_pid() AS pid";
+    let row = db
+        .query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+        .await
+        .expect("pid")
+        .expect("a row");
+    row.try_get::<i32>("", "pid").expect("an integer")
+}
+
+#[tokio::test]
+async fn a_postgres_connection_survives_a_failed_statement_but_not_one_cut_off() {
+    let one = PoolSettings {
+        max_connections: 1,
+        ..PoolSettings::default()
+    };
+    let Some((db, name)) = postgres(&one).await else {
+        return;
+    };
+
+    let first = backend_pid(&db).await;
+    let again = backend_pid(&db).await;
+    let failed = db.execute_unprepared("SELECT 1/0").await;
+    let after_failure = backend_pid(&db).await;
+    let sleeping = db.execute_unprepared("SELECT pg_sleep(30)");
+    let cut_off = tokio::time::timeout(std::time::Duration::from_millis(300), sleeping).await;
+    let after_cut_off = backend_pid(&db).await;
+    let status = db.pool_status();
+
+    assert_eq!(again, first, "one connection, reused");
+    assert!(failed.is_err(), "division by zero fails");
+    assert_eq!(after_failure, first, "a statement's error leaves it usable");
+    assert!(cut_off.is_err(), "the sleep was still running when dropped");
+    assert_ne!(
+        after_cut_off, first,
+        "a connection cut off mid-statement is replaced"
+    );
+    assert_eq!(status.max, 2, "one for statements, one for migrations");
+    assert!(status.open <= status.max, "{status:?}");
+    db.close().await.expect("closed");
+    drop_postgres(&name).await;
 }
