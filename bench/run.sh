@@ -83,13 +83,19 @@ for db in $DATABASES; do
     printf "INSERT INTO tasks (user_id, title, description, completed, version, created_at, updated_at) VALUES ('%s', 'pgbench', 'Seeded task for load testing.', false, 1, now(), now());\n" "$user" >"$LOG_ROOT/insert.sql"
     pgbench -n -M prepared -c "$CONNS" -j 1 -T "${DURATION%s}" -f "$LOG_ROOT/insert.sql" "$url" 2>&1 |
       awk -v c="$CONNS" '/^tps = / {printf "pg_limit single_row_insert tps=%.1f (pgbench -c%s, autocommit)\n", $3, c}'
-    # Login storm at cost 12 beside a get-one load on 8 other connections.
+    # Login storm at cost 12: one login at a time (one hash's time), 8
+    # connections of logins alone (the hashing capacity), get-one on 8
+    # connections alone, and the same beside the storm.
     export HARNESS BENCH_DATA="$LOG_ROOT/taskpulse-postgres.json"
-    wrk -t1 -c8 -d"$DURATION" --latency -s "$HARNESS/get_one.lua" http://127.0.0.1:8090 >"$LOG_ROOT/alone.txt"
-    wrk -t1 -c8 -d"$DURATION" --latency -s "$ROOT/bench/login.lua" http://127.0.0.1:8090 >"$LOG_ROOT/storm.txt" &
-    wrk -t1 -c8 -d"$DURATION" --latency -s "$HARNESS/get_one.lua" http://127.0.0.1:8090 >"$LOG_ROOT/beside.txt"
+    storm() { wrk -t1 -c"$1" -d"$DURATION" --latency --timeout 10s -s "$ROOT/bench/login.lua" http://127.0.0.1:8090; }
+    get_one() { wrk -t1 -c8 -d"$DURATION" --latency -s "$HARNESS/get_one.lua" http://127.0.0.1:8090; }
+    storm 1 >"$LOG_ROOT/one_login.txt"
+    storm 8 >"$LOG_ROOT/storm_alone.txt"
+    get_one >"$LOG_ROOT/alone.txt"
+    storm 8 >"$LOG_ROOT/storm.txt" &
+    get_one >"$LOG_ROOT/beside.txt"
     wait %1 2>/dev/null || wait
-    python3 "$ROOT/bench/storm_report.py" "$LOG_ROOT/alone.txt" "$LOG_ROOT/beside.txt" "$LOG_ROOT/storm.txt"
+    python3 "$ROOT/bench/storm_report.py" "$LOG_ROOT"/{one_login,storm_alone,alone,beside,storm}.txt
     # List p50 of a user with 50 tasks, with 1 000 and then 1 000 000
     # other users' tasks in the table (1 000 other users). First back to
     # the 50 seeded tasks per bench user (create and pgbench added more).

@@ -10,9 +10,10 @@ use thread_priority::{ThreadPriority, ThreadPriorityValue, set_current_thread_pr
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// The priority of hashing threads: niceness 10 on Linux, so the scheduler
-/// gives request threads about ten times their share when both want CPU.
-const HASHING_PRIORITY: u8 = 22;
+/// The priority of hashing threads: niceness 19 on Linux (the lowest), so
+/// when request threads want the CPU the scheduler gives them about 68
+/// times a hashing thread's share; idle CPU still goes to hashing.
+const HASHING_PRIORITY: u8 = 0;
 
 /// The pool. Its threads stop when the last handle is dropped.
 #[derive(Debug, Clone)]
@@ -38,14 +39,18 @@ impl HashPool {
     }
 
     /// Runs `task` on a hashing thread and waits for it without blocking the
-    /// async executor.
+    /// async executor. A task whose caller has stopped waiting (its client
+    /// gone) by the time a thread is free is skipped: under overload, queued
+    /// logins that nobody waits for cost no hashing.
     pub(crate) async fn run<T: Send + 'static>(
         &self,
         task: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T> {
         let (done, result) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
-            let _ = done.send(task());
+            if !done.is_closed() {
+                let _ = done.send(task());
+            }
         });
         self.jobs
             .send(job)
@@ -85,5 +90,47 @@ mod tests {
             .expect("ran");
 
         assert!(name.is_some_and(|n| n.starts_with("password-hash-")));
+    }
+
+    #[tokio::test]
+    async fn a_task_nobody_waits_for_any_more_is_skipped() {
+        let pool = HashPool::start(1);
+        let (release, blocker) = std::sync::mpsc::channel::<()>();
+        let busy = tokio::spawn({
+            let pool = pool.clone();
+            async move { pool.run(move || blocker.recv()).await }
+        });
+        tokio::task::yield_now().await;
+        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let abandoned = pool.run({
+            let ran = ran.clone();
+            move || ran.store(true, std::sync::atomic::Ordering::SeqCst)
+        });
+
+        let gave_up = tokio::time::timeout(std::time::Duration::from_millis(50), abandoned).await;
+        release.send(()).expect("the blocker waits");
+        let after = pool.run(|| "done").await;
+
+        assert!(gave_up.is_err(), "the only thread was busy");
+        assert!(busy.await.is_ok_and(|r| r.is_ok()));
+        assert_eq!(after.expect("ran"), "done");
+        assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn hashing_threads_run_at_the_lowest_priority() {
+        let pool = HashPool::start(1);
+
+        let stat = pool
+            .run(|| std::fs::read_to_string("/proc/thread-self/stat"))
+            .await
+            .expect("ran")
+            .expect("the thread's stat");
+
+        // Fields after the command name: state is the 3rd, nice the 19th.
+        let after_name = stat.rsplit_once(") ").expect("a command name").1;
+        let nice = after_name.split(' ').nth(16).expect("a nice field");
+        assert_eq!(nice, "19");
     }
 }
