@@ -11,6 +11,8 @@
 # Env:   HARNESS   the shared wrk harness (default ../shared/bench)
 #        PEERS     the peers' directory (default ../shared/peers)
 #        DURATION (10s) CONNS (16) WARMUP (2s)   as in the harness
+#        REPEAT (3)  runs of each scenario, back to back; the table shows
+#                    each figure's median and the range over the runs
 #        DATABASES ("postgres sqlite")
 # Output: one table per server, then the storm and database lines; full wrk
 # outputs under $LOG_ROOT (/tmp/taskpulse_bench).
@@ -22,6 +24,10 @@ PEERS=$(realpath "${PEERS:-../shared/peers}")
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/taskpulse/target}
 export DURATION=${DURATION:-10s} CONNS=${CONNS:-16} WARMUP=${WARMUP:-2s}
 DATABASES=${DATABASES:-postgres sqlite}
+REPEAT=${REPEAT:-3}
+# Each scenario REPEAT times in a row (create last: it grows the tables).
+SCENARIOS=$(for s in get_one list mixed create; do for _ in $(seq "$REPEAT"); do printf '%s ' "$s"; done; done)
+export SCENARIOS
 LOG_ROOT=${LOG_ROOT:-/tmp/taskpulse_bench}
 PG=${PG:-postgres://postgres@127.0.0.1:5432}
 # Every server and pgbench connects with these URL options: loopback
@@ -51,7 +57,10 @@ fresh_db() { psql -X -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $1 WITH (FORC
 measure() { # name base_url pid [harness env...]
   local name=$1 url=$2 pid=$3; shift 3
   echo "## $name"
-  env LOG_DIR="$LOG_ROOT/$name" BENCH_DATA="$LOG_ROOT/$name.json" "$@" bash "$HARNESS/run.sh" "$url" | tail -n +2
+  # Every server starts from a checkpointed database.
+  psql -X -q "$PG/postgres" -c CHECKPOINT
+  env LOG_DIR="$LOG_ROOT/$name" BENCH_DATA="$LOG_ROOT/$name.json" "$@" bash "$HARNESS/run.sh" "$url" |
+    tail -n +2 | python3 "$ROOT/bench/median.py"
   echo "peak RSS of $name: $(peak_rss_mib "$pid") MiB"
 }
 

@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{BinOper, Expr, ExprTrait, Func, Query, SimpleExpr};
+use sea_orm::sea_query::{Asterisk, BinOper, Expr, ExprTrait, Func, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Order,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement,
@@ -130,10 +130,14 @@ fn contains(column: Column, pattern: &str) -> SimpleExpr {
     Expr::expr(Func::lower(Expr::col(column))).binary(BinOper::Like, pattern)
 }
 
+/// The bearer's tasks that `query` matches, while the bearer is live.
 fn filter(bearer: &Bearer, query: &TaskQuery) -> Condition {
-    let mut condition = Condition::all()
-        .add(Column::UserId.eq(bearer.user_id.as_uuid()))
-        .add(live(bearer));
+    matching(bearer.user_id, query).add(live(bearer))
+}
+
+/// The owner's tasks that `query` matches.
+fn matching(owner: UserId, query: &TaskQuery) -> Condition {
+    let mut condition = Condition::all().add(Column::UserId.eq(owner.as_uuid()));
     if let Some(completed) = query.completed {
         condition = condition.add(Column::Completed.eq(completed));
     }
@@ -177,8 +181,15 @@ impl From<CountedTask> for tasks::Model {
     }
 }
 
-/// The page query of a listing.
+/// The page query of a listing, with the number of matches in a `total`
+/// column. The count is a subquery rather than `COUNT(*) OVER ()`, which
+/// would read every matching row in full to return a page of them.
 fn list_select(bearer: &Bearer, query: &TaskQuery) -> Select<Entity> {
+    let mut count = Query::select();
+    count
+        .expr(Func::count(Expr::col(Asterisk)))
+        .from(Entity)
+        .cond_where(matching(bearer.user_id, query));
     let order = if query.sort.descending {
         Order::Desc
     } else {
@@ -191,6 +202,7 @@ fn list_select(bearer: &Bearer, query: &TaskQuery) -> Select<Entity> {
         SortField::Id => Column::Id,
     };
     Entity::find()
+        .column_as(Expr::SubQuery(None, Box::new(count.into())), "total")
         .filter(filter(bearer, query))
         .order_by(column, order.clone())
         .order_by(Column::Id, order)
@@ -198,7 +210,7 @@ fn list_select(bearer: &Bearer, query: &TaskQuery) -> Select<Entity> {
         .offset(query.offset)
 }
 
-/// The SQL a listing runs for its page, for query-plan checks.
+/// The SQL a listing runs for its page and count, for query-plan checks.
 pub fn list_statement(backend: DbBackend, bearer: &Bearer, query: &TaskQuery) -> Statement {
     list_select(bearer, query).build(backend)
 }
@@ -209,7 +221,6 @@ impl TaskRepository for SeaTaskRepository {
         // The page and the number of matches in one round trip; only a page
         // past the end (no row to carry the count) needs a second query.
         let rows = list_select(bearer, query)
-            .column_as(Expr::cust("COUNT(*) OVER ()"), "total")
             .into_model::<CountedTask>()
             .all(&self.db)
             .await
