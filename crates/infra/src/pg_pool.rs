@@ -152,9 +152,9 @@ impl PgPool {
     }
 }
 
-/// Every so often, until the pool is gone: closes idle connections that
-/// are past their idle time (beyond the `keep` newest) or past their
-/// lifetime, and opens connections up to `keep`.
+/// Every so often, until the pool is gone: closes connections past their
+/// lifetime, and idle ones past their idle time as long as `keep` others
+/// stay open; then opens connections up to `keep`.
 async fn tend(pool: managed::WeakPool<Connector>, keep: usize) {
     loop {
         let Some(pool) = pool.upgrade() else { return };
