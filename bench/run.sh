@@ -58,7 +58,7 @@ measure() { # name base_url pid [harness env...]
   local name=$1 url=$2 pid=$3; shift 3
   echo "## $name"
   # Every server starts from a checkpointed database.
-  psql -X -q "$PG/postgres" -c CHECKPOINT
+  psql -X -q "$PG/postgres" -c CHECKPOINT 2>/dev/null || true
   env LOG_DIR="$LOG_ROOT/$name" BENCH_DATA="$LOG_ROOT/$name.json" "$@" bash "$HARNESS/run.sh" "$url" |
     tail -n +2 | python3 "$ROOT/bench/median.py"
   echo "peak RSS of $name: $(peak_rss_mib "$pid") MiB"

@@ -43,6 +43,9 @@ pub struct PoolSettings {
     /// How many threads run statements (the server's workers). On
     /// PostgreSQL each thread opens connections of its own, up to its share
     /// of `max_connections` and of `min_connections` (at least one each).
+    /// Another thread that runs a statement (a background job on the main
+    /// thread) gets a share of its own, so the total can exceed
+    /// `max_connections` by one share.
     pub threads: u32,
 }
 

@@ -116,9 +116,14 @@ impl PgPool {
         }
     }
 
+    /// A connection of the calling thread's pool, within the acquire
+    /// timeout, opening one included.
     async fn checkout(&self) -> Result<managed::Object<Connector>, DbErr> {
         let pool = self.pools.get_or_try(|| self.thread_pool())?;
-        pool.get().await.map_err(|err| match err {
+        let slot = tokio::time::timeout(self.settings.acquire_timeout, pool.get())
+            .await
+            .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))?;
+        slot.map_err(|err| match err {
             PoolError::Backend(e) => DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))),
             PoolError::Closed => DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
             _ => DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
@@ -147,7 +152,9 @@ impl PgPool {
         } else {
             share(self.settings.min_connections, threads)
         };
-        tokio::spawn(tend(pool.weak(), keep));
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(tend(pool.weak(), keep));
+        }
         Ok(pool)
     }
 }
@@ -170,9 +177,6 @@ async fn tend(pool: managed::WeakPool<Connector>, keep: usize) {
             kept += usize::from(keep_it);
             keep_it
         });
-        for slot in retired.removed {
-            let _ = slot.conn.close().await;
-        }
         let mut opened = Vec::with_capacity(keep);
         while pool.status().size < keep && opened.len() < keep {
             match pool.get().await {
@@ -182,7 +186,10 @@ async fn tend(pool: managed::WeakPool<Connector>, keep: usize) {
         }
         drop(opened);
         drop(pool);
-        tokio::time::sleep(TENDING_INTERVAL.min(idle_timeout)).await;
+        for slot in retired.removed {
+            let _ = tokio::time::timeout(CLOSING_TIME, slot.conn.close()).await;
+        }
+        tokio::time::sleep(TENDING_INTERVAL.min(idle_timeout).max(MIN_TENDING_INTERVAL)).await;
     }
 }
 
@@ -191,10 +198,17 @@ fn share(n: u32, threads: u32) -> usize {
     (n / threads).max(1) as usize
 }
 
-/// How often idle and old connections are looked for.
+/// How often idle and old connections are looked for: every 30 s, or
+/// every idle timeout if shorter, but not more than once a second.
 const TENDING_INTERVAL: Duration = Duration::from_secs(30);
+const MIN_TENDING_INTERVAL: Duration = Duration::from_secs(1);
 
-/// Opens connections, and decides whether one can be used again.
+/// How long a retired connection may take to say goodbye.
+const CLOSING_TIME: Duration = Duration::from_secs(5);
+
+/// Opens connections, and decides whether one can be used again. Idle
+/// connections are left to [`tend`], which keeps the thread's share of
+/// `min_connections` however long they idle.
 struct Connector {
     options: PgConnectOptions,
     idle_timeout: Duration,
@@ -218,15 +232,23 @@ impl Slot {
     }
 
     /// Marks the connection ready again once a statement has ended, unless
-    /// the connection itself failed.
+    /// the connection itself failed: a broken socket or protocol, or the
+    /// server ending the session (SQLSTATE classes 08 and 57P: shutdown,
+    /// idle session timeout, lost connection).
     fn settle<T>(&mut self, result: &Result<T, sqlx::Error>) {
-        self.ready = !matches!(
-            result,
-            Err(sqlx::Error::Io(_)
+        self.ready = match result {
+            Ok(_) => true,
+            Err(sqlx::Error::Database(e)) => !e
+                .code()
+                .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+            Err(
+                sqlx::Error::Io(_)
                 | sqlx::Error::Tls(_)
                 | sqlx::Error::Protocol(_)
-                | sqlx::Error::WorkerCrashed)
-        );
+                | sqlx::Error::WorkerCrashed,
+            ) => false,
+            Err(_) => true,
+        };
     }
 }
 
@@ -244,8 +266,6 @@ impl Manager for Connector {
             Err(RecycleError::message("its last statement did not finish"))
         } else if metrics.age() >= self.max_lifetime {
             Err(RecycleError::message("past its lifetime"))
-        } else if metrics.last_used() >= self.idle_timeout {
-            Err(RecycleError::message("idle too long"))
         } else {
             Ok(())
         }

@@ -216,7 +216,7 @@ async fn backend_pid(db: &Database) -> i32 {
 }
 
 #[tokio::test]
-async fn a_postgres_connection_survives_a_failed_statement_but_not_one_cut_off() {
+async fn a_postgres_connection_survives_a_failed_statement_but_not_one_cut_off_or_ended() {
     let one = PoolSettings {
         max_connections: 1,
         ..PoolSettings::default()
@@ -232,6 +232,10 @@ async fn a_postgres_connection_survives_a_failed_statement_but_not_one_cut_off()
     let sleeping = db.execute_unprepared("SELECT pg_sleep(30)");
     let cut_off = tokio::time::timeout(std::time::Duration::from_millis(300), sleeping).await;
     let after_cut_off = backend_pid(&db).await;
+    let ended = db
+        .execute_unprepared("SELECT pg_terminate_backend(pg_backend_pid())")
+        .await;
+    let after_end = backend_pid(&db).await;
     let status = db.pool_status();
 
     assert_eq!(again, first, "one connection, reused");
@@ -241,6 +245,11 @@ async fn a_postgres_connection_survives_a_failed_statement_but_not_one_cut_off()
     assert_ne!(
         after_cut_off, first,
         "a connection cut off mid-statement is replaced"
+    );
+    assert!(ended.is_err(), "the server ended the session");
+    assert_ne!(
+        after_end, after_cut_off,
+        "a connection the server ended is replaced"
     );
     assert_eq!(status.max, 2, "one for statements, one for migrations");
     assert!(status.open <= status.max, "{status:?}");
