@@ -81,6 +81,7 @@ for db in $DATABASES; do
     sqlite) rm -f "$LOG_ROOT"/bench.db*; url="sqlite://$LOG_ROOT/bench.db" ;;
   esac
   pid=$(start_taskpulse 8090 "$url")
+  PIDS+=("$pid") # the function's own PIDS+= ran in the $(…) subshell
   # The contract's canonical routes (the peers use their own).
   measure "taskpulse-$db" http://127.0.0.1:8090 "$pid" \
     SEED_ARGS="--auth-prefix /api/v1/auth --tasks-template /api/v1/users/{uid}/tasks"
