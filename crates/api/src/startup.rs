@@ -85,19 +85,6 @@ pub async fn connect(settings: &Settings) -> Result<Database, StartupError> {
         transaction_pooling: database.transaction_pooling,
         threads: u32::try_from(settings.server.worker_count()).unwrap_or(u32::MAX),
     };
-    let per_worker = pool.max_connections / pool.threads.max(1);
-    if settings.database.url.expose().starts_with("postgres")
-        && !pool.transaction_pooling
-        && per_worker < 2
-    {
-        tracing::warn!(
-            "database.max_connections = {} gives each of the {} workers {} connection(s) of its own: \
-             raise it to at least twice server.workers",
-            pool.max_connections,
-            pool.threads,
-            per_worker.max(1)
-        );
-    }
     Database::connect(settings.database.url.expose(), &pool)
         .await
         .map_err(StartupError::Connect)

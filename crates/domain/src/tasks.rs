@@ -244,7 +244,7 @@ mod tests {
 
     fn task(owner: UserId, version: i64) -> Task {
         Task {
-            id: TaskId::new(7).expect("positive"),
+            id: id(),
             owner,
             title: "Write".into(),
             description: None,

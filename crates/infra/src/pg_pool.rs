@@ -42,6 +42,15 @@ impl PgPool {
     /// statement gets `max_connections / threads` connections of its own
     /// (at least one), opened when first needed.
     pub(crate) fn new(options: PgConnectOptions, settings: &PoolSettings) -> Self {
+        let threads = settings.threads.max(1);
+        let per_thread = share(settings.max_connections, threads);
+        if per_thread < 2 {
+            tracing::warn!(
+                "database.max_connections = {} gives each of the {threads} workers {per_thread} \
+                 connection(s) of its own: raise it to at least twice server.workers",
+                settings.max_connections,
+            );
+        }
         Self {
             options,
             settings: settings.clone(),
