@@ -15,7 +15,17 @@ use sea_orm::{
 };
 use taskpulse_domain::Error;
 
+use crate::pg_pipeline::PgPipelines;
 use crate::pg_pool::PgPool;
+
+/// A row the repositories read from either driver: SeaORM's rows, or the
+/// pipelining connections' tokio-postgres rows.
+pub(crate) trait FromRow: Sized {
+    /// The row SeaORM read.
+    fn from_query_result(row: &QueryResult) -> Result<Self, DbErr>;
+    /// The row tokio-postgres read.
+    fn from_pg_row(row: &tokio_postgres::Row) -> Result<Self, tokio_postgres::Error>;
+}
 
 /// Pool tunables.
 #[derive(Debug, Clone)]
@@ -104,8 +114,11 @@ enum Statements {
     /// through a transaction pooler).
     OwnTransaction,
     /// On per-thread PostgreSQL connections; SeaORM's pool then serves
-    /// only migrations.
-    PerThread(Arc<PgPool>),
+    /// only migrations. Without TLS, the statements of [`Database::rows`]
+    /// and [`Database::execute_counted`] (the tasks') run on pipelining
+    /// connections, each thread's share of `max_connections` split evenly
+    /// between them and the others.
+    PerThread(Arc<PgPool>, Option<Arc<PgPipelines>>),
 }
 
 /// How many connections a pool holds.
@@ -124,6 +137,8 @@ impl Database {
     /// created when missing and runs in WAL mode with foreign keys on. On
     /// PostgreSQL (unless through a transaction pooler) statements run on
     /// connections each thread opens for itself; see [`PoolSettings::threads`].
+    /// Without TLS (`sslmode=disable`, or a Unix socket) those connections
+    /// pipeline the statements of concurrent requests.
     ///
     /// # Errors
     /// The driver's error when the URL is malformed or the database cannot be reached.
@@ -165,7 +180,20 @@ impl Database {
                 .parse::<sqlx::postgres::PgConnectOptions>()
                 .map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))))?
                 .disable_statement_logging();
-            Statements::PerThread(Arc::new(PgPool::new(options, pool)))
+            match PgPipelines::config(url) {
+                Some(config) => {
+                    let half = PoolSettings {
+                        max_connections: (pool.max_connections / 2).max(1),
+                        min_connections: pool.min_connections / 2,
+                        ..pool.clone()
+                    };
+                    Statements::PerThread(
+                        Arc::new(PgPool::new(options, &half)),
+                        Some(Arc::new(PgPipelines::new(config, &half))),
+                    )
+                }
+                None => Statements::PerThread(Arc::new(PgPool::new(options, pool)), None),
+            }
         } else if pool.transaction_pooling {
             Statements::OwnTransaction
         } else {
@@ -179,7 +207,10 @@ impl Database {
     /// # Errors
     /// The driver's error when a connection does not close cleanly.
     pub async fn close(self) -> Result<(), DbErr> {
-        if let Statements::PerThread(pool) = &self.statements {
+        if let Statements::PerThread(pool, pipelines) = &self.statements {
+            if let Some(pipelines) = pipelines {
+                pipelines.close();
+            }
             pool.close().await;
         }
         self.conn.close().await
@@ -210,17 +241,18 @@ impl Database {
             idle,
             max: max as usize,
         };
-        match &self.statements {
-            Statements::PerThread(pool) => {
-                let statements = pool.status();
-                PoolStatus {
-                    open: statements.open + seaorm.open,
-                    idle: statements.idle + seaorm.idle,
-                    max: statements.max + seaorm.max,
-                }
-            }
-            _ => seaorm,
-        }
+        let Statements::PerThread(pool, pipelines) = &self.statements else {
+            return seaorm;
+        };
+        let pipelined = pipelines.as_ref().map(|p| p.status());
+        [pool.status()]
+            .into_iter()
+            .chain(pipelined)
+            .fold(seaorm, |sum, status| PoolStatus {
+                open: sum.open + status.open,
+                idle: sum.idle + status.idle,
+                max: sum.max + status.max,
+            })
     }
 
     /// The SeaORM connection pool itself.
@@ -251,11 +283,36 @@ impl Database {
         txn.commit().await
     }
 
+    /// Every row `stmt` returns, read as `T`; pipelined where the
+    /// connections allow.
+    ///
+    /// # Errors
+    /// The driver's error.
+    pub(crate) async fn rows<T: FromRow>(&self, stmt: Statement) -> Result<Vec<T>, DbErr> {
+        if let Statements::PerThread(_, Some(pipelines)) = &self.statements {
+            return pipelines.query(&stmt, T::from_pg_row).await;
+        }
+        let rows = self.query_all_raw(stmt).await?;
+        rows.iter().map(T::from_query_result).collect()
+    }
+
+    /// Runs `stmt` for its effect: how many rows it touched; pipelined
+    /// where the connections allow.
+    ///
+    /// # Errors
+    /// The driver's error.
+    pub(crate) async fn execute_counted(&self, stmt: Statement) -> Result<u64, DbErr> {
+        if let Statements::PerThread(_, Some(pipelines)) = &self.statements {
+            return pipelines.execute(&stmt).await;
+        }
+        Ok(self.execute_raw(stmt).await?.rows_affected())
+    }
+
     /// Whether the database answers a trivial query.
     pub async fn is_reachable(&self) -> bool {
         match &self.statements {
-            Statements::PerThread(pool) => pool.execute_unprepared("SELECT 1").await.is_ok(),
-            _ => self.conn.ping().await.is_ok(),
+            Statements::PerThread(pool, _) => pool.execute_unprepared("SELECT 1").await.is_ok(),
+            Statements::Shared | Statements::OwnTransaction => self.conn.ping().await.is_ok(),
         }
     }
 }
@@ -323,14 +380,16 @@ impl ConnectionTrait for Database {
             Statements::OwnTransaction => {
                 in_own_transaction(&self.conn, |txn| txn.execute_raw(stmt)).await
             }
-            Statements::PerThread(pool) => pool.execute(&stmt).await,
+            Statements::PerThread(pool, _) => pool.execute(&stmt).await,
         }
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
         match &self.statements {
-            Statements::PerThread(pool) => pool.execute_unprepared(sql).await,
-            _ => self.conn.execute_unprepared(sql).await,
+            Statements::PerThread(pool, _) => pool.execute_unprepared(sql).await,
+            Statements::Shared | Statements::OwnTransaction => {
+                self.conn.execute_unprepared(sql).await
+            }
         }
     }
 
@@ -340,7 +399,7 @@ impl ConnectionTrait for Database {
             Statements::OwnTransaction => {
                 in_own_transaction(&self.conn, |txn| txn.query_one_raw(stmt)).await
             }
-            Statements::PerThread(pool) => pool.query_one(&stmt).await,
+            Statements::PerThread(pool, _) => pool.query_one(&stmt).await,
         }
     }
 
@@ -350,7 +409,7 @@ impl ConnectionTrait for Database {
             Statements::OwnTransaction => {
                 in_own_transaction(&self.conn, |txn| txn.query_all_raw(stmt)).await
             }
-            Statements::PerThread(pool) => pool.query_all(&stmt).await,
+            Statements::PerThread(pool, _) => pool.query_all(&stmt).await,
         }
     }
 }
@@ -383,9 +442,17 @@ pub(crate) fn to_domain(err: DbErr) -> Error {
     }
 }
 
-/// Whether `err` is a unique-constraint violation.
+/// Whether `err` is a unique-constraint violation (SeaORM knows sqlx's
+/// own errors; the pipelining connections' carry their SQLSTATE).
 pub(crate) fn is_unique_violation(err: &DbErr) -> bool {
+    let database_error = match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            e.as_database_error()
+        }
+        _ => None,
+    };
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+        || database_error.is_some_and(|e| e.is_unique_violation())
 }
 
 async fn run_migration<'c, C>(db: &'c C, command: MigrationCommand) -> Result<(), DbErr>

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Asterisk, BinOper, Expr, ExprTrait, Func, Query, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement,
+    ColumnTrait, Condition, DbBackend, DbErr, EntityTrait, FromQueryResult, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, Select, Statement,
 };
 use taskpulse_domain::Bearer;
 use taskpulse_domain::ports::TaskRepository;
@@ -17,7 +17,7 @@ use taskpulse_domain::task::{
 use taskpulse_domain::user::UserId;
 use taskpulse_domain::{Error, Result};
 
-use crate::db::{Database, to_domain};
+use crate::db::{Database, FromRow, to_domain};
 use crate::entities::tasks::{self, Column, Entity};
 use crate::entities::{sessions, users};
 
@@ -166,6 +166,46 @@ struct CountedTask {
     total: i64,
 }
 
+impl FromRow for tasks::Model {
+    fn from_query_result(row: &QueryResult) -> std::result::Result<Self, DbErr> {
+        <Self as FromQueryResult>::from_query_result(row, "")
+    }
+
+    fn from_pg_row(row: &tokio_postgres::Row) -> std::result::Result<Self, tokio_postgres::Error> {
+        Ok(Self {
+            id: row.try_get("id")?,
+            user_id: row.try_get("user_id")?,
+            title: row.try_get("title")?,
+            description: row.try_get("description")?,
+            completed: row.try_get("completed")?,
+            version: row.try_get("version")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    }
+}
+
+impl FromRow for CountedTask {
+    fn from_query_result(row: &QueryResult) -> std::result::Result<Self, DbErr> {
+        <Self as FromQueryResult>::from_query_result(row, "")
+    }
+
+    fn from_pg_row(row: &tokio_postgres::Row) -> std::result::Result<Self, tokio_postgres::Error> {
+        let task = <tasks::Model as FromRow>::from_pg_row(row)?;
+        Ok(Self {
+            id: task.id,
+            user_id: task.user_id,
+            title: task.title,
+            description: task.description,
+            completed: task.completed,
+            version: task.version,
+            created_at: task.created_at,
+            updated_at: task.updated_at,
+            total: row.try_get("total")?,
+        })
+    }
+}
+
 impl From<CountedTask> for tasks::Model {
     fn from(row: CountedTask) -> Self {
         Self {
@@ -220,11 +260,8 @@ impl TaskRepository for SeaTaskRepository {
     async fn list(&self, bearer: &Bearer, query: &TaskQuery) -> Result<TaskPage> {
         // The page and the number of matches in one round trip; only a page
         // past the end (no row to carry the count) needs a second query.
-        let rows = list_select(bearer, query)
-            .into_model::<CountedTask>()
-            .all(&self.db)
-            .await
-            .map_err(to_domain)?;
+        let statement = list_select(bearer, query).build(self.db.backend());
+        let rows: Vec<CountedTask> = self.db.rows(statement).await.map_err(to_domain)?;
         let total = match rows.first() {
             Some(row) => u64::try_from(row.total).map_err(Error::internal)?,
             None if query.offset == 0 => 0,
@@ -276,23 +313,18 @@ impl TaskRepository for SeaTaskRepository {
             .select_from(values)
             .map_err(Error::internal)?
             .returning_all();
-        let statement = self.db.get_database_backend().build(&insert);
-        let row = self.db.query_one_raw(statement).await.map_err(to_domain)?;
-        row.map(|row| {
-            tasks::Model::from_query_result(&row, "")
-                .map_err(to_domain)
-                .and_then(to_task)
-        })
-        .transpose()
+        let statement = self.db.backend().build(&insert);
+        let rows: Vec<tasks::Model> = self.db.rows(statement).await.map_err(to_domain)?;
+        rows.into_iter().next().map(to_task).transpose()
     }
 
     async fn get(&self, bearer: &Bearer, id: TaskId) -> Result<Option<Task>> {
-        let model = Entity::find()
+        let statement = Entity::find()
             .filter(owned(bearer, id))
-            .one(&self.db)
-            .await
-            .map_err(to_domain)?;
-        model.map(to_task).transpose()
+            .limit(1)
+            .build(self.db.backend());
+        let rows: Vec<tasks::Model> = self.db.rows(statement).await.map_err(to_domain)?;
+        rows.into_iter().next().map(to_task).transpose()
     }
 
     async fn update(
@@ -318,9 +350,13 @@ impl TaskRepository for SeaTaskRepository {
         if let Some(completed) = changes.completed {
             update = update.col_expr(Column::Completed, completed.into());
         }
-        let rows = update
+        let mut statement = update
             .filter(owned_at(bearer, id, precondition))
-            .exec_with_returning(&self.db)
+            .into_query();
+        statement.returning_all();
+        let rows: Vec<tasks::Model> = self
+            .db
+            .rows(self.db.backend().build(&statement))
             .await
             .map_err(to_domain)?;
         match rows.into_iter().next() {
@@ -336,12 +372,16 @@ impl TaskRepository for SeaTaskRepository {
         precondition: Precondition,
         now: DateTime<Utc>,
     ) -> Result<Task> {
-        let rows = Entity::update_many()
+        let mut statement = Entity::update_many()
             .col_expr(Column::Completed, Expr::col(Column::Completed).not())
             .col_expr(Column::Version, Expr::col(Column::Version).add(1))
             .col_expr(Column::UpdatedAt, now.into())
             .filter(owned_at(bearer, id, precondition))
-            .exec_with_returning(&self.db)
+            .into_query();
+        statement.returning_all();
+        let rows: Vec<tasks::Model> = self
+            .db
+            .rows(self.db.backend().build(&statement))
             .await
             .map_err(to_domain)?;
         match rows.into_iter().next() {
@@ -351,12 +391,15 @@ impl TaskRepository for SeaTaskRepository {
     }
 
     async fn delete(&self, bearer: &Bearer, id: TaskId, precondition: Precondition) -> Result<()> {
-        let result = Entity::delete_many()
+        let statement = Entity::delete_many()
             .filter(owned_at(bearer, id, precondition))
-            .exec(&self.db)
+            .build(self.db.backend());
+        let deleted = self
+            .db
+            .execute_counted(statement)
             .await
             .map_err(to_domain)?;
-        if result.rows_affected == 0 {
+        if deleted == 0 {
             Err(self.miss(bearer, id, precondition).await)
         } else {
             Ok(())
