@@ -35,6 +35,7 @@ use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use tokio_postgres::{Client, Config, NoTls, Row};
 
 use crate::db::{PoolSettings, PoolStatus};
+use crate::pg_pool::{MIN_TENDING_INTERVAL, TENDING_INTERVAL, share};
 
 /// How many statements a connection carries at once before its thread
 /// opens another.
@@ -43,11 +44,6 @@ const DEPTH: usize = 4;
 /// How many prepared statements a connection keeps; past that it forgets
 /// them all and prepares again.
 const PREPARED_CAPACITY: usize = 256;
-
-/// How often closed, idle and old connections are looked for: every 30 s,
-/// or every idle timeout if shorter, but not more than once a second.
-const TENDING_INTERVAL: Duration = Duration::from_secs(30);
-const MIN_TENDING_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Per-thread pipelining connections to PostgreSQL.
 pub(crate) struct PgPipelines {
@@ -424,11 +420,6 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// One thread's share of `n` connections: at least one.
-fn share(n: u32, threads: u32) -> usize {
-    (n / threads).max(1) as usize
 }
 
 /// The values bound to `stmt`.

@@ -203,14 +203,14 @@ async fn tend(pool: managed::WeakPool<Connector>, keep: usize) {
 }
 
 /// One thread's share of `n` connections: at least one.
-fn share(n: u32, threads: u32) -> usize {
+pub(crate) fn share(n: u32, threads: u32) -> usize {
     (n / threads).max(1) as usize
 }
 
 /// How often idle and old connections are looked for: every 30 s, or
 /// every idle timeout if shorter, but not more than once a second.
-const TENDING_INTERVAL: Duration = Duration::from_secs(30);
-const MIN_TENDING_INTERVAL: Duration = Duration::from_secs(1);
+pub(crate) const TENDING_INTERVAL: Duration = Duration::from_secs(30);
+pub(crate) const MIN_TENDING_INTERVAL: Duration = Duration::from_secs(1);
 
 /// How long a retired connection may take to say goodbye.
 const CLOSING_TIME: Duration = Duration::from_secs(5);
