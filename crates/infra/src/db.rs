@@ -15,8 +15,8 @@ use sea_orm::{
 };
 use taskpulse_domain::Error;
 
-use crate::pg_pipeline::PgPipelines;
-use crate::pg_pool::PgPool;
+use crate::pg_pipeline::{PgPipelines, Work};
+use crate::pg_pool::{PgPool, share};
 
 /// A row the repositories read from either driver: SeaORM's rows, or the
 /// pipelining connections' tokio-postgres rows.
@@ -80,6 +80,15 @@ impl Default for PoolSettings {
     }
 }
 
+/// Run on every per-thread PostgreSQL connection as it opens: each prepared
+/// statement keeps the plan made once, for any parameters. Otherwise,
+/// when the estimates say a plan for the given values might be cheaper
+/// (the listing with a `LIMIT` parameter, in a table of a million tasks),
+/// PostgreSQL plans the statement again on every run, which there costs
+/// more than running it. The task statements are index lookups whose
+/// plan does not depend on the values.
+pub(crate) const GENERIC_PLANS: &str = "SET plan_cache_mode = force_generic_plan";
+
 /// The key of the PostgreSQL advisory lock that serialises migrations of
 /// replicas starting at once ("taskpulse" in ASCII, as a number).
 const MIGRATION_LOCK: i64 = 0x7461_736b_7075_6c73;
@@ -114,10 +123,11 @@ enum Statements {
     /// through a transaction pooler).
     OwnTransaction,
     /// On per-thread PostgreSQL connections; SeaORM's pool then serves
-    /// only migrations. Without TLS, the statements of [`Database::rows`]
+    /// only migrations. Without TLS, the statements of [`Database::rows`],
+    /// [`Database::written_rows`]
     /// and [`Database::execute_counted`] (the tasks') run on pipelining
-    /// connections, each thread's share of `max_connections` split evenly
-    /// between them and the others.
+    /// connections, with three quarters of `max_connections` (see
+    /// [`split_for_tasks`]).
     PerThread(Arc<PgPool>, Option<Arc<PgPipelines>>),
 }
 
@@ -176,20 +186,17 @@ impl Database {
         }
         let conn = sea_orm::Database::connect(options).await?;
         let statements = if per_thread {
+            warn_if_few_per_worker(pool);
             let options = url
                 .parse::<sqlx::postgres::PgConnectOptions>()
                 .map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))))?
                 .disable_statement_logging();
             match PgPipelines::config(url) {
                 Some(config) => {
-                    let half = PoolSettings {
-                        max_connections: (pool.max_connections / 2).max(1),
-                        min_connections: pool.min_connections / 2,
-                        ..pool.clone()
-                    };
+                    let (others, tasks) = split_for_tasks(pool);
                     Statements::PerThread(
-                        Arc::new(PgPool::new(options, &half)),
-                        Some(Arc::new(PgPipelines::new(config, &half))),
+                        Arc::new(PgPool::new(options, &others)),
+                        Some(Arc::new(PgPipelines::new(config, &tasks))),
                     )
                 }
                 None => Statements::PerThread(Arc::new(PgPool::new(options, pool)), None),
@@ -283,14 +290,27 @@ impl Database {
         txn.commit().await
     }
 
-    /// Every row `stmt` returns, read as `T`; pipelined where the
-    /// connections allow.
+    /// Every row the reading statement `stmt` returns, read as `T`;
+    /// pipelined where the connections allow.
     ///
     /// # Errors
     /// The driver's error.
     pub(crate) async fn rows<T: FromRow>(&self, stmt: Statement) -> Result<Vec<T>, DbErr> {
+        self.fetch(stmt, Work::Read).await
+    }
+
+    /// Every row the writing statement `stmt` returns (`RETURNING`), read
+    /// as `T`; pipelined where the connections allow.
+    ///
+    /// # Errors
+    /// The driver's error.
+    pub(crate) async fn written_rows<T: FromRow>(&self, stmt: Statement) -> Result<Vec<T>, DbErr> {
+        self.fetch(stmt, Work::Write).await
+    }
+
+    async fn fetch<T: FromRow>(&self, stmt: Statement, work: Work) -> Result<Vec<T>, DbErr> {
         if let Statements::PerThread(_, Some(pipelines)) = &self.statements {
-            return pipelines.query(&stmt, T::from_pg_row).await;
+            return pipelines.query(&stmt, work, T::from_pg_row).await;
         }
         let rows = self.query_all_raw(stmt).await?;
         rows.iter().map(T::from_query_result).collect()
@@ -315,6 +335,39 @@ impl Database {
             Statements::Shared | Statements::OwnTransaction => self.conn.ping().await.is_ok(),
         }
     }
+}
+
+/// Warns when each worker thread would get fewer than two connections of
+/// its own.
+fn warn_if_few_per_worker(pool: &PoolSettings) {
+    let threads = pool.threads.max(1);
+    let per_thread = share(pool.max_connections, threads);
+    if per_thread < 2 {
+        tracing::warn!(
+            "database.max_connections = {} gives each of the {threads} workers {per_thread} \
+             connection(s) of its own: raise it to at least twice server.workers",
+            pool.max_connections,
+        );
+    }
+}
+
+/// `pool` split between the statements of users, sessions and keys (a
+/// quarter, at least one) and the pipelined task statements (the rest):
+/// the tasks' are the hot path, and their writes want a backend each.
+fn split_for_tasks(pool: &PoolSettings) -> (PoolSettings, PoolSettings) {
+    let others_max = (pool.max_connections / 4).max(1);
+    let others_min = pool.min_connections / 4;
+    let others = PoolSettings {
+        max_connections: others_max,
+        min_connections: others_min,
+        ..pool.clone()
+    };
+    let tasks = PoolSettings {
+        max_connections: pool.max_connections.saturating_sub(others_max).max(1),
+        min_connections: pool.min_connections - others_min,
+        ..pool.clone()
+    };
+    (others, tasks)
 }
 
 /// Under transaction pooling: runs one statement in a transaction of its

@@ -2,8 +2,9 @@
 //!
 //! Each thread opens connections of its own (a socket answers on the
 //! runtime that opened it) and sends a statement on the first of them that
-//! carries fewer than [`DEPTH`] statements; only when every one is that busy
-//! does it open another, up to its share of `max_connections`. Statements
+//! carries fewer than its [`Work`]'s depth of statements; only when every
+//! one is that busy does it open another, up to its share of
+//! `max_connections`. Statements
 //! sent on one connection are pipelined: the database reads several of them
 //! in one go and answers them in order, so a busy server wakes its backends
 //! and crosses the socket once for many statements instead of once for
@@ -34,12 +35,37 @@ use tokio_postgres::error::DbError;
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use tokio_postgres::{Client, Config, NoTls, Row};
 
-use crate::db::{PoolSettings, PoolStatus};
+use crate::db::{GENERIC_PLANS, PoolSettings, PoolStatus};
 use crate::pg_pool::{MIN_TENDING_INTERVAL, TENDING_INTERVAL, share};
 
-/// How many statements a connection carries at once before its thread
-/// opens another.
-const DEPTH: usize = 4;
+/// How many reading statements a connection carries at once before its
+/// thread opens another.
+const READ_DEPTH: usize = 2;
+
+/// What a statement does, which decides how many others it may queue
+/// behind on one connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Work {
+    /// Only reads: shares a connection with up to [`READ_DEPTH`] - 1 others.
+    Read,
+    /// Writes, and so ends by waiting for its commit to reach the disk. A
+    /// backend commits one statement at a time, so a write takes a
+    /// connection with nothing else in flight while the thread's share
+    /// allows: concurrent commits on separate backends reach the disk
+    /// together.
+    Write,
+}
+
+impl Work {
+    /// How many statements a connection carries before this one looks
+    /// further.
+    fn depth(self) -> usize {
+        match self {
+            Self::Read => READ_DEPTH,
+            Self::Write => 1,
+        }
+    }
+}
 
 /// How many prepared statements a connection keeps; past that it forgets
 /// them all and prepares again.
@@ -102,9 +128,10 @@ impl PgPipelines {
     pub(crate) async fn query<T>(
         &self,
         stmt: &Statement,
+        work: Work,
         read: impl Fn(&Row) -> Result<T, tokio_postgres::Error>,
     ) -> Result<Vec<T>, DbErr> {
-        let mut conn = self.checkout().await?;
+        let mut conn = self.checkout(work).await?;
         let params = params(stmt);
         let prepared = conn.prepare(&stmt.sql, &params).await.map_err(query_err)?;
         let rows = conn.client.query(&prepared, &as_dyn(&params)).await;
@@ -117,7 +144,7 @@ impl PgPipelines {
 
     /// Runs `stmt` for its effect: how many rows it touched.
     pub(crate) async fn execute(&self, stmt: &Statement) -> Result<u64, DbErr> {
-        let mut conn = self.checkout().await?;
+        let mut conn = self.checkout(Work::Write).await?;
         let params = params(stmt);
         let prepared = conn.prepare(&stmt.sql, &params).await.map_err(exec_err)?;
         let done = conn.client.execute(&prepared, &as_dyn(&params)).await;
@@ -155,17 +182,17 @@ impl PgPipelines {
         }
     }
 
-    /// A connection of the calling thread for one statement, within the
-    /// acquire timeout, opening one included.
-    async fn checkout(&self) -> Result<Busy, DbErr> {
+    /// A connection of the calling thread for one statement doing `work`,
+    /// within the acquire timeout, opening one included.
+    async fn checkout(&self, work: Work) -> Result<Busy, DbErr> {
         let connections = self.threads.get_or(|| self.thread_connections());
         let most = share(self.settings.max_connections, self.settings.threads.max(1));
-        if let Some(conn) = connections.pick(most) {
+        if let Some(conn) = connections.pick(most, work.depth()) {
             return Ok(Busy::new(conn));
         }
         let opened = tokio::time::timeout(self.settings.acquire_timeout, async {
             let _opening = connections.opening.lock().await;
-            if let Some(conn) = connections.pick(most) {
+            if let Some(conn) = connections.pick(most, work.depth()) {
                 return Ok(conn);
             }
             match open(&self.config).await {
@@ -218,6 +245,10 @@ async fn open(config: &Config) -> Result<Arc<Conn>, DbErr> {
             tracing::debug!(error = %err, "a PostgreSQL connection ended");
         }
     });
+    client
+        .batch_execute(GENERIC_PLANS)
+        .await
+        .map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(to_sqlx(e)))))?;
     Ok(Arc::new(Conn {
         client,
         prepared: Mutex::new(HashMap::new()),
@@ -272,13 +303,13 @@ async fn tend(connections: Weak<Connections>, tending: Tending) {
 }
 
 impl Connections {
-    /// The first open connection with room for another statement; failing
-    /// that, when `most` are open, the least busy one. `None` means another
-    /// connection should be opened.
-    fn pick(&self, most: usize) -> Option<Arc<Conn>> {
+    /// The first open connection carrying fewer than `depth` statements;
+    /// failing that, when `most` are open, the least busy one. `None` means
+    /// another connection should be opened.
+    fn pick(&self, most: usize, depth: usize) -> Option<Arc<Conn>> {
         let mut open = lock(&self.open);
         open.retain(|conn| conn.usable());
-        if let Some(conn) = open.iter().find(|conn| conn.in_flight() < DEPTH) {
+        if let Some(conn) = open.iter().find(|conn| conn.in_flight() < depth) {
             return Some(conn.clone());
         }
         if open.len() < most {
@@ -609,19 +640,23 @@ mod tests {
     /// The one integer `sql` returns.
     async fn backend_pid(pipelines: &PgPipelines, sql: &str) -> Result<i32, DbErr> {
         let stmt = Statement::from_string(DbBackend::Postgres, sql);
-        let rows = pipelines.query(&stmt, |row| row.try_get(0)).await?;
+        let rows = pipelines
+            .query(&stmt, Work::Read, |row| row.try_get(0))
+            .await?;
         Ok(rows.into_iter().next().expect("a row"))
     }
 
-    /// The backends that answered `n` statements sent at once, each
-    /// taking 200 ms.
-    async fn pids_of_concurrent(pipelines: &Arc<PgPipelines>, n: usize) -> Vec<i32> {
+    /// The backends that answered `n` statements doing `work` sent at
+    /// once, each taking 200 ms.
+    async fn pids_of_concurrent(pipelines: &Arc<PgPipelines>, n: usize, work: Work) -> Vec<i32> {
         let mut statements = JoinSet::new();
         for _ in 0..n {
             let pipelines = pipelines.clone();
             statements.spawn(async move {
                 let sql = "SELECT pg_backend_pid() FROM pg_sleep(0.2)";
-                backend_pid(&pipelines, sql).await.expect("pid")
+                let stmt = Statement::from_string(DbBackend::Postgres, sql);
+                let rows = pipelines.query(&stmt, work, |row| row.try_get(0)).await;
+                rows.expect("pid").into_iter().next().expect("a row")
             });
         }
         let mut pids = statements.join_all().await;
@@ -636,15 +671,57 @@ mod tests {
             return;
         };
 
-        let shared = pids_of_concurrent(&pipelines, DEPTH).await;
+        let shared = pids_of_concurrent(&pipelines, READ_DEPTH, Work::Read).await;
         let open_after_depth = pipelines.status().open;
-        let spread = pids_of_concurrent(&pipelines, DEPTH + 1).await;
+        let spread = pids_of_concurrent(&pipelines, READ_DEPTH + 1, Work::Read).await;
         let open_after_more = pipelines.status().open;
 
-        assert_eq!(shared.len(), 1, "{DEPTH} statements on one connection");
+        assert_eq!(shared.len(), 1, "{READ_DEPTH} statements on one connection");
         assert_eq!(open_after_depth, 1);
         assert_eq!(spread.len(), 2, "one more opens a second connection");
         assert_eq!(open_after_more, 2);
+    }
+
+    #[tokio::test]
+    async fn concurrent_writes_take_a_connection_each_while_the_share_allows() {
+        let Some(pipelines) = pipelines(3).await else {
+            return;
+        };
+
+        let spread = pids_of_concurrent(&pipelines, 3, Work::Write).await;
+        let shared = pids_of_concurrent(&pipelines, 6, Work::Write).await;
+
+        assert_eq!(spread.len(), 3, "three writes on three connections");
+        assert_eq!(shared.len(), 3, "no more than the share: {shared:?}");
+    }
+
+    #[tokio::test]
+    async fn prepared_statements_run_on_their_generic_plan_from_the_first_run() {
+        let Some(pipelines) = pipelines(1).await else {
+            return;
+        };
+        let sql = "SELECT $1 + 1";
+        let stmt = Statement::from_sql_and_values(DbBackend::Postgres, sql, [7_i64.into()]);
+        for _ in 0..3 {
+            let sum = pipelines
+                .query(&stmt, Work::Read, |row| row.try_get::<_, i64>(0))
+                .await;
+            assert_eq!(sum.expect("ran"), vec![8]);
+        }
+
+        let plans = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1",
+            [sql.into()],
+        );
+        let counts = pipelines
+            .query(&plans, Work::Read, |row| {
+                Ok((row.try_get::<_, i64>(0)?, row.try_get::<_, i64>(1)?))
+            })
+            .await
+            .expect("plan counts");
+
+        assert_eq!(counts, vec![(3, 0)], "(generic, custom) plans");
     }
 
     #[tokio::test]

@@ -26,7 +26,7 @@ use sea_orm::{ConnAcquireErr, DbErr, ExecResult, QueryResult, RuntimeErr, Statem
 use sea_query_sqlx::SqlxValues;
 use thread_local::ThreadLocal;
 
-use crate::db::{PoolSettings, PoolStatus};
+use crate::db::{GENERIC_PLANS, PoolSettings, PoolStatus};
 
 /// Per-thread pools of PostgreSQL connections.
 pub(crate) struct PgPool {
@@ -42,15 +42,6 @@ impl PgPool {
     /// statement gets `max_connections / threads` connections of its own
     /// (at least one), opened when first needed.
     pub(crate) fn new(options: PgConnectOptions, settings: &PoolSettings) -> Self {
-        let threads = settings.threads.max(1);
-        let per_thread = share(settings.max_connections, threads);
-        if per_thread < 2 {
-            tracing::warn!(
-                "database.max_connections = {} gives each of the {threads} workers {per_thread} \
-                 connection(s) of its own: raise it to at least twice server.workers",
-                settings.max_connections,
-            );
-        }
         Self {
             options,
             settings: settings.clone(),
@@ -266,7 +257,8 @@ impl Manager for Connector {
     type Error = sqlx::Error;
 
     async fn create(&self) -> Result<Slot, sqlx::Error> {
-        let conn = PgConnection::connect_with(&self.options).await?;
+        let mut conn = PgConnection::connect_with(&self.options).await?;
+        conn.execute(GENERIC_PLANS).await?;
         Ok(Slot { conn, ready: true })
     }
 

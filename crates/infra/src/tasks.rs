@@ -314,7 +314,7 @@ impl TaskRepository for SeaTaskRepository {
             .map_err(Error::internal)?
             .returning_all();
         let statement = self.db.backend().build(&insert);
-        let rows: Vec<tasks::Model> = self.db.rows(statement).await.map_err(to_domain)?;
+        let rows: Vec<tasks::Model> = self.db.written_rows(statement).await.map_err(to_domain)?;
         rows.into_iter().next().map(to_task).transpose()
     }
 
@@ -356,7 +356,7 @@ impl TaskRepository for SeaTaskRepository {
         statement.returning_all();
         let rows: Vec<tasks::Model> = self
             .db
-            .rows(self.db.backend().build(&statement))
+            .written_rows(self.db.backend().build(&statement))
             .await
             .map_err(to_domain)?;
         match rows.into_iter().next() {
@@ -381,7 +381,7 @@ impl TaskRepository for SeaTaskRepository {
         statement.returning_all();
         let rows: Vec<tasks::Model> = self
             .db
-            .rows(self.db.backend().build(&statement))
+            .written_rows(self.db.backend().build(&statement))
             .await
             .map_err(to_domain)?;
         match rows.into_iter().next() {

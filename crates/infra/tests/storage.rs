@@ -1,5 +1,5 @@
 //! Storage behaviour that HTTP cannot show: key expiry, the listing's
-//! query plan on PostgreSQL, and when a PostgreSQL connection is reused.
+//! query plans on PostgreSQL, and when a PostgreSQL connection is reused.
 
 use std::io::Write;
 
@@ -255,4 +255,42 @@ async fn a_postgres_connection_survives_a_failed_statement_but_not_one_cut_off_o
     assert!(status.open <= status.max, "{status:?}");
     db.close().await.expect("closed");
     drop_postgres(&name).await;
+}
+
+#[tokio::test]
+async fn postgres_statements_run_on_their_generic_plan_from_the_first_run() {
+    let one = PoolSettings {
+        max_connections: 1,
+        ..PoolSettings::default()
+    };
+    let Some((db, name)) = postgres(&one).await else {
+        return;
+    };
+    let sql = "SELECT $1 + 1 AS n";
+    let mut sums = Vec::new();
+    for _ in 0..3 {
+        let stmt = Statement::from_sql_and_values(DbBackend::Postgres, sql, [7_i64.into()]);
+        let row = db.query_one_raw(stmt).await.expect("ran").expect("a row");
+        sums.push(row.try_get::<i64>("", "n").expect("a number"));
+    }
+    let plans = Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT generic_plans AS generic, custom_plans AS custom \
+         FROM pg_prepared_statements WHERE statement = $1",
+        [sql.into()],
+    );
+    let row = db
+        .query_one_raw(plans)
+        .await
+        .expect("plans")
+        .expect("a row");
+    let counts: (i64, i64) = (
+        row.try_get("", "generic").expect("generic"),
+        row.try_get("", "custom").expect("custom"),
+    );
+    db.close().await.expect("closed");
+    drop_postgres(&name).await;
+
+    assert_eq!(sums, [8, 8, 8]);
+    assert_eq!(counts, (3, 0), "(generic, custom) plans");
 }
