@@ -15,7 +15,7 @@ use sea_orm::{
 };
 use taskpulse_domain::Error;
 
-use crate::pg_pipeline::{PgPipelines, Work};
+use crate::pg_pipeline::PgPipelines;
 use crate::pg_pool::{PgPool, share};
 
 /// A row the repositories read from either driver: SeaORM's rows, or the
@@ -25,6 +25,18 @@ pub(crate) trait FromRow: Sized {
     fn from_query_result(row: &QueryResult) -> Result<Self, DbErr>;
     /// The row tokio-postgres read.
     fn from_pg_row(row: &tokio_postgres::Row) -> Result<Self, tokio_postgres::Error>;
+}
+
+/// What a statement does, which decides how many others it may queue
+/// behind on a pipelining connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Work {
+    /// Reads a row by its key.
+    Lookup,
+    /// Reads a page of rows.
+    Scan,
+    /// Writes (and commits).
+    Write,
 }
 
 /// Pool tunables.
@@ -123,8 +135,7 @@ enum Statements {
     /// through a transaction pooler).
     OwnTransaction,
     /// On per-thread PostgreSQL connections; SeaORM's pool then serves
-    /// only migrations. Without TLS, the statements of [`Database::rows`],
-    /// [`Database::written_rows`]
+    /// only migrations. Without TLS, the statements of [`Database::rows`]
     /// and [`Database::execute_counted`] (the tasks') run on pipelining
     /// connections, with three quarters of `max_connections` (see
     /// [`split_for_tasks`]).
@@ -290,25 +301,16 @@ impl Database {
         txn.commit().await
     }
 
-    /// Every row the reading statement `stmt` returns, read as `T`;
+    /// Every row `stmt`, which does `work`, returns, read as `T`;
     /// pipelined where the connections allow.
     ///
     /// # Errors
     /// The driver's error.
-    pub(crate) async fn rows<T: FromRow>(&self, stmt: Statement) -> Result<Vec<T>, DbErr> {
-        self.fetch(stmt, Work::Read).await
-    }
-
-    /// Every row the writing statement `stmt` returns (`RETURNING`), read
-    /// as `T`; pipelined where the connections allow.
-    ///
-    /// # Errors
-    /// The driver's error.
-    pub(crate) async fn written_rows<T: FromRow>(&self, stmt: Statement) -> Result<Vec<T>, DbErr> {
-        self.fetch(stmt, Work::Write).await
-    }
-
-    async fn fetch<T: FromRow>(&self, stmt: Statement, work: Work) -> Result<Vec<T>, DbErr> {
+    pub(crate) async fn rows<T: FromRow>(
+        &self,
+        stmt: Statement,
+        work: Work,
+    ) -> Result<Vec<T>, DbErr> {
         if let Statements::PerThread(_, Some(pipelines)) = &self.statements {
             return pipelines.query(&stmt, work, T::from_pg_row).await;
         }

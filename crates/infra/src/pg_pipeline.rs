@@ -2,7 +2,7 @@
 //!
 //! Each thread opens connections of its own (a socket answers on the
 //! runtime that opened it) and sends a statement on the first of them that
-//! carries fewer than its [`Work`]'s depth of statements; only when every
+//! carries fewer than its [`depth`] of statements; only when every
 //! one is that busy does it open another, up to its share of
 //! `max_connections`. Statements
 //! sent on one connection are pipelined: the database reads several of them
@@ -35,35 +35,25 @@ use tokio_postgres::error::DbError;
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use tokio_postgres::{Client, Config, NoTls, Row};
 
-use crate::db::{GENERIC_PLANS, PoolSettings, PoolStatus};
+use crate::db::{GENERIC_PLANS, PoolSettings, PoolStatus, Work};
 use crate::pg_pool::{MIN_TENDING_INTERVAL, TENDING_INTERVAL, share};
 
-/// How many reading statements a connection carries at once before its
-/// thread opens another.
-const READ_DEPTH: usize = 2;
-
-/// What a statement does, which decides how many others it may queue
-/// behind on one connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Work {
-    /// Only reads: shares a connection with up to [`READ_DEPTH`] - 1 others.
-    Read,
-    /// Writes, and so ends by waiting for its commit to reach the disk. A
-    /// backend commits one statement at a time, so a write takes a
-    /// connection with nothing else in flight while the thread's share
-    /// allows: concurrent commits on separate backends reach the disk
-    /// together.
-    Write,
-}
-
-impl Work {
-    /// How many statements a connection carries before this one looks
-    /// further.
-    fn depth(self) -> usize {
-        match self {
-            Self::Read => READ_DEPTH,
-            Self::Write => 1,
-        }
+/// How many statements a connection carries before a statement doing
+/// `work` looks further.
+///
+/// - A lookup shares a connection with up to 3 others: the database answers
+///   several in one wake-up.
+/// - A scan keeps its backend longer and sends more; with 4 of them on one
+///   connection the listing's p99 was 3 times its p99 with 2.
+/// - A write ends by waiting for its commit to reach the disk, and a
+///   backend commits one statement at a time: a write takes a connection
+///   with nothing in flight while the thread's share allows, so that
+///   concurrent commits on separate backends reach the disk together.
+fn depth(work: Work) -> usize {
+    match work {
+        Work::Lookup => 4,
+        Work::Scan => 2,
+        Work::Write => 1,
     }
 }
 
@@ -187,12 +177,12 @@ impl PgPipelines {
     async fn checkout(&self, work: Work) -> Result<Busy, DbErr> {
         let connections = self.threads.get_or(|| self.thread_connections());
         let most = share(self.settings.max_connections, self.settings.threads.max(1));
-        if let Some(conn) = connections.pick(most, work.depth()) {
+        if let Some(conn) = connections.pick(most, depth(work)) {
             return Ok(Busy::new(conn));
         }
         let opened = tokio::time::timeout(self.settings.acquire_timeout, async {
             let _opening = connections.opening.lock().await;
-            if let Some(conn) = connections.pick(most, work.depth()) {
+            if let Some(conn) = connections.pick(most, depth(work)) {
                 return Ok(conn);
             }
             match open(&self.config).await {
@@ -641,7 +631,7 @@ mod tests {
     async fn backend_pid(pipelines: &PgPipelines, sql: &str) -> Result<i32, DbErr> {
         let stmt = Statement::from_string(DbBackend::Postgres, sql);
         let rows = pipelines
-            .query(&stmt, Work::Read, |row| row.try_get(0))
+            .query(&stmt, Work::Lookup, |row| row.try_get(0))
             .await?;
         Ok(rows.into_iter().next().expect("a row"))
     }
@@ -671,12 +661,13 @@ mod tests {
             return;
         };
 
-        let shared = pids_of_concurrent(&pipelines, READ_DEPTH, Work::Read).await;
+        let lookups = depth(Work::Lookup);
+        let shared = pids_of_concurrent(&pipelines, lookups, Work::Lookup).await;
         let open_after_depth = pipelines.status().open;
-        let spread = pids_of_concurrent(&pipelines, READ_DEPTH + 1, Work::Read).await;
+        let spread = pids_of_concurrent(&pipelines, lookups + 1, Work::Lookup).await;
         let open_after_more = pipelines.status().open;
 
-        assert_eq!(shared.len(), 1, "{READ_DEPTH} statements on one connection");
+        assert_eq!(shared.len(), 1, "{lookups} statements on one connection");
         assert_eq!(open_after_depth, 1);
         assert_eq!(spread.len(), 2, "one more opens a second connection");
         assert_eq!(open_after_more, 2);
@@ -704,7 +695,7 @@ mod tests {
         let stmt = Statement::from_sql_and_values(DbBackend::Postgres, sql, [7_i64.into()]);
         for _ in 0..3 {
             let sum = pipelines
-                .query(&stmt, Work::Read, |row| row.try_get::<_, i64>(0))
+                .query(&stmt, Work::Lookup, |row| row.try_get::<_, i64>(0))
                 .await;
             assert_eq!(sum.expect("ran"), vec![8]);
         }
@@ -715,7 +706,7 @@ mod tests {
             [sql.into()],
         );
         let counts = pipelines
-            .query(&plans, Work::Read, |row| {
+            .query(&plans, Work::Lookup, |row| {
                 Ok((row.try_get::<_, i64>(0)?, row.try_get::<_, i64>(1)?))
             })
             .await

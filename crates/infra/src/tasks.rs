@@ -17,7 +17,7 @@ use taskpulse_domain::task::{
 use taskpulse_domain::user::UserId;
 use taskpulse_domain::{Error, Result};
 
-use crate::db::{Database, FromRow, to_domain};
+use crate::db::{Database, FromRow, Work, to_domain};
 use crate::entities::tasks::{self, Column, Entity};
 use crate::entities::{sessions, users};
 
@@ -261,7 +261,11 @@ impl TaskRepository for SeaTaskRepository {
         // The page and the number of matches in one round trip; only a page
         // past the end (no row to carry the count) needs a second query.
         let statement = list_select(bearer, query).build(self.db.backend());
-        let rows: Vec<CountedTask> = self.db.rows(statement).await.map_err(to_domain)?;
+        let rows: Vec<CountedTask> = self
+            .db
+            .rows(statement, Work::Scan)
+            .await
+            .map_err(to_domain)?;
         let total = match rows.first() {
             Some(row) => u64::try_from(row.total).map_err(Error::internal)?,
             None if query.offset == 0 => 0,
@@ -314,7 +318,11 @@ impl TaskRepository for SeaTaskRepository {
             .map_err(Error::internal)?
             .returning_all();
         let statement = self.db.backend().build(&insert);
-        let rows: Vec<tasks::Model> = self.db.written_rows(statement).await.map_err(to_domain)?;
+        let rows: Vec<tasks::Model> = self
+            .db
+            .rows(statement, Work::Write)
+            .await
+            .map_err(to_domain)?;
         rows.into_iter().next().map(to_task).transpose()
     }
 
@@ -323,7 +331,11 @@ impl TaskRepository for SeaTaskRepository {
             .filter(owned(bearer, id))
             .limit(1)
             .build(self.db.backend());
-        let rows: Vec<tasks::Model> = self.db.rows(statement).await.map_err(to_domain)?;
+        let rows: Vec<tasks::Model> = self
+            .db
+            .rows(statement, Work::Lookup)
+            .await
+            .map_err(to_domain)?;
         rows.into_iter().next().map(to_task).transpose()
     }
 
@@ -356,7 +368,7 @@ impl TaskRepository for SeaTaskRepository {
         statement.returning_all();
         let rows: Vec<tasks::Model> = self
             .db
-            .written_rows(self.db.backend().build(&statement))
+            .rows(self.db.backend().build(&statement), Work::Write)
             .await
             .map_err(to_domain)?;
         match rows.into_iter().next() {
@@ -381,7 +393,7 @@ impl TaskRepository for SeaTaskRepository {
         statement.returning_all();
         let rows: Vec<tasks::Model> = self
             .db
-            .written_rows(self.db.backend().build(&statement))
+            .rows(self.db.backend().build(&statement), Work::Write)
             .await
             .map_err(to_domain)?;
         match rows.into_iter().next() {
