@@ -3,7 +3,7 @@
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ETAG, HeaderValue};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use taskpulse_domain::task::Task;
 use taskpulse_domain::user::User;
@@ -118,8 +118,17 @@ pub struct TaskBody {
     /// Starts at 1 and grows by one on every change; the `ETag` is `"<version>"`.
     #[schema(minimum = 1, example = 1)]
     version: i64,
+    #[serde(serialize_with = "rfc3339")]
     created_at: DateTime<Utc>,
+    #[serde(serialize_with = "rfc3339")]
     updated_at: DateTime<Utc>,
+}
+
+/// `at` as chrono's own `Serialize` writes it, formatted in one piece:
+/// chrono's goes through `collect_str`, whose many small writes serde_json
+/// escapes one by one (7 % of the CPU of a listing of 50 tasks).
+fn rfc3339<S: serde::Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&at.to_rfc3339_opts(SecondsFormat::AutoSi, true))
 }
 
 impl From<Task> for TaskBody {
@@ -237,5 +246,30 @@ impl DetailBody {
     /// The message `detail`.
     pub fn new(detail: &'static str) -> Self {
         Self { detail }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, TimeZone, Utc};
+    use serde::Serialize;
+
+    #[derive(Serialize)]
+    struct At(#[serde(serialize_with = "super::rfc3339")] DateTime<Utc>);
+
+    #[test]
+    fn timestamps_serialize_as_chrono_does() {
+        let second = Utc
+            .with_ymd_and_hms(2026, 11, 22, 9, 5, 7)
+            .single()
+            .expect("a valid time");
+        for nanos in [0, 120_000_000, 123_456_000, 123_456_789, 1] {
+            let at = second + chrono::Duration::nanoseconds(nanos);
+
+            let ours = serde_json::to_string(&At(at)).expect("serialized");
+            let chronos = serde_json::to_string(&at).expect("serialized");
+
+            assert_eq!(ours, chronos);
+        }
     }
 }
