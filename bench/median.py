@@ -4,8 +4,9 @@
 Reads the harness's table (scenario req/s p50_ms p99_ms non2xx sockerr) on
 stdin, where each scenario may appear several times in a row, and prints per
 scenario the median of req/s, p50 and p99, the sums of non-2xx answers and
-socket errors, and the range of req/s and p99 over the runs. One 8-second run's p99 on this shared machine moves with any stall of
-tens of milliseconds; the median of a few runs does not.
+socket errors, and the range of req/s and p99 over the runs. One 8-second
+run's p99 on this shared machine moves with any stall of tens of
+milliseconds; the median of a few runs does not.
 """
 
 import statistics

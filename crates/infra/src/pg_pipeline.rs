@@ -36,7 +36,7 @@ use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use tokio_postgres::{Client, Config, NoTls, Row};
 
 use crate::db::{GENERIC_PLANS, PoolSettings, PoolStatus, Work};
-use crate::pg_pool::{MIN_TENDING_INTERVAL, TENDING_INTERVAL, share};
+use crate::pg_pool::{MIN_TENDING_INTERVAL, TENDING_INTERVAL, ends_session, share};
 
 /// How many statements a connection carries before a statement doing
 /// `work` looks further.
@@ -421,14 +421,10 @@ impl Drop for Busy {
 }
 
 /// Whether `err` means the connection itself is gone or going: closed, an
-/// I/O failure, or the server ending the session (SQLSTATE classes 08 and
-/// 57P: shutdown, idle session timeout, lost connection).
+/// I/O failure, or the server ending the session ([`ends_session`]).
 fn breaks_connection(err: &tokio_postgres::Error) -> bool {
     match err.as_db_error() {
-        Some(db) => {
-            let code = db.code().code();
-            code.starts_with("08") || code.starts_with("57P")
-        }
+        Some(db) => ends_session(db.code().code()),
         None => err.is_closed() || is_io(err),
     }
 }

@@ -193,6 +193,13 @@ async fn tend(pool: managed::WeakPool<Connector>, keep: usize) {
     }
 }
 
+/// Whether SQLSTATE `code` means the server ended the session or lost the
+/// connection (classes 08 and 57P: shutdown, idle session timeout, lost
+/// connection), so the connection cannot be used again.
+pub(crate) fn ends_session(code: &str) -> bool {
+    code.starts_with("08") || code.starts_with("57P")
+}
+
 /// One thread's share of `n` connections: at least one.
 pub(crate) fn share(n: u32, threads: u32) -> usize {
     (n / threads).max(1) as usize
@@ -238,9 +245,7 @@ impl Slot {
     fn settle<T>(&mut self, result: &Result<T, sqlx::Error>) {
         self.ready = match result {
             Ok(_) => true,
-            Err(sqlx::Error::Database(e)) => !e
-                .code()
-                .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+            Err(sqlx::Error::Database(e)) => !e.code().is_some_and(|code| ends_session(&code)),
             Err(
                 sqlx::Error::Io(_)
                 | sqlx::Error::Tls(_)

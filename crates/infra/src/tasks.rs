@@ -4,7 +4,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Asterisk, BinOper, Expr, ExprTrait, Func, Query, SimpleExpr};
+use sea_orm::sea_query::{
+    Asterisk, BinOper, Expr, ExprTrait, Func, Query, SimpleExpr, UpdateStatement,
+};
 use sea_orm::{
     ColumnTrait, Condition, DbBackend, DbErr, EntityTrait, FromQueryResult, Order, PaginatorTrait,
     QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, Select, Statement,
@@ -35,6 +37,27 @@ impl SeaTaskRepository {
 
     /// Tells a missing task from a stale precondition after a conditional
     /// write matched no row.
+    /// Runs the `UPDATE` of one task and returns the task as it now is,
+    /// or why no row matched.
+    async fn changed(
+        &self,
+        mut statement: UpdateStatement,
+        bearer: &Bearer,
+        id: TaskId,
+        precondition: Precondition,
+    ) -> Result<Task> {
+        statement.returning_all();
+        let rows: Vec<tasks::Model> = self
+            .db
+            .rows(self.db.backend().build(&statement), Work::Write)
+            .await
+            .map_err(to_domain)?;
+        match rows.into_iter().next() {
+            Some(model) => to_task(model),
+            None => Err(self.miss(bearer, id, precondition).await),
+        }
+    }
+
     async fn miss(&self, bearer: &Bearer, id: TaskId, precondition: Precondition) -> Error {
         if precondition == Precondition::None {
             return Error::NotFound;
@@ -153,16 +176,9 @@ fn matching(owner: UserId, query: &TaskQuery) -> Condition {
 }
 
 /// A listed task with the number of matches before paging.
-#[derive(Debug, FromQueryResult)]
+#[derive(Debug)]
 struct CountedTask {
-    id: i64,
-    user_id: uuid::Uuid,
-    title: String,
-    description: Option<String>,
-    completed: bool,
-    version: i64,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
+    task: tasks::Model,
     total: i64,
 }
 
@@ -187,37 +203,17 @@ impl FromRow for tasks::Model {
 
 impl FromRow for CountedTask {
     fn from_query_result(row: &QueryResult) -> std::result::Result<Self, DbErr> {
-        <Self as FromQueryResult>::from_query_result(row, "")
+        Ok(Self {
+            task: <tasks::Model as FromRow>::from_query_result(row)?,
+            total: row.try_get("", "total")?,
+        })
     }
 
     fn from_pg_row(row: &tokio_postgres::Row) -> std::result::Result<Self, tokio_postgres::Error> {
-        let task = <tasks::Model as FromRow>::from_pg_row(row)?;
         Ok(Self {
-            id: task.id,
-            user_id: task.user_id,
-            title: task.title,
-            description: task.description,
-            completed: task.completed,
-            version: task.version,
-            created_at: task.created_at,
-            updated_at: task.updated_at,
+            task: <tasks::Model as FromRow>::from_pg_row(row)?,
             total: row.try_get("total")?,
         })
-    }
-}
-
-impl From<CountedTask> for tasks::Model {
-    fn from(row: CountedTask) -> Self {
-        Self {
-            id: row.id,
-            user_id: row.user_id,
-            title: row.title,
-            description: row.description,
-            completed: row.completed,
-            version: row.version,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        }
     }
 }
 
@@ -277,7 +273,7 @@ impl TaskRepository for SeaTaskRepository {
         };
         let tasks = rows
             .into_iter()
-            .map(|row| to_task(row.into()))
+            .map(|row| to_task(row.task))
             .collect::<Result<_>>()?;
         Ok(TaskPage { tasks, total })
     }
@@ -362,19 +358,10 @@ impl TaskRepository for SeaTaskRepository {
         if let Some(completed) = changes.completed {
             update = update.col_expr(Column::Completed, completed.into());
         }
-        let mut statement = update
+        let statement = update
             .filter(owned_at(bearer, id, precondition))
             .into_query();
-        statement.returning_all();
-        let rows: Vec<tasks::Model> = self
-            .db
-            .rows(self.db.backend().build(&statement), Work::Write)
-            .await
-            .map_err(to_domain)?;
-        match rows.into_iter().next() {
-            Some(model) => to_task(model),
-            None => Err(self.miss(bearer, id, precondition).await),
-        }
+        self.changed(statement, bearer, id, precondition).await
     }
 
     async fn toggle(
@@ -384,22 +371,13 @@ impl TaskRepository for SeaTaskRepository {
         precondition: Precondition,
         now: DateTime<Utc>,
     ) -> Result<Task> {
-        let mut statement = Entity::update_many()
+        let statement = Entity::update_many()
             .col_expr(Column::Completed, Expr::col(Column::Completed).not())
             .col_expr(Column::Version, Expr::col(Column::Version).add(1))
             .col_expr(Column::UpdatedAt, now.into())
             .filter(owned_at(bearer, id, precondition))
             .into_query();
-        statement.returning_all();
-        let rows: Vec<tasks::Model> = self
-            .db
-            .rows(self.db.backend().build(&statement), Work::Write)
-            .await
-            .map_err(to_domain)?;
-        match rows.into_iter().next() {
-            Some(model) => to_task(model),
-            None => Err(self.miss(bearer, id, precondition).await),
-        }
+        self.changed(statement, bearer, id, precondition).await
     }
 
     async fn delete(&self, bearer: &Bearer, id: TaskId, precondition: Precondition) -> Result<()> {
