@@ -318,6 +318,14 @@ impl Database {
         rows.iter().map(T::from_query_result).collect()
     }
 
+    /// The pipelining connections, where statements run on them.
+    pub(crate) fn pipelines(&self) -> Option<Arc<PgPipelines>> {
+        match &self.statements {
+            Statements::PerThread(_, pipelines) => pipelines.clone(),
+            _ => None,
+        }
+    }
+
     /// Runs `stmt` for its effect: how many rows it touched; pipelined
     /// where the connections allow.
     ///

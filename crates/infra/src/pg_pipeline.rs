@@ -121,10 +121,25 @@ impl PgPipelines {
         work: Work,
         read: impl Fn(&Row) -> Result<T, tokio_postgres::Error>,
     ) -> Result<Vec<T>, DbErr> {
-        let mut conn = self.checkout(work).await?;
         let params = params(stmt);
-        let prepared = conn.prepare(&stmt.sql, &params).await.map_err(query_err)?;
-        let rows = conn.client.query(&prepared, &as_dyn(&params)).await;
+        let types = declared(&params).map_err(query_err)?;
+        self.query_typed(&stmt.sql, &types, &as_dyn(&params), work, read)
+            .await
+    }
+
+    /// Every row `sql` returns for `params` of the given `types`, read by
+    /// `read`.
+    pub(crate) async fn query_typed<T>(
+        &self,
+        sql: &str,
+        types: &[Type],
+        params: &[&(dyn ToSql + Sync)],
+        work: Work,
+        read: impl Fn(&Row) -> Result<T, tokio_postgres::Error>,
+    ) -> Result<Vec<T>, DbErr> {
+        let mut conn = self.checkout(work).await?;
+        let prepared = conn.prepare(sql, types).await.map_err(query_err)?;
+        let rows = conn.client.query(&prepared, params).await;
         conn.settle(&rows);
         let rows = rows.map_err(|e| query_err(to_sqlx(e)))?;
         rows.iter()
@@ -136,7 +151,8 @@ impl PgPipelines {
     pub(crate) async fn execute(&self, stmt: &Statement) -> Result<u64, DbErr> {
         let mut conn = self.checkout(Work::Write).await?;
         let params = params(stmt);
-        let prepared = conn.prepare(&stmt.sql, &params).await.map_err(exec_err)?;
+        let types = declared(&params).map_err(exec_err)?;
+        let prepared = conn.prepare(&stmt.sql, &types).await.map_err(exec_err)?;
         let done = conn.client.execute(&prepared, &as_dyn(&params)).await;
         conn.settle(&done);
         done.map_err(|e| exec_err(to_sqlx(e)))
@@ -330,34 +346,18 @@ impl Conn {
         self.opened.elapsed().saturating_sub(last)
     }
 
-    /// `sql` prepared on this connection for the types of `values`: from
+    /// `sql` prepared on this connection for parameters of `types`: from
     /// the connection's cache, or prepared now and kept.
     async fn prepare(
         &self,
         sql: &str,
-        params: &[Param<'_>],
+        types: &[Type],
     ) -> Result<tokio_postgres::Statement, sqlx::Error> {
         let cached = lock(&self.prepared).get(sql).cloned();
-        let matches = |statement: &tokio_postgres::Statement| {
-            statement.params().len() == params.len()
-                && statement
-                    .params()
-                    .iter()
-                    .zip(params)
-                    .all(|(ty, param)| param.declared().as_ref() == Some(ty))
-        };
-        if let Some(statement) = cached.filter(matches) {
+        if let Some(statement) = cached.filter(|statement| statement.params() == types) {
             return Ok(statement);
         }
-        let types = params
-            .iter()
-            .map(|param| {
-                param.declared().ok_or_else(|| {
-                    sqlx::Error::Encode(format!("no PostgreSQL type for {:?}", param.0).into())
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let statement = self.client.prepare_typed(sql, &types).await;
+        let statement = self.client.prepare_typed(sql, types).await;
         if let Err(err) = &statement
             && breaks_connection(err)
         {
@@ -445,6 +445,18 @@ fn params(stmt: &Statement) -> Vec<Param<'_>> {
         .iter()
         .flat_map(|values| values.0.iter())
         .map(Param)
+        .collect()
+}
+
+/// The types `params` are declared with.
+fn declared(params: &[Param<'_>]) -> Result<Vec<Type>, sqlx::Error> {
+    params
+        .iter()
+        .map(|param| {
+            param.declared().ok_or_else(|| {
+                sqlx::Error::Encode(format!("no PostgreSQL type for {:?}", param.0).into())
+            })
+        })
         .collect()
 }
 

@@ -2,6 +2,8 @@
 //! user and carries the check that the bearer is live (`EXISTS` on the
 //! user and session), so a request costs one round trip.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{
@@ -22,17 +24,22 @@ use taskpulse_domain::{Error, Result};
 use crate::db::{Database, FromRow, Work, to_domain};
 use crate::entities::tasks::{self, Column, Entity};
 use crate::entities::{sessions, users};
+use crate::pg_creates::{Creates, NewRow};
 
 /// [`TaskRepository`] on SeaORM.
 #[derive(Debug, Clone)]
 pub struct SeaTaskRepository {
     db: Database,
+    /// On pipelining PostgreSQL connections, concurrent creates are stored
+    /// together (see [`crate::pg_creates`]).
+    creates: Option<Arc<Creates>>,
 }
 
 impl SeaTaskRepository {
     /// A repository on this connection pool.
     pub fn new(db: Database) -> Self {
-        Self { db }
+        let creates = db.pipelines().map(|p| Arc::new(Creates::new(p)));
+        Self { db, creates }
     }
 
     /// Tells a missing task from a stale precondition after a conditional
@@ -284,6 +291,19 @@ impl TaskRepository for SeaTaskRepository {
         task: NewTask,
         now: DateTime<Utc>,
     ) -> Result<Option<Task>> {
+        if let Some(creates) = &self.creates {
+            let row = NewRow {
+                user_id: bearer.user_id.as_uuid(),
+                session_id: bearer.session_id.map(|s| s.as_uuid()),
+                token_version: bearer.token_version,
+                title: task.title.as_str().to_owned(),
+                description: task.description.map(|d| d.as_str().to_owned()),
+                completed: task.completed,
+                at: now,
+            };
+            let stored = creates.create(row).await.map_err(to_domain)?;
+            return stored.map(to_task).transpose();
+        }
         // INSERT … SELECT … WHERE live: nothing is stored for a bearer
         // that is not live, in the same round trip.
         let mut values = Query::select();
