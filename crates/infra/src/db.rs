@@ -362,19 +362,27 @@ fn warn_if_few_per_worker(pool: &PoolSettings) {
 }
 
 /// `pool` split between the statements of users, sessions and keys (a
-/// quarter, at least one) and the pipelined task statements (the rest):
-/// the tasks' are the hot path, and their writes want a backend each.
+/// quarter of each thread's share, at least one) and the pipelined task
+/// statements (the rest, at least one): the tasks' are the hot path, and
+/// their writes want a backend each. Split per thread, so that the two
+/// together open no more than `max_connections` unless a thread's share
+/// is a single connection.
 fn split_for_tasks(pool: &PoolSettings) -> (PoolSettings, PoolSettings) {
-    let others_max = (pool.max_connections / 4).max(1);
-    let others_min = pool.min_connections / 4;
+    let threads = pool.threads.max(1);
+    let per_thread = (pool.max_connections / threads).max(1);
+    let others_per_thread = (per_thread / 4).max(1);
+    let tasks_per_thread = per_thread.saturating_sub(others_per_thread).max(1);
+    let others_max = others_per_thread * threads;
+    let tasks_max = tasks_per_thread * threads;
+    let others_min = (pool.min_connections / 4).min(others_max);
     let others = PoolSettings {
         max_connections: others_max,
         min_connections: others_min,
         ..pool.clone()
     };
     let tasks = PoolSettings {
-        max_connections: pool.max_connections.saturating_sub(others_max).max(1),
-        min_connections: pool.min_connections - others_min,
+        max_connections: tasks_max,
+        min_connections: (pool.min_connections - others_min).min(tasks_max),
         ..pool.clone()
     };
     (others, tasks)
@@ -528,5 +536,31 @@ where
         MigrationCommand::Down => Migrator::down(db, Some(1)).await,
         MigrationCommand::Status => Migrator::status(db).await,
         MigrationCommand::Fresh => Migrator::fresh(db).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_statements_get_three_quarters_of_each_threads_share_within_the_pool() {
+        let split = |max_connections, threads| {
+            let (others, tasks) = split_for_tasks(&PoolSettings {
+                max_connections,
+                threads,
+                ..PoolSettings::default()
+            });
+            (others.max_connections, tasks.max_connections)
+        };
+
+        assert_eq!(split(10, 2), (2, 8));
+        assert_eq!(split(16, 2), (4, 12));
+        assert_eq!(split(5, 2), (2, 2), "no more than the pool");
+        assert_eq!(split(8, 4), (4, 4), "at least one each per thread");
+        for max in 4..64 {
+            let (others, tasks) = split(max, 2);
+            assert!(others + tasks <= max, "{max}: {others} + {tasks}");
+        }
     }
 }
