@@ -21,7 +21,12 @@ pub const SECRET: &str = "test-secret-of-at-least-thirty-two-bytes";
 #[derive(Debug, Clone, Copy)]
 pub enum Backend {
     Sqlite,
+    /// PostgreSQL as the URL gives it (with TLS where the server offers
+    /// it): every statement on the per-thread pool.
     Postgres,
+    /// PostgreSQL without TLS (`sslmode=disable`): the task statements on
+    /// pipelining connections, creates stored together.
+    PostgresPipelined,
     /// PostgreSQL reached through PgBouncer in transaction pooling mode,
     /// at `TASKPULSE_TEST_PGBOUNCER_URL` (`.ci/pgbouncer` starts one).
     PgBouncer,
@@ -58,6 +63,11 @@ impl Scratch {
                 })
             }
             Backend::Postgres => Self::create_postgres().await,
+            Backend::PostgresPipelined => {
+                let mut made = Self::create_postgres().await?;
+                made.server_url.push_str("?sslmode=disable");
+                Some(made)
+            }
             Backend::PgBouncer => {
                 let Ok(bouncer) = std::env::var("TASKPULSE_TEST_PGBOUNCER_URL") else {
                     assert!(
@@ -439,6 +449,11 @@ macro_rules! backends {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 run(Backend::Postgres).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres_pipelined() {
+                run(Backend::PostgresPipelined).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,9 +1,11 @@
-//! API tests: the real server over HTTP, on SQLite, on PostgreSQL and on
-//! PostgreSQL through PgBouncer in transaction mode.
+//! API tests: the real server over HTTP, on SQLite, on PostgreSQL (with
+//! and without TLS) and on PostgreSQL through PgBouncer in transaction mode.
 //!
 //! Each test is written once as `async fn name(app: &TestApp)` and listed in
-//! a `backends!` block, which makes `name::sqlite`, `name::postgres` and
-//! `name::pgbouncer` (skipped unless `TASKPULSE_TEST_PGBOUNCER_URL` is set).
+//! a `backends!` block, which makes `name::sqlite`, `name::postgres`,
+//! `name::postgres_pipelined` (`sslmode=disable`: the task statements on
+//! pipelining connections) and `name::pgbouncer` (skipped unless
+//! `TASKPULSE_TEST_PGBOUNCER_URL` is set).
 
 #[macro_use]
 mod helpers;
