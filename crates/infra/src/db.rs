@@ -318,7 +318,7 @@ impl Database {
         rows.iter().map(T::from_query_result).collect()
     }
 
-    /// The pipelining connections, where statements run on them.
+    /// The pipelining connections, if statements run on them.
     pub(crate) fn pipelines(&self) -> Option<Arc<PgPipelines>> {
         match &self.statements {
             Statements::PerThread(_, pipelines) => pipelines.clone(),

@@ -2,18 +2,21 @@
 //!
 //! Under a burst of creates, most of PostgreSQL's time goes into setting up
 //! and committing each single-row statement, not into its row. So each
-//! thread queues its creates: while fewer than [`IN_FLIGHT`] statements of
+//! thread queues its creates: while fewer than [`MOST_IN_FLIGHT`] statements of
 //! creates run for the thread, a create goes out at once; otherwise it
 //! waits, and the next statement carries every create that waited (up to
 //! [`MOST_ROWS`]). That statement ([`INSERT`]) checks each row's bearer as
 //! the single-row create does, stores the rows of live bearers in one
 //! transaction and returns them. Each create is answered after the commit.
-//! When the statement fails, each of its creates runs again alone, so one
-//! create's failure stays its own.
+//! When the database rejects the statement (so nothing of it was stored),
+//! each of its creates runs again alone, so one create's failure stays its
+//! own; any other failure (the connection lost while the answer was read)
+//! is every create's, as it would be for one.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
+use sea_orm::sqlx;
 use sea_orm::{DbErr, RuntimeErr};
 use thread_local::ThreadLocal;
 use tokio::sync::oneshot;
@@ -22,24 +25,25 @@ use uuid::Uuid;
 
 use crate::db::{FromRow, Work};
 use crate::entities::tasks;
-use crate::pg_pipeline::PgPipelines;
+use crate::pg_pipeline::{PgPipelines, lock};
 
 /// How many statements of creates run for one thread at once.
-const IN_FLIGHT: usize = 2;
+const MOST_IN_FLIGHT: usize = 2;
 
 /// The most creates one statement carries.
 const MOST_ROWS: usize = 64;
 
 /// Stores the rows whose bearer is live, as `create` in [`crate::tasks`]
 /// does for one, and returns each with its place (`ord`) in the arrays.
-/// The ids are drawn in the CTE so that each stored row can be matched to
-/// its place.
+/// The ids are drawn in the `live` CTE (materialized, so once per row) so
+/// that each stored row can be matched to its place; `tasks_id_seq` is the
+/// sequence of the migration's `tasks.id`.
 const INSERT: &str = "\
 WITH input AS (
     SELECT * FROM unnest($1::int4[], $2::uuid[], $3::uuid[], $4::int8[], $5::text[], \
 $6::text[], $7::bool[], $8::timestamptz[])
         AS i(ord, user_id, session_id, token_version, title, description, completed, at)
-), live AS (
+), live AS MATERIALIZED (
     SELECT nextval('tasks_id_seq') AS id, i.*
     FROM input i
     WHERE EXISTS (
@@ -76,8 +80,11 @@ pub(crate) struct NewRow {
     pub(crate) session_id: Option<Uuid>,
     /// The bearer's token version.
     pub(crate) token_version: i64,
+    /// The task's title, checked.
     pub(crate) title: String,
+    /// The task's description, checked.
     pub(crate) description: Option<String>,
+    /// Whether the task starts completed.
     pub(crate) completed: bool,
     /// When it was created (and last updated).
     pub(crate) at: DateTime<Utc>,
@@ -95,8 +102,26 @@ struct Waiting {
 /// One thread's creates.
 #[derive(Default)]
 struct Queue {
+    /// Creates no statement has taken yet.
     waiting: Vec<Waiting>,
+    /// Tasks sending statements of creates ([`Creates::drain`]).
     in_flight: usize,
+}
+
+/// Counts a [`Creates::drain`] in its queue until it ends, returning or
+/// not (dropped with its runtime, or panicking), so that the creates
+/// queued after it still find a drain.
+struct Draining {
+    queue: Arc<Mutex<Queue>>,
+    ended: bool,
+}
+
+impl Drop for Draining {
+    fn drop(&mut self) {
+        if !self.ended {
+            lock(&self.queue).in_flight -= 1;
+        }
+    }
 }
 
 /// Per-thread queues of creates on pipelining connections.
@@ -125,7 +150,7 @@ impl Creates {
         let start = {
             let mut queue = lock(&queue);
             queue.waiting.push(Waiting { row, reply });
-            let start = queue.in_flight < IN_FLIGHT;
+            let start = queue.in_flight < MOST_IN_FLIGHT;
             queue.in_flight += usize::from(start);
             start
         };
@@ -141,11 +166,16 @@ impl Creates {
 
     /// Sends statements while creates wait in `queue`.
     async fn drain(self: Arc<Self>, queue: Arc<Mutex<Queue>>) {
+        let mut draining = Draining {
+            queue,
+            ended: false,
+        };
         loop {
             let batch: Vec<Waiting> = {
-                let mut queue = lock(&queue);
+                let mut queue = lock(&draining.queue);
                 if queue.waiting.is_empty() {
                     queue.in_flight -= 1;
+                    draining.ended = true;
                     return;
                 }
                 let n = queue.waiting.len().min(MOST_ROWS);
@@ -155,9 +185,10 @@ impl Creates {
         }
     }
 
-    /// Stores `batch` in one statement and answers each create; if the
-    /// statement fails, each create of a batch of several runs alone.
-    async fn send(self: &Arc<Self>, batch: Vec<Waiting>) {
+    /// Stores `batch` in one statement and answers each create. If the
+    /// database rejects the statement of several, each create runs again
+    /// alone, one after the other (within this drain's share).
+    async fn send(&self, batch: Vec<Waiting>) {
         let rows: Vec<&NewRow> = batch.iter().map(|waiting| &waiting.row).collect();
         match self.store(&rows).await {
             Ok(mut stored) => {
@@ -165,19 +196,21 @@ impl Creates {
                     let _ = waiting.reply.send(Ok(task.take()));
                 }
             }
-            Err(err) if batch.len() == 1 => {
-                if let Some(waiting) = batch.into_iter().next() {
-                    let _ = waiting.reply.send(Err(err));
+            Err(err) if batch.len() > 1 && rejected(&err) => {
+                for waiting in batch {
+                    let stored = self.store(&[&waiting.row]).await;
+                    let task = stored.map(|mut tasks| tasks.pop().flatten());
+                    let _ = waiting.reply.send(task);
                 }
             }
-            Err(_) => {
+            Err(err) => {
+                let message = err.to_string();
+                let mut batch = batch.into_iter();
+                if let Some(first) = batch.next() {
+                    let _ = first.reply.send(Err(err));
+                }
                 for waiting in batch {
-                    let this = self.clone();
-                    tokio::spawn(async move {
-                        let stored = this.store(&[&waiting.row]).await;
-                        let task = stored.map(|mut tasks| tasks.pop().flatten());
-                        let _ = waiting.reply.send(task);
-                    });
+                    let _ = waiting.reply.send(Err(DbErr::Custom(message.clone())));
                 }
             }
         }
@@ -232,16 +265,19 @@ impl Creates {
     }
 }
 
+/// Whether the database answered `err` to the statement, which it then
+/// rolled back: nothing of it was stored.
+fn rejected(err: &DbErr) -> bool {
+    matches!(
+        err,
+        DbErr::Query(RuntimeErr::SqlxError(e)) if matches!(e.as_ref(), sqlx::Error::Database(_))
+    )
+}
+
 impl std::fmt::Debug for Creates {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Creates").finish_non_exhaustive()
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]
@@ -274,7 +310,11 @@ mod tests {
         };
         let name = format!("taskpulse_creates_{}", Uuid::new_v4().simple());
         let sql = format!("CREATE DATABASE {name}");
-        admin.connection().execute_unprepared(&sql).await.ok()?;
+        admin
+            .connection()
+            .execute_unprepared(&sql)
+            .await
+            .expect("create database");
         let base = admin_url.rsplit_once('/').expect("URL with a database").0;
         let url = format!("{base}/{name}?sslmode=disable");
         let db = Database::connect(&url, &PoolSettings::default())
@@ -284,6 +324,7 @@ mod tests {
         Some((db, name))
     }
 
+    /// Closes `db` and drops the database `name`.
     async fn drop_database(db: Database, name: &str) {
         db.close().await.expect("closed");
         let admin_url = std::env::var("TASKPULSE_TEST_POSTGRES_URL")
@@ -319,6 +360,8 @@ mod tests {
         (id.as_uuid(), subject.expect("stored").token_version)
     }
 
+    /// A task titled `title` for the bearer at `token_version`, described
+    /// as "about {title}".
     fn row(user_id: Uuid, token_version: i64, title: &str) -> NewRow {
         NewRow {
             user_id,
@@ -392,7 +435,7 @@ mod tests {
             }
         }
         assert_eq!(counts.1, 8, "the live bearers' rows only");
-        assert!(counts.0 < 8, "{} transactions for 8 rows", counts.0);
+        assert_eq!(counts.0, 1, "one transaction for the 8 rows");
     }
 
     #[tokio::test]
@@ -414,19 +457,31 @@ mod tests {
         let counts = transactions_and_rows(&db).await;
         drop_database(db, &name).await;
 
-        let titles: Vec<Result<String, String>> = outcomes
+        let stored: Vec<Result<(i64, String), String>> = outcomes
             .into_iter()
             .map(|outcome| match outcome {
-                Ok(stored) => Ok(stored.expect("a live bearer's task is stored").title),
+                Ok(task) => {
+                    let task = task.expect("a live bearer's task is stored");
+                    Ok((task.id, task.title))
+                }
                 Err(err) => Err(err.to_string()),
             })
             .collect();
-        assert_eq!(titles[..2], [Ok("first".into()), Ok("second".into())]);
+        let titles: Vec<Result<&str, &str>> = stored
+            .iter()
+            .map(|s| s.as_ref().map(|(_, t)| t.as_str()).map_err(String::as_str))
+            .collect();
+        assert_eq!(titles[..2], [Ok("first"), Ok("second")]);
         assert!(
-            titles[2].as_ref().is_err_and(|e| e.contains("too long")),
+            titles[2].is_err_and(|e| e.contains("too long")),
             "{titles:?}"
         );
-        assert_eq!(titles[3], Ok("fourth".into()));
+        assert_eq!(titles[3], Ok("fourth"));
         assert_eq!(counts, (3, 3), "each stored alone");
+        let first_id = stored[0].as_ref().map(|(id, _)| *id);
+        assert!(
+            first_id.is_ok_and(|id| id > 1),
+            "the shared statement ran first and drew ids: {first_id:?}"
+        );
     }
 }

@@ -433,7 +433,8 @@ fn is_io(err: &tokio_postgres::Error) -> bool {
     std::error::Error::source(err).is_some_and(|source| source.is::<std::io::Error>())
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+/// `mutex`'s value, also after a panic while it was held.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)

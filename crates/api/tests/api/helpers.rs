@@ -65,7 +65,9 @@ impl Scratch {
             Backend::Postgres => Self::create_postgres().await,
             Backend::PostgresPipelined => {
                 let mut made = Self::create_postgres().await?;
-                made.server_url.push_str("?sslmode=disable");
+                let mut url = reqwest::Url::parse(&made.server_url).expect("URL parses");
+                url.query_pairs_mut().append_pair("sslmode", "disable");
+                made.server_url = url.to_string();
                 Some(made)
             }
             Backend::PgBouncer => {
