@@ -293,12 +293,17 @@ mod tests {
     use crate::db::{Database, MigrationCommand, PoolSettings};
     use crate::users::SeaUserRepository;
 
+    fn admin_url() -> String {
+        std::env::var("TASKPULSE_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    }
+
     /// A fresh migrated database reached without TLS (so on pipelining
-    /// connections), with its name; `None` (skip) when PostgreSQL is
-    /// unreachable and `TASKPULSE_REQUIRE_POSTGRES` is not `1`.
-    async fn fresh() -> Option<(Database, String)> {
-        let admin_url = std::env::var("TASKPULSE_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    /// connections), its name, and creates stored through it; `None`
+    /// (skip) when PostgreSQL is unreachable and `TASKPULSE_REQUIRE_POSTGRES`
+    /// is not `1`.
+    async fn fresh() -> Option<(Database, String, Arc<Creates>)> {
+        let admin_url = admin_url();
         let admin = match Database::connect(&admin_url, &PoolSettings::default()).await {
             Ok(admin) => admin,
             Err(err) => {
@@ -321,15 +326,14 @@ mod tests {
             .await
             .expect("connect");
         db.migrate(MigrationCommand::Up).await.expect("migrated");
-        Some((db, name))
+        let creates = Arc::new(Creates::new(db.pipelines().expect("pipelined")));
+        Some((db, name, creates))
     }
 
     /// Closes `db` and drops the database `name`.
     async fn drop_database(db: Database, name: &str) {
         db.close().await.expect("closed");
-        let admin_url = std::env::var("TASKPULSE_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let admin = Database::connect(&admin_url, &PoolSettings::default())
+        let admin = Database::connect(&admin_url(), &PoolSettings::default())
             .await
             .expect("admin");
         let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
@@ -402,10 +406,9 @@ mod tests {
 
     #[tokio::test]
     async fn creates_sent_at_once_share_a_transaction_and_keep_their_own_outcomes() {
-        let Some((db, name)) = fresh().await else {
+        let Some((db, name, creates)) = fresh().await else {
             return;
         };
-        let creates = Arc::new(Creates::new(db.pipelines().expect("pipelined")));
         let (alice, version) = user(&db).await;
         let (bob, bobs_version) = user(&db).await;
         let rows = (0..12)
@@ -440,10 +443,9 @@ mod tests {
 
     #[tokio::test]
     async fn when_a_shared_statement_fails_each_create_runs_alone() {
-        let Some((db, name)) = fresh().await else {
+        let Some((db, name, creates)) = fresh().await else {
             return;
         };
-        let creates = Arc::new(Creates::new(db.pipelines().expect("pipelined")));
         let (alice, version) = user(&db).await;
         let too_long = "x".repeat(201);
         let rows = vec![

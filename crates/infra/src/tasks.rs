@@ -42,8 +42,6 @@ impl SeaTaskRepository {
         Self { db, creates }
     }
 
-    /// Tells a missing task from a stale precondition after a conditional
-    /// write matched no row.
     /// Runs the `UPDATE` of one task and returns the task as it now is,
     /// or why no row matched.
     async fn changed(
@@ -65,6 +63,8 @@ impl SeaTaskRepository {
         }
     }
 
+    /// Tells a missing task from a stale precondition after a conditional
+    /// write matched no row.
     async fn miss(&self, bearer: &Bearer, id: TaskId, precondition: Precondition) -> Error {
         if precondition == Precondition::None {
             return Error::NotFound;
