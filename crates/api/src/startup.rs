@@ -20,6 +20,7 @@ use taskpulse_infra::{
 };
 
 use crate::client::TrustedProxies;
+use crate::list_cache::ListCache;
 use crate::metrics::{self, Metrics};
 use crate::middleware::{HeaderPolicy, envelope};
 use crate::routes::docs::ApiDocs;
@@ -35,6 +36,9 @@ const IDEMPOTENCY_LEASE_SECS: i64 = 60;
 /// How often expired idempotency keys are purged.
 const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
+/// The bytes of listing pages kept to be sent again (see [`ListCache`]).
+const LIST_CACHE_BYTES: usize = 4 << 20;
+
 /// What the handlers share.
 #[derive(Debug)]
 pub struct AppState {
@@ -48,6 +52,8 @@ pub struct AppState {
     pub resets: PasswordResetService,
     /// The database, for health checks.
     pub db: Database,
+    /// Listing pages sent before, sent again while still current.
+    pub lists: ListCache,
 }
 
 /// Why the server could not start.
@@ -166,6 +172,7 @@ fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
         idempotency,
         resets,
         db,
+        lists: ListCache::new(LIST_CACHE_BYTES),
     })
 }
 

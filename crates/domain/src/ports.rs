@@ -10,7 +10,9 @@ use crate::bearer::Bearer;
 use crate::error::{Result, TokenRejection};
 use crate::idempotency::{IdempotencyKey, StoredResponse};
 use crate::session::{NewSession, Rotation, Session, SessionId, TokenHash};
-use crate::task::{NewTask, Precondition, Task, TaskChanges, TaskId, TaskPage, TaskQuery};
+use crate::task::{
+    NewTask, Precondition, Task, TaskChanges, TaskId, TaskPage, TaskQuery, TasksStamp,
+};
 use crate::user::{Credentials, Email, NewUser, PasswordHash, User, UserId, UserName};
 
 /// What the per-request token check needs about a user, read in one go.
@@ -229,6 +231,14 @@ pub trait TaskRepository: Send + Sync {
     /// # Errors
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
     async fn list(&self, bearer: &Bearer, query: &TaskQuery) -> Result<TaskPage>;
+
+    /// The [`TasksStamp`] of the bearer's tasks, taken as [`TaskRepository::list`]
+    /// takes it for its page; `None` for a bearer that is not live, or where
+    /// storage keeps no stamps (then its pages carry none either).
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn stamp(&self, bearer: &Bearer) -> Result<Option<TasksStamp>>;
 
     /// Stores a new task of the bearer at version 1 with both timestamps set
     /// to `now`; `None`, storing nothing, for a bearer that is not live.

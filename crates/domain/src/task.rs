@@ -206,7 +206,7 @@ pub enum Precondition {
 ///
 /// Exhaustive on purpose: every [`TaskRepository`](crate::ports::TaskRepository)
 /// must order by every field, so a new one has to break them at compile time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SortField {
     /// Creation time.
     CreatedAt,
@@ -220,7 +220,7 @@ pub enum SortField {
 
 /// Sort order of a listing; ties are always broken by id in the same
 /// direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Sort {
     /// The field.
     pub field: SortField,
@@ -263,7 +263,7 @@ impl FromStr for Sort {
 }
 
 /// Page size of a listing: 1–500, 100 by default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PageLimit(u32);
 
 /// A page size outside 1–500.
@@ -300,7 +300,7 @@ impl Default for PageLimit {
 }
 
 /// What to list: filters, order and page.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct TaskQuery {
     /// Only tasks with this completion state.
     pub completed: Option<bool>,
@@ -322,7 +322,17 @@ pub struct TaskPage {
     pub tasks: Vec<Task>,
     /// How many tasks match before paging.
     pub total: u64,
+    /// The owner's [`TasksStamp`] as of this page, where storage keeps one.
+    pub stamp: Option<TasksStamp>,
 }
+
+/// A digest of all of one owner's tasks as storage holds them: the id and
+/// version of each. Every write of a task gives it a new version and ids
+/// are never reused, so two equal stamps mean that nothing of the owner's
+/// was created, changed or deleted in between, short of a 64-bit hash
+/// collision. Stamps are only comparable within one process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TasksStamp(pub i64);
 
 #[cfg(test)]
 mod tests {

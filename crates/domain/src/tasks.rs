@@ -10,7 +10,9 @@ use std::sync::Arc;
 use crate::bearer::Bearer;
 use crate::error::{Error, Result};
 use crate::ports::{Clock, TaskRepository, UserRepository};
-use crate::task::{NewTask, Precondition, Task, TaskChanges, TaskId, TaskPage, TaskQuery};
+use crate::task::{
+    NewTask, Precondition, Task, TaskChanges, TaskId, TaskPage, TaskQuery, TasksStamp,
+};
 use crate::user::UserId;
 
 /// The task rules.
@@ -93,6 +95,19 @@ impl TaskService {
             self.confirm(bearer).await?;
         }
         Ok(page)
+    }
+
+    /// The owner's [`TasksStamp`] while `bearer` is live and is the owner;
+    /// `None` otherwise, or where storage keeps no stamps. A page that
+    /// [`TaskService::list`] returned with the same stamp is still current.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when storage cannot be reached.
+    pub async fn stamp(&self, bearer: &Bearer, owner: UserId) -> Result<Option<TasksStamp>> {
+        if bearer.user_id != owner {
+            return Ok(None);
+        }
+        self.tasks.stamp(bearer).await
     }
 
     /// Creates a task for the owner.
@@ -407,6 +422,7 @@ mod tests {
             Ok(TaskPage {
                 tasks: Vec::new(),
                 total: 0,
+                stamp: None,
             })
         });
         repo.expect_create().returning(|_, _, _| Ok(None));
@@ -433,6 +449,34 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_stamp_of_another_users_tasks_is_never_asked_for() {
+        let bearer = bearer();
+        let mut repo = MockTaskRepository::new();
+        repo.expect_stamp().never();
+
+        let stamp = service(repo, not_asked())
+            .stamp(&bearer, UserId::new_random())
+            .await;
+
+        assert!(matches!(stamp, Ok(None)), "{stamp:?}");
+    }
+
+    #[tokio::test]
+    async fn the_owners_stamp_is_storages() {
+        let bearer = bearer();
+        let mut repo = MockTaskRepository::new();
+        repo.expect_stamp()
+            .with(eq(bearer))
+            .returning(|_| Ok(Some(TasksStamp(42))));
+
+        let stamp = service(repo, not_asked())
+            .stamp(&bearer, bearer.user_id)
+            .await;
+
+        assert!(matches!(stamp, Ok(Some(TasksStamp(42)))), "{stamp:?}");
+    }
+
+    #[tokio::test]
     async fn an_empty_listing_of_a_live_bearer_is_just_empty() {
         let bearer = bearer();
         let mut repo = MockTaskRepository::new();
@@ -440,6 +484,7 @@ mod tests {
             Ok(TaskPage {
                 tasks: Vec::new(),
                 total: 0,
+                stamp: None,
             })
         });
 

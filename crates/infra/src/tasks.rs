@@ -16,7 +16,7 @@ use sea_orm::{
 use taskpulse_domain::Bearer;
 use taskpulse_domain::ports::TaskRepository;
 use taskpulse_domain::task::{
-    NewTask, Precondition, SortField, Task, TaskChanges, TaskId, TaskPage, TaskQuery,
+    NewTask, Precondition, SortField, Task, TaskChanges, TaskId, TaskPage, TaskQuery, TasksStamp,
 };
 use taskpulse_domain::user::UserId;
 use taskpulse_domain::{Error, Result};
@@ -33,13 +33,23 @@ pub struct SeaTaskRepository {
     /// On pipelining PostgreSQL connections, concurrent creates are stored
     /// together (see [`crate::pg_creates`]).
     creates: Option<Arc<Creates>>,
+    /// On PostgreSQL, the key of this process's [`TasksStamp`] hashes.
+    stamp_key: Option<i64>,
 }
 
 impl SeaTaskRepository {
     /// A repository on this connection pool.
     pub fn new(db: Database) -> Self {
         let creates = db.pipelines().map(|p| Arc::new(Creates::new(p)));
-        Self { db, creates }
+        let stamp_key = (db.backend() == DbBackend::Postgres).then(|| {
+            let (key, _) = uuid::Uuid::new_v4().as_u64_pair();
+            i64::from_ne_bytes(key.to_ne_bytes())
+        });
+        Self {
+            db,
+            creates,
+            stamp_key,
+        }
     }
 
     /// Runs the `UPDATE` of one task and returns the task as it now is,
@@ -224,10 +234,59 @@ impl FromRow for CountedTask {
     }
 }
 
+/// A row with the owner's [`TasksStamp`] in a `stamp` column.
+#[derive(Debug)]
+struct Stamped<T> {
+    row: T,
+    stamp: i64,
+}
+
+impl<T: FromRow> FromRow for Stamped<T> {
+    fn from_query_result(row: &QueryResult) -> std::result::Result<Self, DbErr> {
+        Ok(Self {
+            row: T::from_query_result(row)?,
+            stamp: row.try_get("", "stamp")?,
+        })
+    }
+
+    fn from_pg_row(row: &tokio_postgres::Row) -> std::result::Result<Self, tokio_postgres::Error> {
+        Ok(Self {
+            row: T::from_pg_row(row)?,
+            stamp: row.try_get("stamp")?,
+        })
+    }
+}
+
+/// A row of nothing but its stamp.
+impl FromRow for () {
+    fn from_query_result(_: &QueryResult) -> std::result::Result<Self, DbErr> {
+        Ok(())
+    }
+
+    fn from_pg_row(_: &tokio_postgres::Row) -> std::result::Result<Self, tokio_postgres::Error> {
+        Ok(())
+    }
+}
+
+/// The [`TasksStamp`] of `owner`'s tasks (PostgreSQL 14 or later): a hash,
+/// keyed by `key`, of their number and of the XOR of each one's hashed id
+/// and version. One pass over the owner's index entries and rows.
+fn stamp_of(owner: UserId, key: i64) -> SimpleExpr {
+    let mut stamp = Query::select();
+    stamp
+        .expr(Expr::cust(format!(
+            "hashint8extended(COUNT(*), COALESCE(BIT_XOR(hash_record_extended(ROW(\"id\", \"version\"), {key})), 0))"
+        )))
+        .from(Entity)
+        .and_where(Column::UserId.eq(owner.as_uuid()));
+    Expr::SubQuery(None, Box::new(stamp.into()))
+}
+
 /// The page query of a listing, with the number of matches in a `total`
-/// column. The count is a subquery rather than `COUNT(*) OVER ()`, which
-/// would read every matching row in full to return a page of them.
-fn list_select(bearer: &Bearer, query: &TaskQuery) -> Select<Entity> {
+/// column and, given a stamp key, the owner's stamp in a `stamp` column.
+/// The count is a subquery rather than `COUNT(*) OVER ()`, which would
+/// read every matching row in full to return a page of them.
+fn list_select(bearer: &Bearer, query: &TaskQuery, stamp_key: Option<i64>) -> Select<Entity> {
     let mut count = Query::select();
     count
         .expr(Func::count(Expr::col(Asterisk)))
@@ -244,8 +303,12 @@ fn list_select(bearer: &Bearer, query: &TaskQuery) -> Select<Entity> {
         SortField::Title => Column::Title,
         SortField::Id => Column::Id,
     };
-    Entity::find()
-        .column_as(Expr::SubQuery(None, Box::new(count.into())), "total")
+    let mut select =
+        Entity::find().column_as(Expr::SubQuery(None, Box::new(count.into())), "total");
+    if let Some(key) = stamp_key {
+        select = select.column_as(stamp_of(bearer.user_id, key), "stamp");
+    }
+    select
         .filter(filter(bearer, query))
         .order_by(column, order.clone())
         .order_by(Column::Id, order)
@@ -255,20 +318,33 @@ fn list_select(bearer: &Bearer, query: &TaskQuery) -> Select<Entity> {
 
 /// The SQL a listing runs for its page and count, for query-plan checks.
 pub fn list_statement(backend: DbBackend, bearer: &Bearer, query: &TaskQuery) -> Statement {
-    list_select(bearer, query).build(backend)
+    let stamp_key = (backend == DbBackend::Postgres).then_some(0);
+    list_select(bearer, query, stamp_key).build(backend)
 }
 
 #[async_trait]
 impl TaskRepository for SeaTaskRepository {
     async fn list(&self, bearer: &Bearer, query: &TaskQuery) -> Result<TaskPage> {
-        // The page and the number of matches in one round trip; only a page
-        // past the end (no row to carry the count) needs a second query.
-        let statement = list_select(bearer, query).build(self.db.backend());
-        let rows: Vec<CountedTask> = self
-            .db
-            .rows(statement, Work::Scan)
-            .await
-            .map_err(to_domain)?;
+        // The page, the number of matches and the stamp in one round trip;
+        // only a page past the end (no row to carry the count) needs a
+        // second query, and has no stamp.
+        let statement = list_select(bearer, query, self.stamp_key).build(self.db.backend());
+        let (rows, stamp): (Vec<CountedTask>, _) = if self.stamp_key.is_some() {
+            let rows: Vec<Stamped<CountedTask>> = self
+                .db
+                .rows(statement, Work::Scan)
+                .await
+                .map_err(to_domain)?;
+            let stamp = rows.first().map(|row| TasksStamp(row.stamp));
+            (rows.into_iter().map(|row| row.row).collect(), stamp)
+        } else {
+            let rows = self
+                .db
+                .rows(statement, Work::Scan)
+                .await
+                .map_err(to_domain)?;
+            (rows, None)
+        };
         let total = match rows.first() {
             Some(row) => u64::try_from(row.total).map_err(Error::internal)?,
             None if query.offset == 0 => 0,
@@ -282,7 +358,27 @@ impl TaskRepository for SeaTaskRepository {
             .into_iter()
             .map(|row| to_task(row.task))
             .collect::<Result<_>>()?;
-        Ok(TaskPage { tasks, total })
+        Ok(TaskPage {
+            tasks,
+            total,
+            stamp,
+        })
+    }
+
+    async fn stamp(&self, bearer: &Bearer) -> Result<Option<TasksStamp>> {
+        let Some(key) = self.stamp_key else {
+            return Ok(None);
+        };
+        let mut select = Query::select();
+        select
+            .expr_as(stamp_of(bearer.user_id, key), "stamp")
+            .and_where(live(bearer));
+        let rows: Vec<Stamped<()>> = self
+            .db
+            .rows(self.db.backend().build(&select), Work::Lookup)
+            .await
+            .map_err(to_domain)?;
+        Ok(rows.first().map(|row| TasksStamp(row.stamp)))
     }
 
     async fn create(

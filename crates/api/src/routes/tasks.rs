@@ -2,7 +2,7 @@
 //! parse, call [`TaskService`](taskpulse_domain::TaskService), and answer.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderName, HeaderValue, LINK};
+use actix_web::http::header::{ContentType, HeaderName, HeaderValue, LINK};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -16,6 +16,7 @@ use crate::error::ApiError;
 use crate::extract::{
     AuthBearer, Fields, IfMatch, TaskPath, json_body, nullable, optional_json_body,
 };
+use crate::list_cache::{CachedPage, ListKey};
 use crate::routes::Endpoint;
 use crate::startup::AppState;
 
@@ -182,21 +183,52 @@ async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let path = TaskPath::parse(&req, &bearer, &state.tasks).await?;
     let query = bearer.vouched(&state.tasks, list_query(&req)).await?;
-    let page = state.tasks.list(&bearer.0, path.owner, &query).await?;
-    let mut response = HttpResponse::Ok();
-    response.insert_header((X_TOTAL_COUNT, page.total));
-    let shown = query.offset.saturating_add(page.tasks.len() as u64);
-    if shown < page.total
-        && let Some(link) = next_link(&req, &query)
+    let key = ListKey {
+        owner: path.owner,
+        query,
+    };
+    if let Some(kept) = state.lists.get(&key)
+        && kept.stamp.is_some()
+        && state.tasks.stamp(&bearer.0, path.owner).await? == kept.stamp
     {
-        response.insert_header((LINK, link));
+        return Ok(page_response(&req, &key.query, &kept));
     }
-    Ok(response.json(
-        page.tasks
+    let page = state.tasks.list(&bearer.0, path.owner, &key.query).await?;
+    let shown = page.tasks.len() as u64;
+    let body = serde_json::to_vec(
+        &page
+            .tasks
             .into_iter()
             .map(TaskBody::from)
             .collect::<Vec<_>>(),
-    ))
+    )
+    .map_err(|_| ApiError::Internal)?;
+    let sent = CachedPage {
+        stamp: page.stamp,
+        total: page.total,
+        shown,
+        body: body.into(),
+    };
+    let response = page_response(&req, &key.query, &sent);
+    if sent.stamp.is_some() {
+        state.lists.put(key, sent);
+    }
+    Ok(response)
+}
+
+/// A listing's answer: the page, `X-Total-Count`, and `Link` when more
+/// tasks remain.
+fn page_response(req: &HttpRequest, query: &TaskQuery, page: &CachedPage) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    response.insert_header((X_TOTAL_COUNT, page.total));
+    if query.offset.saturating_add(page.shown) < page.total
+        && let Some(link) = next_link(req, query)
+    {
+        response.insert_header((LINK, link));
+    }
+    response
+        .content_type(ContentType::json())
+        .body(page.body.clone())
 }
 
 /// The body of create and replace: a whole task.

@@ -43,7 +43,12 @@ pub struct ScratchDb {
 /// Where the throwaway database lives, to remove it afterwards.
 pub enum Scratch {
     SqliteFile(PathBuf),
-    PostgresDb { admin_url: String, name: String },
+    PostgresDb {
+        admin_url: String,
+        name: String,
+    },
+    /// Another server's database, removed with that server.
+    Shared,
 }
 
 impl Scratch {
@@ -133,6 +138,7 @@ impl Scratch {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }
             }
+            Scratch::Shared => {}
             Scratch::PostgresDb { admin_url, name } => {
                 if let Ok(admin) = Database::connect(&admin_url).await {
                     let _ = admin
@@ -261,6 +267,23 @@ impl TestApp {
     /// Removes the test's database.
     pub async fn teardown(self) {
         self.scratch.remove().await;
+    }
+
+    /// Another server on this one's database, as a second replica would be.
+    pub async fn replica(&self) -> TestApp {
+        let settings = test_settings(&self.database_url)
+            .validated(AppEnv::Test)
+            .expect("valid test settings");
+        let app = Application::build(settings).await.expect("replica starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            metrics_address: None,
+            client: self.client.clone(),
+            database_url: self.database_url.clone(),
+            scratch: Scratch::Shared,
+        }
     }
 
     /// A request to `path` on this server.

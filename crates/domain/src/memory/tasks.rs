@@ -11,7 +11,7 @@ use crate::bearer::Bearer;
 use crate::error::{Error, Result};
 use crate::ports::TaskRepository;
 use crate::task::{
-    NewTask, Precondition, SortField, Task, TaskChanges, TaskId, TaskPage, TaskQuery,
+    NewTask, Precondition, SortField, Task, TaskChanges, TaskId, TaskPage, TaskQuery, TasksStamp,
 };
 
 /// [`TaskRepository`] in a [`MemoryStore`]. Ids count up from 1 across
@@ -121,7 +121,15 @@ impl TaskRepository for MemoryTasks {
             .take(limit)
             .cloned()
             .collect();
-        Ok(TaskPage { tasks, total })
+        Ok(TaskPage {
+            tasks,
+            total,
+            stamp: None,
+        })
+    }
+
+    async fn stamp(&self, _bearer: &Bearer) -> Result<Option<TasksStamp>> {
+        Ok(None)
     }
 
     async fn create(

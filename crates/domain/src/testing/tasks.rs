@@ -697,3 +697,68 @@ pub async fn a_deleted_users_bearer_reads_and_writes_nothing(storage: &Storage) 
         (vec![], 0)
     );
 }
+
+/// The owner's stamp, as `stamp` reads it and as a listing's page carries
+/// it: where storage keeps stamps, the two agree, and the stamp changes with
+/// every create, update, toggle and delete of the owner's tasks, and with
+/// nothing else (reads, another owner's writes). A bearer that is not live
+/// gets none. Where storage keeps none, neither carries one.
+pub async fn the_stamp_changes_with_every_write_of_the_owners_tasks(storage: &Storage) {
+    let ada = bearer(storage, "ada@example.com").await;
+    let bob = bearer(storage, "bob@example.com").await;
+    let first = create(storage, ada, "First", 1).await;
+    let stamp = || async move { storage.tasks.stamp(&ada).await.expect("stamped") };
+    let page_stamp = || async move {
+        storage
+            .tasks
+            .list(&ada, &TaskQuery::default())
+            .await
+            .expect("listed")
+            .stamp
+    };
+    let start = stamp().await;
+    assert_eq!(page_stamp().await, start, "a page carries the stamp");
+    if start.is_none() {
+        create(storage, ada, "Second", 2).await;
+        assert_eq!((stamp().await, page_stamp().await), (None, None));
+        return;
+    }
+
+    let mut seen = vec![start];
+    let mut changed = |now, what: &str| {
+        assert!(!seen.contains(&now), "{what} gives a new stamp");
+        seen.push(now);
+    };
+    let second = create(storage, ada, "Second", 2).await;
+    changed(stamp().await, "a create");
+    storage
+        .tasks
+        .update(&ada, first.id, completion(true), Precondition::None, at(3))
+        .await
+        .expect("updated");
+    changed(stamp().await, "an update");
+    storage
+        .tasks
+        .toggle(&ada, first.id, Precondition::None, at(4))
+        .await
+        .expect("toggled");
+    changed(stamp().await, "a toggle");
+    storage
+        .tasks
+        .delete(&ada, second.id, Precondition::None)
+        .await
+        .expect("deleted");
+    changed(stamp().await, "a delete");
+    let now = stamp().await;
+
+    stored(storage, ada, first.id).await;
+    create(storage, bob, "Bob's", 5).await;
+    let revoked = Bearer {
+        token_version: ada.token_version + 1,
+        ..ada
+    };
+
+    assert_eq!(stamp().await, now, "reads and another owner's writes");
+    assert_eq!(page_stamp().await, now, "a page carries the stamp");
+    assert_eq!(storage.tasks.stamp(&revoked).await.expect("answered"), None);
+}

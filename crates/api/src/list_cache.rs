@@ -1,0 +1,173 @@
+//! Listing pages as they were sent, kept per owner and query, and sent
+//! again while the database's [`TasksStamp`] of the owner's tasks is the
+//! same as when the page was read. Checking the stamp is one small
+//! statement, which also checks that the bearer is still live, so a page is
+//! never sent to a revoked token, nor after a write through any replica.
+
+use std::sync::{Mutex, PoisonError};
+
+use actix_web::web::Bytes;
+use hashlink::LruCache;
+use taskpulse_domain::task::{TaskQuery, TasksStamp};
+use taskpulse_domain::user::UserId;
+
+/// Which listing a page answers: the owner's tasks under one query.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ListKey {
+    /// Whose tasks.
+    pub owner: UserId,
+    /// Filters, order and page.
+    pub query: TaskQuery,
+}
+
+/// A page as it was sent, with the stamp of the owner's tasks it was read at.
+#[derive(Debug, Clone)]
+pub struct CachedPage {
+    /// The owner's tasks' stamp when the page was read, if storage keeps
+    /// stamps (pages without one are not kept).
+    pub stamp: Option<TasksStamp>,
+    /// Matches before paging (`X-Total-Count`).
+    pub total: u64,
+    /// Tasks on the page.
+    pub shown: u64,
+    /// The JSON body.
+    pub body: Bytes,
+}
+
+/// The least recently used pages within a byte budget, shared by the
+/// workers.
+#[derive(Debug)]
+pub struct ListCache {
+    budget: usize,
+    inner: Mutex<Pages>,
+}
+
+#[derive(Debug)]
+struct Pages {
+    pages: LruCache<ListKey, CachedPage>,
+    bytes: usize,
+}
+
+impl ListCache {
+    /// A cache whose bodies take at most `budget` bytes in all; a body over
+    /// a sixteenth of it is not kept.
+    pub fn new(budget: usize) -> Self {
+        Self {
+            budget,
+            inner: Mutex::new(Pages {
+                pages: LruCache::new_unbounded(),
+                bytes: 0,
+            }),
+        }
+    }
+
+    fn pages(&self) -> std::sync::MutexGuard<'_, Pages> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The page kept for `key`, if any.
+    pub fn get(&self, key: &ListKey) -> Option<CachedPage> {
+        self.pages().pages.get(key).cloned()
+    }
+
+    /// Keeps `page` for `key`, in place of any page kept for it before.
+    pub fn put(&self, key: ListKey, page: CachedPage) {
+        let size = page.body.len();
+        let mut pages = self.pages();
+        if let Some(old) = pages.pages.remove(&key) {
+            pages.bytes -= old.body.len();
+        }
+        if size > self.budget / 16 {
+            return;
+        }
+        while pages.bytes + size > self.budget {
+            match pages.pages.remove_lru() {
+                Some((_, old)) => pages.bytes -= old.body.len(),
+                None => break,
+            }
+        }
+        pages.bytes += size;
+        pages.pages.insert(key, page);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(offset: u64) -> ListKey {
+        ListKey {
+            owner: UserId::new_random(),
+            query: TaskQuery {
+                offset,
+                ..TaskQuery::default()
+            },
+        }
+    }
+
+    fn page(stamp: i64, size: usize) -> CachedPage {
+        CachedPage {
+            stamp: Some(TasksStamp(stamp)),
+            total: 1,
+            shown: 1,
+            body: Bytes::from(vec![b'x'; size]),
+        }
+    }
+
+    #[test]
+    fn a_page_is_kept_per_owner_and_query() {
+        let cache = ListCache::new(1600);
+        let first = key(0);
+        let other_query = ListKey {
+            query: TaskQuery {
+                offset: 1,
+                ..TaskQuery::default()
+            },
+            ..first.clone()
+        };
+        let other_owner = ListKey {
+            owner: UserId::new_random(),
+            ..first.clone()
+        };
+
+        cache.put(first.clone(), page(1, 10));
+        cache.put(first.clone(), page(2, 10));
+
+        assert_eq!(
+            cache.get(&first).map(|p| p.stamp),
+            Some(Some(TasksStamp(2)))
+        );
+        assert!(cache.get(&other_query).is_none());
+        assert!(cache.get(&other_owner).is_none());
+    }
+
+    #[test]
+    fn the_least_recently_used_pages_go_to_stay_within_the_budget() {
+        let cache = ListCache::new(1600);
+        let (a, b, c) = (key(0), key(0), key(0));
+        cache.put(a.clone(), page(1, 100));
+        cache.put(b.clone(), page(1, 100));
+        assert!(cache.get(&a).is_some());
+
+        for _ in 0..14 {
+            cache.put(key(0), page(1, 100));
+        }
+        cache.put(c.clone(), page(1, 100));
+
+        assert!(cache.get(&b).is_none(), "b was used least recently");
+        assert!(cache.get(&c).is_some());
+        assert!(cache.pages().bytes <= 1600);
+    }
+
+    #[test]
+    fn a_body_over_a_sixteenth_of_the_budget_is_not_kept_and_drops_the_old_page() {
+        let cache = ListCache::new(1600);
+        let k = key(0);
+        cache.put(k.clone(), page(1, 100));
+
+        cache.put(k.clone(), page(2, 101));
+
+        assert!(cache.get(&k).is_none());
+        assert_eq!(cache.pages().bytes, 0);
+    }
+}
