@@ -23,9 +23,8 @@ pub struct ListKey {
 /// A page as it was sent, with the stamp of the owner's tasks it was read at.
 #[derive(Debug, Clone)]
 pub struct CachedPage {
-    /// The owner's tasks' stamp when the page was read, if storage keeps
-    /// stamps (pages without one are not kept).
-    pub stamp: Option<TasksStamp>,
+    /// The owner's tasks' stamp when the page was read.
+    pub stamp: TasksStamp,
     /// Matches before paging (`X-Total-Count`).
     pub total: u64,
     /// Tasks on the page.
@@ -34,12 +33,22 @@ pub struct CachedPage {
     pub body: Bytes,
 }
 
-/// The least recently used pages within a byte budget, shared by the
-/// workers.
+/// The most recently used pages within a byte budget, shared by the
+/// workers. An entry counts its body, its search text and
+/// [`ENTRY_OVERHEAD`].
 #[derive(Debug)]
 pub struct ListCache {
     budget: usize,
     inner: Mutex<Pages>,
+}
+
+/// What an entry costs besides its body and search text: key, stamp,
+/// counts, the body's handle and the LRU list's links.
+pub const ENTRY_OVERHEAD: usize = 256;
+
+/// The bytes `page` takes under `key`.
+fn cost(key: &ListKey, page: &CachedPage) -> usize {
+    page.body.len() + key.query.search.as_ref().map_or(0, String::len) + ENTRY_OVERHEAD
 }
 
 #[derive(Debug)]
@@ -49,8 +58,8 @@ struct Pages {
 }
 
 impl ListCache {
-    /// A cache whose bodies take at most `budget` bytes in all; a body over
-    /// a sixteenth of it is not kept.
+    /// A cache whose entries take at most `budget` bytes in all; an entry
+    /// over a sixteenth of it is not kept.
     pub fn new(budget: usize) -> Self {
         Self {
             budget,
@@ -72,28 +81,42 @@ impl ListCache {
 
     /// Keeps `page` for `key`, in place of any page kept for it before.
     pub fn put(&self, key: ListKey, page: CachedPage) {
-        let size = page.body.len();
+        let size = cost(&key, &page);
         let mut pages = self.pages();
-        if let Some(old) = pages.pages.remove(&key) {
-            pages.bytes -= old.body.len();
-        }
+        pages.take(&key);
         if size > self.budget / 16 {
             return;
         }
         while pages.bytes + size > self.budget {
-            match pages.pages.remove_lru() {
-                Some((_, old)) => pages.bytes -= old.body.len(),
-                None => break,
-            }
+            let Some((old_key, old)) = pages.pages.remove_lru() else {
+                break;
+            };
+            pages.bytes -= cost(&old_key, &old);
         }
         pages.bytes += size;
         pages.pages.insert(key, page);
+    }
+
+    /// Forgets the page kept for `key`, if any.
+    pub fn remove(&self, key: &ListKey) {
+        self.pages().take(key);
+    }
+}
+
+impl Pages {
+    fn take(&mut self, key: &ListKey) {
+        if let Some(old) = self.pages.remove(key) {
+            self.bytes -= cost(key, &old);
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Room for 16 entries with 100-byte bodies.
+    const BUDGET: usize = 16 * (100 + ENTRY_OVERHEAD);
 
     fn key(offset: u64) -> ListKey {
         ListKey {
@@ -107,7 +130,7 @@ mod tests {
 
     fn page(stamp: i64, size: usize) -> CachedPage {
         CachedPage {
-            stamp: Some(TasksStamp(stamp)),
+            stamp: TasksStamp(stamp),
             total: 1,
             shown: 1,
             body: Bytes::from(vec![b'x'; size]),
@@ -116,7 +139,7 @@ mod tests {
 
     #[test]
     fn a_page_is_kept_per_owner_and_query() {
-        let cache = ListCache::new(1600);
+        let cache = ListCache::new(BUDGET);
         let first = key(0);
         let other_query = ListKey {
             query: TaskQuery {
@@ -133,17 +156,14 @@ mod tests {
         cache.put(first.clone(), page(1, 10));
         cache.put(first.clone(), page(2, 10));
 
-        assert_eq!(
-            cache.get(&first).map(|p| p.stamp),
-            Some(Some(TasksStamp(2)))
-        );
+        assert_eq!(cache.get(&first).map(|p| p.stamp), Some(TasksStamp(2)));
         assert!(cache.get(&other_query).is_none());
         assert!(cache.get(&other_owner).is_none());
     }
 
     #[test]
     fn the_least_recently_used_pages_go_to_stay_within_the_budget() {
-        let cache = ListCache::new(1600);
+        let cache = ListCache::new(BUDGET);
         let (a, b, c) = (key(0), key(0), key(0));
         cache.put(a.clone(), page(1, 100));
         cache.put(b.clone(), page(1, 100));
@@ -156,16 +176,28 @@ mod tests {
 
         assert!(cache.get(&b).is_none(), "b was used least recently");
         assert!(cache.get(&c).is_some());
-        assert!(cache.pages().bytes <= 1600);
+        assert!(cache.pages().bytes <= BUDGET);
     }
 
     #[test]
     fn a_body_over_a_sixteenth_of_the_budget_is_not_kept_and_drops_the_old_page() {
-        let cache = ListCache::new(1600);
+        let cache = ListCache::new(BUDGET);
         let k = key(0);
         cache.put(k.clone(), page(1, 100));
 
         cache.put(k.clone(), page(2, 101));
+
+        assert!(cache.get(&k).is_none());
+        assert_eq!(cache.pages().bytes, 0);
+    }
+
+    #[test]
+    fn a_removed_page_gives_back_its_bytes() {
+        let cache = ListCache::new(BUDGET);
+        let k = key(0);
+        cache.put(k.clone(), page(1, 100));
+
+        cache.remove(&k);
 
         assert!(cache.get(&k).is_none());
         assert_eq!(cache.pages().bytes, 0);

@@ -234,7 +234,7 @@ pub trait TaskRepository: Send + Sync {
 
     /// The [`TasksStamp`] of the bearer's tasks, taken as [`TaskRepository::list`]
     /// takes it for its page; `None` for a bearer that is not live, or where
-    /// storage keeps no stamps (then its pages carry none either).
+    /// storage keeps no stamp for the owner (then pages carry none either).
     ///
     /// # Errors
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.

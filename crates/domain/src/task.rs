@@ -322,7 +322,8 @@ pub struct TaskPage {
     pub tasks: Vec<Task>,
     /// How many tasks match before paging.
     pub total: u64,
-    /// The owner's [`TasksStamp`] as of this page, where storage keeps one.
+    /// The owner's [`TasksStamp`] as of this page, where storage keeps one
+    /// for them.
     pub stamp: Option<TasksStamp>,
 }
 
@@ -330,7 +331,7 @@ pub struct TaskPage {
 /// version of each. Every write of a task gives it a new version and ids
 /// are never reused, so two equal stamps mean that nothing of the owner's
 /// was created, changed or deleted in between, short of a 64-bit hash
-/// collision. Stamps are only comparable within one process.
+/// collision. Stamps are only comparable when taken by one repository.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TasksStamp(pub i64);
 

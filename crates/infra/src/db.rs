@@ -124,6 +124,8 @@ pub enum MigrationCommand {
 pub struct Database {
     conn: DatabaseConnection,
     statements: Statements,
+    /// Whether the database can hash rows into stamps (PostgreSQL 14+).
+    stamps: bool,
 }
 
 /// Where single statements run.
@@ -217,7 +219,21 @@ impl Database {
         } else {
             Statements::Shared
         };
-        Ok(Self { conn, statements })
+        let stamps = conn.get_database_backend() == DbBackend::Postgres
+            && conn
+                .query_one_raw(Statement::from_string(
+                    DbBackend::Postgres,
+                    "SELECT current_setting('server_version_num')::int >= 140000 AS stamps",
+                ))
+                .await?
+                .map(|row| row.try_get::<bool>("", "stamps"))
+                .transpose()?
+                .unwrap_or(false);
+        Ok(Self {
+            conn,
+            statements,
+            stamps,
+        })
     }
 
     /// Closes every connection.
@@ -276,6 +292,12 @@ impl Database {
     /// The SeaORM connection pool itself.
     pub fn connection(&self) -> &DatabaseConnection {
         &self.conn
+    }
+
+    /// Whether the database can take stamps of an owner's tasks
+    /// (PostgreSQL 14 or later: `hash_record_extended`, `BIT_XOR`).
+    pub(crate) fn keeps_stamps(&self) -> bool {
+        self.stamps
     }
 
     /// Which database this is.

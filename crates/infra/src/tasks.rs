@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{
-    Asterisk, BinOper, Expr, ExprTrait, Func, Query, SimpleExpr, UpdateStatement,
+    Alias, Asterisk, BinOper, Expr, ExprTrait, Func, Query, SimpleExpr, UpdateStatement,
 };
 use sea_orm::{
     ColumnTrait, Condition, DbBackend, DbErr, EntityTrait, FromQueryResult, Order, PaginatorTrait,
@@ -33,7 +33,9 @@ pub struct SeaTaskRepository {
     /// On pipelining PostgreSQL connections, concurrent creates are stored
     /// together (see [`crate::pg_creates`]).
     creates: Option<Arc<Creates>>,
-    /// On PostgreSQL, the key of this process's [`TasksStamp`] hashes.
+    /// Where the database takes stamps, the key of this repository's
+    /// [`TasksStamp`] hashes (random, so that no one can aim for a
+    /// collision).
     stamp_key: Option<i64>,
 }
 
@@ -41,7 +43,7 @@ impl SeaTaskRepository {
     /// A repository on this connection pool.
     pub fn new(db: Database) -> Self {
         let creates = db.pipelines().map(|p| Arc::new(Creates::new(p)));
-        let stamp_key = (db.backend() == DbBackend::Postgres).then(|| {
+        let stamp_key = db.keeps_stamps().then(|| {
             let (key, _) = uuid::Uuid::new_v4().as_u64_pair();
             i64::from_ne_bytes(key.to_ne_bytes())
         });
@@ -238,52 +240,67 @@ impl FromRow for CountedTask {
 #[derive(Debug)]
 struct Stamped<T> {
     row: T,
-    stamp: i64,
+    stamp: Option<TasksStamp>,
 }
 
 impl<T: FromRow> FromRow for Stamped<T> {
     fn from_query_result(row: &QueryResult) -> std::result::Result<Self, DbErr> {
         Ok(Self {
             row: T::from_query_result(row)?,
-            stamp: row.try_get("", "stamp")?,
+            stamp: <Option<TasksStamp>>::from_query_result(row)?,
         })
     }
 
     fn from_pg_row(row: &tokio_postgres::Row) -> std::result::Result<Self, tokio_postgres::Error> {
         Ok(Self {
             row: T::from_pg_row(row)?,
-            stamp: row.try_get("stamp")?,
+            stamp: <Option<TasksStamp>>::from_pg_row(row)?,
         })
     }
 }
 
-/// A row of nothing but its stamp.
-impl FromRow for () {
-    fn from_query_result(_: &QueryResult) -> std::result::Result<Self, DbErr> {
-        Ok(())
+/// The nullable `stamp` column.
+impl FromRow for Option<TasksStamp> {
+    fn from_query_result(row: &QueryResult) -> std::result::Result<Self, DbErr> {
+        Ok(row.try_get::<Option<i64>>("", "stamp")?.map(TasksStamp))
     }
 
-    fn from_pg_row(_: &tokio_postgres::Row) -> std::result::Result<Self, tokio_postgres::Error> {
-        Ok(())
+    fn from_pg_row(row: &tokio_postgres::Row) -> std::result::Result<Self, tokio_postgres::Error> {
+        Ok(row.try_get::<_, Option<i64>>("stamp")?.map(TasksStamp))
     }
 }
 
-/// The [`TasksStamp`] of `owner`'s tasks (PostgreSQL 14 or later): a hash,
-/// keyed by `key`, of their number and of the XOR of each one's hashed id
-/// and version. One pass over the owner's index entries and rows.
+/// Owners with more tasks than this get no stamp: reading them all for it
+/// would cost more than reading a page of them.
+const MOST_STAMPED: u64 = 500;
+
+/// The [`TasksStamp`] of `owner`'s tasks, or NULL past [`MOST_STAMPED`]
+/// tasks: a hash, keyed by `key`, of their number and of the XOR of a hash
+/// of each one's id, version and `xmin` (which every `UPDATE` changes, even
+/// one made outside TaskPulse that leaves the version as it was).
 fn stamp_of(owner: UserId, key: i64) -> SimpleExpr {
+    let mut owned = Query::select();
+    owned
+        .columns([Column::Id, Column::Version])
+        .expr_as(
+            Expr::col((Entity, Alias::new("xmin"))),
+            Alias::new("row_xmin"),
+        )
+        .from(Entity)
+        .and_where(Column::UserId.eq(owner.as_uuid()))
+        .limit(MOST_STAMPED + 1);
     let mut stamp = Query::select();
     stamp
         .expr(Expr::cust(format!(
-            "hashint8extended(COUNT(*), COALESCE(BIT_XOR(hash_record_extended(ROW(\"id\", \"version\"), {key})), 0))"
+            "CASE WHEN COUNT(*) <= {MOST_STAMPED} THEN hashint8extended(COUNT(*), COALESCE(BIT_XOR(\
+             hash_record_extended(ROW(\"owned\".\"id\", \"owned\".\"version\", \"owned\".\"row_xmin\"), {key})), 0)) END"
         )))
-        .from(Entity)
-        .and_where(Column::UserId.eq(owner.as_uuid()));
+        .from_subquery(owned, Alias::new("owned"));
     Expr::SubQuery(None, Box::new(stamp.into()))
 }
 
 /// The page query of a listing, with the number of matches in a `total`
-/// column and, given a stamp key, the owner's stamp in a `stamp` column.
+/// column and the owner's stamp in a `stamp` column (NULL without a key).
 /// The count is a subquery rather than `COUNT(*) OVER ()`, which would
 /// read every matching row in full to return a page of them.
 fn list_select(bearer: &Bearer, query: &TaskQuery, stamp_key: Option<i64>) -> Select<Entity> {
@@ -303,12 +320,13 @@ fn list_select(bearer: &Bearer, query: &TaskQuery, stamp_key: Option<i64>) -> Se
         SortField::Title => Column::Title,
         SortField::Id => Column::Id,
     };
-    let mut select =
-        Entity::find().column_as(Expr::SubQuery(None, Box::new(count.into())), "total");
-    if let Some(key) = stamp_key {
-        select = select.column_as(stamp_of(bearer.user_id, key), "stamp");
-    }
+    let select = Entity::find().column_as(Expr::SubQuery(None, Box::new(count.into())), "total");
+    let stamp = match stamp_key {
+        Some(key) => stamp_of(bearer.user_id, key),
+        None => Expr::cust("NULL"),
+    };
     select
+        .column_as(stamp, "stamp")
         .filter(filter(bearer, query))
         .order_by(column, order.clone())
         .order_by(Column::Id, order)
@@ -329,24 +347,14 @@ impl TaskRepository for SeaTaskRepository {
         // only a page past the end (no row to carry the count) needs a
         // second query, and has no stamp.
         let statement = list_select(bearer, query, self.stamp_key).build(self.db.backend());
-        let (rows, stamp): (Vec<CountedTask>, _) = if self.stamp_key.is_some() {
-            let rows: Vec<Stamped<CountedTask>> = self
-                .db
-                .rows(statement, Work::Scan)
-                .await
-                .map_err(to_domain)?;
-            let stamp = rows.first().map(|row| TasksStamp(row.stamp));
-            (rows.into_iter().map(|row| row.row).collect(), stamp)
-        } else {
-            let rows = self
-                .db
-                .rows(statement, Work::Scan)
-                .await
-                .map_err(to_domain)?;
-            (rows, None)
-        };
+        let rows: Vec<Stamped<CountedTask>> = self
+            .db
+            .rows(statement, Work::Scan)
+            .await
+            .map_err(to_domain)?;
+        let stamp = rows.first().and_then(|row| row.stamp);
         let total = match rows.first() {
-            Some(row) => u64::try_from(row.total).map_err(Error::internal)?,
+            Some(row) => u64::try_from(row.row.total).map_err(Error::internal)?,
             None if query.offset == 0 => 0,
             None => Entity::find()
                 .filter(filter(bearer, query))
@@ -356,7 +364,7 @@ impl TaskRepository for SeaTaskRepository {
         };
         let tasks = rows
             .into_iter()
-            .map(|row| to_task(row.task))
+            .map(|row| to_task(row.row.task))
             .collect::<Result<_>>()?;
         Ok(TaskPage {
             tasks,
@@ -373,12 +381,12 @@ impl TaskRepository for SeaTaskRepository {
         select
             .expr_as(stamp_of(bearer.user_id, key), "stamp")
             .and_where(live(bearer));
-        let rows: Vec<Stamped<()>> = self
+        let rows: Vec<Option<TasksStamp>> = self
             .db
-            .rows(self.db.backend().build(&select), Work::Lookup)
+            .rows(self.db.backend().build(&select), Work::Scan)
             .await
             .map_err(to_domain)?;
-        Ok(rows.first().map(|row| TasksStamp(row.stamp)))
+        Ok(rows.into_iter().next().flatten())
     }
 
     async fn create(

@@ -1,5 +1,6 @@
 //! Storage behaviour that HTTP cannot show: key expiry, the listing's
-//! query plans on PostgreSQL, and when a PostgreSQL connection is reused.
+//! query plans on PostgreSQL, when a PostgreSQL connection is reused, and
+//! what a stamp of an owner's tasks sees.
 
 use std::io::Write;
 
@@ -7,12 +8,13 @@ use chrono::{Duration, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use taskpulse_domain::Bearer;
 use taskpulse_domain::idempotency::{IdempotencyKey, StoredResponse};
-use taskpulse_domain::ports::{Claim, IdempotencyStore, UserRepository};
+use taskpulse_domain::ports::{Claim, IdempotencyStore, TaskRepository, UserRepository};
 use taskpulse_domain::task::TaskQuery;
 use taskpulse_domain::user::{Email, NewUser, PasswordHash, User, UserId, UserName};
 use taskpulse_infra::tasks::list_statement;
 use taskpulse_infra::{
-    Database, MigrationCommand, PoolSettings, SeaIdempotencyStore, SeaUserRepository,
+    Database, MigrationCommand, PoolSettings, SeaIdempotencyStore, SeaTaskRepository,
+    SeaUserRepository,
 };
 use uuid::Uuid;
 
@@ -293,4 +295,47 @@ async fn postgres_statements_run_on_their_generic_plan_from_the_first_run() {
 
     assert_eq!(sums, [8, 8, 8]);
     assert_eq!(counts, (3, 0), "(generic, custom) plans");
+}
+
+#[tokio::test]
+async fn a_stamp_sees_writes_made_outside_taskpulse_and_stops_past_500_tasks() {
+    let Some((db, name)) = postgres(&PoolSettings::default()).await else {
+        return;
+    };
+    let tasks = SeaTaskRepository::new(db.clone());
+    let me = insert_user(&db).await;
+    let bearer = Bearer {
+        user_id: me,
+        session_id: None,
+        token_version: 0,
+    };
+    let add = |n: u32| {
+        format!(
+            "INSERT INTO tasks (user_id, title, completed, version, created_at, updated_at) \
+             SELECT '{me}', 'task ' || n, false, 1, now(), now() FROM generate_series(1, {n}) AS n"
+        )
+    };
+    let conn = db.connection();
+    conn.execute_unprepared(&add(500)).await.expect("500 tasks");
+    let at_500 = tasks.stamp(&bearer).await.expect("stamped");
+    let listed = tasks
+        .list(&bearer, &TaskQuery::default())
+        .await
+        .expect("listed");
+    conn.execute_unprepared("UPDATE tasks SET title = 'renamed' WHERE title = 'task 1'")
+        .await
+        .expect("renamed, version kept");
+    let renamed = tasks.stamp(&bearer).await.expect("stamped");
+    conn.execute_unprepared(&add(1)).await.expect("501st task");
+    let at_501 = tasks.stamp(&bearer).await.expect("stamped");
+    let listed_501 = tasks
+        .list(&bearer, &TaskQuery::default())
+        .await
+        .expect("listed");
+    drop_postgres(&name).await;
+
+    assert!(at_500.is_some(), "500 tasks are stamped");
+    assert_eq!(listed.stamp, at_500);
+    assert!(renamed.is_some() && renamed != at_500, "{renamed:?}");
+    assert_eq!((at_501, listed_501.stamp), (None, None));
 }

@@ -3,6 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ContentType, HeaderName, HeaderValue, LINK};
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -187,15 +188,21 @@ async fn list(
         owner: path.owner,
         query,
     };
-    if let Some(kept) = state.lists.get(&key)
-        && kept.stamp.is_some()
-        && state.tasks.stamp(&bearer.0, path.owner).await? == kept.stamp
+    let kept = state.lists.get(&key);
+    if let Some(kept) = &kept
+        && state.tasks.stamp(&bearer.0, path.owner).await? == Some(kept.stamp)
     {
-        return Ok(page_response(&req, &key.query, &kept));
+        return Ok(page_response(
+            &req,
+            &key.query,
+            kept.total,
+            kept.shown,
+            kept.body.clone(),
+        ));
     }
     let page = state.tasks.list(&bearer.0, path.owner, &key.query).await?;
     let shown = page.tasks.len() as u64;
-    let body = serde_json::to_vec(
+    let mut body = serde_json::to_vec(
         &page
             .tasks
             .into_iter()
@@ -203,32 +210,42 @@ async fn list(
             .collect::<Vec<_>>(),
     )
     .map_err(|_| ApiError::Internal)?;
-    let sent = CachedPage {
-        stamp: page.stamp,
-        total: page.total,
-        shown,
-        body: body.into(),
-    };
-    let response = page_response(&req, &key.query, &sent);
-    if sent.stamp.is_some() {
-        state.lists.put(key, sent);
+    body.shrink_to_fit();
+    let body = Bytes::from(body);
+    let response = page_response(&req, &key.query, page.total, shown, body.clone());
+    match page.stamp {
+        Some(stamp) => state.lists.put(
+            key,
+            CachedPage {
+                stamp,
+                total: page.total,
+                shown,
+                body,
+            },
+        ),
+        None if kept.is_some() => state.lists.remove(&key),
+        None => {}
     }
     Ok(response)
 }
 
-/// A listing's answer: the page, `X-Total-Count`, and `Link` when more
-/// tasks remain.
-fn page_response(req: &HttpRequest, query: &TaskQuery, page: &CachedPage) -> HttpResponse {
+/// A listing's answer: the page of `shown` tasks, `X-Total-Count`, and
+/// `Link` when more tasks remain.
+fn page_response(
+    req: &HttpRequest,
+    query: &TaskQuery,
+    total: u64,
+    shown: u64,
+    body: Bytes,
+) -> HttpResponse {
     let mut response = HttpResponse::Ok();
-    response.insert_header((X_TOTAL_COUNT, page.total));
-    if query.offset.saturating_add(page.shown) < page.total
+    response.insert_header((X_TOTAL_COUNT, total));
+    if query.offset.saturating_add(shown) < total
         && let Some(link) = next_link(req, query)
     {
         response.insert_header((LINK, link));
     }
-    response
-        .content_type(ContentType::json())
-        .body(page.body.clone())
+    response.content_type(ContentType::json()).body(body)
 }
 
 /// The body of create and replace: a whole task.

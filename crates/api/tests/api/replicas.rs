@@ -71,7 +71,6 @@ async fn a_listing_read_again_shows_every_write_made_through_another_replica(app
         titles(app, &user, "?completed=true").await,
         (vec!["zeroth".into()], "1".into())
     );
-    let _ = other.get(&user.tasks(), &user).await;
     let deleted = other
         .authed(Method::DELETE, &user.task(&first), &user)
         .send()
