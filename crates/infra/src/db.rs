@@ -219,21 +219,28 @@ impl Database {
         } else {
             Statements::Shared
         };
-        let stamps = conn.get_database_backend() == DbBackend::Postgres
-            && conn
-                .query_one_raw(Statement::from_string(
-                    DbBackend::Postgres,
-                    "SELECT current_setting('server_version_num')::int >= 140000 AS stamps",
-                ))
-                .await?
+        let mut db = Self {
+            conn,
+            statements,
+            stamps: false,
+        };
+        if db.backend() == DbBackend::Postgres {
+            // On SeaORM's own connection (kept for migrations), or in a
+            // transaction of its own behind a transaction pooler.
+            let version = Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT current_setting('server_version_num')::int >= 140000 AS stamps",
+            );
+            let row = match db.statements {
+                Statements::OwnTransaction => db.query_one_raw(version).await?,
+                _ => db.conn.query_one_raw(version).await?,
+            };
+            db.stamps = row
                 .map(|row| row.try_get::<bool>("", "stamps"))
                 .transpose()?
                 .unwrap_or(false);
-        Ok(Self {
-            conn,
-            statements,
-            stamps,
-        })
+        }
+        Ok(db)
     }
 
     /// Closes every connection.
