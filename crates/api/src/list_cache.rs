@@ -3,6 +3,8 @@
 //! same as when the page was read. Checking the stamp is one small
 //! statement, which also checks that the bearer is still live, so a page is
 //! never sent to a revoked token, nor after a write through any replica.
+//! A write through this server also drops the owner's pages at once, so
+//! the next listing reads without asking for the stamp first.
 
 use std::sync::{Mutex, PoisonError};
 
@@ -51,10 +53,18 @@ fn cost(key: &ListKey, page: &CachedPage) -> usize {
     page.body.len() + key.query.search.as_ref().map_or(0, String::len) + ENTRY_OVERHEAD
 }
 
+/// Owners whose latest write through this server is remembered (older
+/// ones fall back on the stamp alone).
+const MOST_WRITERS: usize = 4096;
+
 #[derive(Debug)]
 struct Pages {
-    pages: LruCache<ListKey, CachedPage>,
+    /// Each page with the owner's write mark when it was kept.
+    pages: LruCache<ListKey, (CachedPage, u64)>,
     bytes: usize,
+    /// The mark of each owner's latest write through this server.
+    writes: LruCache<UserId, u64>,
+    last_write: u64,
 }
 
 impl ListCache {
@@ -66,6 +76,8 @@ impl ListCache {
             inner: Mutex::new(Pages {
                 pages: LruCache::new_unbounded(),
                 bytes: 0,
+                writes: LruCache::new(MOST_WRITERS),
+                last_write: 0,
             }),
         }
     }
@@ -74,9 +86,24 @@ impl ListCache {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The page kept for `key`, if any.
+    /// The page kept for `key`, if any and if the owner wrote nothing
+    /// through this server since.
     pub fn get(&self, key: &ListKey) -> Option<CachedPage> {
-        self.pages().pages.get(key).cloned()
+        let mut pages = self.pages();
+        let mark = pages.mark(key.owner);
+        match pages.pages.get(key) {
+            Some((page, kept_at)) if *kept_at == mark => Some(page.clone()),
+            _ => None,
+        }
+    }
+
+    /// Notes a write of `owner`'s tasks through this server: the pages
+    /// kept for them are not sent again.
+    pub fn written(&self, owner: UserId) {
+        let mut pages = self.pages();
+        pages.last_write += 1;
+        let mark = pages.last_write;
+        pages.writes.insert(owner, mark);
     }
 
     /// Keeps `page` for `key`, in place of any page kept for it before.
@@ -88,13 +115,14 @@ impl ListCache {
             return;
         }
         while pages.bytes + size > self.budget {
-            let Some((old_key, old)) = pages.pages.remove_lru() else {
+            let Some((old_key, (old, _))) = pages.pages.remove_lru() else {
                 break;
             };
             pages.bytes -= cost(&old_key, &old);
         }
         pages.bytes += size;
-        pages.pages.insert(key, page);
+        let mark = pages.mark(key.owner);
+        pages.pages.insert(key, (page, mark));
     }
 
     /// Forgets the page kept for `key`, if any.
@@ -104,8 +132,13 @@ impl ListCache {
 }
 
 impl Pages {
+    /// The mark of `owner`'s latest write remembered, 0 for none.
+    fn mark(&mut self, owner: UserId) -> u64 {
+        self.writes.peek(&owner).copied().unwrap_or(0)
+    }
+
     fn take(&mut self, key: &ListKey) {
-        if let Some(old) = self.pages.remove(key) {
+        if let Some((old, _)) = self.pages.remove(key) {
             self.bytes -= cost(key, &old);
         }
     }
@@ -189,6 +222,21 @@ mod tests {
 
         assert!(cache.get(&k).is_none());
         assert_eq!(cache.pages().bytes, 0);
+    }
+
+    #[test]
+    fn a_write_through_this_server_drops_the_owners_pages_only() {
+        let cache = ListCache::new(BUDGET);
+        let (mine, other) = (key(0), key(0));
+        cache.put(mine.clone(), page(1, 100));
+        cache.put(other.clone(), page(1, 100));
+
+        cache.written(mine.owner);
+
+        assert!(cache.get(&mine).is_none());
+        assert!(cache.get(&other).is_some());
+        cache.put(mine.clone(), page(2, 100));
+        assert_eq!(cache.get(&mine).map(|p| p.stamp), Some(TasksStamp(2)));
     }
 
     #[test]

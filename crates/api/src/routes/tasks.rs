@@ -434,6 +434,8 @@ async fn create(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let path = TaskPath::parse(&req, &bearer, &state.tasks).await?;
+    // Pages kept for the owner are not sent again (see `ListCache`).
+    state.lists.written(path.owner);
     let parsed = json_body(&req, &body)
         .and_then(full_task)
         .and_then(|new| Ok((new, idempotency_key(&req)?)));
@@ -516,6 +518,8 @@ async fn replace(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let path = TaskPath::parse(&req, &bearer, &state.tasks).await?;
+    // Pages kept for the owner are not sent again (see `ListCache`).
+    state.lists.written(path.owner);
     let changes = bearer
         .vouched(&state.tasks, json_body(&req, &body).and_then(replacement))
         .await?;
@@ -558,6 +562,8 @@ async fn update(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let path = TaskPath::parse(&req, &bearer, &state.tasks).await?;
+    // Pages kept for the owner are not sent again (see `ListCache`).
+    state.lists.written(path.owner);
     let changes = bearer
         .vouched(&state.tasks, json_body(&req, &body).and_then(patch_changes))
         .await?;
@@ -611,6 +617,8 @@ async fn complete(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let path = TaskPath::parse(&req, &bearer, &state.tasks).await?;
+    // Pages kept for the owner are not sent again (see `ListCache`).
+    state.lists.written(path.owner);
     let completed = bearer
         .vouched(&state.tasks, completion(&req, &body))
         .await?;
@@ -652,6 +660,8 @@ async fn delete(
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let path = TaskPath::parse(&req, &bearer, &state.tasks).await?;
+    // Pages kept for the owner are not sent again (see `ListCache`).
+    state.lists.written(path.owner);
     state
         .tasks
         .delete(&bearer.0, path.owner, path.task_id()?, if_match.0)
