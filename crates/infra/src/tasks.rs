@@ -194,11 +194,13 @@ fn matching(owner: UserId, query: &TaskQuery) -> Condition {
     condition
 }
 
-/// A listed task with the number of matches before paging.
+/// A listed task with the number of matches before paging and the
+/// owner's stamp.
 #[derive(Debug)]
 struct CountedTask {
     task: tasks::Model,
     total: i64,
+    stamp: Option<TasksStamp>,
 }
 
 impl FromRow for tasks::Model {
@@ -225,6 +227,7 @@ impl FromRow for CountedTask {
         Ok(Self {
             task: <tasks::Model as FromRow>::from_query_result(row)?,
             total: row.try_get("", "total")?,
+            stamp: <Option<TasksStamp>>::from_query_result(row)?,
         })
     }
 
@@ -232,28 +235,6 @@ impl FromRow for CountedTask {
         Ok(Self {
             task: <tasks::Model as FromRow>::from_pg_row(row)?,
             total: row.try_get("total")?,
-        })
-    }
-}
-
-/// A row with the owner's [`TasksStamp`] in a `stamp` column.
-#[derive(Debug)]
-struct Stamped<T> {
-    row: T,
-    stamp: Option<TasksStamp>,
-}
-
-impl<T: FromRow> FromRow for Stamped<T> {
-    fn from_query_result(row: &QueryResult) -> std::result::Result<Self, DbErr> {
-        Ok(Self {
-            row: T::from_query_result(row)?,
-            stamp: <Option<TasksStamp>>::from_query_result(row)?,
-        })
-    }
-
-    fn from_pg_row(row: &tokio_postgres::Row) -> std::result::Result<Self, tokio_postgres::Error> {
-        Ok(Self {
-            row: T::from_pg_row(row)?,
             stamp: <Option<TasksStamp>>::from_pg_row(row)?,
         })
     }
@@ -320,12 +301,12 @@ fn list_select(bearer: &Bearer, query: &TaskQuery, stamp_key: Option<i64>) -> Se
         SortField::Title => Column::Title,
         SortField::Id => Column::Id,
     };
-    let select = Entity::find().column_as(Expr::SubQuery(None, Box::new(count.into())), "total");
     let stamp = match stamp_key {
         Some(key) => stamp_of(bearer.user_id, key),
         None => Expr::cust("NULL"),
     };
-    select
+    Entity::find()
+        .column_as(Expr::SubQuery(None, Box::new(count.into())), "total")
         .column_as(stamp, "stamp")
         .filter(filter(bearer, query))
         .order_by(column, order.clone())
@@ -347,14 +328,14 @@ impl TaskRepository for SeaTaskRepository {
         // only a page past the end (no row to carry the count) needs a
         // second query, and has no stamp.
         let statement = list_select(bearer, query, self.stamp_key).build(self.db.backend());
-        let rows: Vec<Stamped<CountedTask>> = self
+        let rows: Vec<CountedTask> = self
             .db
             .rows(statement, Work::Scan)
             .await
             .map_err(to_domain)?;
         let stamp = rows.first().and_then(|row| row.stamp);
         let total = match rows.first() {
-            Some(row) => u64::try_from(row.row.total).map_err(Error::internal)?,
+            Some(row) => u64::try_from(row.total).map_err(Error::internal)?,
             None if query.offset == 0 => 0,
             None => Entity::find()
                 .filter(filter(bearer, query))
@@ -364,7 +345,7 @@ impl TaskRepository for SeaTaskRepository {
         };
         let tasks = rows
             .into_iter()
-            .map(|row| to_task(row.row.task))
+            .map(|row| to_task(row.task))
             .collect::<Result<_>>()?;
         Ok(TaskPage {
             tasks,

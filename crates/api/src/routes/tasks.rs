@@ -188,8 +188,7 @@ async fn list(
         owner: path.owner,
         query,
     };
-    let kept = state.lists.get(&key);
-    if let Some(kept) = &kept
+    if let Some(kept) = state.lists.get(&key)
         && state.tasks.stamp(&bearer.0, path.owner).await? == Some(kept.stamp)
     {
         return Ok(page_response(
@@ -223,8 +222,9 @@ async fn list(
                 body,
             },
         ),
-        None if kept.is_some() => state.lists.remove(&key),
-        None => {}
+        // No stamp (SQLite, or an owner past the stamp's limit): a page
+        // kept earlier, even one set aside, would only take room.
+        None => state.lists.remove(&key),
     }
     Ok(response)
 }
