@@ -1,8 +1,10 @@
 //! Access tokens as HS256 JWTs.
 
 use std::collections::HashSet;
+use std::sync::{Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
+use hashlink::LruCache;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
 use taskpulse_domain::error::TokenRejection;
@@ -20,7 +22,16 @@ pub struct JwtCodec {
     validation: Validation,
     issuer: String,
     audience: String,
+    /// The claims of the tokens that decoded most recently, by the token's
+    /// exact text: a client sends the same token with every request, and
+    /// checking its signature, base64 and JSON again would give the same
+    /// claims. Only tokens that passed every check are kept, so a token is
+    /// answered from here only if it is byte for byte one that passed.
+    decoded: Mutex<LruCache<Box<str>, AccessClaims>>,
 }
+
+/// How many decoded tokens a codec keeps (a few hundred bytes each).
+const DECODED_TOKENS: usize = 4096;
 
 impl std::fmt::Debug for JwtCodec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -65,7 +76,36 @@ impl JwtCodec {
             validation,
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
+            decoded: Mutex::new(LruCache::new(DECODED_TOKENS)),
         }
+    }
+
+    fn decoded(&self) -> std::sync::MutexGuard<'_, LruCache<Box<str>, AccessClaims>> {
+        self.decoded.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Checks and decodes `token` in full.
+    fn check(&self, token: &str) -> Result<AccessClaims, TokenRejection> {
+        let claims = decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|_| TokenRejection::Invalid)?
+            .claims;
+        let user_id = claims
+            .sub
+            .parse::<UserId>()
+            .map_err(|_| TokenRejection::Invalid)?;
+        let parse_uuid = |s: Option<String>| s.map(|s| Uuid::parse_str(&s)).transpose();
+        let session_id = parse_uuid(claims.sid).map_err(|_| TokenRejection::Invalid)?;
+        let token_id = parse_uuid(claims.jti)
+            .map_err(|_| TokenRejection::Invalid)?
+            .unwrap_or_default();
+        Ok(AccessClaims {
+            user_id,
+            issued_at: timestamp(claims.iat.unwrap_or(0))?,
+            expires_at: timestamp(claims.exp)?,
+            token_id,
+            session_id: session_id.map(SessionId::from),
+            token_version: claims.ver,
+        })
     }
 }
 
@@ -89,26 +129,12 @@ impl TokenCodec for JwtCodec {
     }
 
     fn decode(&self, token: &str) -> Result<AccessClaims, TokenRejection> {
-        let claims = decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|_| TokenRejection::Invalid)?
-            .claims;
-        let user_id = claims
-            .sub
-            .parse::<UserId>()
-            .map_err(|_| TokenRejection::Invalid)?;
-        let parse_uuid = |s: Option<String>| s.map(|s| Uuid::parse_str(&s)).transpose();
-        let session_id = parse_uuid(claims.sid).map_err(|_| TokenRejection::Invalid)?;
-        let token_id = parse_uuid(claims.jti)
-            .map_err(|_| TokenRejection::Invalid)?
-            .unwrap_or_default();
-        Ok(AccessClaims {
-            user_id,
-            issued_at: timestamp(claims.iat.unwrap_or(0))?,
-            expires_at: timestamp(claims.exp)?,
-            token_id,
-            session_id: session_id.map(SessionId::from),
-            token_version: claims.ver,
-        })
+        if let Some(claims) = self.decoded().get(token) {
+            return Ok(claims.clone());
+        }
+        let claims = self.check(token)?;
+        self.decoded().insert(token.into(), claims.clone());
+        Ok(claims)
     }
 }
 
@@ -162,6 +188,23 @@ mod tests {
                 "{codec:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_token_decoded_before_answers_only_for_its_exact_text() {
+        let codec = JwtCodec::new(SECRET, "taskpulse", "taskpulse");
+        let claims = claims();
+        let token = codec.encode(&claims).expect("signed");
+        assert_eq!(codec.decode(&token), Ok(claims.clone()));
+
+        let (signed, signature) = token.rsplit_once('.').expect("signature");
+        let flipped = if signature.starts_with('A') { 'B' } else { 'A' };
+        let forged = format!("{signed}.{flipped}{}", &signature[1..]);
+        let padded = format!("{token}=");
+
+        assert_eq!(codec.decode(&token), Ok(claims));
+        assert_eq!(codec.decode(&forged), Err(TokenRejection::Invalid));
+        assert_eq!(codec.decode(&padded), Err(TokenRejection::Invalid));
     }
 
     #[test]
