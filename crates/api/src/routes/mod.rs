@@ -94,6 +94,9 @@ fn http_method(method: &HttpMethod) -> Method {
     }
 }
 
+/// The tag of the task endpoints.
+const TASKS: &str = "tasks";
+
 /// Every canonical endpoint the server answers; `/metrics` only when it is
 /// served on the main port (`metrics_here`).
 pub fn endpoints(metrics_here: bool) -> Vec<Endpoint> {
@@ -102,7 +105,7 @@ pub fn endpoints(metrics_here: bool) -> Vec<Endpoint> {
         ("service", docs::endpoints()),
         ("auth", auth::endpoints()),
         ("auth", password_reset::endpoints()),
-        ("tasks", tasks::endpoints()),
+        (TASKS, tasks::endpoints()),
     ]
     .into_iter()
     .flat_map(|(tag, endpoints)| {
@@ -113,10 +116,17 @@ pub fn endpoints(metrics_here: bool) -> Vec<Endpoint> {
     .collect()
 }
 
-/// Registers `endpoints`: canonical paths first, then the aliases, one
-/// resource per path with a route per method.
+/// Registers `endpoints`, one resource per path with a route per method:
+/// the task routes first (the router tries each path in turn, and most
+/// requests are for tasks), then the other canonical paths, then the
+/// aliases.
 pub fn configure(cfg: &mut web::ServiceConfig, endpoints: &[Endpoint], limit: &RateLimit) {
-    let canonical = endpoints.iter().map(|e| (e.path.as_str(), e));
+    let (tasks, others): (Vec<&Endpoint>, Vec<&Endpoint>) =
+        endpoints.iter().partition(|e| e.tag == TASKS);
+    let canonical = tasks
+        .into_iter()
+        .chain(others)
+        .map(|e| (e.path.as_str(), e));
     let aliases = endpoints
         .iter()
         .flat_map(|e| e.aliases.iter().map(move |alias| (alias.as_str(), e)));
