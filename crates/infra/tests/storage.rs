@@ -1,11 +1,12 @@
 //! Storage behaviour that HTTP cannot show: key expiry, the listing's
 //! query plans on PostgreSQL, when a PostgreSQL connection is reused, and
-//! what a stamp of an owner's tasks sees.
+//! what a stamp of an owner's tasks sees, and that completing a task is a
+//! HOT update.
 
 use std::io::Write;
 
 use chrono::{Duration, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 use taskpulse_domain::Bearer;
 use taskpulse_domain::idempotency::{IdempotencyKey, StoredResponse};
 use taskpulse_domain::ports::{Claim, IdempotencyStore, TaskRepository, UserRepository};
@@ -338,4 +339,70 @@ async fn a_stamp_sees_writes_made_outside_taskpulse_and_stops_past_500_tasks() {
     assert_eq!(listed, at_500);
     assert!(renamed.is_some() && renamed != at_500, "{renamed:?}");
     assert_eq!((at_501, listed_501), (None, None));
+}
+
+/// Whether completing `task` is a HOT update (no new index entries), read
+/// from the statistics the updating transaction keeps before they are
+/// reported (which are not flushed inside a transaction).
+async fn completing_is_hot(db: &Database, task: i64) -> bool {
+    let txn = db.connection().begin().await.expect("begin");
+    let stats = || async {
+        let sql = "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables \
+             WHERE relname = 'tasks'";
+        let row = txn
+            .query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+            .await
+            .expect("statistics")
+            .expect("a row for tasks");
+        let updated: i64 = row.try_get("", "n_tup_upd").expect("updates");
+        let hot: i64 = row.try_get("", "n_tup_hot_upd").expect("HOT updates");
+        (updated, hot)
+    };
+    let before = stats().await;
+    let complete = format!(
+        "UPDATE tasks SET completed = NOT completed, version = version + 1, updated_at = now() \
+         WHERE id = {task}"
+    );
+    txn.execute_unprepared(&complete).await.expect("completed");
+    let after = stats().await;
+    txn.rollback().await.expect("rolled back");
+    assert_eq!(after.0 - before.0, 1, "one update");
+    after.1 - before.1 == 1
+}
+
+#[tokio::test]
+async fn completing_a_task_is_a_hot_update_and_the_migration_that_allows_it_goes_down_and_up() {
+    let (lite, path) = sqlite().await;
+    lite.migrate(MigrationCommand::Down).await.expect("down");
+    lite.migrate(MigrationCommand::Up).await.expect("up again");
+    drop(lite);
+    let _ = std::fs::remove_file(path);
+
+    let Some((db, name)) = postgres(&PoolSettings::default()).await else {
+        return;
+    };
+    let me = insert_user(&db).await;
+    let insert = format!(
+        "INSERT INTO tasks (user_id, title, completed, version, created_at, updated_at) \
+         VALUES ('{me}', 'task', false, 1, now(), now()) RETURNING id"
+    );
+    let task: i64 = db
+        .connection()
+        .query_one_raw(Statement::from_string(DbBackend::Postgres, insert))
+        .await
+        .expect("inserted")
+        .expect("a row")
+        .try_get("", "id")
+        .expect("id");
+
+    let hot = completing_is_hot(&db, task).await;
+    db.migrate(MigrationCommand::Down).await.expect("down");
+    let hot_with_the_index = completing_is_hot(&db, task).await;
+    db.migrate(MigrationCommand::Up).await.expect("up again");
+    let hot_again = completing_is_hot(&db, task).await;
+    drop_postgres(&name).await;
+
+    assert!(hot);
+    assert!(!hot_with_the_index, "an index on completed rules HOT out");
+    assert!(hot_again);
 }
