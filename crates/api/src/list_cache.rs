@@ -3,8 +3,9 @@
 //! same as when the page was read. Checking the stamp is one small
 //! statement, which also checks that the bearer is still live, so a page is
 //! never sent to a revoked token, nor after a write through any replica.
-//! A write through this server also drops the owner's pages at once, so
-//! the next listing reads without asking for the stamp first.
+//! A write through this server also sets the owner's pages aside, from
+//! its start to its end, so the next listing reads without asking for the
+//! stamp first.
 
 use std::sync::{Mutex, PoisonError};
 
@@ -86,8 +87,14 @@ impl ListCache {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The mark of `owner`'s latest write through this server: read it
+    /// before reading a page, and keep the page with it.
+    pub fn seen(&self, owner: UserId) -> WriteMark {
+        WriteMark(self.pages().mark(owner))
+    }
+
     /// The page kept for `key`, if any and if the owner wrote nothing
-    /// through this server since.
+    /// through this server since it was read.
     pub fn get(&self, key: &ListKey) -> Option<CachedPage> {
         let mut pages = self.pages();
         let mark = pages.mark(key.owner);
@@ -97,17 +104,24 @@ impl ListCache {
         }
     }
 
-    /// Notes a write of `owner`'s tasks through this server: the pages
-    /// kept for them are not sent again.
-    pub fn written(&self, owner: UserId) {
+    /// Marks a write of `owner`'s tasks through this server now, and again
+    /// when the guard is dropped, after the write: a page read before or
+    /// while the write ran is not sent again.
+    pub fn writing(&self, owner: UserId) -> Writing<'_> {
+        self.written(owner);
+        Writing { cache: self, owner }
+    }
+
+    fn written(&self, owner: UserId) {
         let mut pages = self.pages();
         pages.last_write += 1;
         let mark = pages.last_write;
         pages.writes.insert(owner, mark);
     }
 
-    /// Keeps `page` for `key`, in place of any page kept for it before.
-    pub fn put(&self, key: ListKey, page: CachedPage) {
+    /// Keeps `page`, read after `seen`, for `key`, in place of any page
+    /// kept for it before.
+    pub fn put(&self, key: ListKey, page: CachedPage, seen: WriteMark) {
         let size = cost(&key, &page);
         let mut pages = self.pages();
         pages.take(&key);
@@ -121,13 +135,31 @@ impl ListCache {
             pages.bytes -= cost(&old_key, &old);
         }
         pages.bytes += size;
-        let mark = pages.mark(key.owner);
-        pages.pages.insert(key, (page, mark));
+        pages.pages.insert(key, (page, seen.0));
     }
 
     /// Forgets the page kept for `key`, if any.
     pub fn remove(&self, key: &ListKey) {
         self.pages().take(key);
+    }
+}
+
+/// The owner's latest write through this server, as [`ListCache::seen`]
+/// read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteMark(u64);
+
+/// A write in progress (see [`ListCache::writing`]).
+#[derive(Debug)]
+#[must_use = "the write is marked again when the guard is dropped"]
+pub struct Writing<'a> {
+    cache: &'a ListCache,
+    owner: UserId,
+}
+
+impl Drop for Writing<'_> {
+    fn drop(&mut self) {
+        self.cache.written(self.owner);
     }
 }
 
@@ -170,6 +202,12 @@ mod tests {
         }
     }
 
+    /// Keeps `page` as a listing that read it just now would.
+    fn keep(cache: &ListCache, key: ListKey, page: CachedPage) {
+        let seen = cache.seen(key.owner);
+        cache.put(key, page, seen);
+    }
+
     #[test]
     fn a_page_is_kept_per_owner_and_query() {
         let cache = ListCache::new(BUDGET);
@@ -186,8 +224,8 @@ mod tests {
             ..first.clone()
         };
 
-        cache.put(first.clone(), page(1, 10));
-        cache.put(first.clone(), page(2, 10));
+        keep(&cache, first.clone(), page(1, 10));
+        keep(&cache, first.clone(), page(2, 10));
 
         assert_eq!(cache.get(&first).map(|p| p.stamp), Some(TasksStamp(2)));
         assert!(cache.get(&other_query).is_none());
@@ -198,14 +236,14 @@ mod tests {
     fn the_least_recently_used_pages_go_to_stay_within_the_budget() {
         let cache = ListCache::new(BUDGET);
         let (a, b, c) = (key(0), key(0), key(0));
-        cache.put(a.clone(), page(1, 100));
-        cache.put(b.clone(), page(1, 100));
+        keep(&cache, a.clone(), page(1, 100));
+        keep(&cache, b.clone(), page(1, 100));
         assert!(cache.get(&a).is_some());
 
         for _ in 0..14 {
-            cache.put(key(0), page(1, 100));
+            keep(&cache, key(0), page(1, 100));
         }
-        cache.put(c.clone(), page(1, 100));
+        keep(&cache, c.clone(), page(1, 100));
 
         assert!(cache.get(&b).is_none(), "b was used least recently");
         assert!(cache.get(&c).is_some());
@@ -216,34 +254,55 @@ mod tests {
     fn a_body_over_a_sixteenth_of_the_budget_is_not_kept_and_drops_the_old_page() {
         let cache = ListCache::new(BUDGET);
         let k = key(0);
-        cache.put(k.clone(), page(1, 100));
+        keep(&cache, k.clone(), page(1, 100));
 
-        cache.put(k.clone(), page(2, 101));
+        keep(&cache, k.clone(), page(2, 101));
 
         assert!(cache.get(&k).is_none());
         assert_eq!(cache.pages().bytes, 0);
     }
 
     #[test]
-    fn a_write_through_this_server_drops_the_owners_pages_only() {
+    fn a_write_through_this_server_sets_the_owners_pages_aside_only() {
         let cache = ListCache::new(BUDGET);
         let (mine, other) = (key(0), key(0));
-        cache.put(mine.clone(), page(1, 100));
-        cache.put(other.clone(), page(1, 100));
+        keep(&cache, mine.clone(), page(1, 100));
+        keep(&cache, other.clone(), page(1, 100));
 
-        cache.written(mine.owner);
+        drop(cache.writing(mine.owner));
 
         assert!(cache.get(&mine).is_none());
         assert!(cache.get(&other).is_some());
-        cache.put(mine.clone(), page(2, 100));
+        keep(&cache, mine.clone(), page(2, 100));
         assert_eq!(cache.get(&mine).map(|p| p.stamp), Some(TasksStamp(2)));
+    }
+
+    #[test]
+    fn a_page_read_before_or_while_a_write_ran_is_set_aside_when_it_ends() {
+        let cache = ListCache::new(BUDGET);
+        let (before, during) = (key(0), key(1));
+        let owner = before.owner;
+        let during = ListKey { owner, ..during };
+
+        let seen_before = cache.seen(owner);
+        let write = cache.writing(owner);
+        keep(&cache, during.clone(), page(1, 100));
+        cache.put(before.clone(), page(1, 100), seen_before);
+        assert!(cache.get(&before).is_none());
+        assert!(cache.get(&during).is_some(), "the stamp decides meanwhile");
+
+        drop(write);
+
+        assert!(cache.get(&during).is_none());
+        keep(&cache, during.clone(), page(2, 100));
+        assert!(cache.get(&during).is_some());
     }
 
     #[test]
     fn a_removed_page_gives_back_its_bytes() {
         let cache = ListCache::new(BUDGET);
         let k = key(0);
-        cache.put(k.clone(), page(1, 100));
+        keep(&cache, k.clone(), page(1, 100));
 
         cache.remove(&k);
 

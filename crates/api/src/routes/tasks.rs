@@ -188,6 +188,7 @@ async fn list(
         owner: path.owner,
         query,
     };
+    let seen = state.lists.seen(path.owner);
     if let Some(kept) = state.lists.get(&key)
         && state.tasks.stamp(&bearer.0, path.owner).await? == Some(kept.stamp)
     {
@@ -221,6 +222,7 @@ async fn list(
                 shown,
                 body,
             },
+            seen,
         ),
         // No stamp (SQLite, or an owner past the stamp's limit): a page
         // kept earlier, even one set aside, would only take room.
@@ -434,8 +436,8 @@ async fn create(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let path = TaskPath::parse(&req, &bearer, &state.tasks).await?;
-    // Pages kept for the owner are not sent again (see `ListCache`).
-    state.lists.written(path.owner);
+    // Pages kept for the owner are set aside until this ends (see `ListCache`).
+    let _writing = state.lists.writing(path.owner);
     let parsed = json_body(&req, &body)
         .and_then(full_task)
         .and_then(|new| Ok((new, idempotency_key(&req)?)));
@@ -518,8 +520,8 @@ async fn replace(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let path = TaskPath::parse(&req, &bearer, &state.tasks).await?;
-    // Pages kept for the owner are not sent again (see `ListCache`).
-    state.lists.written(path.owner);
+    // Pages kept for the owner are set aside until this ends (see `ListCache`).
+    let _writing = state.lists.writing(path.owner);
     let changes = bearer
         .vouched(&state.tasks, json_body(&req, &body).and_then(replacement))
         .await?;
@@ -562,8 +564,8 @@ async fn update(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let path = TaskPath::parse(&req, &bearer, &state.tasks).await?;
-    // Pages kept for the owner are not sent again (see `ListCache`).
-    state.lists.written(path.owner);
+    // Pages kept for the owner are set aside until this ends (see `ListCache`).
+    let _writing = state.lists.writing(path.owner);
     let changes = bearer
         .vouched(&state.tasks, json_body(&req, &body).and_then(patch_changes))
         .await?;
@@ -617,8 +619,8 @@ async fn complete(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let path = TaskPath::parse(&req, &bearer, &state.tasks).await?;
-    // Pages kept for the owner are not sent again (see `ListCache`).
-    state.lists.written(path.owner);
+    // Pages kept for the owner are set aside until this ends (see `ListCache`).
+    let _writing = state.lists.writing(path.owner);
     let completed = bearer
         .vouched(&state.tasks, completion(&req, &body))
         .await?;
@@ -660,8 +662,8 @@ async fn delete(
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let path = TaskPath::parse(&req, &bearer, &state.tasks).await?;
-    // Pages kept for the owner are not sent again (see `ListCache`).
-    state.lists.written(path.owner);
+    // Pages kept for the owner are set aside until this ends (see `ListCache`).
+    let _writing = state.lists.writing(path.owner);
     state
         .tasks
         .delete(&bearer.0, path.owner, path.task_id()?, if_match.0)
