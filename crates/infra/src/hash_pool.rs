@@ -1,19 +1,25 @@
-//! A few threads that run password hashing at a lower OS priority than the
-//! threads that serve requests: a storm of logins uses the spare CPU but
+//! A few threads that run password hashing only on CPU that the threads
+//! serving requests leave idle: a storm of logins uses the spare CPU but
 //! cannot starve ordinary requests.
 
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 
 use taskpulse_domain::{Error, Result};
-use thread_priority::{ThreadPriority, ThreadPriorityValue, set_current_thread_priority};
+use thread_priority::{
+    NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
+    set_thread_priority_and_policy, thread_native_id,
+};
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// The priority of hashing threads: niceness 19 on Linux (the lowest), so
-/// when request threads want the CPU the scheduler gives them about 68
-/// times a hashing thread's share; idle CPU still goes to hashing.
-const HASHING_PRIORITY: u8 = 0;
+/// How hashing threads are scheduled: `SCHED_IDLE`, so a request thread
+/// that wakes takes the CPU from a hashing thread at once, and hashing gets
+/// only the CPU that nothing else wants. (At niceness 19 a hashing thread
+/// got a smaller share but kept the CPU to the end of its time slice, which
+/// put a few milliseconds into the requests that woke meanwhile.)
+const HASHING_POLICY: ThreadSchedulePolicy =
+    ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
 
 /// The pool. Its threads stop when the last handle is dropped.
 #[derive(Debug, Clone)]
@@ -60,10 +66,8 @@ impl HashPool {
 }
 
 fn work(queue: &Mutex<Receiver<Job>>) {
-    if let Ok(value) = ThreadPriorityValue::try_from(HASHING_PRIORITY) {
-        // Best effort: without it hashing runs at normal priority.
-        let _ = set_current_thread_priority(ThreadPriority::Crossplatform(value));
-    }
+    // Best effort: without it hashing runs at normal priority.
+    let _ = set_thread_priority_and_policy(thread_native_id(), ThreadPriority::Min, HASHING_POLICY);
     loop {
         let job = match queue.lock() {
             Ok(queue) => queue.recv(),
@@ -119,7 +123,7 @@ mod tests {
 
     #[cfg(target_os = "linux")]
     #[tokio::test]
-    async fn hashing_threads_run_at_the_lowest_priority() {
+    async fn hashing_threads_run_only_on_idle_cpu() {
         let pool = HashPool::start(1);
 
         let stat = pool
@@ -128,9 +132,9 @@ mod tests {
             .expect("ran")
             .expect("the thread's stat");
 
-        // Fields after the command name: state is the 3rd, nice the 19th.
+        // Fields after the command name: state is the 3rd, policy the 41st.
         let after_name = stat.rsplit_once(") ").expect("a command name").1;
-        let nice = after_name.split(' ').nth(16).expect("a nice field");
-        assert_eq!(nice, "19");
+        let policy = after_name.split(' ').nth(38).expect("a policy field");
+        assert_eq!(policy, "5", "SCHED_IDLE");
     }
 }
