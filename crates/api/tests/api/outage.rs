@@ -11,7 +11,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use taskpulse_api::settings::Secret;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::task::AbortHandle;
+use tokio::task::JoinHandle;
 
 use crate::helpers::{Backend, error_body, spawn_app_with};
 
@@ -24,7 +24,7 @@ struct CuttableProxy {
 #[derive(Default)]
 struct ProxyState {
     cut: bool,
-    connections: Vec<AbortHandle>,
+    connections: Vec<JoinHandle<()>>,
 }
 
 impl CuttableProxy {
@@ -44,17 +44,26 @@ impl CuttableProxy {
                         let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
                     }
                 });
-                state.connections.push(relay.abort_handle());
+                state.connections.push(relay);
             }
         });
         Self { port, state }
     }
 
-    /// Drops every open connection and refuses new ones.
-    fn cut(&self) {
-        let mut state = self.state.lock().expect("proxy state");
-        state.cut = true;
-        state.connections.drain(..).for_each(|c| c.abort());
+    /// Refuses new connections and drops every open one, returning once
+    /// their sockets are closed (an aborted relay lets go of its sockets
+    /// only when its task next runs, which under load could be after
+    /// [`Self::restore`]).
+    async fn cut(&self) {
+        let relays: Vec<JoinHandle<()>> = {
+            let mut state = self.state.lock().expect("proxy state");
+            state.cut = true;
+            state.connections.drain(..).collect()
+        };
+        for relay in relays {
+            relay.abort();
+            let _ = relay.await;
+        }
     }
 
     fn restore(&self) {
@@ -101,7 +110,7 @@ async fn the_server_answers_503_while_the_database_is_away_and_recovers_by_itsel
         );
     }
 
-    proxy.cut();
+    proxy.cut().await;
     expect_unavailable_quickly(app.authed(Method::GET, &user.tasks(), &user)).await;
     expect_unavailable_quickly(
         app.authed(Method::POST, &user.tasks(), &user)
