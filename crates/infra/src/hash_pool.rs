@@ -6,20 +6,8 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 
 use taskpulse_domain::{Error, Result};
-use thread_priority::{
-    NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
-    set_thread_priority_and_policy, thread_native_id,
-};
 
 type Job = Box<dyn FnOnce() + Send>;
-
-/// How hashing threads are scheduled: `SCHED_IDLE`, so a request thread
-/// that wakes takes the CPU from a hashing thread at once, and hashing gets
-/// only the CPU that nothing else wants. (At niceness 19 a hashing thread
-/// got a smaller share but kept the CPU to the end of its time slice, which
-/// put a few milliseconds into the requests that woke meanwhile.)
-const HASHING_POLICY: ThreadSchedulePolicy =
-    ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
 
 /// The pool. Its threads stop when the last handle is dropped.
 #[derive(Debug, Clone)]
@@ -65,9 +53,32 @@ impl HashPool {
     }
 }
 
+/// Schedules the calling thread under `SCHED_IDLE`, so a request thread
+/// that wakes takes the CPU from it at once, and it gets only the CPU that
+/// nothing else wants. (At niceness 19 a hashing thread got a smaller share
+/// but kept the CPU to the end of its time slice, which put a few
+/// milliseconds into the requests that woke meanwhile.) Best effort:
+/// without it hashing runs at normal priority.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn lower_priority() {
+    use thread_priority::{
+        NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
+        set_thread_priority_and_policy, thread_native_id,
+    };
+    let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
+    let _ = set_thread_priority_and_policy(thread_native_id(), ThreadPriority::Min, idle);
+}
+
+/// Gives the calling thread the lowest priority the system offers (no
+/// `SCHED_IDLE` here). Best effort.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn lower_priority() {
+    use thread_priority::{ThreadPriority, set_current_thread_priority};
+    let _ = set_current_thread_priority(ThreadPriority::Min);
+}
+
 fn work(queue: &Mutex<Receiver<Job>>) {
-    // Best effort: without it hashing runs at normal priority.
-    let _ = set_thread_priority_and_policy(thread_native_id(), ThreadPriority::Min, HASHING_POLICY);
+    lower_priority();
     loop {
         let job = match queue.lock() {
             Ok(queue) => queue.recv(),

@@ -341,10 +341,10 @@ async fn a_stamp_sees_writes_made_outside_taskpulse_and_stops_past_500_tasks() {
     assert_eq!((at_501, listed_501), (None, None));
 }
 
-/// Whether completing `task` is a HOT update (no new index entries), read
-/// from the statistics the updating transaction keeps before they are
-/// reported (which are not flushed inside a transaction).
-async fn completing_is_hot(db: &Database, task: i64) -> bool {
+/// How many updates, and of them HOT ones (no new index entries), completing
+/// `task` makes, read from the statistics the updating transaction keeps
+/// before they are reported (which are not flushed inside a transaction).
+async fn completing(db: &Database, task: i64) -> (i64, i64) {
     let txn = db.connection().begin().await.expect("begin");
     let stats = || async {
         let sql = "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables \
@@ -366,8 +366,20 @@ async fn completing_is_hot(db: &Database, task: i64) -> bool {
     txn.execute_unprepared(&complete).await.expect("completed");
     let after = stats().await;
     txn.rollback().await.expect("rolled back");
-    assert_eq!(after.0 - before.0, 1, "one update");
-    after.1 - before.1 == 1
+    (after.0 - before.0, after.1 - before.1)
+}
+
+/// The storage options of `tasks` (`fillfactor=80`), empty for none.
+async fn task_options(db: &Database) -> String {
+    let sql = "SELECT COALESCE(array_to_string(reloptions, ','), '') AS options \
+         FROM pg_class WHERE relname = 'tasks'";
+    db.connection()
+        .query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+        .await
+        .expect("options")
+        .expect("a row for tasks")
+        .try_get("", "options")
+        .expect("text")
 }
 
 #[tokio::test]
@@ -395,14 +407,18 @@ async fn completing_a_task_is_a_hot_update_and_the_migration_that_allows_it_goes
         .try_get("", "id")
         .expect("id");
 
-    let hot = completing_is_hot(&db, task).await;
+    let up = (completing(&db, task).await, task_options(&db).await);
     db.migrate(MigrationCommand::Down).await.expect("down");
-    let hot_with_the_index = completing_is_hot(&db, task).await;
+    let down = (completing(&db, task).await, task_options(&db).await);
     db.migrate(MigrationCommand::Up).await.expect("up again");
-    let hot_again = completing_is_hot(&db, task).await;
+    let up_again = (completing(&db, task).await, task_options(&db).await);
     drop_postgres(&name).await;
 
-    assert!(hot);
-    assert!(!hot_with_the_index, "an index on completed rules HOT out");
-    assert!(hot_again);
+    assert_eq!(up, ((1, 1), "fillfactor=80".to_owned()));
+    assert_eq!(
+        down,
+        ((1, 0), String::new()),
+        "an index on completed rules HOT out"
+    );
+    assert_eq!(up_again, up);
 }
