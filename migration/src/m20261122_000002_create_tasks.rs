@@ -60,7 +60,7 @@ impl MigrationTrait for Migration {
 }
 
 #[derive(DeriveIden)]
-enum Tasks {
+pub(crate) enum Tasks {
     Table,
     Id,
     UserId,

@@ -11,6 +11,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
+use crate::m20261122_000002_create_tasks::Tasks;
+
 #[derive(DeriveMigrationName)]
 pub(crate) struct Migration;
 
@@ -50,12 +52,4 @@ impl MigrationTrait for Migration {
             )
             .await
     }
-}
-
-#[derive(DeriveIden)]
-enum Tasks {
-    Table,
-    Id,
-    UserId,
-    Completed,
 }

@@ -327,11 +327,12 @@ pub struct TaskPage {
     pub stamp: Option<TasksStamp>,
 }
 
-/// A digest of all of one owner's tasks as storage holds them: the id and
-/// version of each. Every write of a task gives it a new version and ids
-/// are never reused, so two equal stamps mean that nothing of the owner's
-/// was created, changed or deleted in between, short of a 64-bit hash
-/// collision. Stamps are only comparable when taken by one repository.
+/// A digest of all of one owner's tasks as storage holds them: storage
+/// computes it from their number and from what tells each stored row
+/// version apart (in PostgreSQL: id, version and `xmin`), so two equal
+/// stamps mean that nothing of the owner's was created, changed or deleted
+/// in between, short of a 64-bit hash collision. Stamps are only comparable
+/// when taken by one repository.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TasksStamp(pub i64);
 

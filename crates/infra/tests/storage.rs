@@ -1,7 +1,7 @@
 //! Storage behaviour that HTTP cannot show: key expiry, the listing's
-//! query plans on PostgreSQL, when a PostgreSQL connection is reused, and
-//! what a stamp of an owner's tasks sees, and that completing a task is a
-//! HOT update.
+//! query plans on PostgreSQL, when a PostgreSQL connection is reused, what
+//! a stamp of an owner's tasks sees, and that completing a task is a HOT
+//! update.
 
 use std::io::Write;
 

@@ -193,11 +193,7 @@ async fn list(
         && state.tasks.stamp(&bearer.0, path.owner).await? == Some(kept.stamp)
     {
         return Ok(page_response(
-            &req,
-            &key.query,
-            kept.total,
-            kept.shown,
-            kept.body.clone(),
+            &req, &key.query, kept.total, kept.shown, kept.body,
         ));
     }
     let page = state.tasks.list(&bearer.0, path.owner, &key.query).await?;
