@@ -3,6 +3,7 @@
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ETAG, HeaderValue};
+use actix_web::web::Bytes;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use taskpulse_domain::task::Task;
@@ -144,6 +145,22 @@ impl From<Task> for TaskBody {
             updated_at: task.updated_at,
         }
     }
+}
+
+impl From<&Task> for TaskBody {
+    fn from(task: &Task) -> Self {
+        Self::from(task.clone())
+    }
+}
+
+/// The body of a listing's page of `tasks`.
+///
+/// # Errors
+/// When serde_json cannot write it (it always can).
+pub fn page_body(tasks: &[Task]) -> serde_json::Result<Bytes> {
+    let mut body = serde_json::to_vec(&tasks.iter().map(TaskBody::from).collect::<Vec<_>>())?;
+    body.shrink_to_fit();
+    Ok(Bytes::from(body))
 }
 
 /// The `ETag` of a task at `version`.

@@ -120,7 +120,8 @@ async fn run() -> Outcome {
 
     let done = tasks
         .set_completion(&ada_bearer, me, groceries.id, None, Precondition::None)
-        .await?;
+        .await?
+        .task;
     println!(
         "toggled #{}: completed = {}, version {}",
         done.id, done.completed, done.version

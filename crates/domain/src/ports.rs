@@ -11,7 +11,7 @@ use crate::error::{Result, TokenRejection};
 use crate::idempotency::{IdempotencyKey, StoredResponse};
 use crate::session::{NewSession, Rotation, Session, SessionId, TokenHash};
 use crate::task::{
-    NewTask, Precondition, Task, TaskChanges, TaskId, TaskPage, TaskQuery, TasksStamp,
+    ChangedTask, NewTask, Precondition, Task, TaskChanges, TaskId, TaskPage, TaskQuery, TasksStamp,
 };
 use crate::user::{Credentials, Email, NewUser, PasswordHash, User, UserId, UserName};
 
@@ -260,7 +260,10 @@ pub trait TaskRepository: Send + Sync {
 
     /// Applies non-empty `changes` in one atomic step: checks the
     /// precondition, writes, bumps `version` by exactly one and sets
-    /// `updated_at` to `now`.
+    /// `updated_at` to `now`. Where storage keeps stamps, also says what
+    /// the write did to the owner's [`TasksStamp`]. Changes the task
+    /// already has every value of write nothing: the task comes back as it
+    /// is, and the stamp change is zero.
     ///
     /// # Errors
     /// [`Error::NotFound`](crate::Error::NotFound) when the bearer has no such task;
@@ -275,7 +278,7 @@ pub trait TaskRepository: Send + Sync {
         changes: TaskChanges,
         precondition: Precondition,
         now: DateTime<Utc>,
-    ) -> Result<Task>;
+    ) -> Result<ChangedTask>;
 
     /// Flips `completed` in one atomic step, like [`TaskRepository::update`].
     ///
@@ -287,7 +290,7 @@ pub trait TaskRepository: Send + Sync {
         id: TaskId,
         precondition: Precondition,
         now: DateTime<Utc>,
-    ) -> Result<Task>;
+    ) -> Result<ChangedTask>;
 
     /// Deletes the task in one atomic step with the precondition check.
     ///

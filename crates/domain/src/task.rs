@@ -187,6 +187,16 @@ impl TaskChanges {
     pub fn is_empty(&self) -> bool {
         self.title.is_none() && self.description.is_none() && self.completed.is_none()
     }
+
+    /// Whether `task` already has every value given.
+    pub fn is_kept_by(&self, task: &Task) -> bool {
+        self.title.as_ref().is_none_or(|t| t.as_str() == task.title)
+            && self
+                .description
+                .as_ref()
+                .is_none_or(|d| d.as_ref().map(Description::as_str) == task.description.as_deref())
+            && self.completed.is_none_or(|c| c == task.completed)
+    }
 }
 
 /// How a write names the version it expects (`If-Match`).
@@ -327,14 +337,37 @@ pub struct TaskPage {
     pub stamp: Option<TasksStamp>,
 }
 
-/// A digest of all of one owner's tasks as storage holds them: storage
-/// computes it from their number and from what tells each stored row
-/// version apart (in PostgreSQL: id, version and `xmin`), so two equal
-/// stamps mean that nothing of the owner's was created, changed or deleted
-/// in between, short of a 64-bit hash collision. Stamps are only comparable
-/// when taken by one repository.
+/// A digest of all of one owner's tasks as storage holds them: the XOR of
+/// a keyed 64-bit hash of what tells each stored row version apart (in
+/// PostgreSQL: id, version and `xmin`), so two equal stamps mean that
+/// nothing of the owner's was created, changed or deleted in between,
+/// short of a hash collision. Stamps are only comparable when taken by one
+/// repository.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TasksStamp(pub i64);
+
+impl TasksStamp {
+    /// The stamp after `change`, if this stamp held the task as it was
+    /// before it.
+    #[must_use]
+    pub fn after(self, change: StampChange) -> Self {
+        Self(self.0 ^ change.0)
+    }
+}
+
+/// What one write of one task did to its owner's [`TasksStamp`]: the XOR
+/// of the hashes of the row before and after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StampChange(pub i64);
+
+/// A task as a write left it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedTask {
+    /// The task as it now is.
+    pub task: Task,
+    /// What the write did to the owner's stamp, where storage keeps stamps.
+    pub stamp_change: Option<StampChange>,
+}
 
 #[cfg(test)]
 mod tests {

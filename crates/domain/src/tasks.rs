@@ -11,7 +11,7 @@ use crate::bearer::Bearer;
 use crate::error::{Error, Result};
 use crate::ports::{Clock, TaskRepository, UserRepository};
 use crate::task::{
-    NewTask, Precondition, Task, TaskChanges, TaskId, TaskPage, TaskQuery, TasksStamp,
+    ChangedTask, NewTask, Precondition, Task, TaskChanges, TaskId, TaskPage, TaskQuery, TasksStamp,
 };
 use crate::user::UserId;
 
@@ -138,8 +138,8 @@ impl TaskService {
         }
     }
 
-    /// Applies `changes`. Empty changes write nothing and keep the version,
-    /// but the precondition is still checked.
+    /// Applies `changes`. Empty changes write nothing and keep the version
+    /// (and report no stamp change), but the precondition is still checked.
     ///
     /// # Errors
     /// As [`TaskService::get`];
@@ -151,14 +151,17 @@ impl TaskService {
         id: TaskId,
         changes: TaskChanges,
         precondition: Precondition,
-    ) -> Result<Task> {
+    ) -> Result<ChangedTask> {
         if changes.is_empty() {
             let task = self.get(bearer, owner, id).await?;
             return match precondition {
                 Precondition::Version(expected) if expected != task.version => {
                     Err(Error::PreconditionFailed)
                 }
-                _ => Ok(task),
+                _ => Ok(ChangedTask {
+                    task,
+                    stamp_change: None,
+                }),
             };
         }
         self.authorize(bearer, owner).await?;
@@ -180,7 +183,7 @@ impl TaskService {
         id: TaskId,
         completed: Option<bool>,
         precondition: Precondition,
-    ) -> Result<Task> {
+    ) -> Result<ChangedTask> {
         self.authorize(bearer, owner).await?;
         let now = self.clock.now();
         let written = match completed {
@@ -234,6 +237,7 @@ mod tests {
     use super::*;
     use crate::error::TokenRejection;
     use crate::ports::{MockClock, MockTaskRepository, MockUserRepository, TokenSubject};
+    use crate::task::StampChange;
     use crate::task::Title;
     use crate::user::{Email, User, UserName};
 
@@ -267,6 +271,14 @@ mod tests {
             version,
             created_at: at(),
             updated_at: at(),
+        }
+    }
+
+    /// `task(owner, version)` as a write that moved the stamp by 9 left it.
+    fn changed(owner: UserId, version: i64) -> ChangedTask {
+        ChangedTask {
+            task: task(owner, version),
+            stamp_change: Some(StampChange(9)),
         }
     }
 
@@ -534,7 +546,9 @@ mod tests {
             )
             .await;
 
-        assert_eq!(got.expect("unchanged").version, 3);
+        let got = got.expect("unchanged");
+        assert_eq!(got.task.version, 3);
+        assert_eq!(got.stamp_change, None, "nothing was written");
     }
 
     #[tokio::test]
@@ -585,7 +599,7 @@ mod tests {
                 eq(at()),
             )
             .times(1)
-            .returning(|b, _, _, _, _| Ok(task(b.user_id, 5)));
+            .returning(|b, _, _, _, _| Ok(changed(b.user_id, 5)));
 
         let got = service(repo, not_asked())
             .update(
@@ -597,7 +611,7 @@ mod tests {
             )
             .await;
 
-        assert_eq!(got.expect("updated").version, 5);
+        assert_eq!(got.expect("updated"), changed(bearer.user_id, 5));
     }
 
     #[tokio::test]
@@ -606,7 +620,7 @@ mod tests {
         let mut repo = MockTaskRepository::new();
         repo.expect_toggle()
             .times(1)
-            .returning(|b, _, _, _| Ok(task(b.user_id, 2)));
+            .returning(|b, _, _, _| Ok(changed(b.user_id, 2)));
         repo.expect_update().never();
 
         assert!(
@@ -628,7 +642,7 @@ mod tests {
         repo.expect_update()
             .with(eq(bearer), eq(id()), eq(expected), always(), always())
             .times(1)
-            .returning(|b, _, _, _, _| Ok(task(b.user_id, 2)));
+            .returning(|b, _, _, _, _| Ok(changed(b.user_id, 2)));
         repo.expect_toggle().never();
 
         assert!(

@@ -7,7 +7,8 @@ use std::sync::{Arc, OnceLock};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{
-    Alias, Asterisk, BinOper, Expr, ExprTrait, Func, Query, SimpleExpr, UpdateStatement,
+    Alias, Asterisk, BinOper, Expr, ExprTrait, Func, IntoIden, Query, ReturningClause, SimpleExpr,
+    TableRef, UpdateStatement,
 };
 use sea_orm::{
     ColumnTrait, Condition, DbBackend, DbErr, EntityTrait, FromQueryResult, Order, PaginatorTrait,
@@ -16,7 +17,8 @@ use sea_orm::{
 use taskpulse_domain::Bearer;
 use taskpulse_domain::ports::TaskRepository;
 use taskpulse_domain::task::{
-    NewTask, Precondition, SortField, Task, TaskChanges, TaskId, TaskPage, TaskQuery, TasksStamp,
+    ChangedTask, NewTask, Precondition, SortField, StampChange, Task, TaskChanges, TaskId,
+    TaskPage, TaskQuery, TasksStamp,
 };
 use taskpulse_domain::user::UserId;
 use taskpulse_domain::{Error, Result};
@@ -135,24 +137,52 @@ impl SeaTaskRepository {
     }
 
     /// Runs the `UPDATE` of one task and returns the task as it now is,
-    /// or why no row matched.
+    /// with what it did to the stamp where the database takes stamps, or
+    /// why no row matched.
     async fn changed(
         &self,
         mut statement: UpdateStatement,
         bearer: &Bearer,
         id: TaskId,
         precondition: Precondition,
-    ) -> Result<Task> {
-        statement.returning_all();
-        let rows: Vec<tasks::Model> = self
-            .db
-            .rows(self.db.backend().build(&statement), Work::Write)
-            .await
-            .map_err(to_domain)?;
-        match rows.into_iter().next() {
-            Some(model) => to_task(model),
+    ) -> Result<ChangedTask> {
+        match self.changed_row(&mut statement, id).await? {
+            Some(row) => to_changed(row),
             None => Err(self.miss(bearer, id, precondition).await),
         }
+    }
+
+    /// Runs the `UPDATE` of task `id`; its row, if one matched, with the
+    /// stamp change where the database takes stamps.
+    async fn changed_row(
+        &self,
+        statement: &mut UpdateStatement,
+        id: TaskId,
+    ) -> Result<Option<ChangedRow>> {
+        match self.stamp_key {
+            Some(key) => {
+                with_stamp_change(statement, id, key);
+                self.first_row::<ChangedRow>(statement).await
+            }
+            None => {
+                statement.returning_all();
+                let task = self.first_row::<tasks::Model>(statement).await?;
+                Ok(task.map(|task| ChangedRow {
+                    task,
+                    stamp_change: None,
+                }))
+            }
+        }
+    }
+
+    /// The first row a write returns, if any.
+    async fn first_row<T: FromRow>(&self, statement: &UpdateStatement) -> Result<Option<T>> {
+        let rows: Vec<T> = self
+            .db
+            .rows(self.db.backend().build(statement), Work::Write)
+            .await
+            .map_err(to_domain)?;
+        Ok(rows.into_iter().next())
     }
 
     /// Tells a missing task from a stale precondition after a conditional
@@ -227,6 +257,24 @@ fn owned_at(bearer: &Bearer, id: TaskId, precondition: Precondition) -> Conditio
         Precondition::None => owned(bearer, id),
         Precondition::Version(v) => owned(bearer, id).add(Column::Version.eq(v)),
     }
+}
+
+/// The task already has every value `changes` gives.
+fn unchanged(changes: &TaskChanges) -> Condition {
+    let mut same = Condition::all();
+    if let Some(title) = &changes.title {
+        same = same.add(Column::Title.eq(title.as_str()));
+    }
+    if let Some(description) = &changes.description {
+        same = same.add(match description {
+            Some(description) => Column::Description.eq(description.as_str()),
+            None => Column::Description.is_null(),
+        });
+    }
+    if let Some(completed) = changes.completed {
+        same = same.add(Column::Completed.eq(completed));
+    }
+    same
 }
 
 /// `%`, `_` and `\` match only themselves.
@@ -320,6 +368,36 @@ impl FromRow for CountedTask {
     }
 }
 
+fn to_changed(row: ChangedRow) -> Result<ChangedTask> {
+    Ok(ChangedTask {
+        task: to_task(row.task)?,
+        stamp_change: row.stamp_change.map(StampChange),
+    })
+}
+
+/// A changed task with the `stamp_change` column of [`with_stamp_change`].
+#[derive(Debug)]
+struct ChangedRow {
+    task: tasks::Model,
+    stamp_change: Option<i64>,
+}
+
+impl FromRow for ChangedRow {
+    fn from_query_result(row: &QueryResult) -> std::result::Result<Self, DbErr> {
+        Ok(Self {
+            task: <tasks::Model as FromRow>::from_query_result(row)?,
+            stamp_change: row.try_get("", "stamp_change")?,
+        })
+    }
+
+    fn from_pg_row(row: &tokio_postgres::Row) -> std::result::Result<Self, tokio_postgres::Error> {
+        Ok(Self {
+            task: <tasks::Model as FromRow>::from_pg_row(row)?,
+            stamp_change: row.try_get("stamp_change")?,
+        })
+    }
+}
+
 /// The nullable `stamp` column.
 impl FromRow for Option<TasksStamp> {
     fn from_query_result(row: &QueryResult) -> std::result::Result<Self, DbErr> {
@@ -336,28 +414,63 @@ impl FromRow for Option<TasksStamp> {
 const MOST_STAMPED: u64 = 500;
 
 /// The [`TasksStamp`] of `owner`'s tasks, or NULL past [`MOST_STAMPED`]
-/// tasks: a hash, keyed by `key`, of their number and of the XOR of a hash
-/// of each one's id, version and `xmin` (which every `UPDATE` changes, even
-/// one made outside TaskPulse that leaves the version as it was).
+/// tasks: the XOR of each one's [`row_hash`].
 fn stamp_of(owner: UserId, key: i64) -> SimpleExpr {
     let mut owned = Query::select();
     owned
-        .columns([Column::Id, Column::Version])
-        .expr_as(
-            Expr::col((Entity, Alias::new("xmin"))),
-            Alias::new("row_xmin"),
-        )
+        .expr_as(Expr::cust(row_hash("tasks", key)), Alias::new("row_hash"))
         .from(Entity)
         .and_where(Column::UserId.eq(owner.as_uuid()))
         .limit(MOST_STAMPED + 1);
     let mut stamp = Query::select();
     stamp
         .expr(Expr::cust(format!(
-            "CASE WHEN COUNT(*) <= {MOST_STAMPED} THEN hashint8extended(COUNT(*), COALESCE(BIT_XOR(\
-             hash_record_extended(ROW(\"owned\".\"id\", \"owned\".\"version\", \"owned\".\"row_xmin\"), {key})), 0)) END"
+            "CASE WHEN COUNT(*) <= {MOST_STAMPED} THEN COALESCE(BIT_XOR(\"owned\".\"row_hash\"), 0) END"
         )))
         .from_subquery(owned, Alias::new("owned"));
     Expr::SubQuery(None, Box::new(stamp.into()))
+}
+
+/// A hash, keyed by `key`, of the id, version and `xmin` of `table`'s row
+/// (every `UPDATE` changes `xmin`, even one made outside TaskPulse that
+/// leaves the version as it was).
+fn row_hash(table: &str, key: i64) -> String {
+    format!(
+        "hash_record_extended(ROW(\"{table}\".\"id\", \"{table}\".\"version\", \"{table}\".\"xmin\"), {key})"
+    )
+}
+
+/// Makes `update` of task `id` also return, in a `stamp_change` column,
+/// the XOR of the [`row_hash`] of the row before and after it (see
+/// [`StampChange`]). The row before is read in the statement's snapshot:
+/// if another write got to it first, the change is wrong, and a stamp
+/// moved by it matches no stamp storage will ever take.
+fn with_stamp_change(update: &mut UpdateStatement, id: TaskId, key: i64) {
+    let before = Alias::new("before");
+    let mut row = Query::select();
+    row.expr_as(
+        Expr::col((before.clone(), Column::Id)),
+        Alias::new("before_id"),
+    )
+    .expr_as(
+        Expr::cust(row_hash("before", key)),
+        Alias::new("before_hash"),
+    )
+    .from_as(Entity, before.clone())
+    .and_where(Expr::col((before.clone(), Column::Id)).eq(id.get()));
+    update
+        .from(TableRef::SubQuery(
+            Box::new(row),
+            before.clone().into_iden(),
+        ))
+        .and_where(Expr::col((Entity, Column::Id)).equals((before, Alias::new("before_id"))))
+        .returning(ReturningClause::Exprs(vec![
+            Expr::col((Entity, Asterisk)),
+            Expr::cust(format!(
+                "\"before\".\"before_hash\" # {} AS \"stamp_change\"",
+                row_hash("tasks", key)
+            )),
+        ]));
 }
 
 /// The page query of a listing, with the number of matches in a `total`
@@ -531,7 +644,8 @@ impl TaskRepository for SeaTaskRepository {
         changes: TaskChanges,
         precondition: Precondition,
         now: DateTime<Utc>,
-    ) -> Result<Task> {
+    ) -> Result<ChangedTask> {
+        let same = unchanged(&changes);
         let mut update = Entity::update_many()
             .col_expr(Column::Version, Expr::col(Column::Version).add(1))
             .col_expr(Column::UpdatedAt, now.into());
@@ -547,10 +661,27 @@ impl TaskRepository for SeaTaskRepository {
         if let Some(completed) = changes.completed {
             update = update.col_expr(Column::Completed, completed.into());
         }
-        let statement = update
+        let update = update.filter(owned_at(bearer, id, precondition));
+        let mut unless_same = update.clone().filter(same.clone().not()).into_query();
+        if let Some(row) = self.changed_row(&mut unless_same, id).await? {
+            return to_changed(row);
+        }
+        // No row: no such task, or one that already has these values (a
+        // write of nothing), or one changed since by another write.
+        let kept = Entity::find()
             .filter(owned_at(bearer, id, precondition))
-            .into_query();
-        self.changed(statement, bearer, id, precondition).await
+            .filter(same)
+            .one(&self.db)
+            .await
+            .map_err(to_domain)?;
+        if let Some(task) = kept {
+            return Ok(ChangedTask {
+                task: to_task(task)?,
+                stamp_change: self.stamp_key.map(|_| StampChange(0)),
+            });
+        }
+        self.changed(update.into_query(), bearer, id, precondition)
+            .await
     }
 
     async fn toggle(
@@ -559,7 +690,7 @@ impl TaskRepository for SeaTaskRepository {
         id: TaskId,
         precondition: Precondition,
         now: DateTime<Utc>,
-    ) -> Result<Task> {
+    ) -> Result<ChangedTask> {
         let statement = Entity::update_many()
             .col_expr(Column::Completed, Expr::col(Column::Completed).not())
             .col_expr(Column::Version, Expr::col(Column::Version).add(1))

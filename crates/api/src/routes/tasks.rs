@@ -12,7 +12,7 @@ use taskpulse_domain::task::{
     Description, NewTask, PageLimit, Sort, Task, TaskChanges, TaskQuery, Title,
 };
 
-use crate::dto::{TaskBody, task_response};
+use crate::dto::{TaskBody, page_body, task_response};
 use crate::error::ApiError;
 use crate::extract::{
     AuthBearer, Fields, IfMatch, TaskPath, json_body, nullable, optional_json_body,
@@ -198,16 +198,7 @@ async fn list(
     }
     let page = state.tasks.list(&bearer.0, path.owner, &key.query).await?;
     let shown = page.tasks.len() as u64;
-    let mut body = serde_json::to_vec(
-        &page
-            .tasks
-            .into_iter()
-            .map(TaskBody::from)
-            .collect::<Vec<_>>(),
-    )
-    .map_err(|_| ApiError::Internal)?;
-    body.shrink_to_fit();
-    let body = Bytes::from(body);
+    let body = page_body(&page.tasks).map_err(|_| ApiError::Internal)?;
     let response = page_response(&req, &key.query, page.total, shown, body.clone());
     match page.stamp {
         Some(stamp) => state.lists.put(
@@ -215,7 +206,7 @@ async fn list(
             CachedPage {
                 stamp,
                 total: page.total,
-                shown,
+                tasks: page.tasks,
                 body,
             },
             seen,
@@ -432,7 +423,7 @@ async fn create(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let path = TaskPath::parse(&req, &bearer, &state.tasks).await?;
-    // Pages kept for the owner are set aside until this ends (see `ListCache`).
+    // Pages kept for the owner are set aside, or patched, when this ends (see `ListCache`).
     let _writing = state.lists.writing(path.owner);
     let parsed = json_body(&req, &body)
         .and_then(full_task)
@@ -516,16 +507,17 @@ async fn replace(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let path = TaskPath::parse(&req, &bearer, &state.tasks).await?;
-    // Pages kept for the owner are set aside until this ends (see `ListCache`).
-    let _writing = state.lists.writing(path.owner);
+    // Pages kept for the owner are set aside, or patched, when this ends (see `ListCache`).
+    let writing = state.lists.writing(path.owner);
     let changes = bearer
         .vouched(&state.tasks, json_body(&req, &body).and_then(replacement))
         .await?;
-    let task = state
+    let changed = state
         .tasks
         .update(&bearer.0, path.owner, path.task_id()?, changes, if_match.0)
         .await?;
-    Ok(task_response(StatusCode::OK, task))
+    writing.changed(&changed);
+    Ok(task_response(StatusCode::OK, changed.task))
 }
 
 /// Changes the fields given (`{}` changes nothing).
@@ -560,16 +552,17 @@ async fn update(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let path = TaskPath::parse(&req, &bearer, &state.tasks).await?;
-    // Pages kept for the owner are set aside until this ends (see `ListCache`).
-    let _writing = state.lists.writing(path.owner);
+    // Pages kept for the owner are set aside, or patched, when this ends (see `ListCache`).
+    let writing = state.lists.writing(path.owner);
     let changes = bearer
         .vouched(&state.tasks, json_body(&req, &body).and_then(patch_changes))
         .await?;
-    let task = state
+    let changed = state
         .tasks
         .update(&bearer.0, path.owner, path.task_id()?, changes, if_match.0)
         .await?;
-    Ok(task_response(StatusCode::OK, task))
+    writing.changed(&changed);
+    Ok(task_response(StatusCode::OK, changed.task))
 }
 
 /// The body of `…/complete`: the state to set, or nothing to toggle.
@@ -615,12 +608,12 @@ async fn complete(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let path = TaskPath::parse(&req, &bearer, &state.tasks).await?;
-    // Pages kept for the owner are set aside until this ends (see `ListCache`).
-    let _writing = state.lists.writing(path.owner);
+    // Pages kept for the owner are set aside, or patched, when this ends (see `ListCache`).
+    let writing = state.lists.writing(path.owner);
     let completed = bearer
         .vouched(&state.tasks, completion(&req, &body))
         .await?;
-    let task = state
+    let changed = state
         .tasks
         .set_completion(
             &bearer.0,
@@ -630,7 +623,8 @@ async fn complete(
             if_match.0,
         )
         .await?;
-    Ok(task_response(StatusCode::OK, task))
+    writing.changed(&changed);
+    Ok(task_response(StatusCode::OK, changed.task))
 }
 
 /// Deletes a task.
@@ -658,7 +652,7 @@ async fn delete(
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let path = TaskPath::parse(&req, &bearer, &state.tasks).await?;
-    // Pages kept for the owner are set aside until this ends (see `ListCache`).
+    // Pages kept for the owner are set aside, or patched, when this ends (see `ListCache`).
     let _writing = state.lists.writing(path.owner);
     state
         .tasks

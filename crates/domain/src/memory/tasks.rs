@@ -11,7 +11,8 @@ use crate::bearer::Bearer;
 use crate::error::{Error, Result};
 use crate::ports::TaskRepository;
 use crate::task::{
-    NewTask, Precondition, SortField, Task, TaskChanges, TaskId, TaskPage, TaskQuery, TasksStamp,
+    ChangedTask, NewTask, Precondition, SortField, Task, TaskChanges, TaskId, TaskPage, TaskQuery,
+    TasksStamp,
 };
 
 /// [`TaskRepository`] in a [`MemoryStore`]. Ids count up from 1 across
@@ -94,11 +95,15 @@ fn owned_at<'t>(
     }
 }
 
-/// Records a write: one version more, changed now.
-fn touch(task: &mut Task, now: DateTime<Utc>) -> Task {
+/// Records a write: one version more, changed now (this store keeps no
+/// stamps).
+fn touch(task: &mut Task, now: DateTime<Utc>) -> ChangedTask {
     task.version += 1;
     task.updated_at = now;
-    task.clone()
+    ChangedTask {
+        task: task.clone(),
+        stamp_change: None,
+    }
 }
 
 #[async_trait]
@@ -181,9 +186,15 @@ impl TaskRepository for MemoryTasks {
         changes: TaskChanges,
         precondition: Precondition,
         now: DateTime<Utc>,
-    ) -> Result<Task> {
+    ) -> Result<ChangedTask> {
         let mut tables = self.store.lock();
         let task = owned_at(&mut tables, bearer, id, precondition)?;
+        if changes.is_kept_by(task) {
+            return Ok(ChangedTask {
+                task: task.clone(),
+                stamp_change: None,
+            });
+        }
         if let Some(title) = changes.title {
             task.title = title.as_str().to_owned();
         }
@@ -202,7 +213,7 @@ impl TaskRepository for MemoryTasks {
         id: TaskId,
         precondition: Precondition,
         now: DateTime<Utc>,
-    ) -> Result<Task> {
+    ) -> Result<ChangedTask> {
         let mut tables = self.store.lock();
         let task = owned_at(&mut tables, bearer, id, precondition)?;
         task.completed = !task.completed;

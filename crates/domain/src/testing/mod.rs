@@ -155,6 +155,7 @@ macro_rules! port_contract_tests {
             another_owners_task_behaves_like_a_missing_one,
             a_missing_task_is_not_found,
             an_update_writes_the_changes_and_bumps_the_version_once,
+            an_update_to_the_values_a_task_has_writes_nothing,
             the_description_is_cleared_only_when_asked,
             a_stale_version_changes_nothing,
             a_matching_version_writes,

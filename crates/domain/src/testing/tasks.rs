@@ -6,8 +6,8 @@ use crate::bearer::Bearer;
 use crate::error::Error;
 use crate::session::SessionId;
 use crate::task::{
-    Description, NewTask, PageLimit, Precondition, Sort, Task, TaskChanges, TaskId, TaskQuery,
-    Title,
+    ChangedTask, Description, NewTask, PageLimit, Precondition, Sort, Task, TaskChanges, TaskId,
+    TaskQuery, TasksStamp, Title,
 };
 
 fn new_task(title: &str, description: Option<&str>, completed: bool) -> NewTask {
@@ -171,12 +171,14 @@ pub async fn an_update_writes_the_changes_and_bumps_the_version_once(storage: &S
         .tasks
         .update(&ada, task.id, everything, Precondition::None, at(10))
         .await
-        .expect("updated");
+        .expect("updated")
+        .task;
     let second = storage
         .tasks
         .update(&ada, task.id, completion(false), Precondition::None, at(20))
         .await
-        .expect("updated again");
+        .expect("updated again")
+        .task;
 
     assert_eq!(first.title, "Final");
     assert_eq!(first.description.as_deref(), Some("new"));
@@ -189,6 +191,62 @@ pub async fn an_update_writes_the_changes_and_bumps_the_version_once(storage: &S
     assert_eq!(second.version, 3);
     assert_eq!(second.updated_at, at(20));
     assert_eq!(stored(storage, ada, task.id).await, Some(second));
+}
+
+/// Changes to the values the task already has write nothing: the task
+/// comes back at its version and `updated_at`, the stamp stays, and a
+/// stale precondition is still refused. One new value among them writes.
+pub async fn an_update_to_the_values_a_task_has_writes_nothing(storage: &Storage) {
+    let ada = bearer(storage, "ada@example.com").await;
+    let task = create_with(storage, ada, new_task("Same", Some("as ever"), false), 0).await;
+    let before = storage.tasks.stamp(&ada).await.expect("stamped");
+    let same = TaskChanges {
+        title: Some(Title::parse("Same").expect("a valid title")),
+        description: Some(Some(Description::parse("as ever").expect("valid"))),
+        completed: Some(false),
+    };
+
+    let kept = storage
+        .tasks
+        .update(
+            &ada,
+            task.id,
+            same.clone(),
+            Precondition::Version(1),
+            at(10),
+        )
+        .await
+        .expect("written nothing");
+    let stale = storage
+        .tasks
+        .update(
+            &ada,
+            task.id,
+            same.clone(),
+            Precondition::Version(2),
+            at(10),
+        )
+        .await;
+    let after = storage.tasks.stamp(&ada).await.expect("stamped");
+    let one_new = TaskChanges {
+        completed: Some(true),
+        ..same
+    };
+    let written = storage
+        .tasks
+        .update(&ada, task.id, one_new, Precondition::None, at(20))
+        .await
+        .expect("written")
+        .task;
+
+    assert_eq!(kept.task, task);
+    assert_eq!(after, before, "the stamp stays");
+    if let Some(stamp) = before {
+        assert_eq!(kept.stamp_change.map(|c| stamp.after(c)), Some(stamp));
+    }
+    assert_error!(stale, Error::PreconditionFailed, "a stale precondition");
+    assert_eq!((written.version, written.updated_at), (2, at(20)));
+    assert_eq!(stored(storage, ada, task.id).await, Some(written));
 }
 
 /// A description is kept when the changes leave it alone and cleared by
@@ -209,12 +267,14 @@ pub async fn the_description_is_cleared_only_when_asked(storage: &Storage) {
         .tasks
         .update(&ada, task.id, retitle, Precondition::None, at(1))
         .await
-        .expect("retitled");
+        .expect("retitled")
+        .task;
     let cleared = storage
         .tasks
         .update(&ada, task.id, clear, Precondition::None, at(2))
         .await
-        .expect("cleared");
+        .expect("cleared")
+        .task;
 
     assert_eq!(kept.description.as_deref(), Some("details"));
     assert_eq!(cleared.description, None);
@@ -279,12 +339,14 @@ pub async fn a_matching_version_writes(storage: &Storage) {
             at(1),
         )
         .await
-        .expect("updated at version 1");
+        .expect("updated at version 1")
+        .task;
     let toggled = storage
         .tasks
         .toggle(&ada, task.id, Precondition::Version(2), at(2))
         .await
-        .expect("toggled at version 2");
+        .expect("toggled at version 2")
+        .task;
     let deleted = storage
         .tasks
         .delete(&ada, task.id, Precondition::Version(3))
@@ -306,12 +368,14 @@ pub async fn a_toggle_flips_completion_and_bumps_the_version(storage: &Storage) 
         .tasks
         .toggle(&ada, task.id, Precondition::None, at(1))
         .await
-        .expect("toggled");
+        .expect("toggled")
+        .task;
     let off = storage
         .tasks
         .toggle(&ada, task.id, Precondition::None, at(2))
         .await
-        .expect("toggled back");
+        .expect("toggled back")
+        .task;
 
     assert_eq!((on.completed, on.version, on.updated_at), (true, 2, at(1)));
     assert_eq!(
@@ -701,8 +765,9 @@ pub async fn a_deleted_users_bearer_reads_and_writes_nothing(storage: &Storage) 
 /// The owner's stamp, as `stamp` reads it and as a listing's page carries
 /// it: where storage keeps stamps, the two agree, and the stamp changes with
 /// every create, update, toggle and delete of the owner's tasks, and with
-/// nothing else (reads, another owner's writes). A bearer that is not live
-/// gets none. Where storage keeps none, neither carries one.
+/// nothing else (reads, another owner's writes); an update and a toggle say
+/// how they changed it. A bearer that is not live gets none. Where storage
+/// keeps none, neither carries one, nor does a write say it changed one.
 pub async fn the_stamp_changes_with_every_write_of_the_owners_tasks(storage: &Storage) {
     let ada = bearer(storage, "ada@example.com").await;
     let bob = bearer(storage, "bob@example.com").await;
@@ -720,7 +785,13 @@ pub async fn the_stamp_changes_with_every_write_of_the_owners_tasks(storage: &St
     assert_eq!(page_stamp().await, start, "a page carries the stamp");
     if start.is_none() {
         create(storage, ada, "Second", 2).await;
+        let updated = storage
+            .tasks
+            .update(&ada, first.id, completion(true), Precondition::None, at(3))
+            .await
+            .expect("updated");
         assert_eq!((stamp().await, page_stamp().await), (None, None));
+        assert_eq!(updated.stamp_change, None);
         return;
     }
 
@@ -729,20 +800,33 @@ pub async fn the_stamp_changes_with_every_write_of_the_owners_tasks(storage: &St
         assert!(!seen.contains(&now), "{what} gives a new stamp");
         seen.push(now);
     };
+    let moved = |from: Option<TasksStamp>, written: ChangedTask| {
+        from.zip(written.stamp_change)
+            .map(|(stamp, change)| stamp.after(change))
+    };
     let second = create(storage, ada, "Second", 2).await;
-    changed(stamp().await, "a create");
-    storage
+    let created = stamp().await;
+    changed(created, "a create");
+    let updated = storage
         .tasks
         .update(&ada, first.id, completion(true), Precondition::None, at(3))
         .await
         .expect("updated");
-    changed(stamp().await, "an update");
-    storage
+    let after_update = stamp().await;
+    changed(after_update, "an update");
+    assert_eq!(moved(created, updated), after_update, "an update's change");
+    let toggled = storage
         .tasks
         .toggle(&ada, first.id, Precondition::None, at(4))
         .await
         .expect("toggled");
-    changed(stamp().await, "a toggle");
+    let after_toggle = stamp().await;
+    changed(after_toggle, "a toggle");
+    assert_eq!(
+        moved(after_update, toggled),
+        after_toggle,
+        "a toggle's change"
+    );
     storage
         .tasks
         .delete(&ada, second.id, Precondition::None)
