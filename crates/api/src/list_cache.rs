@@ -112,10 +112,12 @@ impl Entry {
             Some(at) => {
                 let before = &page.tasks[at];
                 if before.version == task.version {
-                    // Read after the write: the page already shows it.
+                    // Read after the write, or a write of nothing: the
+                    // page already shows it.
                     return before == task;
                 }
-                if before.version + 1 != task.version
+                if change == StampChange(0)
+                    || before.version + 1 != task.version
                     || !keeps_place(&self.query, Some(before), task)
                 {
                     return false;
@@ -276,7 +278,9 @@ impl Writing<'_> {
     /// owner's pages that can follow it (the others are dropped).
     pub fn changed(mut self, changed: &ChangedTask) {
         self.ended = true;
+        let largest = self.cache.budget / 16;
         let mut pages = self.cache.pages();
+        let current = pages.mark(self.owner);
         let mark = pages.written(self.owner);
         let Some(change) = changed.stamp_change else {
             return;
@@ -287,11 +291,16 @@ impl Writing<'_> {
         };
         owned.retain_mut(|entry| {
             *bytes -= entry.cost();
-            if !entry.patch(&changed.task, change) {
+            // A page set aside by an earlier write stays aside.
+            if entry.kept_at != current || !entry.patch(&changed.task, change) {
+                return false;
+            }
+            let size = entry.cost();
+            if size > largest {
                 return false;
             }
             entry.kept_at = mark;
-            *bytes += entry.cost();
+            *bytes += size;
             true
         });
         if owned.is_empty() {
@@ -678,5 +687,57 @@ mod tests {
 
         let kept = cache.get(&key).expect("patched");
         assert_eq!(kept.body, page_body(&[described]).expect("a body"));
+    }
+
+    #[test]
+    fn a_page_set_aside_by_an_earlier_write_is_not_patched() {
+        let cache = ListCache::new(1 << 20);
+        let owner = UserId::new_random();
+        let key = ListKey {
+            owner,
+            query: TaskQuery::default(),
+        };
+        keep(&cache, key.clone(), listed(vec![task(owner, 1, 1, false)]));
+        drop(cache.writing(owner));
+
+        write(&cache, &task(owner, 1, 2, true));
+
+        assert!(cache.get(&key).is_none());
+        assert_eq!(cache.pages().bytes, 0);
+    }
+
+    #[test]
+    fn a_write_of_nothing_keeps_only_pages_that_show_the_task_as_it_is() {
+        let owner = UserId::new_random();
+        let key = ListKey {
+            owner,
+            query: TaskQuery::default(),
+        };
+        let nothing = |task: Task| ChangedTask {
+            task,
+            stamp_change: Some(StampChange(0)),
+        };
+        let (current, older) = (cache_with(&key, 2), cache_with(&key, 1));
+
+        current
+            .writing(owner)
+            .changed(&nothing(task(owner, 1, 2, false)));
+        older
+            .writing(owner)
+            .changed(&nothing(task(owner, 1, 2, false)));
+
+        assert_eq!(current.get(&key).map(|p| p.stamp), Some(TasksStamp(100)));
+        assert!(older.get(&key).is_none(), "the page is older than the task");
+    }
+
+    /// A cache keeping a page of task 1 at `version` for `key`.
+    fn cache_with(key: &ListKey, version: i64) -> ListCache {
+        let cache = ListCache::new(1 << 20);
+        keep(
+            &cache,
+            key.clone(),
+            listed(vec![task(key.owner, 1, version, false)]),
+        );
+        cache
     }
 }

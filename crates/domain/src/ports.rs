@@ -258,12 +258,12 @@ pub trait TaskRepository: Send + Sync {
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
     async fn get(&self, bearer: &Bearer, id: TaskId) -> Result<Option<Task>>;
 
-    /// Applies non-empty `changes` in one atomic step: checks the
-    /// precondition, writes, bumps `version` by exactly one and sets
-    /// `updated_at` to `now`. Where storage keeps stamps, also says what
-    /// the write did to the owner's [`TasksStamp`]. Changes the task
-    /// already has every value of write nothing: the task comes back as it
-    /// is, and the stamp change is zero.
+    /// Applies non-empty `changes` atomically: checks the precondition,
+    /// writes, bumps `version` by exactly one and sets `updated_at` to
+    /// `now`. Where storage keeps stamps, also says what the write did to
+    /// the owner's [`TasksStamp`]. Changes the task already has every
+    /// value of write nothing: the task comes back as it is, and the stamp
+    /// change is zero.
     ///
     /// # Errors
     /// [`Error::NotFound`](crate::Error::NotFound) when the bearer has no such task;

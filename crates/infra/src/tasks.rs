@@ -259,7 +259,8 @@ fn owned_at(bearer: &Bearer, id: TaskId, precondition: Precondition) -> Conditio
     }
 }
 
-/// The task already has every value `changes` gives.
+/// The task already has every value `changes` gives: true or false, never
+/// NULL, so that `NOT` of it is too.
 fn unchanged(changes: &TaskChanges) -> Condition {
     let mut same = Condition::all();
     if let Some(title) = &changes.title {
@@ -267,8 +268,10 @@ fn unchanged(changes: &TaskChanges) -> Condition {
     }
     if let Some(description) = &changes.description {
         same = same.add(match description {
-            Some(description) => Column::Description.eq(description.as_str()),
-            None => Column::Description.is_null(),
+            Some(description) => Condition::all()
+                .add(Column::Description.is_not_null())
+                .add(Column::Description.eq(description.as_str())),
+            None => Condition::all().add(Column::Description.is_null()),
         });
     }
     if let Some(completed) = changes.completed {
@@ -646,6 +649,7 @@ impl TaskRepository for SeaTaskRepository {
         now: DateTime<Utc>,
     ) -> Result<ChangedTask> {
         let same = unchanged(&changes);
+        let given = changes.clone();
         let mut update = Entity::update_many()
             .col_expr(Column::Version, Expr::col(Column::Version).add(1))
             .col_expr(Column::UpdatedAt, now.into());
@@ -662,26 +666,29 @@ impl TaskRepository for SeaTaskRepository {
             update = update.col_expr(Column::Completed, completed.into());
         }
         let update = update.filter(owned_at(bearer, id, precondition));
-        let mut unless_same = update.clone().filter(same.clone().not()).into_query();
+        let mut unless_same = update.clone().filter(same.not()).into_query();
         if let Some(row) = self.changed_row(&mut unless_same, id).await? {
             return to_changed(row);
         }
-        // No row: no such task, or one that already has these values (a
-        // write of nothing), or one changed since by another write.
-        let kept = Entity::find()
-            .filter(owned_at(bearer, id, precondition))
-            .filter(same)
-            .one(&self.db)
-            .await
-            .map_err(to_domain)?;
-        if let Some(task) = kept {
-            return Ok(ChangedTask {
-                task: to_task(task)?,
+        // No row: no such task (or a bearer that is not live), another
+        // version, one that already has these values (a write of nothing),
+        // or one changed since by another write, which is written as usual.
+        let Some(task) = self.get(bearer, id).await? else {
+            return Err(Error::NotFound);
+        };
+        match precondition {
+            Precondition::Version(expected) if expected != task.version => {
+                Err(Error::PreconditionFailed)
+            }
+            _ if given.is_kept_by(&task) => Ok(ChangedTask {
+                task,
                 stamp_change: self.stamp_key.map(|_| StampChange(0)),
-            });
+            }),
+            _ => {
+                self.changed(update.into_query(), bearer, id, precondition)
+                    .await
+            }
         }
-        self.changed(update.into_query(), bearer, id, precondition)
-            .await
     }
 
     async fn toggle(

@@ -423,7 +423,7 @@ async fn create(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let path = TaskPath::parse(&req, &bearer, &state.tasks).await?;
-    // Pages kept for the owner are set aside, or patched, when this ends (see `ListCache`).
+    // Pages kept for the owner are set aside when this ends (see `ListCache`).
     let _writing = state.lists.writing(path.owner);
     let parsed = json_body(&req, &body)
         .and_then(full_task)
@@ -652,7 +652,7 @@ async fn delete(
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let path = TaskPath::parse(&req, &bearer, &state.tasks).await?;
-    // Pages kept for the owner are set aside, or patched, when this ends (see `ListCache`).
+    // Pages kept for the owner are set aside when this ends (see `ListCache`).
     let _writing = state.lists.writing(path.owner);
     state
         .tasks

@@ -764,7 +764,8 @@ pub async fn a_deleted_users_bearer_reads_and_writes_nothing(storage: &Storage) 
 
 /// The owner's stamp, as `stamp` reads it and as a listing's page carries
 /// it: where storage keeps stamps, the two agree, and the stamp changes with
-/// every create, update, toggle and delete of the owner's tasks, and with
+/// every create, update that changes a value, toggle and delete of the
+/// owner's tasks, and with
 /// nothing else (reads, another owner's writes); an update and a toggle say
 /// how they changed it. A bearer that is not live gets none. Where storage
 /// keeps none, neither carries one, nor does a write say it changed one.
