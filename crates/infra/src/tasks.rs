@@ -371,6 +371,7 @@ impl FromRow for CountedTask {
     }
 }
 
+/// A returned row as the port's [`ChangedTask`].
 fn to_changed(row: ChangedRow) -> Result<ChangedTask> {
     Ok(ChangedTask {
         task: to_task(row.task)?,
