@@ -510,12 +510,8 @@ mod tests {
 
     #[test]
     fn a_page_read_before_a_write_ended_leaves_the_page_it_patched() {
-        let cache = ListCache::new(1 << 20);
-        let owner = UserId::new_random();
-        let key = ListKey {
-            owner,
-            query: TaskQuery::default(),
-        };
+        let (cache, key) = one_owner(TaskQuery::default());
+        let owner = key.owner;
         let open = task(owner, 1, 1, false);
         keep(&cache, key.clone(), listed(vec![open.clone()]));
         let seen_before = cache.seen(owner);
@@ -540,12 +536,8 @@ mod tests {
 
     #[test]
     fn a_write_that_cannot_move_its_task_patches_the_page_and_its_stamp() {
-        let cache = ListCache::new(1 << 20);
-        let owner = UserId::new_random();
-        let key = ListKey {
-            owner,
-            query: TaskQuery::default(),
-        };
+        let (cache, key) = one_owner(TaskQuery::default());
+        let owner = key.owner;
         let (first, second) = (task(owner, 1, 1, false), task(owner, 2, 1, false));
         keep(&cache, key.clone(), listed(vec![first, second.clone()]));
         let done = task(owner, 1, 2, true);
@@ -560,12 +552,8 @@ mod tests {
 
     #[test]
     fn a_task_off_the_page_moves_only_the_stamp() {
-        let cache = ListCache::new(1 << 20);
-        let owner = UserId::new_random();
-        let key = ListKey {
-            owner,
-            query: TaskQuery::default(),
-        };
+        let (cache, key) = one_owner(TaskQuery::default());
+        let owner = key.owner;
         let shown = listed(vec![task(owner, 2, 1, false)]);
         let body = shown.body.clone();
         keep(&cache, key.clone(), shown);
@@ -578,12 +566,8 @@ mod tests {
 
     #[test]
     fn a_page_that_already_shows_the_write_keeps_its_stamp() {
-        let cache = ListCache::new(1 << 20);
-        let owner = UserId::new_random();
-        let key = ListKey {
-            owner,
-            query: TaskQuery::default(),
-        };
+        let (cache, key) = one_owner(TaskQuery::default());
+        let owner = key.owner;
         let done = task(owner, 1, 2, true);
         let writing = cache.writing(owner);
         keep(&cache, key.clone(), listed(vec![done.clone()]));
@@ -655,12 +639,8 @@ mod tests {
 
     #[test]
     fn a_write_that_says_nothing_of_the_stamp_sets_the_pages_aside() {
-        let cache = ListCache::new(1 << 20);
-        let owner = UserId::new_random();
-        let key = ListKey {
-            owner,
-            query: query("title", None),
-        };
+        let (cache, key) = one_owner(query("title", None));
+        let owner = key.owner;
         keep(&cache, key.clone(), listed(vec![task(owner, 1, 1, false)]));
 
         cache.writing(owner).changed(&ChangedTask {
@@ -673,12 +653,8 @@ mod tests {
 
     #[test]
     fn a_change_that_keeps_the_filter_and_the_order_patches_a_filtered_page() {
-        let cache = ListCache::new(1 << 20);
-        let owner = UserId::new_random();
-        let key = ListKey {
-            owner,
-            query: query("title", Some(false)),
-        };
+        let (cache, key) = one_owner(query("title", Some(false)));
+        let owner = key.owner;
         keep(&cache, key.clone(), listed(vec![task(owner, 1, 1, false)]));
         let mut described = task(owner, 1, 2, false);
         described.description = Some("Details".into());
@@ -691,12 +667,8 @@ mod tests {
 
     #[test]
     fn a_page_set_aside_by_an_earlier_write_is_not_patched() {
-        let cache = ListCache::new(1 << 20);
-        let owner = UserId::new_random();
-        let key = ListKey {
-            owner,
-            query: TaskQuery::default(),
-        };
+        let (cache, key) = one_owner(TaskQuery::default());
+        let owner = key.owner;
         keep(&cache, key.clone(), listed(vec![task(owner, 1, 1, false)]));
         drop(cache.writing(owner));
 
@@ -728,6 +700,15 @@ mod tests {
 
         assert_eq!(current.get(&key).map(|p| p.stamp), Some(TasksStamp(100)));
         assert!(older.get(&key).is_none(), "the page is older than the task");
+    }
+
+    /// An empty cache, and a key of a new owner's under `query`.
+    fn one_owner(query: TaskQuery) -> (ListCache, ListKey) {
+        let key = ListKey {
+            owner: UserId::new_random(),
+            query,
+        };
+        (ListCache::new(1 << 20), key)
     }
 
     /// A cache keeping a page of task 1 at `version` for `key`.

@@ -58,6 +58,15 @@ fn completion(completed: bool) -> TaskChanges {
     }
 }
 
+/// Changes giving every field: `title`, `description` and `completed`.
+fn every_field(title: &str, description: &str, completed: bool) -> TaskChanges {
+    TaskChanges {
+        title: Some(Title::parse(title).expect("a valid title")),
+        description: Some(Some(Description::parse(description).expect("valid"))),
+        completed: Some(completed),
+    }
+}
+
 /// The ids of a listing's page, in order.
 async fn listed(storage: &Storage, owner: Bearer, query: &TaskQuery) -> (Vec<TaskId>, u64) {
     let page = storage.tasks.list(&owner, query).await.expect("listed");
@@ -161,11 +170,7 @@ pub async fn a_missing_task_is_not_found(storage: &Storage) {
 pub async fn an_update_writes_the_changes_and_bumps_the_version_once(storage: &Storage) {
     let ada = bearer(storage, "ada@example.com").await;
     let task = create_with(storage, ada, new_task("Draft", Some("old"), false), 0).await;
-    let everything = TaskChanges {
-        title: Some(Title::parse("Final").expect("a valid title")),
-        description: Some(Some(Description::parse("new").expect("valid"))),
-        completed: Some(true),
-    };
+    let everything = every_field("Final", "new", true);
 
     let first = storage
         .tasks
@@ -200,11 +205,7 @@ pub async fn an_update_to_the_values_a_task_has_writes_nothing(storage: &Storage
     let ada = bearer(storage, "ada@example.com").await;
     let task = create_with(storage, ada, new_task("Same", Some("as ever"), false), 0).await;
     let before = storage.tasks.stamp(&ada).await.expect("stamped");
-    let same = TaskChanges {
-        title: Some(Title::parse("Same").expect("a valid title")),
-        description: Some(Some(Description::parse("as ever").expect("valid"))),
-        completed: Some(false),
-    };
+    let same = every_field("Same", "as ever", false);
 
     let kept = storage
         .tasks
