@@ -20,12 +20,12 @@ use taskpulse_infra::{
 };
 
 use crate::client::TrustedProxies;
-use crate::list_cache::ListCache;
 use crate::metrics::{self, Metrics};
 use crate::middleware::{HeaderPolicy, envelope};
 use crate::routes::docs::ApiDocs;
 use crate::settings::Secret;
 use crate::settings::Settings;
+use crate::state::AppState;
 use crate::{cors, openapi, rate_limit, routes};
 
 /// How long an `Idempotency-Key` is remembered (the contract's 24 hours).
@@ -35,26 +35,6 @@ const IDEMPOTENCY_WINDOW_HOURS: i64 = 24;
 const IDEMPOTENCY_LEASE_SECS: i64 = 60;
 /// How often expired idempotency keys are purged.
 const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
-
-/// The bytes of listing pages kept to be sent again (see [`ListCache`]).
-const LIST_CACHE_BYTES: usize = 4 << 20;
-
-/// What the handlers share.
-#[derive(Debug)]
-pub struct AppState {
-    /// Account rules.
-    pub auth: AuthService,
-    /// Task rules.
-    pub tasks: TaskService,
-    /// `Idempotency-Key` handling.
-    pub idempotency: IdempotencyService,
-    /// Password reset by email.
-    pub resets: PasswordResetService,
-    /// The database, for health checks.
-    pub db: Database,
-    /// Listing pages sent before, sent again while still current.
-    pub lists: ListCache,
-}
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -89,7 +69,6 @@ pub async fn connect(settings: &Settings) -> Result<Database, StartupError> {
         idle_timeout: std::time::Duration::from_secs(database.idle_timeout_secs),
         max_lifetime: std::time::Duration::from_secs(database.max_lifetime_secs),
         transaction_pooling: database.transaction_pooling,
-        threads: u32::try_from(settings.server.worker_count()).unwrap_or(u32::MAX),
     };
     Database::connect(settings.database.url.expose(), &pool)
         .await
@@ -172,7 +151,6 @@ fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
         idempotency,
         resets,
         db,
-        lists: ListCache::new(LIST_CACHE_BYTES),
     })
 }
 

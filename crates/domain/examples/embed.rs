@@ -73,10 +73,12 @@ async fn run() -> Outcome {
         )
         .await?;
     let me = auth.authenticate(&ada.access_token).await?.user.id;
-    // The task service takes the token's bearer: storage checks that it is
-    // still live in the same statement as the task work.
+    // The task service takes the token's bearer (checked in memory) and
+    // opens the tasks of the owner a request addresses: only the bearer's
+    // own, and only while storage still vouches for the bearer.
     let ada_bearer = auth.bearer(&ada.access_token)?;
     let bob_bearer = auth.bearer(&bob.access_token)?;
+    let adas = tasks.for_owner(ada_bearer, Some(me)).await?;
     println!(
         "registered {} and {}",
         ada.user.email.as_str(),
@@ -85,12 +87,8 @@ async fn run() -> Outcome {
     println!("ada's access token checks out: user {me}");
 
     // Tasks, scoped to their owner.
-    let report = tasks
-        .create(&ada_bearer, me, new_task("Write the report")?)
-        .await?;
-    let groceries = tasks
-        .create(&ada_bearer, me, new_task("Buy groceries")?)
-        .await?;
+    let report = adas.create(new_task("Write the report")?).await?;
+    let groceries = adas.create(new_task("Buy groceries")?).await?;
     println!(
         "created #{} {:?} and #{} {:?}",
         report.id, report.title, groceries.id, groceries.title
@@ -102,7 +100,7 @@ async fn run() -> Outcome {
         let call_mom = new_task("Call mom")?;
         let answer = idempotency
             .run(me, &key, "title=Call mom", async {
-                let task = tasks.create(&ada_bearer, me, call_mom).await?;
+                let task = adas.create(call_mom).await?;
                 Ok(StoredResponse {
                     status: 201,
                     headers: vec![("location".into(), format!("/tasks/{}", task.id))],
@@ -115,22 +113,19 @@ async fn run() -> Outcome {
             answer.status, answer.headers
         );
     }
-    let all = tasks.list(&ada_bearer, me, &TaskQuery::default()).await?;
+    let all = adas.list(&TaskQuery::default()).await?;
     println!("ada has {} tasks: the repeat ran nothing", all.total);
 
-    let done = tasks
-        .set_completion(&ada_bearer, me, groceries.id, None, Precondition::None)
-        .await?
-        .task;
+    let done = adas
+        .set_completion(groceries.id, None, Precondition::None)
+        .await?;
     println!(
         "toggled #{}: completed = {}, version {}",
         done.id, done.completed, done.version
     );
 
-    let stale = tasks
+    let stale = adas
         .update(
-            &ada_bearer,
-            me,
             report.id,
             retitle("Write the final report")?,
             Precondition::Version(7),
@@ -147,14 +142,14 @@ async fn run() -> Outcome {
         sort: "title".parse()?,
         ..TaskQuery::default()
     };
-    let page = tasks.list(&ada_bearer, me, &open).await?;
+    let page = adas.list(&open).await?;
     let titles: Vec<&str> = page.tasks.iter().map(|t| t.title.as_str()).collect();
     println!(
         "ada's open tasks by title ({} in all): {titles:?}",
         page.total
     );
 
-    let peek = tasks.get(&bob_bearer, me, report.id).await;
+    let peek = tasks.for_owner(bob_bearer, Some(me)).await;
     println!(
         "bob reads ada's task #{}: {}",
         report.id,

@@ -2,11 +2,11 @@
 //!
 //! A token's signature and expiry are checked in memory; whether its user is
 //! still active at the token's version and its session still open is a
-//! question for storage. [`AuthService::authenticate`](crate::AuthService::authenticate)
-//! asks it on its own; the task repository asks it in the same statement as
-//! the work, so the hot path costs one round trip, and
-//! [`TaskService`](crate::TaskService) looks closer only when that
-//! statement found nothing.
+//! question for storage, answered by [`Bearer::admit`] (the one rule; the
+//! SQL adapters state it once as a condition of their task statements).
+//! [`AuthService::authenticate`](crate::AuthService::authenticate) asks it
+//! on its own; the task repository must act only for a live bearer, and
+//! [`TaskService`](crate::TaskService) asks why when it found nothing.
 
 use crate::auth::Principal;
 use crate::error::{Error, Result, TokenRejection};

@@ -44,10 +44,12 @@
 //!
 //! # Ownership
 //!
-//! Every [`TaskService`] call takes the acting user. A task of another user is
-//! reported as [`Error::NotFound`], exactly like a task that does not exist,
-//! so a caller can never learn that someone else's task exists. Repository
-//! ports take the owner too and must put it in every query.
+//! [`TaskService::for_owner`] opens the tasks of the owner a request
+//! addresses for the request's bearer, and only the bearer's own: another
+//! user's tasks are reported as [`Error::NotFound`], exactly like a task
+//! that does not exist, so a caller can never learn that someone else's
+//! task exists. Repository ports take the bearer and must put its user in
+//! every query.
 //!
 //! # Example
 //!
@@ -102,23 +104,25 @@
 //!             ClientInfo::default(),
 //!         )
 //!         .await?;
-//!     // A request's bearer: the token checked in memory; storage checks it
-//!     // is still live in the same statement as the task work.
+//!     // A request's bearer: the token checked in memory; storage acts only
+//!     // while the bearer is still live.
 //!     let bearer = auth.bearer(&ada.access_token)?;
 //!     let me = bearer.user_id;
+//!     let mine = tasks.for_owner(bearer, Some(me)).await?;
 //!     let new = NewTask {
 //!         title: Title::parse("Write the report")?,
 //!         description: None,
 //!         completed: false,
 //!     };
-//!     let task = tasks.create(&bearer, me, new).await?;
+//!     let task = mine.create(new).await?;
 //!
-//!     let page = tasks.list(&bearer, me, &TaskQuery::default()).await?;
+//!     let page = mine.list(&TaskQuery::default()).await?;
 //!     assert_eq!(page.total, 1);
+//!     assert_eq!(page.tasks[0].id, task.id);
 //!     assert_eq!(page.tasks[0].title, "Write the report");
 //!
 //!     let someone_else = taskpulse_domain::user::UserId::new_random();
-//!     let peek = tasks.get(&bearer, someone_else, task.id).await;
+//!     let peek = tasks.for_owner(bearer, Some(someone_else)).await;
 //!     assert!(matches!(peek, Err(Error::NotFound)));
 //!     Ok(())
 //! })
@@ -156,4 +160,4 @@ pub use auth::{
 pub use bearer::Bearer;
 pub use error::{Error, Result};
 pub use idempotency::IdempotencyService;
-pub use tasks::TaskService;
+pub use tasks::{OwnerTasks, TaskService};

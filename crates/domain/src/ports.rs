@@ -10,9 +10,7 @@ use crate::bearer::Bearer;
 use crate::error::{Result, TokenRejection};
 use crate::idempotency::{IdempotencyKey, StoredResponse};
 use crate::session::{NewSession, Rotation, Session, SessionId, TokenHash};
-use crate::task::{
-    ChangedTask, NewTask, Precondition, Task, TaskChanges, TaskId, TaskPage, TaskQuery, TasksStamp,
-};
+use crate::task::{NewTask, Precondition, Task, TaskChanges, TaskId, TaskPage, TaskQuery};
 use crate::user::{Credentials, Email, NewUser, PasswordHash, User, UserId, UserName};
 
 /// What the per-request token check needs about a user, read in one go.
@@ -55,7 +53,7 @@ pub trait UserRepository: Send + Sync {
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>>;
 
     /// The account, its token version, and whether `session` (of this
-    /// user) is live, in one round trip: this runs on every request.
+    /// user) is live: what [`Bearer::admit`] decides from.
     ///
     /// # Errors
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
@@ -213,32 +211,24 @@ pub trait OpaqueTokens: Send + Sync {
 }
 
 /// Storage of tasks. Every method takes the [`Bearer`] of the request and
-/// MUST restrict its statement to the bearer's own tasks (another user's
-/// task behaves exactly like a missing one) and MUST act only while the
-/// bearer is live, checked in the same statement: the user exists and is
-/// active at the bearer's token version, and the bearer's session, if it
-/// names one, exists for that user and has not ended (the rule of
-/// [`Bearer::admit`]). For a bearer that is not live, reads find nothing
-/// and writes change nothing; the service then asks the
-/// [`UserRepository`] why.
+/// MUST act on the bearer's own tasks only (another user's task behaves
+/// exactly like a missing one) and only while the bearer is live, as
+/// [`Bearer::admit`] decides it from what storage holds at that moment:
+/// the user exists and is active at the bearer's token version, and the
+/// bearer's session, if it names one, is that user's and has not ended.
+/// For a bearer that is not live, reads find nothing and writes change
+/// nothing; the service then asks the [`UserRepository`] why.
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait TaskRepository: Send + Sync {
-    /// One page of the bearer's tasks matching `query`, in its order (ties
-    /// broken by id in the same direction), and the number of matches
-    /// (empty for a bearer that is not live).
+    /// One page of the bearer's tasks matching `query` (see
+    /// [`TaskQuery::matches`]), in its order ([`TaskQuery::order`]), and the
+    /// number of matches before paging (an empty page for a bearer that is
+    /// not live).
     ///
     /// # Errors
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
     async fn list(&self, bearer: &Bearer, query: &TaskQuery) -> Result<TaskPage>;
-
-    /// The [`TasksStamp`] of the bearer's tasks, taken as [`TaskRepository::list`]
-    /// takes it for its page; `None` for a bearer that is not live, or where
-    /// storage keeps no stamp for the owner (then pages carry none either).
-    ///
-    /// # Errors
-    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
-    async fn stamp(&self, bearer: &Bearer) -> Result<Option<TasksStamp>>;
 
     /// Stores a new task of the bearer at version 1 with both timestamps set
     /// to `now`; `None`, storing nothing, for a bearer that is not live.
@@ -258,12 +248,11 @@ pub trait TaskRepository: Send + Sync {
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
     async fn get(&self, bearer: &Bearer, id: TaskId) -> Result<Option<Task>>;
 
-    /// Applies non-empty `changes` atomically: checks the precondition,
-    /// writes, bumps `version` by exactly one and sets `updated_at` to
-    /// `now`. Where storage keeps stamps, also says what the write did to
-    /// the owner's [`TasksStamp`]. Changes the task already has every
-    /// value of write nothing: the task comes back as it is, and the stamp
-    /// change is zero.
+    /// Applies non-empty `changes` atomically and returns the task as it
+    /// now is: checks the precondition, writes, bumps `version` by exactly
+    /// one and sets `updated_at` to `now`. Changes whose every value the
+    /// task already has ([`TaskChanges::is_kept_by`]) write nothing: the
+    /// task comes back as it is.
     ///
     /// # Errors
     /// [`Error::NotFound`](crate::Error::NotFound) when the bearer has no such task;
@@ -278,7 +267,7 @@ pub trait TaskRepository: Send + Sync {
         changes: TaskChanges,
         precondition: Precondition,
         now: DateTime<Utc>,
-    ) -> Result<ChangedTask>;
+    ) -> Result<Task>;
 
     /// Flips `completed` in one atomic step, like [`TaskRepository::update`].
     ///
@@ -290,7 +279,7 @@ pub trait TaskRepository: Send + Sync {
         id: TaskId,
         precondition: Precondition,
         now: DateTime<Utc>,
-    ) -> Result<ChangedTask>;
+    ) -> Result<Task>;
 
     /// Deletes the task in one atomic step with the precondition check.
     ///

@@ -1,5 +1,6 @@
 //! Tasks and the validated values they are made of and listed by.
 
+use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
@@ -325,6 +326,47 @@ pub struct TaskQuery {
     pub offset: u64,
 }
 
+impl TaskQuery {
+    /// Whether `task` passes the filters (the owner is a separate matter):
+    /// the completion state, and the search text found in the title or the
+    /// description after both are lower-cased character by character (as
+    /// SQL's `lower()` does; SQLite's folds ASCII letters only).
+    pub fn matches(&self, task: &Task) -> bool {
+        let completion = self.completed.is_none_or(|c| task.completed == c);
+        let search = match self.search.as_deref().filter(|s| !s.is_empty()) {
+            None => true,
+            Some(search) => {
+                let needle = fold(search);
+                let found = |text: &str| fold(text).contains(&needle);
+                found(&task.title) || task.description.as_deref().is_some_and(found)
+            }
+        };
+        completion && search
+    }
+
+    /// The listing order: the sort field, then the id, in one direction.
+    pub fn order(&self, a: &Task, b: &Task) -> Ordering {
+        let by_field = match self.sort.field {
+            SortField::CreatedAt => a.created_at.cmp(&b.created_at),
+            SortField::UpdatedAt => a.updated_at.cmp(&b.updated_at),
+            SortField::Title => a.title.cmp(&b.title),
+            SortField::Id => Ordering::Equal,
+        };
+        let ascending = by_field.then(a.id.cmp(&b.id));
+        if self.sort.descending {
+            ascending.reverse()
+        } else {
+            ascending
+        }
+    }
+}
+
+/// Lower-cases character by character, as SQL's `lower()` does (no
+/// context: a final `Σ` becomes `σ`, as anywhere else).
+fn fold(text: &str) -> String {
+    text.chars().flat_map(char::to_lowercase).collect()
+}
+
 /// One page of a listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskPage {
@@ -332,41 +374,6 @@ pub struct TaskPage {
     pub tasks: Vec<Task>,
     /// How many tasks match before paging.
     pub total: u64,
-    /// The owner's [`TasksStamp`] as of this page, where storage keeps one
-    /// for them.
-    pub stamp: Option<TasksStamp>,
-}
-
-/// A digest of all of one owner's tasks as storage holds them: the XOR of
-/// a keyed 64-bit hash of what tells each stored row version apart (in
-/// PostgreSQL: id, version and `xmin`), so two equal stamps mean that
-/// nothing of the owner's was created, changed or deleted in between,
-/// short of a hash collision. Stamps are only comparable when taken by one
-/// repository.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct TasksStamp(pub i64);
-
-impl TasksStamp {
-    /// The stamp after `change`, if this stamp held the task as it was
-    /// before it.
-    #[must_use]
-    pub fn after(self, change: StampChange) -> Self {
-        Self(self.0 ^ change.0)
-    }
-}
-
-/// What one write of one task did to its owner's [`TasksStamp`]: the XOR
-/// of the hashes of the row before and after it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct StampChange(pub i64);
-
-/// A task as a write left it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChangedTask {
-    /// The task as it now is.
-    pub task: Task,
-    /// What the write did to the owner's stamp, where storage keeps stamps.
-    pub stamp_change: Option<StampChange>,
 }
 
 #[cfg(test)]

@@ -101,14 +101,11 @@ fn on_postgres(check: Check) {
         };
         let name = format!("taskpulse_contract_{}", Uuid::new_v4().simple());
         admin
-            .connection()
             .execute_unprepared(&format!("CREATE DATABASE {name}"))
             .await
             .expect("create database");
-        // Without TLS, so the task statements run on pipelining connections
-        // (the server's API tests cover the other kind).
         let url = format!(
-            "{}/{name}?sslmode=disable",
+            "{}/{name}",
             admin_url.rsplit_once('/').expect("URL with a database").0
         );
         let db = Database::connect(&url, &PoolSettings::default())
@@ -118,7 +115,6 @@ fn on_postgres(check: Check) {
         let outcome = run_to_the_end(check, storage(&db)).await;
         db.close().await.expect("closed");
         admin
-            .connection()
             .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
             .await
             .expect("drop database");

@@ -12,7 +12,7 @@ use crate::dto::{SessionBody, TokenBody, UserBody};
 use crate::error::ApiError;
 use crate::extract::{AuthUser, Fields, content_type_is, json_body, required};
 use crate::routes::Endpoint;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 const PREFIX: &str = "/api/v1/auth";
 const COMPAT_PREFIX: &str = "/api/auth";

@@ -8,7 +8,7 @@ use crate::dto::DetailBody;
 use crate::error::ApiError;
 use crate::extract::{Fields, json_body, required};
 use crate::routes::Endpoint;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The password-reset endpoints.
 pub fn endpoints() -> Vec<Endpoint> {

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use crate::dto::{HealthBody, ServiceInfoBody};
 use crate::metrics::Metrics;
 use crate::routes::Endpoint;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 

@@ -21,12 +21,10 @@ pub const SECRET: &str = "test-secret-of-at-least-thirty-two-bytes";
 #[derive(Debug, Clone, Copy)]
 pub enum Backend {
     Sqlite,
-    /// PostgreSQL as the URL gives it (with TLS where the server offers
-    /// it): every statement on the per-thread pool.
+    /// PostgreSQL as the URL gives it (with TLS where the server offers it).
     Postgres,
-    /// PostgreSQL without TLS (`sslmode=disable`): the task statements on
-    /// pipelining connections, creates stored together.
-    PostgresPipelined,
+    /// PostgreSQL over plain TCP (`sslmode=disable`).
+    PostgresPlain,
     /// PostgreSQL reached through PgBouncer in transaction pooling mode,
     /// at `TASKPULSE_TEST_PGBOUNCER_URL` (`.ci/pgbouncer` starts one).
     PgBouncer,
@@ -68,7 +66,7 @@ impl Scratch {
                 })
             }
             Backend::Postgres => Self::create_postgres().await,
-            Backend::PostgresPipelined => {
+            Backend::PostgresPlain => {
                 let mut made = Self::create_postgres().await?;
                 let mut url = reqwest::Url::parse(&made.server_url).expect("URL parses");
                 url.query_pairs_mut().append_pair("sslmode", "disable");
@@ -440,8 +438,8 @@ pub async fn error_body(response: Response, status: StatusCode, code: &str) -> V
     body
 }
 
-/// Runs each listed `async fn(&TestApp)` on SQLite, on PostgreSQL and on
-/// PostgreSQL through PgBouncer in transaction mode, each on its own fresh
+/// Runs each listed `async fn(&TestApp)` on SQLite, on PostgreSQL (with
+/// TLS where offered, and over plain TCP) and on PostgreSQL through PgBouncer in transaction mode, each on its own fresh
 /// database, removed afterwards even when the test fails.
 /// `backends!(with configure; …)` first adjusts the settings with
 /// `fn configure(&mut Settings)`.
@@ -477,8 +475,8 @@ macro_rules! backends {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres_pipelined() {
-                run(Backend::PostgresPipelined).await;
+            async fn postgres_plain() {
+                run(Backend::PostgresPlain).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,5 @@
 //! Tasks in memory, always filtered by the bearer, who must be live.
 
-use std::cmp::Ordering;
-
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -10,10 +8,7 @@ use super::{MemoryStore, Tables};
 use crate::bearer::Bearer;
 use crate::error::{Error, Result};
 use crate::ports::TaskRepository;
-use crate::task::{
-    ChangedTask, NewTask, Precondition, SortField, Task, TaskChanges, TaskId, TaskPage, TaskQuery,
-    TasksStamp,
-};
+use crate::task::{NewTask, Precondition, Task, TaskChanges, TaskId, TaskPage, TaskQuery};
 
 /// [`TaskRepository`] in a [`MemoryStore`]. Ids count up from 1 across
 /// all owners, like a database sequence.
@@ -25,42 +20,6 @@ pub struct MemoryTasks {
 impl MemoryTasks {
     pub(super) fn new(store: MemoryStore) -> Self {
         Self { store }
-    }
-}
-
-/// Whether `task` passes the query's filters (the owner is checked apart).
-fn matches(query: &TaskQuery, task: &Task) -> bool {
-    let completion = query.completed.is_none_or(|c| task.completed == c);
-    let search = match query.search.as_deref().filter(|s| !s.is_empty()) {
-        None => true,
-        Some(search) => {
-            let needle = fold(search);
-            let found = |text: &str| fold(text).contains(&needle);
-            found(&task.title) || task.description.as_deref().is_some_and(found)
-        }
-    };
-    completion && search
-}
-
-/// Lower-cases character by character, as SQL's `lower()` does (no
-/// context: a final `Σ` becomes `σ`, as anywhere else).
-fn fold(text: &str) -> String {
-    text.chars().flat_map(char::to_lowercase).collect()
-}
-
-/// The listing order: the sort field, then the id, in one direction.
-fn order(query: &TaskQuery, a: &Task, b: &Task) -> Ordering {
-    let by_field = match query.sort.field {
-        SortField::CreatedAt => a.created_at.cmp(&b.created_at),
-        SortField::UpdatedAt => a.updated_at.cmp(&b.updated_at),
-        SortField::Title => a.title.cmp(&b.title),
-        SortField::Id => Ordering::Equal,
-    };
-    let ascending = by_field.then(a.id.cmp(&b.id));
-    if query.sort.descending {
-        ascending.reverse()
-    } else {
-        ascending
     }
 }
 
@@ -95,15 +54,11 @@ fn owned_at<'t>(
     }
 }
 
-/// Records a write: one version more, changed now (this store keeps no
-/// stamps).
-fn touch(task: &mut Task, now: DateTime<Utc>) -> ChangedTask {
+/// Records a write: one version more, changed now.
+fn touch(task: &mut Task, now: DateTime<Utc>) -> Task {
     task.version += 1;
     task.updated_at = now;
-    ChangedTask {
-        task: task.clone(),
-        stamp_change: None,
-    }
+    task.clone()
 }
 
 #[async_trait]
@@ -114,9 +69,9 @@ impl TaskRepository for MemoryTasks {
         let mut found: Vec<&Task> = tables
             .tasks
             .values()
-            .filter(|task| live && task.owner == bearer.user_id && matches(query, task))
+            .filter(|task| live && task.owner == bearer.user_id && query.matches(task))
             .collect();
-        found.sort_by(|a, b| order(query, a, b));
+        found.sort_by(|a, b| query.order(a, b));
         let total = u64::try_from(found.len()).map_err(Error::internal)?;
         let offset = usize::try_from(query.offset).unwrap_or(usize::MAX);
         let limit = usize::try_from(query.limit.get()).unwrap_or(usize::MAX);
@@ -126,15 +81,7 @@ impl TaskRepository for MemoryTasks {
             .take(limit)
             .cloned()
             .collect();
-        Ok(TaskPage {
-            tasks,
-            total,
-            stamp: None,
-        })
-    }
-
-    async fn stamp(&self, _bearer: &Bearer) -> Result<Option<TasksStamp>> {
-        Ok(None)
+        Ok(TaskPage { tasks, total })
     }
 
     async fn create(
@@ -186,14 +133,11 @@ impl TaskRepository for MemoryTasks {
         changes: TaskChanges,
         precondition: Precondition,
         now: DateTime<Utc>,
-    ) -> Result<ChangedTask> {
+    ) -> Result<Task> {
         let mut tables = self.store.lock();
         let task = owned_at(&mut tables, bearer, id, precondition)?;
         if changes.is_kept_by(task) {
-            return Ok(ChangedTask {
-                task: task.clone(),
-                stamp_change: None,
-            });
+            return Ok(task.clone());
         }
         if let Some(title) = changes.title {
             task.title = title.as_str().to_owned();
@@ -213,7 +157,7 @@ impl TaskRepository for MemoryTasks {
         id: TaskId,
         precondition: Precondition,
         now: DateTime<Utc>,
-    ) -> Result<ChangedTask> {
+    ) -> Result<Task> {
         let mut tables = self.store.lock();
         let task = owned_at(&mut tables, bearer, id, precondition)?;
         task.completed = !task.completed;

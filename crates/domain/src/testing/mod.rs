@@ -171,7 +171,6 @@ macro_rules! port_contract_tests {
             the_listing_shows_only_the_owners_tasks,
             a_bearer_that_is_not_live_reads_and_writes_nothing,
             a_deleted_users_bearer_reads_and_writes_nothing,
-            the_stamp_changes_with_every_write_of_the_owners_tasks,
         ]);
         $crate::port_contract_tests!(@port sessions [
             a_started_session_is_listed_as_live,

@@ -6,8 +6,8 @@ use crate::bearer::Bearer;
 use crate::error::Error;
 use crate::session::SessionId;
 use crate::task::{
-    ChangedTask, Description, NewTask, PageLimit, Precondition, Sort, Task, TaskChanges, TaskId,
-    TaskQuery, TasksStamp, Title,
+    Description, NewTask, PageLimit, Precondition, Sort, Task, TaskChanges, TaskId, TaskQuery,
+    Title,
 };
 
 fn new_task(title: &str, description: Option<&str>, completed: bool) -> NewTask {
@@ -176,14 +176,12 @@ pub async fn an_update_writes_the_changes_and_bumps_the_version_once(storage: &S
         .tasks
         .update(&ada, task.id, everything, Precondition::None, at(10))
         .await
-        .expect("updated")
-        .task;
+        .expect("updated");
     let second = storage
         .tasks
         .update(&ada, task.id, completion(false), Precondition::None, at(20))
         .await
-        .expect("updated again")
-        .task;
+        .expect("updated again");
 
     assert_eq!(first.title, "Final");
     assert_eq!(first.description.as_deref(), Some("new"));
@@ -199,12 +197,11 @@ pub async fn an_update_writes_the_changes_and_bumps_the_version_once(storage: &S
 }
 
 /// Changes to the values the task already has write nothing: the task
-/// comes back at its version and `updated_at`, the stamp stays, and a
+/// comes back at its version and `updated_at`, and a
 /// stale precondition is still refused. One new value among them writes.
 pub async fn an_update_to_the_values_a_task_has_writes_nothing(storage: &Storage) {
     let ada = bearer(storage, "ada@example.com").await;
     let task = create_with(storage, ada, new_task("Same", Some("as ever"), false), 0).await;
-    let before = storage.tasks.stamp(&ada).await.expect("stamped");
     let same = every_field("Same", "as ever", false);
 
     let kept = storage
@@ -228,7 +225,6 @@ pub async fn an_update_to_the_values_a_task_has_writes_nothing(storage: &Storage
             at(10),
         )
         .await;
-    let after = storage.tasks.stamp(&ada).await.expect("stamped");
     let one_new = TaskChanges {
         completed: Some(true),
         ..same
@@ -237,14 +233,9 @@ pub async fn an_update_to_the_values_a_task_has_writes_nothing(storage: &Storage
         .tasks
         .update(&ada, task.id, one_new, Precondition::None, at(20))
         .await
-        .expect("written")
-        .task;
+        .expect("written");
 
-    assert_eq!(kept.task, task);
-    assert_eq!(after, before, "the stamp stays");
-    if let Some(stamp) = before {
-        assert_eq!(kept.stamp_change.map(|c| stamp.after(c)), Some(stamp));
-    }
+    assert_eq!(kept, task);
     assert_error!(stale, Error::PreconditionFailed, "a stale precondition");
     assert_eq!((written.version, written.updated_at), (2, at(20)));
     assert_eq!(stored(storage, ada, task.id).await, Some(written));
@@ -268,14 +259,12 @@ pub async fn the_description_is_cleared_only_when_asked(storage: &Storage) {
         .tasks
         .update(&ada, task.id, retitle, Precondition::None, at(1))
         .await
-        .expect("retitled")
-        .task;
+        .expect("retitled");
     let cleared = storage
         .tasks
         .update(&ada, task.id, clear, Precondition::None, at(2))
         .await
-        .expect("cleared")
-        .task;
+        .expect("cleared");
 
     assert_eq!(kept.description.as_deref(), Some("details"));
     assert_eq!(cleared.description, None);
@@ -340,14 +329,12 @@ pub async fn a_matching_version_writes(storage: &Storage) {
             at(1),
         )
         .await
-        .expect("updated at version 1")
-        .task;
+        .expect("updated at version 1");
     let toggled = storage
         .tasks
         .toggle(&ada, task.id, Precondition::Version(2), at(2))
         .await
-        .expect("toggled at version 2")
-        .task;
+        .expect("toggled at version 2");
     let deleted = storage
         .tasks
         .delete(&ada, task.id, Precondition::Version(3))
@@ -369,14 +356,12 @@ pub async fn a_toggle_flips_completion_and_bumps_the_version(storage: &Storage) 
         .tasks
         .toggle(&ada, task.id, Precondition::None, at(1))
         .await
-        .expect("toggled")
-        .task;
+        .expect("toggled");
     let off = storage
         .tasks
         .toggle(&ada, task.id, Precondition::None, at(2))
         .await
-        .expect("toggled back")
-        .task;
+        .expect("toggled back");
 
     assert_eq!((on.completed, on.version, on.updated_at), (true, 2, at(1)));
     assert_eq!(
@@ -761,90 +746,4 @@ pub async fn a_deleted_users_bearer_reads_and_writes_nothing(storage: &Storage) 
         listed(storage, ada, &TaskQuery::default()).await,
         (vec![], 0)
     );
-}
-
-/// The owner's stamp, as `stamp` reads it and as a listing's page carries
-/// it: where storage keeps stamps, the two agree, and the stamp changes with
-/// every create, update that changes a value, toggle and delete of the
-/// owner's tasks, and with
-/// nothing else (reads, another owner's writes); an update and a toggle say
-/// how they changed it. A bearer that is not live gets none. Where storage
-/// keeps none, neither carries one, nor does a write say it changed one.
-pub async fn the_stamp_changes_with_every_write_of_the_owners_tasks(storage: &Storage) {
-    let ada = bearer(storage, "ada@example.com").await;
-    let bob = bearer(storage, "bob@example.com").await;
-    let first = create(storage, ada, "First", 1).await;
-    let stamp = || async move { storage.tasks.stamp(&ada).await.expect("stamped") };
-    let page_stamp = || async move {
-        storage
-            .tasks
-            .list(&ada, &TaskQuery::default())
-            .await
-            .expect("listed")
-            .stamp
-    };
-    let start = stamp().await;
-    assert_eq!(page_stamp().await, start, "a page carries the stamp");
-    if start.is_none() {
-        create(storage, ada, "Second", 2).await;
-        let updated = storage
-            .tasks
-            .update(&ada, first.id, completion(true), Precondition::None, at(3))
-            .await
-            .expect("updated");
-        assert_eq!((stamp().await, page_stamp().await), (None, None));
-        assert_eq!(updated.stamp_change, None);
-        return;
-    }
-
-    let mut seen = vec![start];
-    let mut changed = |now, what: &str| {
-        assert!(!seen.contains(&now), "{what} gives a new stamp");
-        seen.push(now);
-    };
-    let moved = |from: Option<TasksStamp>, written: ChangedTask| {
-        from.zip(written.stamp_change)
-            .map(|(stamp, change)| stamp.after(change))
-    };
-    let second = create(storage, ada, "Second", 2).await;
-    let created = stamp().await;
-    changed(created, "a create");
-    let updated = storage
-        .tasks
-        .update(&ada, first.id, completion(true), Precondition::None, at(3))
-        .await
-        .expect("updated");
-    let after_update = stamp().await;
-    changed(after_update, "an update");
-    assert_eq!(moved(created, updated), after_update, "an update's change");
-    let toggled = storage
-        .tasks
-        .toggle(&ada, first.id, Precondition::None, at(4))
-        .await
-        .expect("toggled");
-    let after_toggle = stamp().await;
-    changed(after_toggle, "a toggle");
-    assert_eq!(
-        moved(after_update, toggled),
-        after_toggle,
-        "a toggle's change"
-    );
-    storage
-        .tasks
-        .delete(&ada, second.id, Precondition::None)
-        .await
-        .expect("deleted");
-    changed(stamp().await, "a delete");
-    let now = stamp().await;
-
-    stored(storage, ada, first.id).await;
-    create(storage, bob, "Bob's", 5).await;
-    let revoked = Bearer {
-        token_version: ada.token_version + 1,
-        ..ada
-    };
-
-    assert_eq!(stamp().await, now, "reads and another owner's writes");
-    assert_eq!(page_stamp().await, now, "a page carries the stamp");
-    assert_eq!(storage.tasks.stamp(&revoked).await.expect("answered"), None);
 }

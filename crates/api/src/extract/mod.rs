@@ -1,5 +1,8 @@
 //! Extractors that turn request parts into domain values, or into the
-//! contract's errors: the bearer token, task paths, `If-Match`, bodies.
+//! contract's errors: the bearer token, the task routes' owner and task
+//! ([`tasks`]), `If-Match`, bodies.
+
+mod tasks;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -8,12 +11,12 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
-use taskpulse_domain::task::{Precondition, TaskId};
-use taskpulse_domain::user::UserId;
-use taskpulse_domain::{Bearer, Principal, TaskService};
+use taskpulse_domain::Principal;
+use taskpulse_domain::task::Precondition;
 
+pub use self::tasks::{OneTask, OwnTasks};
 use crate::error::{ApiError, FieldError};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The signed-in user and session, from `Authorization: Bearer <access token>`.
 #[derive(Debug)]
@@ -39,104 +42,6 @@ impl FromRequest for AuthUser {
             };
             Ok(Self(state.auth.authenticate(&token).await?))
         })
-    }
-}
-
-/// The bearer of `Authorization: Bearer <access token>`, checked in memory
-/// only (signature, expiry). The task routes let storage confirm it in the
-/// same statement as their work (see [`Bearer`]), and ask separately only
-/// when something failed.
-#[derive(Debug, Clone, Copy)]
-pub struct AuthBearer(pub Bearer);
-
-impl FromRequest for AuthBearer {
-    type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let bearer = match (bearer_token(req), req.app_data::<web::Data<AppState>>()) {
-            (Some(token), Some(state)) => state.auth.bearer(&token).map_err(ApiError::from),
-            _ => Err(ApiError::Unauthorized),
-        };
-        std::future::ready(bearer.map(Self))
-    }
-}
-
-impl AuthBearer {
-    /// `outcome`, unless it failed and storage no longer vouches for the
-    /// bearer: then 401, as if the token had been checked first.
-    ///
-    /// # Errors
-    /// `outcome`'s error, or [`ApiError::Unauthorized`].
-    pub async fn vouched<T>(
-        &self,
-        tasks: &TaskService,
-        outcome: Result<T, ApiError>,
-    ) -> Result<T, ApiError> {
-        match outcome {
-            Ok(value) => Ok(value),
-            Err(err) => {
-                tasks.confirm(&self.0).await?;
-                Err(err)
-            }
-        }
-    }
-}
-
-/// The `{user_id}` (and `{task_id}`, when the route has one) of a task route.
-/// Ids that do not parse are 404, as is a `url_user_id` query parameter
-/// that differs from `{user_id}`.
-#[derive(Debug, Clone, Copy)]
-pub struct TaskPath {
-    /// The owner the client addressed.
-    pub owner: UserId,
-    /// The task, on single-task routes.
-    pub task: Option<TaskId>,
-}
-
-impl TaskPath {
-    /// The task id, which single-task routes always have.
-    pub fn task_id(&self) -> Result<TaskId, ApiError> {
-        self.task.ok_or(ApiError::NotFound)
-    }
-}
-
-fn task_path(req: &HttpRequest) -> Result<TaskPath, ApiError> {
-    let owner: UserId = req
-        .match_info()
-        .get("user_id")
-        .and_then(|s| s.parse().ok())
-        .ok_or(ApiError::NotFound)?;
-    let task = match req.match_info().get("task_id") {
-        Some(raw) => Some(raw.parse::<TaskId>().map_err(|_| ApiError::NotFound)?),
-        None => None,
-    };
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
-    for (_, value) in pairs.iter().filter(|(key, _)| key == "url_user_id") {
-        if value.parse::<UserId>().ok() != Some(owner) {
-            return Err(ApiError::NotFound);
-        }
-    }
-    Ok(TaskPath { owner, task })
-}
-
-impl TaskPath {
-    /// Reads the ids from a matched task route, and refuses a path of
-    /// another user before anything else of the request is looked at.
-    ///
-    /// # Errors
-    /// [`ApiError::NotFound`] for ids that do not parse, a differing
-    /// `url_user_id`, or another user's `{user_id}`; 401 instead when the
-    /// bearer turns out revoked.
-    pub async fn parse(
-        req: &HttpRequest,
-        bearer: &AuthBearer,
-        tasks: &TaskService,
-    ) -> Result<Self, ApiError> {
-        let path = bearer.vouched(tasks, task_path(req)).await?;
-        tasks.authorize(&bearer.0, path.owner).await?;
-        Ok(path)
     }
 }
 

@@ -1,0 +1,287 @@
+//! `/api/v1/users/{user_id}/tasks` and its compatibility paths. Each
+//! handler parses ([`input`]), calls the owner's tasks that its extractor
+//! opened ([`OwnTasks`], [`OneTask`]), and answers ([`output`]).
+
+mod input;
+mod output;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+pub(crate) use self::input::{CompletionBody, TaskInput, TaskPatch};
+use self::input::{
+    ListParams, completion, fingerprint, full_task, idempotency_key, list_query, patch_changes,
+    replacement,
+};
+use self::output::{created, page_response, replay};
+use crate::dto::{TaskBody, task_response};
+use crate::error::ApiError;
+use crate::extract::{IfMatch, OneTask, OwnTasks, json_body};
+use crate::routes::Endpoint;
+use crate::state::AppState;
+
+/// The canonical prefix of the task routes.
+const PREFIX: &str = "/api/v1/users/{user_id}/tasks";
+
+/// The original backends' prefixes, answered by the same handlers.
+const COMPAT_PREFIXES: [&str; 3] = [
+    "/api/v1/{user_id}/tasks",
+    "/api/users/{user_id}/tasks",
+    "/api/{user_id}/tasks",
+];
+
+/// The task endpoints, each also under the compatibility prefixes.
+pub fn endpoints() -> Vec<Endpoint> {
+    [
+        Endpoint::of::<__path_list>(|| web::route().to(list)),
+        Endpoint::of::<__path_create>(|| web::route().to(create)),
+        Endpoint::of::<__path_get>(|| web::route().to(get)),
+        Endpoint::of::<__path_replace>(|| web::route().to(replace)),
+        Endpoint::of::<__path_update>(|| web::route().to(update)),
+        Endpoint::of::<__path_delete>(|| web::route().to(delete)),
+        Endpoint::of::<__path_complete>(|| web::route().to(complete)),
+    ]
+    .into_iter()
+    .map(|endpoint| {
+        let rest = endpoint
+            .path
+            .strip_prefix(PREFIX)
+            .unwrap_or_default()
+            .to_owned();
+        endpoint.with_aliases(COMPAT_PREFIXES.map(|prefix| format!("{prefix}{rest}")))
+    })
+    .collect()
+}
+
+/// The caller's tasks, filtered, sorted and paged.
+#[utoipa::path(
+    get, path = "/api/v1/users/{user_id}/tasks", operation_id = "list_tasks",
+    security(("bearer" = []), ("oauth2" = [])),
+    params(
+        ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
+        ListParams,
+    ),
+    responses(
+        (status = 200, description = "One page of tasks", body = [TaskBody], headers(
+            ("X-Total-Count" = u64, description = "Tasks matching the filters, before paging"),
+            ("Link" = String, description = "`<…>; rel=\"next\"` when more tasks remain"),
+        )),
+        (status = 401, description = "Missing, invalid, expired or revoked access token"),
+        (status = 404, description = "`user_id` is not the caller's"),
+        (status = 422, description = "A query parameter has a bad value"),
+        (status = 503, description = "The database cannot be reached"),
+    ),
+)]
+async fn list(tasks: OwnTasks, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let query = tasks.accept(list_query(&req)).await?;
+    let page = tasks.list(&query).await?;
+    page_response(&req, &query, &page)
+}
+
+/// Creates a task; with `Idempotency-Key`, at most once per key.
+#[utoipa::path(
+    post, path = "/api/v1/users/{user_id}/tasks", operation_id = "create_task",
+    security(("bearer" = []), ("oauth2" = [])),
+    params(
+        ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$",
+            description = "Repeats with the same key and body within 24 hours replay the first answer"),
+    ),
+    request_body = TaskInput,
+    responses(
+        (status = 201, description = "Created", body = TaskBody, headers(
+            ("Location" = String, description = "The task's URL"),
+            ("ETag" = String, description = "`\"<version>\"`"),
+        )),
+        (status = 400, description = "The body is not a JSON object of the expected shape"),
+        (status = 401, description = "Missing, invalid, expired or revoked access token"),
+        (status = 404, description = "`user_id` is not the caller's"),
+        (status = 409, description = "`IDEMPOTENCY_IN_PROGRESS`: a request with this key is still running"),
+        (status = 413, description = "The body is over the limit"),
+        (status = 415, description = "The body is not JSON"),
+        (status = 422, description = "A field breaks a rule, a malformed `Idempotency-Key`, or `IDEMPOTENCY_KEY_REUSED`"),
+        (status = 503, description = "The database cannot be reached"),
+    ),
+)]
+async fn create(
+    tasks: OwnTasks,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let parsed = json_body(&req, &body)
+        .and_then(full_task)
+        .and_then(|new| Ok((new, idempotency_key(&req)?)));
+    let (new, key) = tasks.accept(parsed).await?;
+    let work = async { created(tasks.create(new).await?) };
+    let stored = match key {
+        Some(key) => {
+            // A stored answer is replayed without running `work`, so the
+            // bearer is checked first.
+            tasks.ensure_live().await?;
+            state
+                .idempotency
+                .run(tasks.owner(), &key, &fingerprint(&body), work)
+                .await?
+        }
+        None => work.await?,
+    };
+    Ok(replay(stored))
+}
+
+/// One task.
+#[utoipa::path(
+    get, path = "/api/v1/users/{user_id}/tasks/{task_id}", operation_id = "get_task",
+    security(("bearer" = []), ("oauth2" = [])),
+    params(
+        ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
+        ("task_id" = i64, Path, minimum = 1, description = "The task id"),
+    ),
+    responses(
+        (status = 200, description = "The task", body = TaskBody,
+            headers(("ETag" = String, description = "`\"<version>\"`"))),
+        (status = 401, description = "Missing, invalid, expired or revoked access token"),
+        (status = 404, description = "No such task of the caller's"),
+        (status = 503, description = "The database cannot be reached"),
+    ),
+)]
+async fn get(task: OneTask) -> Result<HttpResponse, ApiError> {
+    let found = task.tasks.get(task.id).await?;
+    Ok(task_response(StatusCode::OK, found))
+}
+
+/// Replaces a task's title and description (`completed` changes only when given).
+#[utoipa::path(
+    put, path = "/api/v1/users/{user_id}/tasks/{task_id}", operation_id = "replace_task",
+    security(("bearer" = []), ("oauth2" = [])),
+    params(
+        ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
+        ("task_id" = i64, Path, minimum = 1, description = "The task id"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[1-9][0-9]*")$"#,
+            description = "`\"<version>\"` or `*`: change only that version (412 otherwise)"),
+    ),
+    request_body = TaskInput,
+    responses(
+        (status = 200, description = "The changed task", body = TaskBody,
+            headers(("ETag" = String, description = "`\"<version>\"`"))),
+        (status = 400, description = "The body is not a JSON object of the expected shape"),
+        (status = 401, description = "Missing, invalid, expired or revoked access token"),
+        (status = 404, description = "No such task of the caller's"),
+        (status = 412, description = "`If-Match` names another version; nothing changed"),
+        (status = 413, description = "The body is over the limit"),
+        (status = 415, description = "The body is not JSON"),
+        (status = 422, description = "A field breaks a rule"),
+        (status = 503, description = "The database cannot be reached"),
+    ),
+)]
+async fn replace(
+    task: OneTask,
+    req: HttpRequest,
+    if_match: IfMatch,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let OneTask { tasks, id } = task;
+    let changes = tasks
+        .accept(json_body(&req, &body).and_then(replacement))
+        .await?;
+    let changed = tasks.update(id, changes, if_match.0).await?;
+    Ok(task_response(StatusCode::OK, changed))
+}
+
+/// Changes the fields given (`{}` changes nothing).
+#[utoipa::path(
+    patch, path = "/api/v1/users/{user_id}/tasks/{task_id}", operation_id = "update_task",
+    security(("bearer" = []), ("oauth2" = [])),
+    params(
+        ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
+        ("task_id" = i64, Path, minimum = 1, description = "The task id"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[1-9][0-9]*")$"#,
+            description = "`\"<version>\"` or `*`: change only that version (412 otherwise)"),
+    ),
+    request_body = TaskPatch,
+    responses(
+        (status = 200, description = "The changed task", body = TaskBody,
+            headers(("ETag" = String, description = "`\"<version>\"`"))),
+        (status = 400, description = "The body is not a JSON object of the expected shape"),
+        (status = 401, description = "Missing, invalid, expired or revoked access token"),
+        (status = 404, description = "No such task of the caller's"),
+        (status = 412, description = "`If-Match` names another version; nothing changed"),
+        (status = 413, description = "The body is over the limit"),
+        (status = 415, description = "The body is not JSON"),
+        (status = 422, description = "A field breaks a rule"),
+        (status = 503, description = "The database cannot be reached"),
+    ),
+)]
+async fn update(
+    task: OneTask,
+    req: HttpRequest,
+    if_match: IfMatch,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let OneTask { tasks, id } = task;
+    let changes = tasks
+        .accept(json_body(&req, &body).and_then(patch_changes))
+        .await?;
+    let changed = tasks.update(id, changes, if_match.0).await?;
+    Ok(task_response(StatusCode::OK, changed))
+}
+
+/// Sets `completed`, or toggles it when the body is empty or `{}`.
+#[utoipa::path(
+    patch, path = "/api/v1/users/{user_id}/tasks/{task_id}/complete", operation_id = "complete_task",
+    security(("bearer" = []), ("oauth2" = [])),
+    params(
+        ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
+        ("task_id" = i64, Path, minimum = 1, description = "The task id"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[1-9][0-9]*")$"#,
+            description = "`\"<version>\"` or `*`: change only that version (412 otherwise)"),
+    ),
+    request_body(content = ref("#/components/schemas/TaskCompletion"), content_type = "application/json",
+        description = "Optional: no body (or `{}`) toggles"),
+    responses(
+        (status = 200, description = "The changed task", body = TaskBody,
+            headers(("ETag" = String, description = "`\"<version>\"`"))),
+        (status = 400, description = "The body is not a JSON object of the expected shape"),
+        (status = 401, description = "Missing, invalid, expired or revoked access token"),
+        (status = 404, description = "No such task of the caller's"),
+        (status = 412, description = "`If-Match` names another version; nothing changed"),
+        (status = 413, description = "The body is over the limit"),
+        (status = 415, description = "The body is not JSON"),
+        (status = 422, description = "A field breaks a rule"),
+        (status = 503, description = "The database cannot be reached"),
+    ),
+)]
+async fn complete(
+    task: OneTask,
+    req: HttpRequest,
+    if_match: IfMatch,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let OneTask { tasks, id } = task;
+    let completed = tasks.accept(completion(&req, &body)).await?;
+    let changed = tasks.set_completion(id, completed, if_match.0).await?;
+    Ok(task_response(StatusCode::OK, changed))
+}
+
+/// Deletes a task.
+#[utoipa::path(
+    delete, path = "/api/v1/users/{user_id}/tasks/{task_id}", operation_id = "delete_task",
+    security(("bearer" = []), ("oauth2" = [])),
+    params(
+        ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
+        ("task_id" = i64, Path, minimum = 1, description = "The task id"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[1-9][0-9]*")$"#,
+            description = "`\"<version>\"` or `*`: change only that version (412 otherwise)"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Missing, invalid, expired or revoked access token"),
+        (status = 404, description = "No such task of the caller's"),
+        (status = 412, description = "`If-Match` names another version; nothing changed"),
+        (status = 503, description = "The database cannot be reached"),
+    ),
+)]
+async fn delete(task: OneTask, if_match: IfMatch) -> Result<HttpResponse, ApiError> {
+    task.tasks.delete(task.id, if_match.0).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,21 @@
+//! What the handlers share: the services, and the database for health
+//! checks. Built once, in [`startup`](crate::startup).
+
+use taskpulse_domain::reset::PasswordResetService;
+use taskpulse_domain::{AuthService, IdempotencyService, TaskService};
+use taskpulse_infra::Database;
+
+/// What the handlers share.
+#[derive(Debug)]
+pub struct AppState {
+    /// Account rules.
+    pub auth: AuthService,
+    /// Task rules.
+    pub tasks: TaskService,
+    /// `Idempotency-Key` handling.
+    pub idempotency: IdempotencyService,
+    /// Password reset by email.
+    pub resets: PasswordResetService,
+    /// The database, for health checks.
+    pub db: Database,
+}

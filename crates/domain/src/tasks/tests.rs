@@ -1,0 +1,369 @@
+//! The task rules on mocked ports.
+
+use chrono::{DateTime, TimeZone, Utc};
+use mockall::predicate::{always, eq};
+
+use super::*;
+use crate::error::TokenRejection;
+use crate::ports::{MockClock, MockTaskRepository, MockUserRepository, TokenSubject};
+use crate::task::Title;
+use crate::user::{Email, User, UserName};
+
+fn at() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0)
+        .single()
+        .expect("valid time")
+}
+
+fn clock() -> Arc<MockClock> {
+    let mut clock = MockClock::new();
+    clock.expect_now().returning(at);
+    Arc::new(clock)
+}
+
+fn bearer() -> Bearer {
+    Bearer {
+        user_id: UserId::new_random(),
+        session_id: None,
+        token_version: 2,
+    }
+}
+
+fn task(owner: UserId, version: i64) -> Task {
+    Task {
+        id: id(),
+        owner,
+        title: "Write".into(),
+        description: None,
+        completed: false,
+        version,
+        created_at: at(),
+        updated_at: at(),
+    }
+}
+
+fn id() -> TaskId {
+    TaskId::new(7).expect("positive")
+}
+
+fn new_task() -> NewTask {
+    NewTask {
+        title: Title::parse("x").expect("valid"),
+        description: None,
+        completed: false,
+    }
+}
+
+/// Users storage that finds the bearer's user at `version`.
+fn users_at_version(bearer: &Bearer, version: i64) -> MockUserRepository {
+    let user = User {
+        id: bearer.user_id,
+        email: Email::parse("ada@example.com").expect("valid"),
+        name: UserName::parse("Ada").expect("valid"),
+        is_active: true,
+        created_at: at(),
+        updated_at: at(),
+    };
+    let mut users = MockUserRepository::new();
+    users
+        .expect_find_token_subject()
+        .with(eq(bearer.user_id), eq(bearer.session_id))
+        .returning(move |_, _| {
+            Ok(Some(TokenSubject {
+                user: user.clone(),
+                token_version: version,
+                session_live: true,
+            }))
+        });
+    users
+}
+
+fn live(bearer: &Bearer) -> MockUserRepository {
+    users_at_version(bearer, bearer.token_version)
+}
+
+/// The password changed since the bearer's token was issued.
+fn revoked(bearer: &Bearer) -> MockUserRepository {
+    users_at_version(bearer, bearer.token_version + 1)
+}
+
+/// Users storage that must not be asked: the task storage found the task.
+fn not_asked() -> MockUserRepository {
+    let mut users = MockUserRepository::new();
+    users.expect_find_token_subject().never();
+    users
+}
+
+fn service(repo: MockTaskRepository, users: MockUserRepository) -> TaskService {
+    TaskService::new(Arc::new(repo), Arc::new(users), clock())
+}
+
+/// The bearer's own tasks.
+async fn own(service: &TaskService, bearer: &Bearer) -> OwnerTasks {
+    service
+        .for_owner(*bearer, Some(bearer.user_id))
+        .await
+        .expect("the bearer's own tasks")
+}
+
+fn is_revoked<T: std::fmt::Debug>(result: &Result<T>) -> bool {
+    matches!(result, Err(Error::Unauthorized(TokenRejection::Revoked)))
+}
+
+#[tokio::test]
+async fn another_users_tasks_are_not_found_without_touching_task_storage() {
+    let bearer = bearer();
+    let service = service(MockTaskRepository::new(), live(&bearer));
+
+    let other = service.for_owner(bearer, Some(UserId::new_random())).await;
+    let nobody = service.for_owner(bearer, None).await;
+
+    assert!(matches!(other, Err(Error::NotFound)), "{other:?}");
+    assert!(matches!(nobody, Err(Error::NotFound)), "{nobody:?}");
+}
+
+#[tokio::test]
+async fn a_revoked_bearer_addressing_another_user_is_unauthorized() {
+    let bearer = bearer();
+    let service = service(MockTaskRepository::new(), revoked(&bearer));
+
+    let answer = service.for_owner(bearer, Some(UserId::new_random())).await;
+
+    assert!(is_revoked(&answer), "{answer:?}");
+}
+
+#[tokio::test]
+async fn the_bearers_own_tasks_open_without_asking_storage() {
+    let bearer = bearer();
+    let service = service(MockTaskRepository::new(), not_asked());
+
+    let tasks = service.for_owner(bearer, Some(bearer.user_id)).await;
+
+    assert_eq!(tasks.expect("opened").owner(), bearer.user_id);
+}
+
+#[tokio::test]
+async fn refused_input_is_unauthorized_first_for_a_revoked_bearer() {
+    let bearer = bearer();
+    let live_service = service(MockTaskRepository::new(), live(&bearer));
+    let revoked_service = service(MockTaskRepository::new(), revoked(&bearer));
+    let bad = || -> Result<()> { Err(Error::PreconditionFailed) };
+
+    let for_live = own(&live_service, &bearer).await.accept(bad()).await;
+    let for_revoked = own(&revoked_service, &bearer).await.accept(bad()).await;
+    let good = own(&revoked_service, &bearer)
+        .await
+        .accept(Ok::<_, Error>(5))
+        .await;
+
+    assert!(matches!(for_live, Err(Error::PreconditionFailed)));
+    assert!(is_revoked(&for_revoked), "{for_revoked:?}");
+    assert!(
+        matches!(good, Ok(5)),
+        "good input needs no look at the bearer"
+    );
+}
+
+#[tokio::test]
+async fn a_found_task_needs_no_second_look() {
+    let bearer = bearer();
+    let mut repo = MockTaskRepository::new();
+    repo.expect_get()
+        .with(eq(bearer), eq(id()))
+        .times(1)
+        .returning(|b, _| Ok(Some(task(b.user_id, 1))));
+    let service = service(repo, not_asked());
+
+    let got = own(&service, &bearer).await.get(id()).await.expect("found");
+
+    assert_eq!(got.owner, bearer.user_id);
+}
+
+#[tokio::test]
+async fn a_missing_task_is_not_found_for_a_live_bearer() {
+    let bearer = bearer();
+    let mut repo = MockTaskRepository::new();
+    repo.expect_get().returning(|_, _| Ok(None));
+    let service = service(repo, live(&bearer));
+
+    let got = own(&service, &bearer).await.get(id()).await;
+
+    assert!(matches!(got, Err(Error::NotFound)));
+}
+
+#[tokio::test]
+async fn nothing_found_for_a_revoked_bearer_is_unauthorized() {
+    let bearer = bearer();
+    let mut repo = MockTaskRepository::new();
+    repo.expect_get().returning(|_, _| Ok(None));
+    repo.expect_list().returning(|_, _| {
+        Ok(TaskPage {
+            tasks: Vec::new(),
+            total: 0,
+        })
+    });
+    repo.expect_create().returning(|_, _, _| Ok(None));
+    repo.expect_toggle()
+        .returning(|_, _, _, _| Err(Error::PreconditionFailed));
+    repo.expect_delete()
+        .returning(|_, _, _| Err(Error::NotFound));
+    let service = service(repo, revoked(&bearer));
+    let tasks = own(&service, &bearer).await;
+
+    let get = tasks.get(id()).await;
+    let list = tasks.list(&TaskQuery::default()).await;
+    let create = tasks.create(new_task()).await;
+    let toggle = tasks
+        .set_completion(id(), None, Precondition::Version(3))
+        .await;
+    let delete = tasks.delete(id(), Precondition::None).await;
+
+    assert!(is_revoked(&get), "get: {get:?}");
+    assert!(is_revoked(&list), "list: {list:?}");
+    assert!(is_revoked(&create), "create: {create:?}");
+    assert!(is_revoked(&toggle), "toggle: {toggle:?}");
+    assert!(is_revoked(&delete), "delete: {delete:?}");
+}
+
+#[tokio::test]
+async fn an_empty_listing_of_a_live_bearer_is_just_empty() {
+    let bearer = bearer();
+    let mut repo = MockTaskRepository::new();
+    repo.expect_list().returning(|_, _| {
+        Ok(TaskPage {
+            tasks: Vec::new(),
+            total: 0,
+        })
+    });
+    let service = service(repo, live(&bearer));
+
+    let page = own(&service, &bearer)
+        .await
+        .list(&TaskQuery::default())
+        .await
+        .expect("listed");
+
+    assert_eq!(page.total, 0);
+}
+
+#[tokio::test]
+async fn a_stale_version_of_a_live_bearer_stays_a_failed_precondition() {
+    let bearer = bearer();
+    let mut repo = MockTaskRepository::new();
+    repo.expect_toggle()
+        .returning(|_, _, _, _| Err(Error::PreconditionFailed));
+    let service = service(repo, live(&bearer));
+
+    let answer = own(&service, &bearer)
+        .await
+        .set_completion(id(), None, Precondition::Version(3))
+        .await;
+
+    assert!(matches!(answer, Err(Error::PreconditionFailed)));
+}
+
+#[tokio::test]
+async fn empty_changes_write_nothing() {
+    let bearer = bearer();
+    let mut repo = MockTaskRepository::new();
+    repo.expect_get()
+        .returning(|b, _| Ok(Some(task(b.user_id, 3))));
+    repo.expect_update().never();
+    let service = service(repo, not_asked());
+
+    let got = own(&service, &bearer)
+        .await
+        .update(id(), TaskChanges::default(), Precondition::None)
+        .await;
+
+    assert_eq!(got.expect("unchanged").version, 3);
+}
+
+#[tokio::test]
+async fn empty_changes_still_check_the_precondition() {
+    let bearer = bearer();
+    let mut repo = MockTaskRepository::new();
+    repo.expect_get()
+        .returning(|b, _| Ok(Some(task(b.user_id, 3))));
+    let service = service(repo, not_asked());
+    let tasks = own(&service, &bearer).await;
+
+    let stale = tasks
+        .update(id(), TaskChanges::default(), Precondition::Version(2))
+        .await;
+    let fresh = tasks
+        .update(id(), TaskChanges::default(), Precondition::Version(3))
+        .await;
+
+    assert!(matches!(stale, Err(Error::PreconditionFailed)));
+    assert!(fresh.is_ok());
+}
+
+#[tokio::test]
+async fn changes_pass_the_precondition_and_clock_to_storage() {
+    let bearer = bearer();
+    let changes = TaskChanges {
+        completed: Some(true),
+        ..TaskChanges::default()
+    };
+    let mut repo = MockTaskRepository::new();
+    repo.expect_update()
+        .with(
+            eq(bearer),
+            eq(id()),
+            eq(changes.clone()),
+            eq(Precondition::Version(4)),
+            eq(at()),
+        )
+        .times(1)
+        .returning(|b, _, _, _, _| Ok(task(b.user_id, 5)));
+    let service = service(repo, not_asked());
+
+    let got = own(&service, &bearer)
+        .await
+        .update(id(), changes, Precondition::Version(4))
+        .await;
+
+    assert_eq!(got.expect("updated"), task(bearer.user_id, 5));
+}
+
+#[tokio::test]
+async fn completion_without_a_value_toggles() {
+    let bearer = bearer();
+    let mut repo = MockTaskRepository::new();
+    repo.expect_toggle()
+        .times(1)
+        .returning(|b, _, _, _| Ok(task(b.user_id, 2)));
+    repo.expect_update().never();
+    let service = service(repo, not_asked());
+
+    let got = own(&service, &bearer)
+        .await
+        .set_completion(id(), None, Precondition::None)
+        .await;
+
+    assert!(got.is_ok());
+}
+
+#[tokio::test]
+async fn completion_with_a_value_sets_it() {
+    let bearer = bearer();
+    let expected = TaskChanges {
+        completed: Some(false),
+        ..TaskChanges::default()
+    };
+    let mut repo = MockTaskRepository::new();
+    repo.expect_update()
+        .with(eq(bearer), eq(id()), eq(expected), always(), always())
+        .times(1)
+        .returning(|b, _, _, _, _| Ok(task(b.user_id, 2)));
+    repo.expect_toggle().never();
+    let service = service(repo, not_asked());
+
+    let got = own(&service, &bearer)
+        .await
+        .set_completion(id(), Some(false), Precondition::None)
+        .await;
+
+    assert!(got.is_ok());
+}

@@ -1,0 +1,337 @@
+//! The PostgreSQL executor: one pool of sqlx connections (kept by
+//! deadpool) that runs every statement, over plain TCP, TLS or a
+//! transaction pooler alike; what differs is in its options.
+//!
+//! sqlx's own pool is left out for one cost: it sends a `Sync` and waits
+//! for its answer each time a connection comes back, an extra exchange
+//! with the database per statement. Here a connection goes back as it is,
+//! unless its statement was cut off half-way (the request was dropped) or
+//! failed on the connection itself; such a connection is closed instead of
+//! reused.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use deadpool::Runtime;
+use deadpool::managed::{self, Manager, Metrics, PoolError, RecycleError, RecycleResult};
+use sea_orm::sea_query::Values;
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection, PgQueryResult, PgRow, Postgres};
+use sea_orm::sqlx::query::Query;
+use sea_orm::sqlx::{self, ConnectOptions as _, Connection, Executor};
+use sea_orm::{ConnAcquireErr, DbErr, ExecResult, QueryResult, RuntimeErr, Statement};
+use sea_query_sqlx::SqlxValues;
+
+use super::{PoolSettings, PoolStatus};
+
+/// A pool of PostgreSQL connections.
+pub(crate) struct PgPool {
+    pool: managed::Pool<Connector>,
+    settings: PoolSettings,
+}
+
+impl PgPool {
+    /// A pool opening connections to `url` as `settings` say, one at a time
+    /// when first needed, and a task on the current runtime that keeps it
+    /// (see [`tend`]).
+    ///
+    /// # Errors
+    /// The driver's error when the URL is malformed.
+    pub(crate) fn new(url: &str, settings: &PoolSettings) -> Result<Self, DbErr> {
+        let mut options = url
+            .parse::<PgConnectOptions>()
+            .map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))))?
+            .disable_statement_logging()
+            // Each prepared statement keeps the plan made once, for any
+            // parameters: otherwise, when the estimates say a plan for the
+            // given values might be cheaper (the listing's `LIMIT`, in a
+            // table of a million tasks), PostgreSQL plans again on every
+            // run, which costs more than running it. The task statements
+            // are index lookups whose plan does not depend on the values.
+            .options([("plan_cache_mode", "force_generic_plan")]);
+        if settings.transaction_pooling {
+            // A statement prepared on one server connection would be looked
+            // for on whichever one the pooler hands out next.
+            options = options.statement_cache_capacity(0);
+        }
+        let manager = Connector {
+            options,
+            max_lifetime: settings.max_lifetime,
+        };
+        let pool = managed::Pool::builder(manager)
+            .max_size(settings.max_connections.max(1) as usize)
+            .wait_timeout(Some(settings.acquire_timeout))
+            .create_timeout(Some(settings.connect_timeout()))
+            .runtime(Runtime::Tokio1)
+            .build()
+            .map_err(|e| DbErr::Custom(format!("connection pool: {e}")))?;
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(tend(
+                pool.weak(),
+                settings.min_connections as usize,
+                settings.idle_timeout,
+            ));
+        }
+        Ok(Self {
+            pool,
+            settings: settings.clone(),
+        })
+    }
+
+    /// Every row `stmt` returns.
+    pub(crate) async fn query_all(&self, stmt: &Statement) -> Result<Vec<QueryResult>, DbErr> {
+        match self.run(stmt, Want::Rows).await {
+            Ok(Answer::Rows(rows)) => Ok(rows.into_iter().map(QueryResult::from).collect()),
+            Ok(Answer::Effect(_)) => Ok(Vec::new()),
+            Err(e) => Err(DbErr::Query(RuntimeErr::SqlxError(Arc::new(e)))),
+        }
+    }
+
+    /// Runs `stmt` for its effect.
+    pub(crate) async fn execute(&self, stmt: &Statement) -> Result<ExecResult, DbErr> {
+        match self.run(stmt, Want::Effect).await {
+            Ok(Answer::Effect(done)) => Ok(ExecResult::from(done)),
+            Ok(Answer::Rows(_)) => Ok(ExecResult::from(PgQueryResult::default())),
+            Err(e) => Err(DbErr::Exec(RuntimeErr::SqlxError(Arc::new(e)))),
+        }
+    }
+
+    /// Runs `stmt` on a pooled connection, in a transaction of its own
+    /// behind a transaction pooler (so that its parse and execution meet
+    /// one server connection).
+    async fn run(&self, stmt: &Statement, want: Want) -> Result<Answer, sqlx::Error> {
+        let mut slot = self.checkout().await.map_err(|e| match e {
+            PoolError::Backend(e) => e,
+            _ => sqlx::Error::PoolTimedOut,
+        })?;
+        slot.ready = false;
+        let answer = if self.settings.transaction_pooling {
+            in_own_transaction(&mut slot.conn, stmt, want).await
+        } else {
+            run_on(&mut slot.conn, stmt, want).await
+        };
+        slot.settle(&answer);
+        answer
+    }
+
+    /// Runs `sql`, which may hold several statements, without preparing it.
+    pub(crate) async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        let mut slot = self.checkout().await.map_err(acquire_err)?;
+        slot.ready = false;
+        let done = slot.conn.execute(sqlx::AssertSqlSafe(sql.to_owned())).await;
+        slot.settle(&done);
+        done.map(ExecResult::from)
+            .map_err(|e| DbErr::Exec(RuntimeErr::SqlxError(Arc::new(e))))
+    }
+
+    /// Connections open and idle, and the most that may be open.
+    pub(crate) fn status(&self) -> PoolStatus {
+        let status = self.pool.status();
+        PoolStatus {
+            open: status.size,
+            idle: status.available,
+            max: status.max_size,
+        }
+    }
+
+    /// Closes the idle connections and then the pool.
+    pub(crate) async fn close(&self) {
+        for slot in self.pool.retain(|_, _| false).removed {
+            let _ = slot.conn.close().await;
+        }
+        self.pool.close();
+    }
+
+    /// A connection within the acquire timeout, opening one included.
+    async fn checkout(&self) -> Result<managed::Object<Connector>, PoolError<sqlx::Error>> {
+        tokio::time::timeout(self.settings.acquire_timeout, self.pool.get())
+            .await
+            .unwrap_or(Err(PoolError::Timeout(managed::TimeoutType::Wait)))
+    }
+}
+
+/// A failed checkout as SeaORM's error.
+fn acquire_err(err: PoolError<sqlx::Error>) -> DbErr {
+    match err {
+        PoolError::Backend(e) => DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))),
+        PoolError::Closed => DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+        _ => DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+    }
+}
+
+/// What a statement is run for.
+#[derive(Debug, Clone, Copy)]
+enum Want {
+    /// The rows it returns.
+    Rows,
+    /// Its effect: how many rows it touched.
+    Effect,
+}
+
+/// What a statement answered.
+enum Answer {
+    Rows(Vec<PgRow>),
+    Effect(PgQueryResult),
+}
+
+/// Runs `stmt` on `conn`.
+async fn run_on(
+    conn: &mut PgConnection,
+    stmt: &Statement,
+    want: Want,
+) -> Result<Answer, sqlx::Error> {
+    match want {
+        Want::Rows => query(stmt).fetch_all(conn).await.map(Answer::Rows),
+        Want::Effect => query(stmt).execute(conn).await.map(Answer::Effect),
+    }
+}
+
+/// Runs `stmt` between `BEGIN` and `COMMIT` (or `ROLLBACK` when it fails).
+async fn in_own_transaction(
+    conn: &mut PgConnection,
+    stmt: &Statement,
+    want: Want,
+) -> Result<Answer, sqlx::Error> {
+    let mut transaction = conn.begin().await?;
+    match run_on(&mut transaction, stmt, want).await {
+        Ok(answer) => {
+            transaction.commit().await?;
+            Ok(answer)
+        }
+        Err(err) => {
+            warn_of_pooler_reuse(&err);
+            let _ = transaction.rollback().await;
+            Err(err)
+        }
+    }
+}
+
+/// Every so often, until the pool is gone: closes connections past their
+/// lifetime, and idle ones past `idle_timeout` as long as `keep` others
+/// stay open; then opens connections up to `keep`.
+async fn tend(pool: managed::WeakPool<Connector>, keep: usize, idle_timeout: Duration) {
+    loop {
+        let Some(pool) = pool.upgrade() else { return };
+        let max_lifetime = pool.manager().max_lifetime;
+        let mut kept = 0;
+        let retired = pool.retain(|_, metrics| {
+            let fresh = metrics.age() < max_lifetime;
+            let busy = metrics.last_used() < idle_timeout;
+            let keep_it = fresh && (busy || kept < keep);
+            kept += usize::from(keep_it);
+            keep_it
+        });
+        let mut opened = Vec::with_capacity(keep);
+        while pool.status().size < keep && opened.len() < keep {
+            match pool.get().await {
+                Ok(slot) => opened.push(slot),
+                Err(_) => break,
+            }
+        }
+        drop(opened);
+        drop(pool);
+        for slot in retired.removed {
+            let _ = tokio::time::timeout(CLOSING_TIME, slot.conn.close()).await;
+        }
+        tokio::time::sleep(TENDING_INTERVAL.min(idle_timeout).max(MIN_TENDING_INTERVAL)).await;
+    }
+}
+
+/// How often idle and old connections are looked for: every 30 s, or
+/// every idle timeout if shorter, but not more than once a second.
+const TENDING_INTERVAL: Duration = Duration::from_secs(30);
+const MIN_TENDING_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How long a retired connection may take to say goodbye.
+const CLOSING_TIME: Duration = Duration::from_secs(5);
+
+/// Opens connections, and decides whether one can be used again.
+struct Connector {
+    options: PgConnectOptions,
+    max_lifetime: Duration,
+}
+
+/// A pooled connection, and whether its last statement left it ready for
+/// the next one.
+struct Slot {
+    conn: PgConnection,
+    ready: bool,
+}
+
+impl Slot {
+    /// Marks the connection ready again once a statement has ended, unless
+    /// the connection itself failed. Until then (from the statement's
+    /// start) it counts as not ready: if the statement is dropped
+    /// half-way, the connection is closed instead of reused (and a pooler,
+    /// seeing its client go, ends any transaction).
+    fn settle<T>(&mut self, result: &Result<T, sqlx::Error>) {
+        self.ready = match result {
+            Ok(_) => true,
+            Err(err) => !breaks_connection(err),
+        };
+    }
+}
+
+/// Whether `err` left the connection unusable: a broken socket or
+/// protocol, or the server ending the session (SQLSTATE classes 08 and
+/// 57P: shutdown, idle session timeout, lost connection).
+fn breaks_connection(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(e) => e
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => true,
+        _ => false,
+    }
+}
+
+/// Names the pooler setting to fix when a statement name from another
+/// client's transaction is still on the server connection.
+fn warn_of_pooler_reuse(err: &sqlx::Error) {
+    let duplicate_statement = err
+        .as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|code| code == "42P05");
+    if duplicate_statement {
+        tracing::error!(
+            "the connection pooler kept another client's prepared statements: \
+             set server_reset_query_always = 1 in PgBouncer"
+        );
+    }
+}
+
+impl Manager for Connector {
+    type Type = Slot;
+    type Error = sqlx::Error;
+
+    async fn create(&self) -> Result<Slot, sqlx::Error> {
+        let conn = PgConnection::connect_with(&self.options).await?;
+        Ok(Slot { conn, ready: true })
+    }
+
+    async fn recycle(&self, slot: &mut Slot, metrics: &Metrics) -> RecycleResult<sqlx::Error> {
+        if !slot.ready {
+            Err(RecycleError::message("its last statement did not finish"))
+        } else if metrics.age() >= self.max_lifetime {
+            Err(RecycleError::message("past its lifetime"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// `stmt` as an sqlx query with its values bound.
+fn query(stmt: &Statement) -> Query<'_, Postgres, SqlxValues> {
+    let values = stmt.values.clone().unwrap_or(Values(Vec::new()));
+    sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql.as_str()), SqlxValues(values))
+}
+
+impl std::fmt::Debug for PgPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgPool")
+            .field("status", &self.status())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,9 @@
+//! The storage ports on SeaORM, one repository per table, for SQLite and
+//! PostgreSQL alike: every statement is built from the entities.
+
+pub mod idempotency;
+mod live;
+pub mod resets;
+pub mod sessions;
+pub mod tasks;
+pub mod users;
