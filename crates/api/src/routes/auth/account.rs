@@ -5,7 +5,7 @@ use serde::Deserialize;
 use taskpulse_domain::ProfileChanges;
 use taskpulse_domain::user::{Email, Password, UserName};
 
-use super::COMPAT_PREFIX;
+use super::aliases;
 use super::confirmation::{PasswordBody, confirmation};
 use crate::dto::UserBody;
 use crate::error::ApiError;
@@ -13,16 +13,21 @@ use crate::extract::{AuthUser, Fields, json_body};
 use crate::routes::Endpoint;
 use crate::startup::AppState;
 
-/// Read, update and delete `/me` (reading also at the original backends'
+/// Read, update and delete `/me` (each also at the original backends'
 /// path), and change the password.
 pub(super) fn endpoints() -> Vec<Endpoint> {
     vec![
-        Endpoint::of::<__path_me>(|| web::route().to(me))
-            .with_aliases([format!("{COMPAT_PREFIX}/me")]),
-        Endpoint::of::<__path_update_me>(|| web::route().to(update_me)),
-        Endpoint::of::<__path_delete_me>(|| web::route().to(delete_me)),
+        Endpoint::of::<__path_me>(|| web::route().to(me)).with_aliases(me_aliases()),
+        Endpoint::of::<__path_update_me>(|| web::route().to(update_me)).with_aliases(me_aliases()),
+        Endpoint::of::<__path_delete_me>(|| web::route().to(delete_me)).with_aliases(me_aliases()),
         Endpoint::of::<__path_change_password>(|| web::route().to(change_password)),
     ]
+}
+
+/// The original backends' paths of `/api/v1/auth/me`: every method of the
+/// canonical path answers there too.
+fn me_aliases() -> Vec<String> {
+    aliases("/api/v1/auth/me", &["me"])
 }
 
 /// The signed-in user.

@@ -27,7 +27,8 @@ fn aliases(canonical: &str, names: &[&str]) -> Vec<String> {
 }
 
 /// The auth endpoints; register, login and refresh are rate-limited, and
-/// register, login and `GET /me` keep the original backends' paths.
+/// register, login and every method of `/me` keep the original backends'
+/// paths.
 pub fn endpoints() -> Vec<Endpoint> {
     [
         sign_in::endpoints(),
