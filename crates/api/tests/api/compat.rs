@@ -9,6 +9,7 @@ backends!(
     the_task_lifecycle_works_on_every_route_style_with_trailing_slashes,
     url_user_id_must_be_the_callers_id,
     the_old_auth_paths_work,
+    the_old_me_path_updates_and_deletes_like_the_canonical_one,
 );
 
 async fn the_task_lifecycle_works_on_every_route_style_with_trailing_slashes(app: &TestApp) {
@@ -137,4 +138,39 @@ async fn the_old_auth_paths_work(app: &TestApp) {
         me.json::<Value>().await.expect("json")["email"],
         "ada@example.com"
     );
+}
+
+async fn the_old_me_path_updates_and_deletes_like_the_canonical_one(app: &TestApp) {
+    for path in ["/api/v1/auth/me", "/api/auth/me"] {
+        let user = app.signed_up().await;
+
+        let renamed = app
+            .send_json(Method::PATCH, path, &user, &json!({"name": "Grace"}))
+            .await;
+        let refused = app
+            .send_json(Method::DELETE, path, &user, &json!({"password": "nope"}))
+            .await;
+        let deleted = app
+            .send_json(
+                Method::DELETE,
+                path,
+                &user,
+                &json!({"password": user.password}),
+            )
+            .await;
+
+        assert_eq!(renamed.status(), StatusCode::OK, "PATCH {path}");
+        assert_eq!(
+            renamed.json::<Value>().await.expect("json")["name"],
+            "Grace",
+            "PATCH {path}"
+        );
+        error_body(refused, StatusCode::FORBIDDEN, "INVALID_CREDENTIALS").await;
+        assert_eq!(deleted.status(), StatusCode::NO_CONTENT, "DELETE {path}");
+        assert_eq!(
+            app.me_status(&user.token).await,
+            StatusCode::UNAUTHORIZED,
+            "the account deleted through {path} is gone"
+        );
+    }
 }

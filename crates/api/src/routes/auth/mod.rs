@@ -1,0 +1,41 @@
+//! `/api/v1/auth`: accounts, sessions and tokens (and the original
+//! backends' aliases of register, login and me). The handlers live in
+//! modules by topic; this one gathers their endpoints.
+
+mod account;
+mod confirmation;
+mod sessions;
+mod sign_in;
+
+use crate::routes::Endpoint;
+
+pub(crate) use account::{ChangePasswordBody, ProfileBody};
+pub(crate) use confirmation::PasswordBody;
+pub(crate) use sign_in::{LoginForm, LoginJson, RefreshBody, RegisterBody};
+
+const PREFIX: &str = "/api/v1/auth";
+const COMPAT_PREFIX: &str = "/api/auth";
+
+/// `{PREFIX}/{name}` and `{COMPAT_PREFIX}/{name}` of each name but the
+/// canonical path itself.
+fn aliases(canonical: &str, names: &[&str]) -> Vec<String> {
+    [PREFIX, COMPAT_PREFIX]
+        .iter()
+        .flat_map(|prefix| names.iter().map(move |name| format!("{prefix}/{name}")))
+        .filter(|path| path != canonical)
+        .collect()
+}
+
+/// The auth endpoints; register, login and refresh are rate-limited, and
+/// register, login and every method of `/me` keep the original backends'
+/// paths.
+pub fn endpoints() -> Vec<Endpoint> {
+    [
+        sign_in::endpoints(),
+        account::endpoints(),
+        sessions::endpoints(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}

@@ -1,0 +1,204 @@
+//! The sections of [`Settings`](super::Settings): `server`, `database`,
+//! `auth`, `log`, `metrics` and `mail`, each with its built-in defaults.
+
+use serde::Deserialize;
+
+use super::Secret;
+
+/// `server.*`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ServerSettings {
+    /// Bind address.
+    pub host: String,
+    /// Bind port; 0 picks a free one.
+    pub port: u16,
+    /// Worker threads; the number of cores when unset.
+    pub workers: Option<usize>,
+    /// Largest request body.
+    pub body_limit_bytes: usize,
+    /// Whether to send `Strict-Transport-Security`.
+    pub hsts: bool,
+    /// Origins allowed to call the API from a browser.
+    pub cors_origins: Vec<String>,
+    /// Peer addresses whose `X-Forwarded-For`/`Forwarded` are believed.
+    pub trusted_proxies: Vec<String>,
+}
+
+impl ServerSettings {
+    /// Worker threads: `workers`, or the number of cores.
+    pub fn worker_count(&self) -> usize {
+        self.workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from))
+    }
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8000,
+            workers: None,
+            body_limit_bytes: 64 * 1024,
+            hsts: false,
+            cors_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+/// `database.*`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct DatabaseSettings {
+    /// `sqlite://…` or `postgres://…`.
+    pub url: Secret,
+    /// Pool size.
+    pub max_connections: u32,
+    /// Connections kept open even when idle.
+    pub min_connections: u32,
+    /// Milliseconds a request waits for a pooled connection.
+    pub acquire_timeout_ms: u64,
+    /// Seconds before an idle connection above the minimum is closed.
+    pub idle_timeout_secs: u64,
+    /// Seconds before a connection is replaced.
+    pub max_lifetime_secs: u64,
+    /// `database.url` points at a pooler in transaction mode that does not
+    /// track prepared statements (PgBouncer before 1.21): every statement
+    /// runs in its own transaction, uncached.
+    pub transaction_pooling: bool,
+    /// Run migrations at start-up.
+    pub auto_migrate: bool,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: Secret::new("sqlite://taskpulse.db".into()),
+            max_connections: 10,
+            min_connections: 0,
+            acquire_timeout_ms: 1000,
+            idle_timeout_secs: 600,
+            max_lifetime_secs: 1800,
+            transaction_pooling: false,
+            auto_migrate: true,
+        }
+    }
+}
+
+/// `auth.*`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct AuthSettings {
+    /// HS256 secret, at least 32 bytes.
+    pub secret: Option<Secret>,
+    /// `iss` claim.
+    pub issuer: String,
+    /// `aud` claim.
+    pub audience: String,
+    /// Access token lifetime.
+    pub access_token_ttl_secs: i64,
+    /// Refresh token (and idle session) lifetime.
+    pub refresh_token_ttl_secs: i64,
+    /// bcrypt cost.
+    pub bcrypt_cost: u32,
+    /// Failed logins in a row that lock an account.
+    pub max_failed_logins: u32,
+    /// How long a lock lasts.
+    pub lockout_secs: i64,
+    /// Per-IP limit on login, register, refresh and forgot-password.
+    pub rate_limit_per_minute: u32,
+    /// Password-reset token lifetime.
+    pub reset_token_ttl_secs: i64,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            secret: None,
+            issuer: "taskpulse".into(),
+            audience: "taskpulse".into(),
+            access_token_ttl_secs: 86_400,
+            refresh_token_ttl_secs: 30 * 86_400,
+            bcrypt_cost: 12,
+            max_failed_logins: 5,
+            lockout_secs: 900,
+            rate_limit_per_minute: 20,
+            reset_token_ttl_secs: 3600,
+        }
+    }
+}
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `log.*`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct LogSettings {
+    /// tracing filter (`RUST_LOG` wins when set).
+    pub level: String,
+    /// Line format.
+    pub format: LogFormat,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            format: LogFormat::Pretty,
+        }
+    }
+}
+
+/// `metrics.*`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct MetricsSettings {
+    /// `host:port` of a separate server for `/metrics`; unset or empty
+    /// serves it on the main port.
+    pub listen: Option<String>,
+}
+
+impl MetricsSettings {
+    /// The separate `/metrics` address, if one is set.
+    pub fn listen(&self) -> Option<&str> {
+        self.listen
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    }
+}
+
+/// `mail.*`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct MailSettings {
+    /// `log` or `smtp`.
+    pub transport: String,
+    /// `smtps://…`, `smtp://…` (STARTTLS required) or `smtp://…?tls=none`
+    /// (loopback only); may hold credentials.
+    pub smtp_url: Option<Secret>,
+    /// Sender.
+    pub from: String,
+    /// Link in the reset email; `{token}` is replaced.
+    pub reset_url: String,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            transport: "log".into(),
+            smtp_url: None,
+            from: "TaskPulse <no-reply@localhost>".into(),
+            reset_url: "http://localhost:3000/reset-password?token={token}".into(),
+        }
+    }
+}

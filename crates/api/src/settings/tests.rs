@@ -1,0 +1,133 @@
+//! Unit tests of loading and validating the settings.
+
+use super::*;
+
+fn with_secret(secret: &str) -> Settings {
+    let mut settings = Settings::default();
+    settings.auth.secret = Some(Secret::new(secret.into()));
+    settings
+}
+
+fn message(result: Result<Settings, SettingsError>) -> String {
+    result.map(|_| ()).expect_err("refused").to_string()
+}
+
+#[test]
+fn a_short_secret_is_refused_naming_the_setting() {
+    assert!(
+        message(with_secret("too short").validated(AppEnv::Development)).contains("auth.secret")
+    );
+}
+
+#[test]
+fn production_requires_a_secret() {
+    assert!(message(Settings::default().validated(AppEnv::Production)).contains("auth.secret"));
+}
+
+#[test]
+fn development_generates_a_random_secret() {
+    let first = Settings::default()
+        .validated(AppEnv::Development)
+        .expect("valid");
+    let second = Settings::default()
+        .validated(AppEnv::Development)
+        .expect("valid");
+
+    assert!(first.secret_generated);
+    assert_eq!(first.secret().len(), 64);
+    assert_ne!(first.secret(), second.secret());
+}
+
+#[test]
+fn transaction_pooling_is_refused_on_sqlite() {
+    let mut settings = with_secret(&"k".repeat(32));
+    settings.database.transaction_pooling = true;
+    assert!(message(settings.validated(AppEnv::Test)).contains("database.transaction_pooling"));
+}
+
+#[test]
+fn a_malformed_database_url_is_refused_naming_the_setting() {
+    let mut settings = with_secret(&"k".repeat(32));
+    settings.database.url = Secret::new("mysql://localhost/db".into());
+
+    assert!(message(settings.validated(AppEnv::Test)).contains("database.url"));
+}
+
+#[test]
+fn a_bcrypt_cost_outside_4_to_31_is_refused() {
+    let mut settings = with_secret(&"k".repeat(32));
+    settings.auth.bcrypt_cost = 3;
+
+    assert!(message(settings.validated(AppEnv::Test)).contains("auth.bcrypt_cost"));
+}
+
+#[test]
+fn files_layer_over_the_defaults() {
+    let dir = std::env::temp_dir().join(format!(
+        "taskpulse-config-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(
+        dir.join("default.toml"),
+        "[server]\nport = 9000\n[auth]\nbcrypt_cost = 10\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("test.toml"),
+        "[auth]\nbcrypt_cost = 5\nsecret = \"0123456789abcdef0123456789abcdef\"\n",
+    )
+    .expect("write");
+
+    let settings = Settings::load(AppEnv::Test, &dir).expect("valid");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    assert_eq!(settings.server.port, 9000);
+    assert_eq!(settings.auth.bcrypt_cost, 5);
+    assert_eq!(settings.server.host, "127.0.0.1");
+    assert!(!settings.secret_generated);
+}
+
+#[test]
+fn origins_are_read_as_json_or_comma_separated() {
+    assert_eq!(
+        origin_list(r#"["https://a.example", "https://b.example"]"#),
+        ["https://a.example", "https://b.example"]
+    );
+    assert_eq!(
+        origin_list("https://a.example, https://b.example"),
+        ["https://a.example", "https://b.example"]
+    );
+}
+
+#[test]
+fn a_trusted_proxy_must_be_an_ip_address() {
+    let mut settings = with_secret(&"k".repeat(32));
+    settings.server.trusted_proxies = vec!["proxy.internal".into()];
+
+    assert!(message(settings.validated(AppEnv::Test)).contains("server.trusted_proxies"));
+}
+
+#[test]
+fn metrics_listen_must_be_host_and_port() {
+    let mut settings = with_secret(&"k".repeat(32));
+    settings.metrics.listen = Some("localhost".into());
+
+    assert!(message(settings.validated(AppEnv::Test)).contains("metrics.listen"));
+}
+
+#[test]
+fn an_empty_metrics_listen_means_the_main_port() {
+    let settings = MetricsSettings {
+        listen: Some("  ".into()),
+    };
+
+    assert_eq!(settings.listen(), None);
+}
+
+#[test]
+fn secrets_never_show_in_debug_output() {
+    let settings = with_secret("a-very-secret-value-of-32-bytes!!");
+
+    assert!(!format!("{settings:?}").contains("a-very-secret"));
+}

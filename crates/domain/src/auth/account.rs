@@ -1,0 +1,126 @@
+//! The signed-in user's own account: sessions, profile, password and
+//! deletion.
+
+use super::{AuthService, Principal, ProfileChanges, SessionView};
+use crate::error::{Error, Result};
+use crate::session::SessionId;
+use crate::user::{Password, User};
+
+impl AuthService {
+    /// The caller's live sessions, marking the one they came through.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when storage cannot be reached.
+    pub async fn sessions(&self, principal: &Principal) -> Result<Vec<SessionView>> {
+        let sessions = self
+            .ports
+            .sessions
+            .list_live(principal.user.id, self.ports.clock.now())
+            .await?;
+        Ok(sessions
+            .into_iter()
+            .map(|session| SessionView {
+                current: Some(session.id) == principal.session_id,
+                session,
+            })
+            .collect())
+    }
+
+    /// Ends one of the caller's sessions, after confirming their password.
+    ///
+    /// # Errors
+    /// [`Error::WrongPassword`]; [`Error::NotFound`] when the caller has no
+    /// such live session.
+    pub async fn end_session(
+        &self,
+        principal: &Principal,
+        id: SessionId,
+        password: &str,
+    ) -> Result<()> {
+        self.confirm_password(principal.user.id, password).await?;
+        let ended = self
+            .ports
+            .sessions
+            .end(principal.user.id, id, self.ports.clock.now())
+            .await?;
+        if ended { Ok(()) } else { Err(Error::NotFound) }
+    }
+
+    /// Ends every session of the caller but the current one, after
+    /// confirming their password.
+    ///
+    /// # Errors
+    /// [`Error::WrongPassword`].
+    pub async fn end_other_sessions(&self, principal: &Principal, password: &str) -> Result<()> {
+        self.confirm_password(principal.user.id, password).await?;
+        self.ports
+            .sessions
+            .end_all(
+                principal.user.id,
+                principal.session_id,
+                self.ports.clock.now(),
+            )
+            .await
+    }
+
+    /// Changes the caller's name and/or email. An email change needs the
+    /// current password.
+    ///
+    /// # Errors
+    /// [`Error::ConfirmationRequired`] when the email changes without a
+    /// password; [`Error::WrongPassword`]; [`Error::EmailTaken`].
+    pub async fn update_profile(
+        &self,
+        principal: &Principal,
+        changes: ProfileChanges,
+    ) -> Result<User> {
+        if changes.email.is_some() {
+            let password = changes
+                .current_password
+                .as_deref()
+                .ok_or(Error::ConfirmationRequired)?;
+            self.confirm_password(principal.user.id, password).await?;
+        }
+        if changes.name.is_none() && changes.email.is_none() {
+            return Ok(principal.user.clone());
+        }
+        let now = self.ports.clock.now();
+        self.ports
+            .users
+            .update_profile(principal.user.id, changes.name, changes.email, now)
+            .await
+    }
+
+    /// Sets a new password. Every access and refresh token issued before
+    /// stops working, and every session ends.
+    ///
+    /// # Errors
+    /// [`Error::WrongPassword`] when `current` is wrong.
+    pub async fn change_password(
+        &self,
+        principal: &Principal,
+        current: &str,
+        new: &Password,
+    ) -> Result<()> {
+        self.confirm_password(principal.user.id, current).await?;
+        let hash = self.ports.hasher.hash(new.expose()).await?;
+        let now = self.ports.clock.now();
+        self.ports
+            .users
+            .change_password(principal.user.id, hash, now)
+            .await?;
+        self.ports
+            .sessions
+            .end_all(principal.user.id, None, now)
+            .await
+    }
+
+    /// Deletes the caller's account and everything it owns.
+    ///
+    /// # Errors
+    /// [`Error::WrongPassword`].
+    pub async fn delete_account(&self, principal: &Principal, password: &str) -> Result<()> {
+        self.confirm_password(principal.user.id, password).await?;
+        self.ports.users.delete(principal.user.id).await
+    }
+}

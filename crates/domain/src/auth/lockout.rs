@@ -1,0 +1,57 @@
+//! Password checks that refuse a locked account and count each failure
+//! towards the next lock.
+
+use chrono::{DateTime, Utc};
+
+use super::AuthService;
+use crate::error::{Error, Result, TokenRejection};
+use crate::ports::PasswordCheck;
+use crate::user::{Credentials, UserId};
+
+/// Whole seconds from `now` until `until`, at least one.
+pub(super) fn seconds_until(until: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
+    let millis = (until - now).num_milliseconds().max(0);
+    u64::try_from(millis.div_euclid(1000) + i64::from(millis % 1000 != 0))
+        .unwrap_or(1)
+        .max(1)
+}
+
+impl AuthService {
+    /// Checks a signed-in user's password, counting failures like logins.
+    pub(super) async fn confirm_password(&self, id: UserId, password: &str) -> Result<Credentials> {
+        let credentials = self.ports.users.find_credentials_by_id(id).await?;
+        let credentials = credentials.ok_or(Error::Unauthorized(TokenRejection::UnknownUser))?;
+        self.check_password(&credentials, password).await?;
+        Ok(credentials)
+    }
+
+    /// Refuses a locked account, verifies the password and counts a
+    /// failure; on success tells whether the hash wants an upgrade.
+    pub(super) async fn check_password(
+        &self,
+        credentials: &Credentials,
+        password: &str,
+    ) -> Result<bool> {
+        let now = self.ports.clock.now();
+        if let Some(until) = credentials.locked_until.filter(|until| *until > now) {
+            return Err(Error::AccountLocked {
+                retry_after_secs: seconds_until(until, now),
+            });
+        }
+        match self
+            .ports
+            .hasher
+            .verify(password, &credentials.password_hash)
+            .await?
+        {
+            PasswordCheck::Match { needs_rehash } => Ok(needs_rehash),
+            PasswordCheck::Mismatch => {
+                self.ports
+                    .users
+                    .record_failed_login(credentials.user.id, now, self.settings.lockout)
+                    .await?;
+                Err(Error::WrongPassword)
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! Accounts and access: registration, sign-in with lock-out, sessions
+//! with rotating refresh tokens, token checks, and account management.
+//!
+//! This module holds [`AuthService`], its ports, settings and answers; its
+//! rules are spread over modules by topic.
+
+mod account;
+mod lockout;
+mod sign_in;
+mod tokens;
+
+use std::sync::Arc;
+
+use chrono::Duration;
+
+use crate::ports::{
+    Clock, LockoutPolicy, OpaqueTokens, PasswordHasher, SessionRepository, TokenCodec,
+    UserRepository,
+};
+use crate::session::{Session, SessionId};
+use crate::user::{Email, User, UserName};
+
+/// Tunables of [`AuthService`].
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// Lifetime of an access token.
+    pub access_token_ttl: Duration,
+    /// Lifetime of a refresh token (and of an idle session).
+    pub refresh_token_ttl: Duration,
+    /// When repeated failed logins lock an account.
+    pub lockout: LockoutPolicy,
+}
+
+/// Freshly issued tokens and the user they are for.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    /// The signed access token.
+    pub access_token: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    /// The opaque refresh token (shown once, stored only as a hash).
+    pub refresh_token: String,
+    /// Their user.
+    pub user: User,
+}
+
+/// Who a valid access token speaks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The active user.
+    pub user: User,
+    /// The token's session; `None` for tokens minted outside TaskPulse.
+    pub session_id: Option<SessionId>,
+}
+
+/// A session as listed to its user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionView {
+    /// The session.
+    pub session: Session,
+    /// Whether the listing request came through it.
+    pub current: bool,
+}
+
+/// Requested changes to the caller's own profile.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileChanges {
+    /// New display name.
+    pub name: Option<UserName>,
+    /// New email; needs `current_password`.
+    pub email: Option<Email>,
+    /// The current password, to confirm an email change.
+    pub current_password: Option<String>,
+}
+
+/// The ports [`AuthService`] works through.
+#[derive(Clone)]
+pub struct AuthPorts {
+    /// Accounts.
+    pub users: Arc<dyn UserRepository>,
+    /// Sessions and refresh tokens.
+    pub sessions: Arc<dyn SessionRepository>,
+    /// Password hashing.
+    pub hasher: Arc<dyn PasswordHasher>,
+    /// Access tokens.
+    pub tokens: Arc<dyn TokenCodec>,
+    /// Refresh tokens.
+    pub opaque: Arc<dyn OpaqueTokens>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for AuthPorts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthPorts").finish_non_exhaustive()
+    }
+}
+
+/// The account rules.
+#[derive(Debug)]
+pub struct AuthService {
+    ports: AuthPorts,
+    settings: AuthSettings,
+}
+
+impl AuthService {
+    /// Wires the service to its ports.
+    pub fn new(ports: AuthPorts, settings: AuthSettings) -> Self {
+        Self { ports, settings }
+    }
+}
+
+#[cfg(test)]
+mod tests;

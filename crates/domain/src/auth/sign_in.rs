@@ -1,0 +1,146 @@
+//! Registration and sign-in: the first session of an account, and the
+//! tokens every new session starts with.
+
+use uuid::Uuid;
+
+use super::{AuthService, Tokens};
+use crate::error::{Error, Result};
+use crate::ports::AccessClaims;
+use crate::session::{ClientInfo, NewSession, SessionId};
+use crate::user::{Email, NewUser, Registration, User, UserId};
+
+impl AuthService {
+    /// Creates an account and starts its first session.
+    ///
+    /// # Errors
+    /// [`Error::EmailTaken`] when the email is already registered.
+    pub async fn register(&self, registration: Registration, client: ClientInfo) -> Result<Tokens> {
+        let password_hash = self
+            .ports
+            .hasher
+            .hash(registration.password.expose())
+            .await?;
+        let now = self.ports.clock.now();
+        let user = User {
+            id: UserId::new_random(),
+            email: registration.email,
+            name: registration.name,
+            is_active: true,
+            created_at: now,
+            updated_at: now,
+        };
+        let user = self
+            .ports
+            .users
+            .create(NewUser {
+                user,
+                password_hash,
+            })
+            .await?;
+        self.start_session(user, 0, client).await
+    }
+
+    /// Signs a user in by email and password and starts a session.
+    ///
+    /// An unknown or malformed email costs one hash verification too, so the
+    /// answer's timing does not tell which emails are registered. Failures in
+    /// a row are counted in storage and lock the account for a while.
+    ///
+    /// # Errors
+    /// [`Error::InvalidCredentials`] for an unknown email or a wrong password;
+    /// [`Error::AccountLocked`] while locked, even with the right password;
+    /// [`Error::AccountDisabled`] for the right password of an inactive account.
+    pub async fn login(&self, email: &str, password: &str, client: ClientInfo) -> Result<Tokens> {
+        let credentials = match Email::parse(email) {
+            Ok(email) => self.ports.users.find_credentials(&email).await?,
+            Err(_) => None,
+        };
+        let Some(credentials) = credentials else {
+            self.ports
+                .hasher
+                .verify(password, &self.ports.hasher.dummy_hash())
+                .await?;
+            return Err(Error::InvalidCredentials);
+        };
+        let needs_rehash = self
+            .check_password(&credentials, password)
+            .await
+            .map_err(|err| match err {
+                Error::WrongPassword => Error::InvalidCredentials,
+                other => other,
+            })?;
+        let user = credentials.user;
+        if !user.is_active {
+            return Err(Error::AccountDisabled);
+        }
+        if credentials.failed_logins > 0 || credentials.locked_until.is_some() {
+            self.ports.users.clear_failed_logins(user.id).await?;
+        }
+        if needs_rehash {
+            self.upgrade_hash(&user, password).await;
+        }
+        self.start_session(user, credentials.token_version, client)
+            .await
+    }
+
+    /// Replaces a hash of an older scheme after a successful sign-in. Best
+    /// effort: a failure only postpones the upgrade to the next sign-in.
+    async fn upgrade_hash(&self, user: &User, password: &str) {
+        if let Ok(hash) = self.ports.hasher.hash(password).await {
+            let _ = self
+                .ports
+                .users
+                .set_password_hash(user.id, hash, self.ports.clock.now())
+                .await;
+        }
+    }
+
+    async fn start_session(
+        &self,
+        user: User,
+        token_version: i64,
+        client: ClientInfo,
+    ) -> Result<Tokens> {
+        let now = self.ports.clock.now();
+        let (refresh_token, refresh_hash) = self.ports.opaque.generate()?;
+        let session = NewSession {
+            id: SessionId::new_random(),
+            user_id: user.id,
+            created_at: now,
+            expires_at: now + self.settings.refresh_token_ttl,
+            refresh_hash,
+            client,
+        };
+        let session_id = session.id;
+        self.ports.sessions.start(session).await?;
+        let (access_token, expires_in) =
+            self.access_token(&user, Some(session_id), token_version)?;
+        Ok(Tokens {
+            access_token,
+            expires_in,
+            refresh_token,
+            user,
+        })
+    }
+
+    pub(super) fn access_token(
+        &self,
+        user: &User,
+        session_id: Option<SessionId>,
+        token_version: i64,
+    ) -> Result<(String, i64)> {
+        let issued_at = self.ports.clock.now();
+        let claims = AccessClaims {
+            user_id: user.id,
+            issued_at,
+            expires_at: issued_at + self.settings.access_token_ttl,
+            token_id: Uuid::new_v4(),
+            session_id,
+            token_version,
+        };
+        Ok((
+            self.ports.tokens.encode(&claims)?,
+            self.settings.access_token_ttl.num_seconds(),
+        ))
+    }
+}

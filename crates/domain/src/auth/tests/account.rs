@@ -1,0 +1,183 @@
+//! Sessions, profile, password and deletion of the signed-in user.
+
+use mockall::predicate::{always, eq};
+
+use super::{Ports, at, credentials, principal};
+use crate::auth::{Principal, ProfileChanges};
+use crate::error::Error;
+use crate::session::SessionId;
+use crate::user::{Email, Password, PasswordHash, User, UserName};
+
+fn with_credentials(ports: &mut Ports, principal: &Principal) {
+    let mut found = credentials(true);
+    found.user = principal.user.clone();
+    ports
+        .users
+        .expect_find_credentials_by_id()
+        .returning(move |_| Ok(Some(found.clone())));
+}
+
+#[tokio::test]
+async fn changing_the_password_needs_the_current_one() {
+    let mut ports = Ports::new().password_is("right");
+    let principal = principal();
+    with_credentials(&mut ports, &principal);
+    ports
+        .users
+        .expect_record_failed_login()
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    ports.users.expect_change_password().never();
+    let new = Password::parse("a brand new secret").expect("valid");
+
+    let result = ports
+        .service()
+        .change_password(&principal, "wrong", &new)
+        .await;
+
+    assert!(matches!(result, Err(Error::WrongPassword)));
+}
+
+#[tokio::test]
+async fn a_new_password_revokes_every_token_and_session() {
+    let mut ports = Ports::new().password_is("right");
+    let principal = principal();
+    let id = principal.user.id;
+    with_credentials(&mut ports, &principal);
+    ports
+        .hasher
+        .expect_hash()
+        .returning(|_| Ok(PasswordHash::new("new".into())));
+    ports
+        .users
+        .expect_change_password()
+        .with(eq(id), always(), eq(at()))
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    ports
+        .sessions
+        .expect_end_all()
+        .with(eq(id), eq(None), eq(at()))
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let new = Password::parse("a brand new secret").expect("valid");
+
+    assert!(
+        ports
+            .service()
+            .change_password(&principal, "right", &new)
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn an_email_change_needs_the_current_password() {
+    let mut ports = Ports::new();
+    ports.users.expect_update_profile().never();
+    let changes = ProfileChanges {
+        email: Some(Email::parse("new@example.com").expect("valid")),
+        ..ProfileChanges::default()
+    };
+
+    let result = ports.service().update_profile(&principal(), changes).await;
+
+    assert!(matches!(result, Err(Error::ConfirmationRequired)));
+}
+
+#[tokio::test]
+async fn a_name_change_needs_no_password() {
+    let mut ports = Ports::new();
+    let principal = principal();
+    let name = UserName::parse("Grace").expect("valid");
+    let renamed = User {
+        name: name.clone(),
+        ..principal.user.clone()
+    };
+    ports
+        .users
+        .expect_update_profile()
+        .with(
+            eq(principal.user.id),
+            eq(Some(name.clone())),
+            eq(None),
+            eq(at()),
+        )
+        .returning(move |_, _, _, _| Ok(renamed.clone()));
+
+    let changes = ProfileChanges {
+        name: Some(name),
+        ..ProfileChanges::default()
+    };
+    let updated = ports
+        .service()
+        .update_profile(&principal, changes)
+        .await
+        .expect("updated");
+
+    assert_eq!(updated.name.as_str(), "Grace");
+}
+
+#[tokio::test]
+async fn ending_someone_elses_or_an_unknown_session_is_not_found() {
+    let mut ports = Ports::new().password_is("right");
+    let principal = principal();
+    with_credentials(&mut ports, &principal);
+    ports
+        .sessions
+        .expect_end()
+        .with(eq(principal.user.id), always(), always())
+        .returning(|_, _, _| Ok(false));
+
+    let result = ports
+        .service()
+        .end_session(&principal, SessionId::new_random(), "right")
+        .await;
+
+    assert!(matches!(result, Err(Error::NotFound)));
+}
+
+#[tokio::test]
+async fn ending_other_sessions_keeps_the_current_one() {
+    let mut ports = Ports::new().password_is("right");
+    let principal = principal();
+    with_credentials(&mut ports, &principal);
+    ports
+        .sessions
+        .expect_end_all()
+        .with(eq(principal.user.id), eq(principal.session_id), always())
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+
+    assert!(
+        ports
+            .service()
+            .end_other_sessions(&principal, "right")
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn deleting_the_account_needs_the_password() {
+    let mut ports = Ports::new().password_is("right");
+    let principal = principal();
+    with_credentials(&mut ports, &principal);
+    ports
+        .users
+        .expect_record_failed_login()
+        .returning(|_, _, _| Ok(()));
+    ports
+        .users
+        .expect_delete()
+        .with(eq(principal.user.id))
+        .times(1)
+        .returning(|_| Ok(()));
+    let service = ports.service();
+
+    let refused = service.delete_account(&principal, "wrong").await;
+    let deleted = service.delete_account(&principal, "right").await;
+
+    assert!(matches!(refused, Err(Error::WrongPassword)));
+    assert!(deleted.is_ok());
+}

@@ -1,0 +1,128 @@
+//! Unit tests of [`AuthService`](super::AuthService), on mocks of its
+//! ports, by topic; the fixtures they share live here.
+
+mod account;
+mod lockout;
+mod sign_in;
+mod tokens;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+use super::{AuthPorts, AuthService, AuthSettings, Principal};
+use crate::ports::{
+    LockoutPolicy, MockClock, MockOpaqueTokens, MockPasswordHasher, MockSessionRepository,
+    MockTokenCodec, MockUserRepository, PasswordCheck,
+};
+use crate::session::{SessionId, TokenHash};
+use crate::user::{Credentials, Email, PasswordHash, User, UserId, UserName};
+
+fn at() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0)
+        .single()
+        .expect("valid time")
+}
+
+fn user(active: bool) -> User {
+    User {
+        id: UserId::new_random(),
+        email: Email::parse("ada@example.com").expect("valid"),
+        name: UserName::parse("Ada").expect("valid"),
+        is_active: active,
+        created_at: at(),
+        updated_at: at(),
+    }
+}
+
+fn credentials(active: bool) -> Credentials {
+    Credentials {
+        user: user(active),
+        password_hash: PasswordHash::new("stored".into()),
+        locked_until: None,
+        failed_logins: 0,
+        token_version: 3,
+    }
+}
+
+fn principal() -> Principal {
+    Principal {
+        user: user(true),
+        session_id: Some(SessionId::new_random()),
+    }
+}
+
+/// Mocks of the ports a test sets expectations on; the clock and the
+/// refresh-token generator are fixed.
+struct Ports {
+    users: MockUserRepository,
+    sessions: MockSessionRepository,
+    hasher: MockPasswordHasher,
+    tokens: MockTokenCodec,
+}
+
+impl Ports {
+    fn new() -> Self {
+        let mut hasher = MockPasswordHasher::new();
+        hasher
+            .expect_dummy_hash()
+            .returning(|| PasswordHash::new("dummy".into()));
+        let mut tokens = MockTokenCodec::new();
+        tokens.expect_encode().returning(|c| {
+            Ok(format!(
+                "access:{}:{:?}:{}",
+                c.user_id,
+                c.session_id.map(|s| s.to_string()),
+                c.token_version
+            ))
+        });
+        Self {
+            users: MockUserRepository::new(),
+            sessions: MockSessionRepository::new(),
+            hasher,
+            tokens,
+        }
+    }
+
+    fn password_is(mut self, right: &'static str) -> Self {
+        self.hasher.expect_verify().returning(move |given, _| {
+            Ok(if given == right {
+                PasswordCheck::Match {
+                    needs_rehash: false,
+                }
+            } else {
+                PasswordCheck::Mismatch
+            })
+        });
+        self
+    }
+
+    fn service(self) -> AuthService {
+        let mut clock = MockClock::new();
+        clock.expect_now().returning(at);
+        let mut opaque = MockOpaqueTokens::new();
+        opaque
+            .expect_generate()
+            .returning(|| Ok(("fresh".into(), TokenHash::new("hash:fresh".into()))));
+        opaque
+            .expect_hash()
+            .returning(|t| TokenHash::new(format!("hash:{t}")));
+        let ports = AuthPorts {
+            users: Arc::new(self.users),
+            sessions: Arc::new(self.sessions),
+            hasher: Arc::new(self.hasher),
+            tokens: Arc::new(self.tokens),
+            opaque: Arc::new(opaque),
+            clock: Arc::new(clock),
+        };
+        let settings = AuthSettings {
+            access_token_ttl: Duration::hours(24),
+            refresh_token_ttl: Duration::days(30),
+            lockout: LockoutPolicy {
+                max_failures: 5,
+                lockout: Duration::minutes(15),
+            },
+        };
+        AuthService::new(ports, settings)
+    }
+}

@@ -1,0 +1,156 @@
+//! Registration and sign-in.
+
+use chrono::Duration;
+use mockall::predicate::eq;
+
+use super::{Ports, at, credentials};
+use crate::error::Error;
+use crate::ports::PasswordCheck;
+use crate::session::ClientInfo;
+use crate::user::{Email, Password, PasswordHash, Registration, UserName};
+
+#[tokio::test]
+async fn registration_stores_the_hash_and_starts_a_session() {
+    let mut ports = Ports::new();
+    ports
+        .hasher
+        .expect_hash()
+        .with(eq("Tr0ub4dor&3x"))
+        .returning(|_| Ok(PasswordHash::new("h".into())));
+    ports.users.expect_create().times(1).returning(|new| {
+        assert_eq!(new.password_hash.as_str(), "h");
+        Ok(new.user)
+    });
+    ports.sessions.expect_start().times(1).returning(|session| {
+        assert_eq!(session.refresh_hash.as_str(), "hash:fresh");
+        assert_eq!(session.expires_at, at() + Duration::days(30));
+        Ok(())
+    });
+    let registration = Registration {
+        name: UserName::parse("Ada").expect("valid"),
+        email: Email::parse("ada@example.com").expect("valid"),
+        password: Password::parse("Tr0ub4dor&3x").expect("valid"),
+    };
+
+    let tokens = ports
+        .service()
+        .register(registration, ClientInfo::default())
+        .await
+        .expect("registered");
+
+    assert_eq!(tokens.expires_in, 86_400);
+    assert_eq!(tokens.refresh_token, "fresh");
+    assert!(
+        tokens
+            .access_token
+            .starts_with(&format!("access:{}:Some(", tokens.user.id))
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_email_still_costs_one_verification() {
+    let mut ports = Ports::new();
+    ports
+        .users
+        .expect_find_credentials()
+        .returning(|_| Ok(None));
+    ports.hasher.expect_verify().times(1).returning(|_, h| {
+        assert_eq!(h.as_str(), "dummy");
+        Ok(PasswordCheck::Mismatch)
+    });
+
+    let result = ports
+        .service()
+        .login("nobody@example.com", "whatever1", ClientInfo::default())
+        .await;
+
+    assert!(matches!(result, Err(Error::InvalidCredentials)));
+}
+
+#[tokio::test]
+async fn a_malformed_email_is_invalid_credentials_after_one_verification() {
+    let mut ports = Ports::new();
+    ports.users.expect_find_credentials().never();
+    ports
+        .hasher
+        .expect_verify()
+        .times(1)
+        .returning(|_, _| Ok(PasswordCheck::Mismatch));
+
+    let result = ports
+        .service()
+        .login("not-an-email", "whatever1", ClientInfo::default())
+        .await;
+
+    assert!(matches!(result, Err(Error::InvalidCredentials)));
+}
+
+#[tokio::test]
+async fn a_successful_login_carries_the_token_version() {
+    let mut ports = Ports::new().password_is("right");
+    ports
+        .users
+        .expect_find_credentials()
+        .returning(|_| Ok(Some(credentials(true))));
+    ports.users.expect_clear_failed_logins().never();
+    ports.sessions.expect_start().times(1).returning(|_| Ok(()));
+
+    let tokens = ports
+        .service()
+        .login("ADA@example.com ", "right", ClientInfo::default())
+        .await;
+
+    assert!(tokens.expect("signed in").access_token.ends_with(":3"));
+}
+
+#[tokio::test]
+async fn an_inactive_account_with_the_right_password_is_disabled() {
+    let mut ports = Ports::new().password_is("right");
+    ports
+        .users
+        .expect_find_credentials()
+        .returning(|_| Ok(Some(credentials(false))));
+    ports.sessions.expect_start().never();
+
+    let result = ports
+        .service()
+        .login("ada@example.com", "right", ClientInfo::default())
+        .await;
+
+    assert!(matches!(result, Err(Error::AccountDisabled)));
+}
+
+#[tokio::test]
+async fn an_old_scheme_hash_is_upgraded_at_sign_in() {
+    let mut ports = Ports::new();
+    ports
+        .users
+        .expect_find_credentials()
+        .returning(|_| Ok(Some(credentials(true))));
+    ports
+        .hasher
+        .expect_verify()
+        .returning(|_, _| Ok(PasswordCheck::Match { needs_rehash: true }));
+    ports
+        .hasher
+        .expect_hash()
+        .with(eq("right"))
+        .returning(|_| Ok(PasswordHash::new("new".into())));
+    ports
+        .users
+        .expect_set_password_hash()
+        .times(1)
+        .returning(|_, h, _| {
+            assert_eq!(h.as_str(), "new");
+            Ok(())
+        });
+    ports.sessions.expect_start().returning(|_| Ok(()));
+
+    assert!(
+        ports
+            .service()
+            .login("ada@example.com", "right", ClientInfo::default())
+            .await
+            .is_ok()
+    );
+}

@@ -1,0 +1,211 @@
+//! Refresh-token rotation, logout and access-token checks.
+
+use chrono::{DateTime, Duration, Utc};
+use mockall::predicate::{always, eq};
+use uuid::Uuid;
+
+use super::{Ports, at, user};
+use crate::auth::Principal;
+use crate::error::{Error, Result, TokenRejection};
+use crate::ports::{AccessClaims, TokenSubject};
+use crate::session::{Rotation, SessionId};
+use crate::user::{User, UserId};
+
+fn subject(user: User, live: bool, version: i64) -> TokenSubject {
+    TokenSubject {
+        user,
+        token_version: version,
+        session_live: live,
+    }
+}
+
+#[tokio::test]
+async fn a_refresh_rotates_within_the_session() {
+    let mut ports = Ports::new();
+    let (session_id, account) = (SessionId::new_random(), user(true));
+    let user_id = account.id;
+    ports
+        .sessions
+        .expect_rotate()
+        .withf(|presented, next, _, expires| {
+            presented.as_str() == "hash:old"
+                && next.as_str() == "hash:fresh"
+                && *expires == at() + Duration::days(30)
+        })
+        .returning(move |_, _, _, _| {
+            Ok(Rotation::Rotated {
+                session_id,
+                user_id,
+            })
+        });
+    ports
+        .users
+        .expect_find_token_subject()
+        .with(eq(user_id), eq(Some(session_id)))
+        .returning(move |_, _| Ok(Some(subject(account.clone(), true, 2))));
+
+    let tokens = ports.service().refresh("old").await.expect("rotated");
+
+    assert_eq!(tokens.refresh_token, "fresh");
+    assert_eq!(
+        tokens.access_token,
+        format!("access:{user_id}:Some(\"{session_id}\"):2")
+    );
+}
+
+#[tokio::test]
+async fn a_reused_refresh_token_ends_every_session_of_its_user() {
+    let mut ports = Ports::new();
+    let user_id = UserId::new_random();
+    ports
+        .sessions
+        .expect_rotate()
+        .returning(move |_, _, _, _| Ok(Rotation::Reused { user_id }));
+    ports
+        .sessions
+        .expect_end_all()
+        .with(eq(user_id), eq(None), eq(at()))
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+
+    let result = ports.service().refresh("stolen").await;
+
+    assert!(matches!(
+        result,
+        Err(Error::Unauthorized(TokenRejection::Revoked))
+    ));
+}
+
+#[tokio::test]
+async fn an_unknown_refresh_token_is_unauthorized() {
+    let mut ports = Ports::new();
+    ports
+        .sessions
+        .expect_rotate()
+        .returning(|_, _, _, _| Ok(Rotation::Invalid));
+    ports.sessions.expect_end_all().never();
+
+    assert!(matches!(
+        ports.service().refresh("nope").await,
+        Err(Error::Unauthorized(_))
+    ));
+}
+
+#[tokio::test]
+async fn logout_ends_the_tokens_session() {
+    let mut ports = Ports::new();
+    ports
+        .sessions
+        .expect_end_by_token()
+        .withf(|hash, now| hash.as_str() == "hash:mine" && *now == at())
+        .times(1)
+        .returning(|_, _| Ok(()));
+
+    assert!(ports.service().logout("mine").await.is_ok());
+}
+
+fn claims(user_id: UserId, expires_at: DateTime<Utc>, version: i64) -> AccessClaims {
+    AccessClaims {
+        user_id,
+        issued_at: at(),
+        expires_at,
+        token_id: Uuid::nil(),
+        session_id: Some(SessionId::from(Uuid::nil())),
+        token_version: version,
+    }
+}
+
+async fn authenticate_with(found: Option<TokenSubject>, version: i64) -> Result<Principal> {
+    let mut ports = Ports::new();
+    let id = found
+        .as_ref()
+        .map_or_else(UserId::new_random, |s| s.user.id);
+    ports
+        .tokens
+        .expect_decode()
+        .returning(move |_| Ok(claims(id, at() + Duration::minutes(1), version)));
+    ports
+        .users
+        .expect_find_token_subject()
+        .with(eq(id), always())
+        .returning(move |_, _| Ok(found.clone()));
+    ports.service().authenticate("t").await
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refused() {
+    let mut ports = Ports::new();
+    ports
+        .tokens
+        .expect_decode()
+        .returning(|_| Ok(claims(UserId::new_random(), at(), 0)));
+    ports.users.expect_find_token_subject().never();
+
+    let result = ports.service().authenticate("t").await;
+
+    assert!(matches!(
+        result,
+        Err(Error::Unauthorized(TokenRejection::Expired))
+    ));
+}
+
+#[tokio::test]
+async fn a_token_of_a_missing_or_inactive_user_is_refused() {
+    for found in [None, Some(subject(user(false), true, 0))] {
+        let result = authenticate_with(found, 0).await;
+
+        assert!(matches!(
+            result,
+            Err(Error::Unauthorized(TokenRejection::UnknownUser))
+        ));
+    }
+}
+
+#[tokio::test]
+async fn a_token_of_an_ended_session_is_revoked() {
+    let result = authenticate_with(Some(subject(user(true), false, 0)), 0).await;
+
+    assert!(matches!(
+        result,
+        Err(Error::Unauthorized(TokenRejection::Revoked))
+    ));
+}
+
+#[tokio::test]
+async fn a_token_from_before_a_password_change_is_revoked() {
+    let result = authenticate_with(Some(subject(user(true), true, 1)), 0).await;
+
+    assert!(matches!(
+        result,
+        Err(Error::Unauthorized(TokenRejection::Revoked))
+    ));
+}
+
+#[tokio::test]
+async fn a_valid_token_yields_its_active_user_and_session() {
+    let account = user(true);
+    let id = account.id;
+
+    let principal = authenticate_with(Some(subject(account, true, 4)), 4)
+        .await
+        .expect("valid");
+
+    assert_eq!(principal.user.id, id);
+    assert_eq!(principal.session_id, Some(SessionId::from(Uuid::nil())));
+}
+
+#[tokio::test]
+async fn a_token_the_codec_refuses_is_unauthorized() {
+    let mut ports = Ports::new();
+    ports
+        .tokens
+        .expect_decode()
+        .returning(|_| Err(TokenRejection::Invalid));
+
+    let result = ports.service().authenticate("garbage").await;
+
+    assert!(matches!(
+        result,
+        Err(Error::Unauthorized(TokenRejection::Invalid))
+    ));
+}

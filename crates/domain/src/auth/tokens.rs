@@ -1,0 +1,106 @@
+//! Tokens after sign-in: refresh-token rotation with reuse detection,
+//! logout, and access-token checks.
+
+use super::{AuthService, Principal, Tokens};
+use crate::bearer::Bearer;
+use crate::error::{Error, Result, TokenRejection};
+use crate::session::Rotation;
+
+impl AuthService {
+    /// Exchanges a refresh token for new tokens in the same session; the
+    /// presented one stops working. Presenting an already-rotated token
+    /// again ends every session of its user (it was stolen or replayed).
+    ///
+    /// # Errors
+    /// [`Error::Unauthorized`] for an unknown, expired, rotated or ended token.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<Tokens> {
+        let presented = self.ports.opaque.hash(refresh_token);
+        let (next, next_hash) = self.ports.opaque.generate()?;
+        let now = self.ports.clock.now();
+        let expires_at = now + self.settings.refresh_token_ttl;
+        match self
+            .ports
+            .sessions
+            .rotate(&presented, &next_hash, now, expires_at)
+            .await?
+        {
+            Rotation::Rotated {
+                session_id,
+                user_id,
+            } => {
+                let subject = self
+                    .ports
+                    .users
+                    .find_token_subject(user_id, Some(session_id))
+                    .await?;
+                let Some(subject) = subject.filter(|s| s.user.is_active && s.session_live) else {
+                    return Err(Error::Unauthorized(TokenRejection::UnknownUser));
+                };
+                let (access_token, expires_in) =
+                    self.access_token(&subject.user, Some(session_id), subject.token_version)?;
+                Ok(Tokens {
+                    access_token,
+                    expires_in,
+                    refresh_token: next,
+                    user: subject.user,
+                })
+            }
+            Rotation::Reused { user_id } => {
+                self.ports.sessions.end_all(user_id, None, now).await?;
+                Err(Error::Unauthorized(TokenRejection::Revoked))
+            }
+            _ => Err(Error::Unauthorized(TokenRejection::Invalid)),
+        }
+    }
+
+    /// Ends the session a refresh token belongs to, with its access tokens.
+    /// An unknown token is not an error: the session is over either way.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when storage cannot be reached.
+    pub async fn logout(&self, refresh_token: &str) -> Result<()> {
+        let presented = self.ports.opaque.hash(refresh_token);
+        self.ports
+            .sessions
+            .end_by_token(&presented, self.ports.clock.now())
+            .await
+    }
+
+    /// The bearer of a well-signed, unexpired access token, without asking
+    /// storage whether it was revoked: for callers that ask in the same
+    /// statement as their work (see [`Bearer`]).
+    ///
+    /// # Errors
+    /// [`Error::Unauthorized`] when the token is invalid or expired.
+    pub fn bearer(&self, token: &str) -> Result<Bearer> {
+        let claims = self
+            .ports
+            .tokens
+            .decode(token)
+            .map_err(Error::Unauthorized)?;
+        if claims.expires_at <= self.ports.clock.now() {
+            return Err(Error::Unauthorized(TokenRejection::Expired));
+        }
+        Ok(Bearer {
+            user_id: claims.user_id,
+            session_id: claims.session_id,
+            token_version: claims.token_version,
+        })
+    }
+
+    /// The active user (and session) an access token speaks for.
+    ///
+    /// # Errors
+    /// [`Error::Unauthorized`] when the token is invalid or expired, its user
+    /// is gone or inactive, its session has ended, or the password changed
+    /// after it was issued.
+    pub async fn authenticate(&self, token: &str) -> Result<Principal> {
+        let bearer = self.bearer(token)?;
+        let subject = self
+            .ports
+            .users
+            .find_token_subject(bearer.user_id, bearer.session_id)
+            .await?;
+        bearer.admit(subject)
+    }
+}
