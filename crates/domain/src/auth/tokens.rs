@@ -67,8 +67,8 @@ impl AuthService {
     }
 
     /// The bearer of a well-signed, unexpired access token, without asking
-    /// storage whether it was revoked: for callers that ask in the same
-    /// statement as their work (see [`Bearer`]).
+    /// storage whether it was revoked: for callers whose storage acts only
+    /// for a live bearer, such as [`TaskService`](crate::TaskService)'s.
     ///
     /// # Errors
     /// [`Error::Unauthorized`] when the token is invalid or expired.
