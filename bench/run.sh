@@ -4,8 +4,12 @@
 # scenarios (get one, list of 50, create, mixed 70/20/10), a login storm at
 # bcrypt cost 12 beside a get-one load, the database's own limits (pgbench
 # GET-one SELECT and single-row INSERT at the same concurrency), and prints
-# requests/s, p50, p99 and the server's peak RSS. With --peers it measures
-# the FastAPI original and the Loco peer the same way in the same run.
+# requests/s, p50, p99 and the server's peak RSS. On PostgreSQL it then runs
+# the scenarios again with the server on sslmode=require and on
+# sslmode=disable (TLS get one as a % of plain TCP's), and the many-users
+# mixed load (bench/many_users.sh: 10 000 users x 100 tasks seeded by SQL).
+# With --peers it measures the FastAPI original and the Loco peer the same
+# way in the same run.
 #
 # Usage: bench/run.sh [--peers]
 # Env:   HARNESS   the shared wrk harness (default ../shared/bench)
@@ -14,8 +18,17 @@
 #        REPEAT (3)  runs of each scenario, back to back; the table shows
 #                    each figure's median and the range over the runs
 #        DATABASES ("postgres sqlite")
-# Output: one table per server, then the storm and database lines; full wrk
-# outputs under $LOG_ROOT (/tmp/taskpulse_bench).
+#        PG_OPTS   URL options for every server and pgbench (default none:
+#                  libpq and sqlx then use TLS when PostgreSQL offers it, as
+#                  a new user's URL does); e.g. PG_OPTS=sslmode=disable
+#        EXTRA ("tls many_users")  the PostgreSQL passes after the main one
+#        USERS_MANY (10000) TASKS_PER_USER (100)  the many-users pass's size
+#        BIN       a taskpulse binary to measure instead of building one
+#        DB_PREFIX (taskpulse)  the databases are DB_PREFIX_bench, _tls, _many
+#        LOG_ROOT  (/tmp/taskpulse_bench)
+# Output: one table per server, then the storm and database lines, the TLS
+# and many-users summaries; full wrk outputs under $LOG_ROOT
+# (/tmp/taskpulse_bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -29,11 +42,16 @@ REPEAT=${REPEAT:-3}
 SCENARIOS=$(for s in get_one list mixed create; do for _ in $(seq "$REPEAT"); do printf '%s ' "$s"; done; done)
 export SCENARIOS
 LOG_ROOT=${LOG_ROOT:-/tmp/taskpulse_bench}
+DB_PREFIX=${DB_PREFIX:-taskpulse} # databases DB_PREFIX_bench, _tls, _many
 PG=${PG:-postgres://postgres@127.0.0.1:5432}
-# Every server and pgbench connects with these URL options: loopback
-# without TLS by default, the same for all (sqlx and libpq would otherwise
-# negotiate TLS with Debian's PostgreSQL, which has it on).
-PG_OPTS=${PG_OPTS:-sslmode=disable}
+# Every server and pgbench connects with these URL options, the same for
+# all. None by default: sqlx and libpq then negotiate TLS with a PostgreSQL
+# that offers it (Debian's does), which is what a new user gets. The TLS
+# pass below sets sslmode itself.
+PG_OPTS=${PG_OPTS-}
+with_opts() { echo "$1${PG_OPTS:+?$PG_OPTS}"; } # URL [+ ?PG_OPTS]
+EXTRA=${EXTRA-tls many_users}
+SECRET=bench-secret-of-at-least-thirty-two-bytes
 PEERS_TOO=0
 [[ ${1:-} == --peers ]] && PEERS_TOO=1
 mkdir -p "$LOG_ROOT"
@@ -42,8 +60,11 @@ cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build --release -p taskpulse-api
-BIN=$CARGO_TARGET_DIR/release/taskpulse
+# BIN: a binary built elsewhere (e.g. a previous release), nothing built then.
+if [[ -z ${BIN:-} ]]; then
+  cargo build --release -p taskpulse-api
+  BIN=$CARGO_TARGET_DIR/release/taskpulse
+fi
 
 # Waits for a URL to answer: up to $2 seconds (default 20; the peers
 # install or build themselves on their first start).
@@ -60,12 +81,14 @@ measure() { # name base_url pid [harness env...]
   # Every server starts from a checkpointed database.
   psql -X -q "$PG/postgres" -c CHECKPOINT 2>/dev/null || true
   env LOG_DIR="$LOG_ROOT/$name" BENCH_DATA="$LOG_ROOT/$name.json" "$@" bash "$HARNESS/run.sh" "$url" |
-    tail -n +2 | python3 "$ROOT/bench/median.py"
+    tail -n +2 | python3 "$ROOT/bench/median.py" | tee "$LOG_ROOT/$name.table"
   echo "peak RSS of $name: $(peak_rss_mib "$pid") MiB"
 }
+# The median req/s of a scenario in a table that measure wrote.
+rate() { awk -v s="$2" '$1 == s { print $2 }' "$LOG_ROOT/$1.table"; }
 
 start_taskpulse() { # port database_url
-  (cd "$LOG_ROOT" && exec env APP_ENV=production DATABASE_URL="$2" SECRET_KEY=bench-secret-of-at-least-thirty-two-bytes \
+  (cd "$LOG_ROOT" && exec env APP_ENV=production DATABASE_URL="$2" SECRET_KEY="$SECRET" \
     TASKPULSE__SERVER__HOST=127.0.0.1 TASKPULSE__SERVER__PORT="$1" TASKPULSE__SERVER__WORKERS=2 \
     TASKPULSE__SERVER__HSTS=false TASKPULSE__LOG__LEVEL=warn TASKPULSE__AUTH__RATE_LIMIT_PER_MINUTE=1000000 \
     TASKPULSE__AUTH__MAX_FAILED_LOGINS=1000000 \
@@ -77,7 +100,7 @@ start_taskpulse() { # port database_url
 
 for db in $DATABASES; do
   case $db in
-    postgres) fresh_db taskpulse_bench; url="$PG/taskpulse_bench?$PG_OPTS" ;;
+    postgres) fresh_db "${DB_PREFIX}_bench"; url=$(with_opts "$PG/${DB_PREFIX}_bench") ;;
     sqlite) rm -f "$LOG_ROOT"/bench.db*; url="sqlite://$LOG_ROOT/bench.db" ;;
   esac
   pid=$(start_taskpulse 8090 "$url")
@@ -134,16 +157,61 @@ for db in $DATABASES; do
   sleep 1
 done
 
+if [[ " $DATABASES " == *" postgres "* ]]; then
+  for pass in $EXTRA; do
+    case $pass in
+      tls)
+        # The same scenarios with the server on TLS and on plain TCP, each
+        # on a fresh database: TLS's cost on loopback.
+        for mode in require disable; do
+          fresh_db "${DB_PREFIX}_tls"
+          pid=$(start_taskpulse 8091 "$PG/${DB_PREFIX}_tls?sslmode=$mode")
+          PIDS+=("$pid")
+          measure "taskpulse-postgres-$mode" http://127.0.0.1:8091 "$pid" \
+            SEED_ARGS="--auth-prefix /api/v1/auth --tasks-template /api/v1/users/{uid}/tasks"
+          kill "$pid" 2>/dev/null || true
+          sleep 1
+        done
+        for s in get_one list mixed create; do
+          awk -v s="$s" -v t="$(rate taskpulse-postgres-require "$s")" -v p="$(rate taskpulse-postgres-disable "$s")" \
+            'BEGIN { if (t == "" || p == "") exit; printf "TLS %-8s %8.1f req/s against %8.1f on plain TCP: %5.1f %%%s\n", s, t, p, 100 * t / p, s == "get_one" ? " (target >= 80 %)" : "" }'
+        done
+        ;;
+      many_users)
+        # USERS_MANY users x TASKS_PER_USER tasks seeded by SQL, random
+        # user and task per request, on the default URL like the main table.
+        fresh_db "${DB_PREFIX}_many"
+        url=$(with_opts "$PG/${DB_PREFIX}_many")
+        pid=$(start_taskpulse 8092 "$url")
+        PIDS+=("$pid")
+        echo "## taskpulse-postgres-many-users"
+        psql -X -q "$PG/postgres" -c CHECKPOINT 2>/dev/null || true
+        SECRET_KEY=$SECRET USERS=${USERS_MANY:-10000} TASKS_PER_USER=${TASKS_PER_USER:-100} CLEANUP=0 \
+          LOG_DIR="$LOG_ROOT/many_users" bash "$ROOT/bench/many_users.sh" http://127.0.0.1:8092 "$url" |
+          tee "$LOG_ROOT/taskpulse-postgres-many-users.table"
+        echo "peak RSS of taskpulse-postgres-many-users: $(peak_rss_mib "$pid") MiB"
+        many=$(rate taskpulse-postgres-many-users many_mixed)
+        four=$([[ -f $LOG_ROOT/taskpulse-postgres.table ]] && rate taskpulse-postgres mixed || true)
+        [[ -n $many && -n $four ]] && awk -v m="$many" -v f="$four" \
+          'BEGIN { printf "mixed with many users %.1f req/s against %.1f with 4 users: %.1f %%\n", m, f, 100 * m / f }'
+        kill "$pid" 2>/dev/null || true
+        sleep 1
+        ;;
+      *) echo "unknown EXTRA pass: $pass" >&2 ;;
+    esac
+  done
+fi
+
 if [[ $PEERS_TOO == 1 ]]; then
   fresh_db peer_fastapi
-  (DATABASE_URL="postgresql://${PG#*://}/peer_fastapi?$PG_OPTS" WORKERS=2 PORT=8001 exec bash "$PEERS/fastapi_seed/run.sh" >"$LOG_ROOT/fastapi.log" 2>&1) &
+  (DATABASE_URL=$(with_opts "postgresql://${PG#*://}/peer_fastapi") WORKERS=2 PORT=8001 exec bash "$PEERS/fastapi_seed/run.sh" >"$LOG_ROOT/fastapi.log" 2>&1) &
   PIDS+=($!)
   wait_up http://127.0.0.1:8001/health 600
   measure fastapi http://127.0.0.1:8001 "$(listener 8001)"
   kill "$(listener 8001)" 2>/dev/null || true
   fresh_db peer_loco
   # The peer builds into its own target directory, not ours.
-  (DATABASE_URL="$PG/peer_loco?$PG_OPTS" WORKERS=2 PORT=8002 exec env -u CARGO_TARGET_DIR bash "$PEERS/loco_todo/run.sh" >"$LOG_ROOT/loco.log" 2>&1) &
+  (DATABASE_URL=$(with_opts "$PG/peer_loco") WORKERS=2 PORT=8002 exec env -u CARGO_TARGET_DIR bash "$PEERS/loco_todo/run.sh" >"$LOG_ROOT/loco.log" 2>&1) &
   PIDS+=($!)
   wait_up http://127.0.0.1:8002/_ping 1800
   measure loco http://127.0.0.1:8002 "$(listener 8002)" STYLE=loco HEALTH_PATH=/_ping
