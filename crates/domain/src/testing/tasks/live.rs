@@ -1,0 +1,122 @@
+//! Bearers that are not live in the [`TaskRepository`](crate::ports::TaskRepository)
+//! contract: they read nothing and write nothing.
+
+use super::{bearer, completion, create, listed, new_task, stored};
+use crate::bearer::Bearer;
+use crate::error::Error;
+use crate::session::SessionId;
+use crate::task::{Precondition, TaskQuery};
+use crate::testing::sessions::session;
+use crate::testing::{Storage, at};
+
+/// Ada's bearers that are not live: a token from before a password change
+/// (another version), one of a session that ended, one naming a session
+/// that never existed, and one naming Bob's session.
+async fn dead_bearers(storage: &Storage, ada: Bearer) -> Vec<(&'static str, Bearer)> {
+    let bob = bearer(storage, "bob@example.com").await;
+    let ended = session(ada.user_id, "ada-ended", 0, 3600);
+    let bobs = session(bob.user_id, "bob-live", 0, 3600);
+    let (ended_id, bobs_id) = (ended.id, bobs.id);
+    for session in [ended, bobs] {
+        storage.sessions.start(session).await.expect("started");
+    }
+    let was_ended = storage
+        .sessions
+        .end(ada.user_id, ended_id, at(10))
+        .await
+        .expect("ended");
+    assert!(was_ended, "the session was live");
+    let with_session = |session_id| Bearer {
+        session_id: Some(session_id),
+        ..ada
+    };
+    vec![
+        (
+            "another token version",
+            Bearer {
+                token_version: ada.token_version + 1,
+                ..ada
+            },
+        ),
+        ("an ended session", with_session(ended_id)),
+        ("an unknown session", with_session(SessionId::new_random())),
+        ("another user's session", with_session(bobs_id)),
+    ]
+}
+
+/// A bearer that is not live reads nothing and changes nothing, while the
+/// same user's live bearer (with or without a live session) still works.
+pub async fn a_bearer_that_is_not_live_reads_and_writes_nothing(storage: &Storage) {
+    let ada = bearer(storage, "ada@example.com").await;
+    let task = create(storage, ada, "Mine", 1).await;
+    let live = session(ada.user_id, "ada-live", 0, 3600);
+    let live_session = Bearer {
+        session_id: Some(live.id),
+        ..ada
+    };
+    storage.sessions.start(live).await.expect("started");
+
+    for (what, dead) in dead_bearers(storage, ada).await {
+        let created = storage
+            .tasks
+            .create(&dead, new_task("Sneaked in", None, false), at(20))
+            .await
+            .expect("answered");
+        assert_eq!(created, None, "create with {what}");
+        assert_eq!(
+            stored(storage, dead, task.id).await,
+            None,
+            "get with {what}"
+        );
+        let page = storage
+            .tasks
+            .list(&dead, &TaskQuery::default())
+            .await
+            .expect("listed");
+        assert_eq!((page.tasks.len(), page.total), (0, 0), "list with {what}");
+        for precondition in [Precondition::None, Precondition::Version(task.version)] {
+            let update = storage
+                .tasks
+                .update(&dead, task.id, completion(true), precondition, at(30))
+                .await;
+            let toggle = storage
+                .tasks
+                .toggle(&dead, task.id, precondition, at(30))
+                .await;
+            let delete = storage.tasks.delete(&dead, task.id, precondition).await;
+            for (write, result) in [
+                ("update", update.map(|_| ())),
+                ("toggle", toggle.map(|_| ())),
+                ("delete", delete),
+            ] {
+                assert!(
+                    matches!(result, Err(Error::NotFound | Error::PreconditionFailed)),
+                    "{write} with {what} and {precondition:?}: {result:?}"
+                );
+            }
+        }
+    }
+
+    assert_eq!(stored(storage, ada, task.id).await, Some(task.clone()));
+    assert_eq!(stored(storage, live_session, task.id).await, Some(task));
+    assert_eq!(listed(storage, ada, &TaskQuery::default()).await.1, 1);
+}
+
+/// Once the user is deleted, their bearer reads and writes nothing.
+pub async fn a_deleted_users_bearer_reads_and_writes_nothing(storage: &Storage) {
+    let ada = bearer(storage, "ada@example.com").await;
+    create(storage, ada, "Mine", 1).await;
+
+    storage.users.delete(ada.user_id).await.expect("deleted");
+
+    let created = storage
+        .tasks
+        .create(&ada, new_task("After", None, false), at(2))
+        .await
+        .expect("answered");
+    assert_eq!(created, None);
+    assert_eq!(
+        listed(storage, ada, &TaskQuery::default()).await,
+        (vec![], 0)
+    );
+}
