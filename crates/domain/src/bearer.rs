@@ -8,11 +8,30 @@
 //! on its own; the task repository must act only for a live bearer, and
 //! [`TaskService`](crate::TaskService) asks why when it found nothing.
 
-use crate::auth::Principal;
 use crate::error::{Error, Result, TokenRejection};
-use crate::ports::TokenSubject;
 use crate::session::SessionId;
-use crate::user::UserId;
+use crate::user::{User, UserId};
+
+/// What the per-request token check needs about a user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenSubject {
+    /// The account.
+    pub user: User,
+    /// Bumped whenever the password changes; tokens carry the value they
+    /// were issued under.
+    pub token_version: i64,
+    /// Whether the session asked about is live (always true when none was).
+    pub session_live: bool,
+}
+
+/// Who a valid access token speaks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The active user.
+    pub user: User,
+    /// The token's session; `None` for tokens minted outside TaskPulse.
+    pub session_id: Option<SessionId>,
+}
 
 /// An access token whose signature and expiry checked out: who it speaks
 /// for, not yet confirmed by storage.

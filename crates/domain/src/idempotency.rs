@@ -5,10 +5,11 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use chrono::Duration;
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
 
 use crate::error::{Error, Result};
-use crate::ports::{Claim, Clock, IdempotencyStore};
+use crate::ports::Clock;
 use crate::user::UserId;
 
 /// A client's idempotency key: 1–255 visible ASCII characters.
@@ -51,6 +52,67 @@ pub struct StoredResponse {
     pub headers: Vec<(String, String)>,
     /// The body's bytes.
     pub body: Vec<u8>,
+}
+
+/// What claiming an idempotency key found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Claim {
+    /// The key was free (or expired, or its lease ran out): the caller runs
+    /// the request and then completes or releases the key.
+    Started,
+    /// A finished request with the same fingerprint: its answer.
+    Replay(StoredResponse),
+    /// A request with the same fingerprint is still running.
+    InProgress,
+    /// The key was used with another fingerprint.
+    Mismatch,
+}
+
+/// Storage of idempotency keys, unique per (owner, key).
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    /// Atomically claims (`owner`, `key`) for a request with `fingerprint`.
+    /// A key created before `expired_before`, or still unfinished and
+    /// created before `abandoned_before`, is replaced. Two concurrent claims
+    /// of a free key MUST NOT both get [`Claim::Started`] (use a unique
+    /// constraint, not a read-then-write).
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn claim(
+        &self,
+        owner: UserId,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        now: DateTime<Utc>,
+        expired_before: DateTime<Utc>,
+        abandoned_before: DateTime<Utc>,
+    ) -> Result<Claim>;
+
+    /// Stores the answer of a claimed key.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn complete(
+        &self,
+        owner: UserId,
+        key: &IdempotencyKey,
+        response: &StoredResponse,
+    ) -> Result<()>;
+
+    /// Frees a claimed key whose request failed.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn release(&self, owner: UserId, key: &IdempotencyKey) -> Result<()>;
+
+    /// Deletes every key created before `before`; returns how many.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn purge_expired(&self, before: DateTime<Utc>) -> Result<u64>;
 }
 
 /// The idempotency rules.
@@ -154,7 +216,7 @@ mod tests {
     use mockall::predicate::{always, eq};
 
     use super::*;
-    use crate::ports::{MockClock, MockIdempotencyStore};
+    use crate::ports::MockClock;
 
     fn at() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0)

@@ -16,7 +16,7 @@
 //! | [`UserRepository`](ports::UserRepository) | accounts, unique by lower-cased email; token version and lock-out state |
 //! | [`TaskRepository`](ports::TaskRepository) | tasks, always addressed through their owner |
 //! | [`SessionRepository`](ports::SessionRepository) | sessions and their refresh tokens, by hash |
-//! | [`IdempotencyStore`](ports::IdempotencyStore) | idempotency keys per owner, with the first answer |
+//! | [`IdempotencyStore`](idempotency::IdempotencyStore) | idempotency keys per owner, with the first answer |
 //! | [`PasswordHasher`](ports::PasswordHasher) | password hashes |
 //! | [`TokenCodec`](ports::TokenCodec) | signed access tokens |
 //! | [`OpaqueTokens`](ports::OpaqueTokens) | random refresh tokens and their hashes |

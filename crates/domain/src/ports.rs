@@ -7,23 +7,11 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::bearer::Bearer;
+pub use crate::bearer::TokenSubject;
 use crate::error::{Result, TokenRejection};
-use crate::idempotency::{IdempotencyKey, StoredResponse};
 use crate::session::{NewSession, Rotation, Session, SessionId, TokenHash};
 use crate::task::{NewTask, Precondition, Task, TaskChanges, TaskId, TaskPage, TaskQuery};
 use crate::user::{Credentials, Email, NewUser, PasswordHash, User, UserId, UserName};
-
-/// What the per-request token check needs about a user, read in one go.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenSubject {
-    /// The account.
-    pub user: User,
-    /// Bumped whenever the password changes; tokens carry the value they
-    /// were issued under.
-    pub token_version: i64,
-    /// Whether the session asked about is live (always true when none was).
-    pub session_live: bool,
-}
 
 /// How a failed login is counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -367,65 +355,4 @@ pub trait TokenCodec: Send + Sync {
 pub trait Clock: Send + Sync {
     /// Now, in UTC.
     fn now(&self) -> DateTime<Utc>;
-}
-
-/// What claiming an idempotency key found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Claim {
-    /// The key was free (or expired, or its lease ran out): the caller runs
-    /// the request and then completes or releases the key.
-    Started,
-    /// A finished request with the same fingerprint: its answer.
-    Replay(StoredResponse),
-    /// A request with the same fingerprint is still running.
-    InProgress,
-    /// The key was used with another fingerprint.
-    Mismatch,
-}
-
-/// Storage of idempotency keys, unique per (owner, key).
-#[cfg_attr(test, mockall::automock)]
-#[async_trait]
-pub trait IdempotencyStore: Send + Sync {
-    /// Atomically claims (`owner`, `key`) for a request with `fingerprint`.
-    /// A key created before `expired_before`, or still unfinished and
-    /// created before `abandoned_before`, is replaced. Two concurrent claims
-    /// of a free key MUST NOT both get [`Claim::Started`] (use a unique
-    /// constraint, not a read-then-write).
-    ///
-    /// # Errors
-    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
-    async fn claim(
-        &self,
-        owner: UserId,
-        key: &IdempotencyKey,
-        fingerprint: &str,
-        now: DateTime<Utc>,
-        expired_before: DateTime<Utc>,
-        abandoned_before: DateTime<Utc>,
-    ) -> Result<Claim>;
-
-    /// Stores the answer of a claimed key.
-    ///
-    /// # Errors
-    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
-    async fn complete(
-        &self,
-        owner: UserId,
-        key: &IdempotencyKey,
-        response: &StoredResponse,
-    ) -> Result<()>;
-
-    /// Frees a claimed key whose request failed.
-    ///
-    /// # Errors
-    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
-    async fn release(&self, owner: UserId, key: &IdempotencyKey) -> Result<()>;
-
-    /// Deletes every key created before `before`; returns how many.
-    ///
-    /// # Errors
-    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
-    async fn purge_expired(&self, before: DateTime<Utc>) -> Result<u64>;
 }

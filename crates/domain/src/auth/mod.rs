@@ -13,11 +13,12 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
+pub use crate::bearer::Principal;
 use crate::ports::{
     Clock, LockoutPolicy, OpaqueTokens, PasswordHasher, SessionRepository, TokenCodec,
     UserRepository,
 };
-use crate::session::{Session, SessionId};
+use crate::session::Session;
 use crate::user::{Email, User, UserName};
 
 /// Tunables of [`AuthService`].
@@ -42,15 +43,6 @@ pub struct Tokens {
     pub refresh_token: String,
     /// Their user.
     pub user: User,
-}
-
-/// Who a valid access token speaks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Principal {
-    /// The active user.
-    pub user: User,
-    /// The token's session; `None` for tokens minted outside TaskPulse.
-    pub session_id: Option<SessionId>,
 }
 
 /// A session as listed to its user.

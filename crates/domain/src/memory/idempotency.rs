@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 
 use super::MemoryStore;
 use crate::error::Result;
+use crate::idempotency::{Claim, IdempotencyStore};
 use crate::idempotency::{IdempotencyKey, StoredResponse};
-use crate::ports::{Claim, IdempotencyStore};
 use crate::user::UserId;
 
 /// A claimed key: its request's fingerprint and, once finished, its answer.

@@ -137,7 +137,7 @@ impl MemoryStore {
         MemorySessions::new(self.clone())
     }
 
-    /// Its [`IdempotencyStore`](crate::ports::IdempotencyStore).
+    /// Its [`IdempotencyStore`](crate::idempotency::IdempotencyStore).
     pub fn idempotency(&self) -> MemoryIdempotency {
         MemoryIdempotency::new(self.clone())
     }

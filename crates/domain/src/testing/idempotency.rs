@@ -1,10 +1,10 @@
-//! The [`IdempotencyStore`](crate::ports::IdempotencyStore) contract.
+//! The [`IdempotencyStore`](crate::idempotency::IdempotencyStore) contract.
 
 use chrono::Duration;
 
 use super::{Storage, at, join, user};
+use crate::idempotency::Claim;
 use crate::idempotency::{IdempotencyKey, StoredResponse};
-use crate::ports::Claim;
 use crate::user::UserId;
 
 /// Keys live a day; an unfinished claim is abandoned after 30 seconds.

@@ -45,7 +45,8 @@ use std::task::Poll;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-use crate::ports::{IdempotencyStore, SessionRepository, TaskRepository, UserRepository};
+use crate::idempotency::IdempotencyStore;
+use crate::ports::{SessionRepository, TaskRepository, UserRepository};
 use crate::reset::PasswordResetStore;
 use crate::user::{Email, NewUser, PasswordHash, User, UserId, UserName};
 

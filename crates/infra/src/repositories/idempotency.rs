@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, TryInsertResult,
 };
+use taskpulse_domain::idempotency::{Claim, IdempotencyStore};
 use taskpulse_domain::idempotency::{IdempotencyKey, StoredResponse};
-use taskpulse_domain::ports::{Claim, IdempotencyStore};
 use taskpulse_domain::user::UserId;
 use taskpulse_domain::{Error, Result};
 
