@@ -80,7 +80,7 @@ pub trait IdempotencyStore: Send + Sync {
     /// constraint, not a read-then-write).
     ///
     /// # Errors
-    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    /// [`Error::Unavailable`] when storage cannot be reached.
     async fn claim(
         &self,
         owner: UserId,
@@ -94,7 +94,7 @@ pub trait IdempotencyStore: Send + Sync {
     /// Stores the answer of a claimed key.
     ///
     /// # Errors
-    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    /// [`Error::Unavailable`] when storage cannot be reached.
     async fn complete(
         &self,
         owner: UserId,
@@ -105,13 +105,13 @@ pub trait IdempotencyStore: Send + Sync {
     /// Frees a claimed key whose request failed.
     ///
     /// # Errors
-    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    /// [`Error::Unavailable`] when storage cannot be reached.
     async fn release(&self, owner: UserId, key: &IdempotencyKey) -> Result<()>;
 
     /// Deletes every key created before `before`; returns how many.
     ///
     /// # Errors
-    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    /// [`Error::Unavailable`] when storage cannot be reached.
     async fn purge_expired(&self, before: DateTime<Utc>) -> Result<u64>;
 }
 
