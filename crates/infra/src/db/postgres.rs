@@ -40,14 +40,7 @@ impl PgPool {
         let mut options = url
             .parse::<PgConnectOptions>()
             .map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))))?
-            .disable_statement_logging()
-            // Each prepared statement keeps the plan made once, for any
-            // parameters: otherwise, when the estimates say a plan for the
-            // given values might be cheaper (the listing's `LIMIT`, in a
-            // table of a million tasks), PostgreSQL plans again on every
-            // run, which costs more than running it. The task statements
-            // are index lookups whose plan does not depend on the values.
-            .options([("plan_cache_mode", "force_generic_plan")]);
+            .disable_statement_logging();
         if settings.transaction_pooling {
             // A statement prepared on one server connection would be looked
             // for on whichever one the pooler hands out next.
@@ -56,6 +49,9 @@ impl PgPool {
         let manager = Connector {
             options,
             max_lifetime: settings.max_lifetime,
+            // A session setting would stay on a pooler's server connection
+            // for other clients, or be lost.
+            generic_plans: !settings.transaction_pooling,
         };
         let pool = managed::Pool::builder(manager)
             .max_size(settings.max_connections.max(1) as usize)
@@ -248,7 +244,17 @@ const CLOSING_TIME: Duration = Duration::from_secs(5);
 struct Connector {
     options: PgConnectOptions,
     max_lifetime: Duration,
+    /// Whether each connection runs [`GENERIC_PLANS`] as it opens.
+    generic_plans: bool,
 }
+
+/// Each prepared statement keeps the plan made once, for any parameters:
+/// otherwise, when the estimates say a plan for the given values might be
+/// cheaper (the listing's `LIMIT`, in a table of a million tasks),
+/// PostgreSQL plans again on every run, which costs more than running it.
+/// The task statements are index lookups whose plan does not depend on the
+/// values.
+const GENERIC_PLANS: &str = "SET plan_cache_mode = force_generic_plan";
 
 /// A pooled connection, and whether its last statement left it ready for
 /// the next one.
@@ -307,7 +313,10 @@ impl Manager for Connector {
     type Error = sqlx::Error;
 
     async fn create(&self) -> Result<Slot, sqlx::Error> {
-        let conn = PgConnection::connect_with(&self.options).await?;
+        let mut conn = PgConnection::connect_with(&self.options).await?;
+        if self.generic_plans {
+            conn.execute(GENERIC_PLANS).await?;
+        }
         Ok(Slot { conn, ready: true })
     }
 
