@@ -233,6 +233,7 @@ async fn a_postgres_connection_survives_a_failed_statement_but_not_one_cut_off_o
     let after_failure = backend_pid(&db).await;
     let sleeping = db.execute_unprepared("SELECT pg_sleep(30)");
     let cut_off = tokio::time::timeout(std::time::Duration::from_millis(300), sleeping).await;
+    let open_after_cut_off = db.pool_status().open;
     let after_cut_off = backend_pid(&db).await;
     let ended = db
         .execute_unprepared("SELECT pg_terminate_backend(pg_backend_pid())")
@@ -244,6 +245,7 @@ async fn a_postgres_connection_survives_a_failed_statement_but_not_one_cut_off_o
     assert!(failed.is_err(), "division by zero fails");
     assert_eq!(after_failure, first, "a statement's error leaves it usable");
     assert!(cut_off.is_err(), "the sleep was still running when dropped");
+    assert_eq!(open_after_cut_off, 0, "a connection cut off is closed at once");
     assert_ne!(
         after_cut_off, first,
         "a connection cut off mid-statement is replaced"

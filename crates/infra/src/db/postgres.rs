@@ -21,6 +21,7 @@ use sea_orm::sqlx::{self, ConnectOptions as _, Connection, Executor};
 use sea_orm::{ConnAcquireErr, DbErr, ExecResult, QueryResult, RuntimeErr, Statement};
 use sea_query_sqlx::SqlxValues;
 
+use super::errors::ends_session;
 use super::{PoolSettings, PoolStatus};
 
 /// A pool of PostgreSQL connections.
@@ -75,7 +76,7 @@ impl PgPool {
 
     /// Every row `stmt` returns.
     pub(crate) async fn query_all(&self, stmt: &Statement) -> Result<Vec<QueryResult>, DbErr> {
-        match self.run(stmt, Want::Rows).await {
+        match self.run(stmt, Want::Rows).await? {
             Ok(Answer::Rows(rows)) => Ok(rows.into_iter().map(QueryResult::from).collect()),
             Ok(Answer::Effect(_)) => Ok(Vec::new()),
             Err(e) => Err(DbErr::Query(RuntimeErr::SqlxError(Arc::new(e)))),
@@ -84,7 +85,7 @@ impl PgPool {
 
     /// Runs `stmt` for its effect.
     pub(crate) async fn execute(&self, stmt: &Statement) -> Result<ExecResult, DbErr> {
-        match self.run(stmt, Want::Effect).await {
+        match self.run(stmt, Want::Effect).await? {
             Ok(Answer::Effect(done)) => Ok(ExecResult::from(done)),
             Ok(Answer::Rows(_)) => Ok(ExecResult::from(PgQueryResult::default())),
             Err(e) => Err(DbErr::Exec(RuntimeErr::SqlxError(Arc::new(e)))),
@@ -93,28 +94,33 @@ impl PgPool {
 
     /// Runs `stmt` on a pooled connection, in a transaction of its own
     /// behind a transaction pooler (so that its parse and execution meet
-    /// one server connection).
-    async fn run(&self, stmt: &Statement, want: Want) -> Result<Answer, sqlx::Error> {
-        let mut slot = self.checkout().await.map_err(|e| match e {
-            PoolError::Backend(e) => e,
-            _ => sqlx::Error::PoolTimedOut,
-        })?;
-        slot.ready = false;
-        let answer = if self.settings.transaction_pooling {
-            in_own_transaction(&mut slot.conn, stmt, want).await
+    /// one server connection): no connection (outer error), or the
+    /// statement's answer.
+    async fn run(
+        &self,
+        stmt: &Statement,
+        want: Want,
+    ) -> Result<Result<Answer, sqlx::Error>, DbErr> {
+        let mut lease = self.checkout().await?;
+        let pooled = !self.settings.transaction_pooling;
+        let conn = lease.start();
+        let answer = if pooled {
+            run_on(conn, stmt, want, true).await
         } else {
-            run_on(&mut slot.conn, stmt, want).await
+            in_own_transaction(conn, stmt, want).await
         };
-        slot.settle(&answer);
-        answer
+        lease.settle(&answer);
+        Ok(answer)
     }
 
     /// Runs `sql`, which may hold several statements, without preparing it.
     pub(crate) async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        let mut slot = self.checkout().await.map_err(acquire_err)?;
-        slot.ready = false;
-        let done = slot.conn.execute(sqlx::AssertSqlSafe(sql.to_owned())).await;
-        slot.settle(&done);
+        let mut lease = self.checkout().await?;
+        let done = lease
+            .start()
+            .execute(sqlx::AssertSqlSafe(sql.to_owned()))
+            .await;
+        lease.settle(&done);
         done.map(ExecResult::from)
             .map_err(|e| DbErr::Exec(RuntimeErr::SqlxError(Arc::new(e))))
     }
@@ -138,10 +144,52 @@ impl PgPool {
     }
 
     /// A connection within the acquire timeout, opening one included.
-    async fn checkout(&self) -> Result<managed::Object<Connector>, PoolError<sqlx::Error>> {
-        tokio::time::timeout(self.settings.acquire_timeout, self.pool.get())
+    async fn checkout(&self) -> Result<Lease, DbErr> {
+        let slot = tokio::time::timeout(self.settings.acquire_timeout, self.pool.get())
             .await
-            .unwrap_or(Err(PoolError::Timeout(managed::TimeoutType::Wait)))
+            .unwrap_or(Err(PoolError::Timeout(managed::TimeoutType::Wait)));
+        slot.map(|slot| Lease(Some(slot))).map_err(acquire_err)
+    }
+}
+
+/// A connection checked out for one statement. From the statement's start
+/// until it settles, the connection counts as not ready: a lease dropped
+/// then (its request gone half-way) or settled on a broken connection
+/// closes the connection at once instead of pooling it again, so that no
+/// statement or transaction of it stays open on the server or a pooler.
+struct Lease(Option<managed::Object<Connector>>);
+
+impl Lease {
+    /// The connection, for a statement.
+    fn start(&mut self) -> &mut PgConnection {
+        let slot = self
+            .0
+            .as_mut()
+            .expect("a lease holds its connection until dropped");
+        slot.ready = false;
+        &mut slot.conn
+    }
+
+    /// Marks the connection ready again once a statement has ended, unless
+    /// the connection itself failed.
+    fn settle<T>(&mut self, result: &Result<T, sqlx::Error>) {
+        if let Some(slot) = self.0.as_mut() {
+            slot.ready = match result {
+                Ok(_) => true,
+                Err(err) => !breaks_connection(err),
+            };
+        }
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Some(slot) = self.0.take()
+            && !slot.ready
+        {
+            // Out of the pool, and closed as it drops.
+            drop(managed::Object::take(slot));
+        }
     }
 }
 
@@ -169,26 +217,31 @@ enum Answer {
     Effect(PgQueryResult),
 }
 
-/// Runs `stmt` on `conn`.
+/// Runs `stmt` on `conn`, as a statement the connection keeps prepared
+/// when `persistent`.
 async fn run_on(
     conn: &mut PgConnection,
     stmt: &Statement,
     want: Want,
+    persistent: bool,
 ) -> Result<Answer, sqlx::Error> {
+    let query = query(stmt).persistent(persistent);
     match want {
-        Want::Rows => query(stmt).fetch_all(conn).await.map(Answer::Rows),
-        Want::Effect => query(stmt).execute(conn).await.map(Answer::Effect),
+        Want::Rows => query.fetch_all(conn).await.map(Answer::Rows),
+        Want::Effect => query.execute(conn).await.map(Answer::Effect),
     }
 }
 
-/// Runs `stmt` between `BEGIN` and `COMMIT` (or `ROLLBACK` when it fails).
+/// Runs `stmt` between `BEGIN` and `COMMIT` (or `ROLLBACK` when it fails),
+/// unprepared: a pooler hands the next transaction another server
+/// connection, which would not know the statement.
 async fn in_own_transaction(
     conn: &mut PgConnection,
     stmt: &Statement,
     want: Want,
 ) -> Result<Answer, sqlx::Error> {
     let mut transaction = conn.begin().await?;
-    match run_on(&mut transaction, stmt, want).await {
+    match run_on(&mut transaction, stmt, want, false).await {
         Ok(answer) => {
             transaction.commit().await?;
             Ok(answer)
@@ -263,28 +316,12 @@ struct Slot {
     ready: bool,
 }
 
-impl Slot {
-    /// Marks the connection ready again once a statement has ended, unless
-    /// the connection itself failed. Until then (from the statement's
-    /// start) it counts as not ready: if the statement is dropped
-    /// half-way, the connection is closed instead of reused (and a pooler,
-    /// seeing its client go, ends any transaction).
-    fn settle<T>(&mut self, result: &Result<T, sqlx::Error>) {
-        self.ready = match result {
-            Ok(_) => true,
-            Err(err) => !breaks_connection(err),
-        };
-    }
-}
-
 /// Whether `err` left the connection unusable: a broken socket or
 /// protocol, or the server ending the session (SQLSTATE classes 08 and
 /// 57P: shutdown, idle session timeout, lost connection).
 fn breaks_connection(err: &sqlx::Error) -> bool {
     match err {
-        sqlx::Error::Database(e) => e
-            .code()
-            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        sqlx::Error::Database(e) => e.code().is_some_and(|code| ends_session(&code)),
         sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
         | sqlx::Error::Protocol(_)
@@ -320,10 +357,8 @@ impl Manager for Connector {
         Ok(Slot { conn, ready: true })
     }
 
-    async fn recycle(&self, slot: &mut Slot, metrics: &Metrics) -> RecycleResult<sqlx::Error> {
-        if !slot.ready {
-            Err(RecycleError::message("its last statement did not finish"))
-        } else if metrics.age() >= self.max_lifetime {
+    async fn recycle(&self, _: &mut Slot, metrics: &Metrics) -> RecycleResult<sqlx::Error> {
+        if metrics.age() >= self.max_lifetime {
             Err(RecycleError::message("past its lifetime"))
         } else {
             Ok(())
