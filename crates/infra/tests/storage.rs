@@ -245,7 +245,10 @@ async fn a_postgres_connection_survives_a_failed_statement_but_not_one_cut_off_o
     assert!(failed.is_err(), "division by zero fails");
     assert_eq!(after_failure, first, "a statement's error leaves it usable");
     assert!(cut_off.is_err(), "the sleep was still running when dropped");
-    assert_eq!(open_after_cut_off, 0, "a connection cut off is closed at once");
+    assert_eq!(
+        open_after_cut_off, 0,
+        "a connection cut off is closed at once"
+    );
     assert_ne!(
         after_cut_off, first,
         "a connection cut off mid-statement is replaced"
