@@ -69,6 +69,7 @@ pub async fn connect(settings: &Settings) -> Result<Database, StartupError> {
         idle_timeout: std::time::Duration::from_secs(database.idle_timeout_secs),
         max_lifetime: std::time::Duration::from_secs(database.max_lifetime_secs),
         transaction_pooling: database.transaction_pooling,
+        workers: settings.server.worker_count(),
     };
     Database::connect(settings.database.url.expose(), &pool)
         .await
@@ -251,6 +252,9 @@ impl Application {
             .map(|address| metrics_server(address, state.clone(), metrics.clone(), policy.clone()))
             .transpose()?;
         let server = HttpServer::new(move || {
+            if let Err(e) = state.db.open_worker_pool() {
+                tracing::error!("a worker's database pool: {e}; the worker uses the shared pool");
+            }
             App::new()
                 .app_data(state.clone())
                 .app_data(policy.clone())

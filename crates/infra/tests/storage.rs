@@ -265,6 +265,36 @@ async fn a_postgres_connection_survives_a_failed_statement_but_not_one_cut_off_o
 }
 
 #[tokio::test]
+async fn a_postgres_worker_thread_runs_its_statements_on_a_pool_of_its_own() {
+    let settings = PoolSettings {
+        max_connections: 5,
+        workers: 2,
+        ..PoolSettings::default()
+    };
+    let Some((db, name)) = postgres(&settings).await else {
+        return;
+    };
+
+    let shared_max = db.pool_status().max;
+    let shared = backend_pid(&db).await;
+    db.open_worker_pool().expect("the worker's pool");
+    db.open_worker_pool().expect("the same pool again");
+    let with_worker_max = db.pool_status().max;
+    let worker = backend_pid(&db).await;
+    let worker_again = backend_pid(&db).await;
+
+    assert_eq!(shared_max, 1, "beside workers the shared pool holds one");
+    assert_eq!(
+        with_worker_max, 3,
+        "one shared, and one worker's share of the other four"
+    );
+    assert_ne!(worker, shared, "the worker has connections of its own");
+    assert_eq!(worker_again, worker, "and reuses them");
+    db.close().await.expect("closed");
+    drop_postgres(&name).await;
+}
+
+#[tokio::test]
 async fn postgres_statements_run_on_their_generic_plan_from_the_first_run() {
     let one = PoolSettings {
         max_connections: 1,

@@ -40,6 +40,12 @@ pub struct PoolSettings {
     /// execution. The pooler must clear statements between transactions
     /// (PgBouncer: `server_reset_query_always = 1`).
     pub transaction_pooling: bool,
+    /// How many worker threads serve requests, each with a PostgreSQL pool
+    /// of its own (see [`Database::open_worker_pool`]) holding its share of
+    /// `max_connections` (at least one) and `min_connections`; the pool
+    /// that other threads share then holds one. With 0, the shared pool
+    /// holds them all.
+    pub workers: usize,
 }
 
 impl PoolSettings {
@@ -58,6 +64,7 @@ impl Default for PoolSettings {
             idle_timeout: Duration::from_secs(600),
             max_lifetime: Duration::from_secs(1800),
             transaction_pooling: false,
+            workers: 0,
         }
     }
 }
@@ -80,7 +87,7 @@ pub enum MigrationCommand {
 }
 
 /// How many connections a pool holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PoolStatus {
     /// Connections open now.
     pub open: usize,
@@ -128,6 +135,19 @@ impl Database {
             url: url.to_owned(),
             pool,
         })
+    }
+
+    /// Gives the calling worker thread a PostgreSQL pool of its own (see
+    /// [`PoolSettings::workers`]); call it in the server's per-worker
+    /// factory. Nothing to do on SQLite.
+    ///
+    /// # Errors
+    /// When the pool cannot be built.
+    pub fn open_worker_pool(&self) -> Result<(), DbErr> {
+        match &self.pool {
+            Pool::Sqlite(_) => Ok(()),
+            Pool::Postgres(pool) => pool.open_for_thread(),
+        }
     }
 
     /// Closes every connection.
