@@ -7,9 +7,9 @@
 //! connection's socket belongs to the runtime that opened it, so a
 //! connection opened on one worker and used on another would get each
 //! answer through the first worker's thread, two thread wake-ups instead
-//! of one (a third of get-one's rate on two cores). Threads without a pool
-//! of their own (start-up, background tasks, tests without a server) share
-//! one.
+//! of one (it cost get one about a third of its rate on two cores).
+//! Threads without a pool of their own (start-up, background tasks, tests
+//! without a server) share one.
 //!
 //! sqlx's own pool is left out for one cost: it sends a `Sync` and waits
 //! for its answer each time a connection comes back, an extra exchange
