@@ -116,6 +116,13 @@ pub struct TaskBody {
     #[schema(max_length = 1000, example = "Quarterly numbers")]
     description: Option<String>,
     completed: bool,
+    /// When the task was completed; `null` while it is open.
+    #[serde(serialize_with = "rfc3339_or_null")]
+    #[schema(value_type = Option<String>, format = DateTime, example = "2026-11-22T10:00:00Z")]
+    completed_at: Option<DateTime<Utc>>,
+    /// How urgent it is: 0 (none) to 4 (urgent).
+    #[schema(minimum = 0, maximum = 4, example = 0)]
+    priority: u8,
     /// Starts at 1 and grows by one on every change; the `ETag` is `"<version>"`.
     #[schema(minimum = 1, example = 1)]
     version: i64,
@@ -132,6 +139,17 @@ fn rfc3339<S: serde::Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S:
     serializer.serialize_str(&at.to_rfc3339_opts(SecondsFormat::AutoSi, true))
 }
 
+/// [`rfc3339`] of a time that may be absent.
+fn rfc3339_or_null<S: serde::Serializer>(
+    at: &Option<DateTime<Utc>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match at {
+        Some(at) => rfc3339(at, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
 impl From<Task> for TaskBody {
     fn from(task: Task) -> Self {
         Self {
@@ -140,6 +158,8 @@ impl From<Task> for TaskBody {
             title: task.title,
             description: task.description,
             completed: task.completed,
+            completed_at: task.completed_at,
+            priority: task.priority.get(),
             version: task.version,
             created_at: task.created_at,
             updated_at: task.updated_at,

@@ -13,7 +13,7 @@ use taskpulse_domain::memory::{
 };
 use taskpulse_domain::ports::{Clock, LockoutPolicy};
 use taskpulse_domain::session::ClientInfo;
-use taskpulse_domain::task::{NewTask, Precondition, TaskChanges, TaskQuery, Title};
+use taskpulse_domain::task::{NewTask, Precondition, Priority, TaskChanges, TaskQuery, Title};
 use taskpulse_domain::user::{Email, Password, Registration, UserName};
 use taskpulse_domain::{
     AuthPorts, AuthService, AuthSettings, Error, IdempotencyService, TaskService,
@@ -216,6 +216,7 @@ fn new_task(title: &str) -> Result<NewTask, Box<dyn std::error::Error>> {
         title: Title::parse(title)?,
         description: None,
         completed: false,
+        priority: Priority::default(),
     })
 }
 

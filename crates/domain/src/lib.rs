@@ -67,7 +67,7 @@
 //! };
 //! use taskpulse_domain::ports::LockoutPolicy;
 //! use taskpulse_domain::session::ClientInfo;
-//! use taskpulse_domain::task::{NewTask, TaskQuery, Title};
+//! use taskpulse_domain::task::{NewTask, Priority, TaskQuery, Title};
 //! use taskpulse_domain::user::{Email, Password, Registration, UserName};
 //! use taskpulse_domain::{AuthPorts, AuthService, AuthSettings, Error, TaskService};
 //!
@@ -113,6 +113,7 @@
 //!         title: Title::parse("Write the report")?,
 //!         description: None,
 //!         completed: false,
+//!         priority: Priority::default(),
 //!     };
 //!     let task = mine.create(new).await?;
 //!

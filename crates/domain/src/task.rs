@@ -140,6 +140,48 @@ impl Description {
     }
 }
 
+/// How urgent a task is: 0 (none, the default) to 4 (urgent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Priority(u8);
+
+/// A priority outside 0–4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("must be an integer from 0 to 4")]
+pub struct PriorityError;
+
+impl Priority {
+    /// The most urgent.
+    pub const MAX: u8 = 4;
+
+    /// Checks the bounds.
+    ///
+    /// # Errors
+    /// [`PriorityError`] outside 0–4.
+    pub fn new(value: i64) -> Result<Self, PriorityError> {
+        match u8::try_from(value) {
+            Ok(p) if p <= Self::MAX => Ok(Self(p)),
+            _ => Err(PriorityError),
+        }
+    }
+
+    /// The number inside.
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
+impl FromStr for Priority {
+    type Err = PriorityError;
+
+    /// Parses one decimal digit, `0` to `4`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.as_bytes() {
+            [digit @ b'0'..=b'9'] => Self::new(i64::from(digit - b'0')),
+            _ => Err(PriorityError),
+        }
+    }
+}
+
 /// A stored task, as read back from a repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Task {
@@ -153,6 +195,11 @@ pub struct Task {
     pub description: Option<String>,
     /// Whether the task is done.
     pub completed: bool,
+    /// When it was last completed; `None` while it is open (see
+    /// [`Task::completion_time`]).
+    pub completed_at: Option<DateTime<Utc>>,
+    /// How urgent it is.
+    pub priority: Priority,
     /// Starts at 1 and grows by one on every change.
     pub version: i64,
     /// Creation time.
@@ -170,6 +217,8 @@ pub struct NewTask {
     pub description: Option<Description>,
     /// Whether it starts out done.
     pub completed: bool,
+    /// How urgent it is.
+    pub priority: Priority,
 }
 
 /// Changes to apply to a task; `None` leaves a field as it is.
@@ -181,12 +230,31 @@ pub struct TaskChanges {
     pub description: Option<Option<Description>>,
     /// New completion state.
     pub completed: Option<bool>,
+    /// New priority.
+    pub priority: Option<Priority>,
+}
+
+impl Task {
+    /// The completion time of a task that is now `completed`, having been
+    /// completed at `was` (`None` while open), changed at `now`: kept while
+    /// it stays completed, `now` when it becomes completed, `None` when it
+    /// is reopened.
+    pub fn completion_time(
+        completed: bool,
+        was: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        completed.then(|| was.unwrap_or(now))
+    }
 }
 
 impl TaskChanges {
     /// Whether nothing would change.
     pub fn is_empty(&self) -> bool {
-        self.title.is_none() && self.description.is_none() && self.completed.is_none()
+        self.title.is_none()
+            && self.description.is_none()
+            && self.completed.is_none()
+            && self.priority.is_none()
     }
 
     /// Whether `task` already has every value given.
@@ -197,6 +265,7 @@ impl TaskChanges {
                 .as_ref()
                 .is_none_or(|d| d.as_ref().map(Description::as_str) == task.description.as_deref())
             && self.completed.is_none_or(|c| c == task.completed)
+            && self.priority.is_none_or(|p| p == task.priority)
     }
 }
 
@@ -227,6 +296,8 @@ pub enum SortField {
     Title,
     /// Identifier.
     Id,
+    /// Priority.
+    Priority,
 }
 
 /// Sort order of a listing; ties are always broken by id in the same
@@ -251,7 +322,9 @@ impl Default for Sort {
 
 /// A `sort` value that is not one of the contract's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("must be one of created_at, -created_at, updated_at, -updated_at, title, -title, id, -id")]
+#[error(
+    "must be one of created_at, -created_at, updated_at, -updated_at, title, -title, id, -id, priority, -priority"
+)]
 pub struct SortError;
 
 impl FromStr for Sort {
@@ -267,6 +340,7 @@ impl FromStr for Sort {
             "updated_at" => SortField::UpdatedAt,
             "title" => SortField::Title,
             "id" => SortField::Id,
+            "priority" => SortField::Priority,
             _ => return Err(SortError),
         };
         Ok(Self { field, descending })
@@ -318,6 +392,8 @@ pub struct TaskQuery {
     /// Only tasks whose title or description contains this text,
     /// literally and case-insensitively.
     pub search: Option<String>,
+    /// Only tasks of at least this priority.
+    pub priority_min: Option<Priority>,
     /// Order.
     pub sort: Sort,
     /// Page size.
@@ -328,11 +404,13 @@ pub struct TaskQuery {
 
 impl TaskQuery {
     /// Whether `task` passes the filters (the owner is a separate matter):
-    /// the completion state, and the search text found in the title or the
-    /// description after both are lower-cased character by character (as
-    /// SQL's `lower()` does; SQLite's folds ASCII letters only).
+    /// the completion state, the lowest priority, and the search text found
+    /// in the title or the description after both are lower-cased character
+    /// by character (as SQL's `lower()` does; SQLite's folds ASCII letters
+    /// only).
     pub fn matches(&self, task: &Task) -> bool {
         let completion = self.completed.is_none_or(|c| task.completed == c);
+        let priority = self.priority_min.is_none_or(|p| task.priority >= p);
         let search = match self.search.as_deref().filter(|s| !s.is_empty()) {
             None => true,
             Some(search) => {
@@ -341,7 +419,7 @@ impl TaskQuery {
                 found(&task.title) || task.description.as_deref().is_some_and(found)
             }
         };
-        completion && search
+        completion && priority && search
     }
 
     /// The listing order: the sort field, then the id, in one direction.
@@ -351,6 +429,7 @@ impl TaskQuery {
             SortField::UpdatedAt => a.updated_at.cmp(&b.updated_at),
             SortField::Title => a.title.cmp(&b.title),
             SortField::Id => Ordering::Equal,
+            SortField::Priority => a.priority.cmp(&b.priority),
         };
         let ascending = by_field.then(a.id.cmp(&b.id));
         if self.sort.descending {
@@ -445,6 +524,29 @@ mod tests {
         );
         assert_eq!("name".parse::<Sort>(), Err(SortError));
         assert_eq!("--id".parse::<Sort>(), Err(SortError));
+    }
+
+    #[test]
+    fn priority_is_0_to_4() {
+        assert_eq!(Priority::new(4).map(Priority::get), Ok(4));
+        assert_eq!(Priority::default().get(), 0);
+        for bad in [-1, 5, 256, i64::MAX] {
+            assert_eq!(Priority::new(bad), Err(PriorityError), "{bad}");
+        }
+        assert_eq!("3".parse::<Priority>().map(Priority::get), Ok(3));
+        for bad in ["5", "-1", "03", "", " 1", "x"] {
+            assert_eq!(bad.parse::<Priority>(), Err(PriorityError), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn completion_time_is_set_kept_and_cleared() {
+        let then = DateTime::<Utc>::from_timestamp(1_000, 0).expect("a time");
+        let now = DateTime::<Utc>::from_timestamp(2_000, 0).expect("a time");
+        assert_eq!(Task::completion_time(true, None, now), Some(now));
+        assert_eq!(Task::completion_time(true, Some(then), now), Some(then));
+        assert_eq!(Task::completion_time(false, Some(then), now), None);
+        assert_eq!(Task::completion_time(false, None, now), None);
     }
 
     #[test]

@@ -1,20 +1,22 @@
 //! Storage behaviour that HTTP cannot show: key expiry, the listing's
-//! query plans on PostgreSQL, when a PostgreSQL connection is reused, and
-//! that completing a task is a HOT update.
+//! query plans on PostgreSQL, when a PostgreSQL connection is reused, that
+//! completing a task is a HOT update, and that migrations keep old tasks.
 
 use std::io::Write;
 
 use chrono::{Duration, Utc};
+use sea_orm::sea_query::{Alias, Query};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 use taskpulse_domain::Bearer;
 use taskpulse_domain::idempotency::{Claim, IdempotencyStore};
 use taskpulse_domain::idempotency::{IdempotencyKey, StoredResponse};
-use taskpulse_domain::ports::UserRepository;
-use taskpulse_domain::task::TaskQuery;
+use taskpulse_domain::ports::{TaskRepository, UserRepository};
+use taskpulse_domain::task::{Priority, TaskQuery};
 use taskpulse_domain::user::{Email, NewUser, PasswordHash, User, UserId, UserName};
 use taskpulse_infra::repositories::tasks::list_statement;
 use taskpulse_infra::{
-    Database, MigrationCommand, PoolSettings, SeaIdempotencyStore, SeaUserRepository,
+    Database, MigrationCommand, PoolSettings, SeaIdempotencyStore, SeaTaskRepository,
+    SeaUserRepository,
 };
 use uuid::Uuid;
 
@@ -154,8 +156,8 @@ async fn the_listing_uses_an_index_among_100k_tasks_of_other_users() {
          SELECT gen_random_uuid(), 'u' || n || '@example.com', 'U', 'x', true, now(), now() \
          FROM generate_series(1, 1000) AS n";
     conn.execute_unprepared(others).await.expect("users");
-    let tasks = "INSERT INTO tasks (user_id, title, completed, version, created_at, updated_at) \
-         SELECT u.id, 'task ' || n, n % 2 = 0, 1, now() - n * interval '1 second', now() \
+    let tasks = "INSERT INTO tasks (user_id, title, completed, priority, version, created_at, updated_at) \
+         SELECT u.id, 'task ' || n, n % 2 = 0, n % 5, 1, now() - n * interval '1 second', now() \
          FROM users u CROSS JOIN generate_series(1, 100) AS n";
     conn.execute_unprepared(tasks).await.expect("100 000 tasks");
     let me = insert_user(&db).await;
@@ -177,6 +179,15 @@ async fn the_listing_uses_an_index_among_100k_tasks_of_other_users() {
         },
         TaskQuery {
             sort: "title".parse().expect("sort"),
+            ..TaskQuery::default()
+        },
+        TaskQuery {
+            sort: "-priority".parse().expect("sort"),
+            ..TaskQuery::default()
+        },
+        TaskQuery {
+            priority_min: "3".parse().ok(),
+            sort: "priority".parse().expect("sort"),
             ..TaskQuery::default()
         },
     ] {
@@ -364,6 +375,96 @@ async fn completing(name: &str, task: i64) -> (i64, i64) {
     (after.0 - before.0, after.1 - before.1)
 }
 
+/// Rolls `db` back to the schema before the planning fields, stores an
+/// open and a completed task there, migrates up again and reads both back
+/// through the repository: priority 0, and the completed one completed at
+/// its last change.
+async fn the_planning_migration_keeps_old_tasks(db: &Database) {
+    db.migrate(MigrationCommand::Down).await.expect("down");
+    let me = insert_user(db).await;
+    let (created, changed) = (
+        Utc::now() - Duration::hours(2),
+        Utc::now() - Duration::hours(1),
+    );
+    for (title, completed) in [("open", false), ("done", true)] {
+        let columns = [
+            "user_id",
+            "title",
+            "completed",
+            "version",
+            "created_at",
+            "updated_at",
+        ];
+        let insert = Query::insert()
+            .into_table(Alias::new("tasks"))
+            .columns(columns.map(Alias::new))
+            .values_panic([
+                me.as_uuid().into(),
+                title.into(),
+                completed.into(),
+                1_i64.into(),
+                created.into(),
+                changed.into(),
+            ])
+            .to_owned();
+        db.execute_raw(db.backend().build(&insert))
+            .await
+            .expect("an old task");
+    }
+    db.migrate(MigrationCommand::Up).await.expect("up");
+    let subject = SeaUserRepository::new(db.clone())
+        .find_token_subject(me, None)
+        .await
+        .expect("read")
+        .expect("the user");
+    let bearer = Bearer {
+        user_id: me,
+        session_id: None,
+        token_version: subject.token_version,
+    };
+    let query = TaskQuery {
+        sort: "id".parse().expect("sort"),
+        ..TaskQuery::default()
+    };
+    let page = SeaTaskRepository::new(db.clone())
+        .list(&bearer, &query)
+        .await
+        .expect("listed");
+
+    let read: Vec<_> = page
+        .tasks
+        .iter()
+        .map(|t| {
+            (
+                t.title.as_str(),
+                t.priority,
+                t.completed_at.map(|at| at.timestamp()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        read,
+        [
+            ("open", Priority::default(), None),
+            ("done", Priority::default(), Some(changed.timestamp())),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_planning_migration_keeps_old_tasks_on_sqlite_and_postgres() {
+    let (lite, path) = sqlite().await;
+    the_planning_migration_keeps_old_tasks(&lite).await;
+    drop(lite);
+    let _ = std::fs::remove_file(path);
+    let Some((db, name)) = postgres(&PoolSettings::default()).await else {
+        return;
+    };
+    the_planning_migration_keeps_old_tasks(&db).await;
+    db.close().await.expect("closed");
+    drop_postgres(&name).await;
+}
+
 /// The storage options of `tasks` (`fillfactor=80`), empty for none.
 async fn task_options(db: &Database) -> String {
     let sql = "SELECT COALESCE(array_to_string(reloptions, ','), '') AS options \
@@ -401,6 +502,8 @@ async fn completing_a_task_is_a_hot_update_and_the_migration_that_allows_it_goes
         .expect("id");
 
     let up = (completing(&name, task).await, task_options(&db).await);
+    // Past the planning fields' migration to the one that allows HOT.
+    db.migrate(MigrationCommand::Down).await.expect("down");
     db.migrate(MigrationCommand::Down).await.expect("down");
     let down = (completing(&name, task).await, task_options(&db).await);
     db.migrate(MigrationCommand::Up).await.expect("up again");

@@ -20,6 +20,7 @@ mod metrics;
 mod openapi;
 mod outage;
 mod password_reset;
+mod planning;
 mod replicas;
 mod service;
 mod sessions;

@@ -105,6 +105,8 @@ impl TaskRepository for MemoryTasks {
             title: task.title.as_str().to_owned(),
             description: task.description.map(|d| d.as_str().to_owned()),
             completed: task.completed,
+            completed_at: Task::completion_time(task.completed, None, now),
+            priority: task.priority,
             version: 1,
             created_at: now,
             updated_at: now,
@@ -147,6 +149,10 @@ impl TaskRepository for MemoryTasks {
         }
         if let Some(completed) = changes.completed {
             task.completed = completed;
+            task.completed_at = Task::completion_time(completed, task.completed_at, now);
+        }
+        if let Some(priority) = changes.priority {
+            task.priority = priority;
         }
         Ok(touch(task, now))
     }
@@ -161,6 +167,7 @@ impl TaskRepository for MemoryTasks {
         let mut tables = self.store.lock();
         let task = owned_at(&mut tables, bearer, id, precondition)?;
         task.completed = !task.completed;
+        task.completed_at = Task::completion_time(task.completed, task.completed_at, now);
         Ok(touch(task, now))
     }
 

@@ -6,7 +6,7 @@ use mockall::predicate::{always, eq};
 use super::*;
 use crate::error::TokenRejection;
 use crate::ports::{MockClock, MockTaskRepository, MockUserRepository, TokenSubject};
-use crate::task::Title;
+use crate::task::{Priority, Title};
 use crate::user::{Email, User, UserName};
 
 fn at() -> DateTime<Utc> {
@@ -36,6 +36,8 @@ fn task(owner: UserId, version: i64) -> Task {
         title: "Write".into(),
         description: None,
         completed: false,
+        completed_at: None,
+        priority: Priority::default(),
         version,
         created_at: at(),
         updated_at: at(),
@@ -51,6 +53,7 @@ fn new_task() -> NewTask {
         title: Title::parse("x").expect("valid"),
         description: None,
         completed: false,
+        priority: Priority::default(),
     }
 }
 

@@ -170,6 +170,8 @@ macro_rules! port_contract_tests {
             an_empty_search_filters_nothing,
             the_listing_pages_and_counts_every_match,
             the_listing_shows_only_the_owners_tasks,
+            the_priority_is_stored_changed_filtered_and_sorted,
+            the_completion_time_is_set_kept_and_cleared,
             a_bearer_that_is_not_live_reads_and_writes_nothing,
             a_deleted_users_bearer_reads_and_writes_nothing,
         ]);

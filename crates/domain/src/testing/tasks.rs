@@ -1,9 +1,10 @@
 //! The [`TaskRepository`](crate::ports::TaskRepository) contract: writes
 //! and reads of one task here, listings in `listing`, bearers that are not
-//! live in `live`.
+//! live in `live`, planning fields in `planning`.
 
 mod listing;
 mod live;
+mod planning;
 mod preconditions;
 
 pub use listing::{
@@ -17,13 +18,16 @@ pub use live::{
     a_bearer_that_is_not_live_reads_and_writes_nothing,
     a_deleted_users_bearer_reads_and_writes_nothing,
 };
+pub use planning::{
+    the_completion_time_is_set_kept_and_cleared, the_priority_is_stored_changed_filtered_and_sorted,
+};
 pub use preconditions::{a_matching_version_writes, a_stale_version_changes_nothing};
 
 use super::{Storage, at, user};
 use crate::bearer::Bearer;
 use crate::error::Error;
 use crate::task::{
-    Description, NewTask, Precondition, Sort, Task, TaskChanges, TaskId, TaskQuery, Title,
+    Description, NewTask, Precondition, Priority, Sort, Task, TaskChanges, TaskId, TaskQuery, Title,
 };
 
 fn new_task(title: &str, description: Option<&str>, completed: bool) -> NewTask {
@@ -31,6 +35,7 @@ fn new_task(title: &str, description: Option<&str>, completed: bool) -> NewTask 
         title: Title::parse(title).expect("a valid title"),
         description: description.map(|d| Description::parse(d).expect("a valid description")),
         completed,
+        priority: Priority::default(),
     }
 }
 
@@ -74,12 +79,14 @@ fn completion(completed: bool) -> TaskChanges {
     }
 }
 
-/// Changes giving every field: `title`, `description` and `completed`.
+/// Changes giving every field: `title`, `description`, `completed` and
+/// `priority` (2).
 fn every_field(title: &str, description: &str, completed: bool) -> TaskChanges {
     TaskChanges {
         title: Some(Title::parse(title).expect("a valid title")),
         description: Some(Some(Description::parse(description).expect("valid"))),
         completed: Some(completed),
+        priority: Some(Priority::new(2).expect("a valid priority")),
     }
 }
 
@@ -217,8 +224,10 @@ pub async fn an_update_writes_the_changes_and_bumps_the_version_once(storage: &S
 /// stale precondition is still refused. One new value among them writes.
 pub async fn an_update_to_the_values_a_task_has_writes_nothing(storage: &Storage) {
     let ada = bearer(storage, "ada@example.com").await;
-    let task = create_with(storage, ada, new_task("Same", Some("as ever"), false), 0).await;
     let same = every_field("Same", "as ever", false);
+    let mut new = new_task("Same", Some("as ever"), false);
+    new.priority = same.priority.expect("every field");
+    let task = create_with(storage, ada, new, 0).await;
 
     let kept = storage
         .tasks

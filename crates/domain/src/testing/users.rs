@@ -301,6 +301,7 @@ pub async fn deleting_a_user_deletes_their_tasks_and_sessions(storage: &Storage)
         title: Title::parse("Mine").expect("a valid title"),
         description: None,
         completed: false,
+        priority: crate::task::Priority::default(),
     };
     let adas_task = storage
         .tasks

@@ -11,6 +11,8 @@ pub(crate) struct Model {
     pub title: String,
     pub description: Option<String>,
     pub completed: bool,
+    pub completed_at: Option<DateTimeUtc>,
+    pub priority: i16,
     pub version: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

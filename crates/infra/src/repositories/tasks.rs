@@ -11,7 +11,7 @@ use sea_orm::{
 use taskpulse_domain::Bearer;
 use taskpulse_domain::ports::TaskRepository;
 use taskpulse_domain::task::{
-    NewTask, Precondition, SortField, Task, TaskChanges, TaskId, TaskPage, TaskQuery,
+    NewTask, Precondition, Priority, SortField, Task, TaskChanges, TaskId, TaskPage, TaskQuery,
 };
 use taskpulse_domain::user::UserId;
 use taskpulse_domain::{Error, Result};
@@ -67,6 +67,11 @@ fn to_task(model: tasks::Model) -> Result<Task> {
         title: model.title,
         description: model.description,
         completed: model.completed,
+        completed_at: model.completed_at,
+        priority: u8::try_from(model.priority)
+            .ok()
+            .and_then(|p| Priority::new(i64::from(p)).ok())
+            .ok_or_else(|| Error::internal("a stored priority outside 0-4"))?,
         version: model.version,
         created_at: model.created_at,
         updated_at: model.updated_at,
@@ -108,7 +113,21 @@ fn unchanged(changes: &TaskChanges) -> Condition {
     if let Some(completed) = changes.completed {
         same = same.add(Column::Completed.eq(completed));
     }
+    if let Some(priority) = changes.priority {
+        same = same.add(Column::Priority.eq(priority.get()));
+    }
     same
+}
+
+/// The SQL form of [`Task::completion_time`] for a task that becomes
+/// `completed` (an expression of the row's old values) at `now`.
+fn completion_time(completed: SimpleExpr, now: DateTime<Utc>) -> SimpleExpr {
+    Expr::case(
+        completed,
+        Func::coalesce([Expr::col(Column::CompletedAt), Expr::val(now)]),
+    )
+    .finally(Expr::null())
+    .into()
 }
 
 /// `%`, `_` and `\` match only themselves.
@@ -140,6 +159,9 @@ fn matching(owner: UserId, query: &TaskQuery) -> Condition {
     let mut condition = Condition::all().add(Column::UserId.eq(owner.as_uuid()));
     if let Some(completed) = query.completed {
         condition = condition.add(Column::Completed.eq(completed));
+    }
+    if let Some(priority) = query.priority_min {
+        condition = condition.add(Column::Priority.gte(priority.get()));
     }
     if let Some(search) = query.search.as_deref().filter(|s| !s.is_empty()) {
         let pattern = like_pattern(search);
@@ -185,6 +207,7 @@ fn list_select(bearer: &Bearer, query: &TaskQuery) -> Select<Entity> {
         SortField::UpdatedAt => Column::UpdatedAt,
         SortField::Title => Column::Title,
         SortField::Id => Column::Id,
+        SortField::Priority => Column::Priority,
     };
     Entity::find()
         .column_as(Expr::SubQuery(None, Box::new(count.into())), "total")
@@ -241,6 +264,8 @@ impl TaskRepository for SeaTaskRepository {
                 Expr::val(task.title.as_str()),
                 Expr::val(task.description.as_ref().map(|d| d.as_str().to_owned())),
                 Expr::val(task.completed),
+                Expr::val(Task::completion_time(task.completed, None, now)),
+                Expr::val(i16::from(task.priority.get())),
                 Expr::val(1_i64),
                 Expr::val(now),
                 Expr::val(now),
@@ -254,6 +279,8 @@ impl TaskRepository for SeaTaskRepository {
                 Column::Title,
                 Column::Description,
                 Column::Completed,
+                Column::CompletedAt,
+                Column::Priority,
                 Column::Version,
                 Column::CreatedAt,
                 Column::UpdatedAt,
@@ -301,7 +328,15 @@ impl TaskRepository for SeaTaskRepository {
             );
         }
         if let Some(completed) = changes.completed {
-            update = update.col_expr(Column::Completed, completed.into());
+            update = update
+                .col_expr(Column::Completed, completed.into())
+                .col_expr(
+                    Column::CompletedAt,
+                    completion_time(Expr::val(completed), now),
+                );
+        }
+        if let Some(priority) = changes.priority {
+            update = update.col_expr(Column::Priority, i16::from(priority.get()).into());
         }
         let update = update.filter(owned_at(bearer, id, precondition));
         if let Some(task) = self.write(update.clone().filter(same.not())).await? {
@@ -334,6 +369,10 @@ impl TaskRepository for SeaTaskRepository {
     ) -> Result<Task> {
         let update = Entity::update_many()
             .col_expr(Column::Completed, Expr::col(Column::Completed).not())
+            .col_expr(
+                Column::CompletedAt,
+                completion_time(Expr::col(Column::Completed).not(), now),
+            )
             .col_expr(Column::Version, Expr::col(Column::Version).add(1))
             .col_expr(Column::UpdatedAt, now.into())
             .filter(owned_at(bearer, id, precondition));

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use taskpulse_domain::idempotency::{IdempotencyKey, IdempotencyKeyError};
 use taskpulse_domain::task::{
-    Description, NewTask, PageLimit, PageLimitError, Sort, TaskChanges, TaskQuery, Title,
+    Description, NewTask, PageLimit, PageLimitError, Priority, Sort, TaskChanges, TaskQuery, Title,
 };
 
 use crate::error::ApiError;
@@ -24,6 +24,9 @@ pub(super) struct ListParams {
     /// Only completed (`true`) or open (`false`) tasks.
     #[param(value_type = Option<bool>)]
     completed: Option<String>,
+    /// Only tasks of at least this priority (0–4).
+    #[param(value_type = Option<u8>, minimum = 0, maximum = 4, example = 3)]
+    priority_min: Option<String>,
     /// A case-insensitive substring of the title or description (empty: no filter).
     #[param(example = "report", pattern = r"^[^\u0000]*$")]
     q: Option<String>,
@@ -39,7 +42,7 @@ pub(super) struct ListParams {
 }
 
 /// The `sort` values of a listing.
-const SORTS: [&str; 8] = [
+const SORTS: [&str; 10] = [
     "created_at",
     "-created_at",
     "updated_at",
@@ -48,6 +51,8 @@ const SORTS: [&str; 8] = [
     "-title",
     "id",
     "-id",
+    "priority",
+    "-priority",
 ];
 
 fn sort_schema() -> utoipa::openapi::schema::Object {
@@ -79,6 +84,9 @@ pub(super) fn list_query(req: &HttpRequest) -> Result<TaskQuery, ApiError> {
             "false" => Ok(false),
             _ => Err("must be true or false"),
         });
+    }
+    if let Some(raw) = params.priority_min.as_deref() {
+        query.priority_min = fields.parse("priority_min", raw, str::parse::<Priority>);
     }
     if let Some(raw) = params.sort.as_deref() {
         query.sort = fields
@@ -121,6 +129,11 @@ pub(crate) struct TaskInput {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = bool)]
     completed: Option<Option<bool>>,
+    /// 0 (none) to 4 (urgent). Create: 0 when absent or `null`. Replace:
+    /// unchanged when absent, 0 when `null`.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<u8>, minimum = 0, maximum = 4, example = 0)]
+    priority: Option<Option<i64>>,
 }
 
 /// The body of `PATCH`: only the fields given change.
@@ -138,6 +151,20 @@ pub(crate) struct TaskPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = bool)]
     completed: Option<Option<bool>>,
+    /// 0 (none) to 4 (urgent); `null` sets 0.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<u8>, minimum = 0, maximum = 4, example = 3)]
+    priority: Option<Option<i64>>,
+}
+
+/// A given priority: `null` is none (0).
+fn priority_field(fields: &mut Fields, value: Option<Option<i64>>) -> Option<Priority> {
+    value.and_then(|given| match given {
+        None => Some(Priority::default()),
+        Some(raw) => Priority::new(raw)
+            .map_err(|e| fields.push("priority", &e.to_string()))
+            .ok(),
+    })
 }
 
 fn completed_field(fields: &mut Fields, value: Option<Option<bool>>) -> Option<bool> {
@@ -161,24 +188,29 @@ pub(super) fn full_task(input: TaskInput) -> Result<NewTask, ApiError> {
     let title = fields.required("title", input.title.flatten().as_deref(), Title::parse);
     let description = description_field(&mut fields, input.description.flatten().as_deref());
     let completed = completed_field(&mut fields, input.completed);
+    let priority = priority_field(&mut fields, input.priority);
     fields.finish()?;
     let title = title.ok_or(ApiError::Internal)?;
     Ok(NewTask {
         title,
         description,
         completed: completed.unwrap_or(false),
+        priority: priority.unwrap_or_default(),
     })
 }
 
-/// The changes of a PUT: title and description always, `completed` only
-/// when given.
+/// The changes of a PUT: title and description always, `completed` and
+/// `priority` only when given (a client that knows nothing of priorities
+/// keeps them).
 pub(super) fn replacement(input: TaskInput) -> Result<TaskChanges, ApiError> {
     let completed_given = matches!(input.completed, Some(Some(_)));
+    let priority_given = input.priority.is_some();
     let new = full_task(input)?;
     Ok(TaskChanges {
         title: Some(new.title),
         description: Some(new.description),
         completed: completed_given.then_some(new.completed),
+        priority: priority_given.then_some(new.priority),
     })
 }
 
@@ -201,11 +233,13 @@ pub(super) fn patch_changes(input: TaskPatch) -> Result<TaskChanges, ApiError> {
         .description
         .map(|raw| description_field(&mut fields, raw.as_deref()));
     let completed = completed_field(&mut fields, input.completed);
+    let priority = priority_field(&mut fields, input.priority);
     fields.finish()?;
     Ok(TaskChanges {
         title,
         description,
         completed,
+        priority,
     })
 }
 

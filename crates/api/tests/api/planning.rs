@@ -1,0 +1,209 @@
+//! Planning fields over HTTP: the priority (set, changed, kept by `PUT`,
+//! filtered and sorted on, refused outside 0–4) and `completed_at`.
+
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, error_body};
+
+backends!(
+    the_priority_is_set_changed_cleared_and_kept_by_put,
+    a_priority_outside_0_to_4_is_refused_on_its_field,
+    the_listing_filters_by_priority_min_and_sorts_by_priority,
+    completed_at_follows_the_completion_state,
+);
+
+/// Checks `response` is a 422 naming `field` alone.
+async fn assert_invalid(response: Response, field: &str) {
+    let body = error_body(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "VALIDATION_ERROR",
+    )
+    .await;
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["field"].as_str().expect("field"))
+        .collect();
+    assert_eq!(fields, [field], "{body}");
+}
+
+async fn the_priority_is_set_changed_cleared_and_kept_by_put(app: &TestApp) {
+    let user = app.signed_up().await;
+    let plain = app.create_task(&user, json!({"title": "Plain"})).await;
+    let urgent = app
+        .create_task(&user, json!({"title": "Urgent", "priority": 4}))
+        .await;
+    let path = user.task(&urgent);
+
+    let replaced = app
+        .send_json(Method::PUT, &path, &user, &json!({"title": "Still urgent"}))
+        .await;
+    let replaced: Value = replaced.json().await.expect("json");
+    let lowered = app
+        .send_json(Method::PATCH, &path, &user, &json!({"priority": 1}))
+        .await;
+    let lowered: Value = lowered.json().await.expect("json");
+    let cleared = app
+        .send_json(Method::PATCH, &path, &user, &json!({"priority": null}))
+        .await;
+    let cleared: Value = cleared.json().await.expect("json");
+    let raised = app
+        .send_json(
+            Method::PUT,
+            &path,
+            &user,
+            &json!({"title": "Urgent again", "priority": 4}),
+        )
+        .await;
+    let raised: Value = raised.json().await.expect("json");
+
+    assert_eq!(plain["priority"], 0, "none by default");
+    assert_eq!(urgent["priority"], 4);
+    assert_eq!(
+        (&replaced["title"], &replaced["priority"]),
+        (&json!("Still urgent"), &json!(4)),
+        "a PUT without a priority keeps it"
+    );
+    assert_eq!(lowered["priority"], 1);
+    assert_eq!(cleared["priority"], 0, "null clears it");
+    assert_eq!(raised["priority"], 4, "a PUT with a priority sets it");
+    assert_eq!(raised["version"], 5);
+}
+
+async fn a_priority_outside_0_to_4_is_refused_on_its_field(app: &TestApp) {
+    let user = app.signed_up().await;
+    let task = app.create_task(&user, json!({"title": "Task"})).await;
+
+    for priority in [json!(5), json!(-1), json!(1_000_000_000_000_i64)] {
+        let created = app
+            .send_json(
+                Method::POST,
+                &user.tasks(),
+                &user,
+                &json!({"title": "T", "priority": priority}),
+            )
+            .await;
+        assert_invalid(created, "priority").await;
+        let patched = app
+            .send_json(
+                Method::PATCH,
+                &user.task(&task),
+                &user,
+                &json!({"priority": priority}),
+            )
+            .await;
+        assert_invalid(patched, "priority").await;
+    }
+    let listed = app
+        .get(&format!("{}?priority_min=5", user.tasks()), &user)
+        .await;
+    assert_invalid(listed, "priority_min").await;
+    let wrong_type = app
+        .send_json(
+            Method::PATCH,
+            &user.task(&task),
+            &user,
+            &json!({"priority": "high"}),
+        )
+        .await;
+    assert_eq!(wrong_type.status(), StatusCode::BAD_REQUEST);
+    let unchanged: Value = app
+        .get(&user.task(&task), &user)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(unchanged, task, "nothing was written");
+}
+
+async fn the_listing_filters_by_priority_min_and_sorts_by_priority(app: &TestApp) {
+    let user = app.signed_up().await;
+    let mut ids = Vec::new();
+    for (title, priority) in [("low", 1), ("urgent", 4), ("none", 0), ("high", 3)] {
+        let task = app
+            .create_task(&user, json!({"title": title, "priority": priority}))
+            .await;
+        ids.push(task["id"].clone());
+    }
+    let titles = |tasks: Value| -> Vec<String> {
+        tasks
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|t| t["title"].as_str().expect("title").to_owned())
+            .collect()
+    };
+    let user = &user;
+    let list = |query: &'static str| async move {
+        let response = app.get(&format!("{}{query}", user.tasks()), user).await;
+        assert_eq!(response.status(), StatusCode::OK, "{query}");
+        let total = response.headers()["x-total-count"].clone();
+        (titles(response.json().await.expect("json")), total)
+    };
+
+    let (by_priority, _) = list("?sort=priority").await;
+    let (urgent_first, _) = list("?sort=-priority").await;
+    let (at_least_3, total) = list("?priority_min=3&sort=-priority").await;
+
+    assert_eq!(by_priority, ["none", "low", "high", "urgent"]);
+    assert_eq!(urgent_first, ["urgent", "high", "low", "none"]);
+    assert_eq!(at_least_3, ["urgent", "high"]);
+    assert_eq!(total, "2");
+}
+
+async fn completed_at_follows_the_completion_state(app: &TestApp) {
+    let user = app.signed_up().await;
+    let done = app
+        .create_task(&user, json!({"title": "Done", "completed": true}))
+        .await;
+    let open = app.create_task(&user, json!({"title": "Open"})).await;
+    let toggle = format!("{}/complete", user.task(&open));
+
+    let completed: Value = app
+        .authed(Method::PATCH, &toggle, &user)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let renamed: Value = app
+        .send_json(
+            Method::PATCH,
+            &user.task(&open),
+            &user,
+            &json!({"title": "Renamed"}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let reopened: Value = app
+        .send_json(
+            Method::PATCH,
+            &user.task(&open),
+            &user,
+            &json!({"completed": false}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+
+    assert!(
+        done["completed_at"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z')),
+        "{done}"
+    );
+    assert_eq!(open["completed_at"], Value::Null);
+    assert!(completed["completed_at"].is_string(), "{completed}");
+    assert_eq!(
+        renamed["completed_at"], completed["completed_at"],
+        "kept while it stays completed"
+    );
+    assert_eq!(reopened["completed_at"], Value::Null);
+}
