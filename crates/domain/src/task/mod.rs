@@ -1,0 +1,128 @@
+//! Tasks and the validated values they are made of (`fields`) and listed
+//! by (`query`).
+
+mod fields;
+mod query;
+
+use chrono::{DateTime, Utc};
+
+pub use fields::{
+    Description, DescriptionError, Priority, PriorityError, TaskId, TaskIdError, Title, TitleError,
+};
+pub use query::{PageLimit, PageLimitError, Sort, SortError, SortField, TaskPage, TaskQuery};
+
+use crate::user::UserId;
+
+/// A stored task, as read back from a repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Task {
+    /// Identifier.
+    pub id: TaskId,
+    /// The owning user.
+    pub owner: UserId,
+    /// Title.
+    pub title: String,
+    /// Optional description.
+    pub description: Option<String>,
+    /// Whether the task is done.
+    pub completed: bool,
+    /// When it was last completed; `None` while it is open (see
+    /// [`Task::completion_time`]).
+    pub completed_at: Option<DateTime<Utc>>,
+    /// How urgent it is.
+    pub priority: Priority,
+    /// Starts at 1 and grows by one on every change.
+    pub version: i64,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Time of the last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A task to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTask {
+    /// Title.
+    pub title: Title,
+    /// Optional description.
+    pub description: Option<Description>,
+    /// Whether it starts out done.
+    pub completed: bool,
+    /// How urgent it is.
+    pub priority: Priority,
+}
+
+/// Changes to apply to a task; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskChanges {
+    /// New title.
+    pub title: Option<Title>,
+    /// New description; `Some(None)` clears it.
+    pub description: Option<Option<Description>>,
+    /// New completion state.
+    pub completed: Option<bool>,
+    /// New priority.
+    pub priority: Option<Priority>,
+}
+
+impl Task {
+    /// The completion time of a task that is now `completed`, having been
+    /// completed at `was` (`None` while open), changed at `now`: kept while
+    /// it stays completed, `now` when it becomes completed, `None` when it
+    /// is reopened.
+    pub fn completion_time(
+        completed: bool,
+        was: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        completed.then(|| was.unwrap_or(now))
+    }
+}
+
+impl TaskChanges {
+    /// Whether nothing would change.
+    pub fn is_empty(&self) -> bool {
+        self.title.is_none()
+            && self.description.is_none()
+            && self.completed.is_none()
+            && self.priority.is_none()
+    }
+
+    /// Whether `task` already has every value given.
+    pub fn is_kept_by(&self, task: &Task) -> bool {
+        self.title.as_ref().is_none_or(|t| t.as_str() == task.title)
+            && self
+                .description
+                .as_ref()
+                .is_none_or(|d| d.as_ref().map(Description::as_str) == task.description.as_deref())
+            && self.completed.is_none_or(|c| c == task.completed)
+            && self.priority.is_none_or(|p| p == task.priority)
+    }
+}
+
+/// How a write names the version it expects (`If-Match`).
+///
+/// Exhaustive on purpose, like [`SortField`]: every adapter must handle
+/// every variant, so a new one has to break them at compile time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Precondition {
+    /// Write whatever the current version is (no `If-Match`, or `*`).
+    #[default]
+    None,
+    /// Write only if the task is at exactly this version.
+    Version(i64),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn completion_time_is_set_kept_and_cleared() {
+        let then = DateTime::<Utc>::from_timestamp(1_000, 0).expect("a time");
+        let now = DateTime::<Utc>::from_timestamp(2_000, 0).expect("a time");
+        assert_eq!(Task::completion_time(true, None, now), Some(now));
+        assert_eq!(Task::completion_time(true, Some(then), now), Some(then));
+        assert_eq!(Task::completion_time(false, Some(then), now), None);
+        assert_eq!(Task::completion_time(false, None, now), None);
+    }
+}

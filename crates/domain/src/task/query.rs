@@ -1,0 +1,213 @@
+//! What a listing asks for (filters, order, page) and the semantics of each:
+//! [`TaskQuery::matches`] and [`TaskQuery::order`] are the rules every
+//! repository's listing follows.
+
+use std::cmp::Ordering;
+use std::str::FromStr;
+
+use super::{Priority, Task};
+
+/// The field a listing is sorted by.
+///
+/// Exhaustive on purpose: every [`TaskRepository`](crate::ports::TaskRepository)
+/// must order by every field, so a new one has to break them at compile time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SortField {
+    /// Creation time.
+    CreatedAt,
+    /// Time of the last change.
+    UpdatedAt,
+    /// Title.
+    Title,
+    /// Identifier.
+    Id,
+    /// Priority.
+    Priority,
+}
+
+/// Sort order of a listing; ties are always broken by id in the same
+/// direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Sort {
+    /// The field.
+    pub field: SortField,
+    /// Whether the order is descending.
+    pub descending: bool,
+}
+
+impl Default for Sort {
+    /// Newest first.
+    fn default() -> Self {
+        Self {
+            field: SortField::CreatedAt,
+            descending: true,
+        }
+    }
+}
+
+/// A `sort` value that is not one of the contract's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "must be one of created_at, -created_at, updated_at, -updated_at, title, -title, id, -id, priority, -priority"
+)]
+pub struct SortError;
+
+impl FromStr for Sort {
+    type Err = SortError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (descending, name) = match s.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, s),
+        };
+        let field = match name {
+            "created_at" => SortField::CreatedAt,
+            "updated_at" => SortField::UpdatedAt,
+            "title" => SortField::Title,
+            "id" => SortField::Id,
+            "priority" => SortField::Priority,
+            _ => return Err(SortError),
+        };
+        Ok(Self { field, descending })
+    }
+}
+
+/// Page size of a listing: 1–500, 100 by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PageLimit(u32);
+
+/// A page size outside 1–500.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("must be an integer from 1 to 500")]
+pub struct PageLimitError;
+
+impl PageLimit {
+    /// Largest page.
+    pub const MAX: u32 = 500;
+
+    /// Checks the bounds.
+    ///
+    /// # Errors
+    /// [`PageLimitError`] outside 1–500.
+    pub fn new(limit: u32) -> Result<Self, PageLimitError> {
+        if (1..=Self::MAX).contains(&limit) {
+            Ok(Self(limit))
+        } else {
+            Err(PageLimitError)
+        }
+    }
+
+    /// The number inside.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl Default for PageLimit {
+    fn default() -> Self {
+        Self(100)
+    }
+}
+
+/// What to list: filters, order and page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct TaskQuery {
+    /// Only tasks with this completion state.
+    pub completed: Option<bool>,
+    /// Only tasks whose title or description contains this text,
+    /// literally and case-insensitively.
+    pub search: Option<String>,
+    /// Only tasks of at least this priority.
+    pub priority_min: Option<Priority>,
+    /// Order.
+    pub sort: Sort,
+    /// Page size.
+    pub limit: PageLimit,
+    /// Matches to skip (at most `i64::MAX`).
+    pub offset: u64,
+}
+
+impl TaskQuery {
+    /// Whether `task` passes the filters (the owner is a separate matter):
+    /// the completion state, the lowest priority, and the search text found
+    /// in the title or the description after both are lower-cased character
+    /// by character (as SQL's `lower()` does; SQLite's folds ASCII letters
+    /// only).
+    pub fn matches(&self, task: &Task) -> bool {
+        let completion = self.completed.is_none_or(|c| task.completed == c);
+        let priority = self.priority_min.is_none_or(|p| task.priority >= p);
+        let search = match self.search.as_deref().filter(|s| !s.is_empty()) {
+            None => true,
+            Some(search) => {
+                let needle = fold(search);
+                let found = |text: &str| fold(text).contains(&needle);
+                found(&task.title) || task.description.as_deref().is_some_and(found)
+            }
+        };
+        completion && priority && search
+    }
+
+    /// The listing order: the sort field, then the id, in one direction.
+    pub fn order(&self, a: &Task, b: &Task) -> Ordering {
+        let by_field = match self.sort.field {
+            SortField::CreatedAt => a.created_at.cmp(&b.created_at),
+            SortField::UpdatedAt => a.updated_at.cmp(&b.updated_at),
+            SortField::Title => a.title.cmp(&b.title),
+            SortField::Id => Ordering::Equal,
+            SortField::Priority => a.priority.cmp(&b.priority),
+        };
+        let ascending = by_field.then(a.id.cmp(&b.id));
+        if self.sort.descending {
+            ascending.reverse()
+        } else {
+            ascending
+        }
+    }
+}
+
+/// Lower-cases character by character, as SQL's `lower()` does (no
+/// context: a final `Σ` becomes `σ`, as anywhere else).
+fn fold(text: &str) -> String {
+    text.chars().flat_map(char::to_lowercase).collect()
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskPage {
+    /// The tasks on this page, in order.
+    pub tasks: Vec<Task>,
+    /// How many tasks match before paging.
+    pub total: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn sort_accepts_the_contract_values_only() {
+        assert_eq!(
+            "-title".parse(),
+            Ok(Sort {
+                field: SortField::Title,
+                descending: true
+            })
+        );
+        assert_eq!(
+            "id".parse(),
+            Ok(Sort {
+                field: SortField::Id,
+                descending: false
+            })
+        );
+        assert_eq!("name".parse::<Sort>(), Err(SortError));
+        assert_eq!("--id".parse::<Sort>(), Err(SortError));
+    }
+
+    #[test]
+    fn page_limit_is_1_to_500() {
+        assert_eq!(PageLimit::new(0), Err(PageLimitError));
+        assert_eq!(PageLimit::new(501), Err(PageLimitError));
+        assert_eq!(PageLimit::new(500).map(PageLimit::get), Ok(500));
+        assert_eq!(PageLimit::default().get(), 100);
+    }
+}
