@@ -439,8 +439,9 @@ pub async fn error_body(response: Response, status: StatusCode, code: &str) -> V
 }
 
 /// Runs each listed `async fn(&TestApp)` on SQLite, on PostgreSQL (with
-/// TLS where offered, and over plain TCP) and on PostgreSQL through PgBouncer in transaction mode, each on its own fresh
-/// database, removed afterwards even when the test fails.
+/// TLS where offered, and over plain TCP) and on PostgreSQL through
+/// PgBouncer in transaction mode, each on its own fresh database, removed
+/// afterwards even when the test fails.
 /// `backends!(with configure; …)` first adjusts the settings with
 /// `fn configure(&mut Settings)`.
 macro_rules! backends {

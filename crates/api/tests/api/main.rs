@@ -3,8 +3,8 @@
 //!
 //! Each test is written once as `async fn name(app: &TestApp)` and listed in
 //! a `backends!` block, which makes `name::sqlite`, `name::postgres`,
-//! `name::postgres_plain` (`sslmode=disable`) and `name::pgbouncer` (skipped unless
-//! `TASKPULSE_TEST_PGBOUNCER_URL` is set).
+//! `name::postgres_plain` (`sslmode=disable`) and `name::pgbouncer`
+//! (skipped unless `TASKPULSE_TEST_PGBOUNCER_URL` is set).
 
 #[macro_use]
 mod helpers;
