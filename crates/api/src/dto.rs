@@ -4,9 +4,9 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ETAG, HeaderValue};
 use actix_web::web::Bytes;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::Serialize;
-use taskpulse_domain::task::Task;
+use taskpulse_domain::task::{Due, Task};
 use taskpulse_domain::user::User;
 use taskpulse_domain::{SessionView, Tokens};
 use utoipa::ToSchema;
@@ -123,6 +123,16 @@ pub struct TaskBody {
     /// How urgent it is: 0 (none) to 4 (urgent).
     #[schema(minimum = 0, maximum = 4, example = 0)]
     priority: u8,
+    /// Due all day on this date (`YYYY-MM-DD`); `null` unless so.
+    #[schema(value_type = Option<String>, format = Date, example = "2026-12-24")]
+    due_date: Option<NaiveDate>,
+    /// Due at this instant; `null` unless so.
+    #[serde(serialize_with = "rfc3339_or_null")]
+    #[schema(value_type = Option<String>, format = DateTime, example = "2026-12-24T17:00:00Z")]
+    due_at: Option<DateTime<Utc>>,
+    /// The IANA time zone the due date is read in.
+    #[schema(example = "Europe/Paris")]
+    time_zone: &'static str,
     /// Starts at 1 and grows by one on every change; the `ETag` is `"<version>"`.
     #[schema(minimum = 1, example = 1)]
     version: i64,
@@ -160,6 +170,15 @@ impl From<Task> for TaskBody {
             completed: task.completed,
             completed_at: task.completed_at,
             priority: task.priority.get(),
+            due_date: match task.due {
+                Some(Due::Date(date)) => Some(date),
+                _ => None,
+            },
+            due_at: match task.due {
+                Some(Due::At(at)) => Some(at),
+                _ => None,
+            },
+            time_zone: task.time_zone.name(),
             version: task.version,
             created_at: task.created_at,
             updated_at: task.updated_at,

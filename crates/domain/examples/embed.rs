@@ -13,7 +13,7 @@ use taskpulse_domain::memory::{
 };
 use taskpulse_domain::ports::{Clock, LockoutPolicy};
 use taskpulse_domain::session::ClientInfo;
-use taskpulse_domain::task::{NewTask, Precondition, Priority, TaskChanges, TaskQuery, Title};
+use taskpulse_domain::task::{NewTask, Precondition, TaskChanges, TaskQuery, Title};
 use taskpulse_domain::user::{Email, Password, Registration, UserName};
 use taskpulse_domain::{
     AuthPorts, AuthService, AuthSettings, Error, IdempotencyService, TaskService,
@@ -212,12 +212,7 @@ fn registration(name: &str, email: &str) -> Result<Registration, Box<dyn std::er
 }
 
 fn new_task(title: &str) -> Result<NewTask, Box<dyn std::error::Error>> {
-    Ok(NewTask {
-        title: Title::parse(title)?,
-        description: None,
-        completed: false,
-        priority: Priority::default(),
-    })
+    Ok(NewTask::new(Title::parse(title)?))
 }
 
 fn retitle(title: &str) -> Result<TaskChanges, Box<dyn std::error::Error>> {

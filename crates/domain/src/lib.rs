@@ -67,7 +67,7 @@
 //! };
 //! use taskpulse_domain::ports::LockoutPolicy;
 //! use taskpulse_domain::session::ClientInfo;
-//! use taskpulse_domain::task::{NewTask, Priority, TaskQuery, Title};
+//! use taskpulse_domain::task::{NewTask, TaskQuery, Title};
 //! use taskpulse_domain::user::{Email, Password, Registration, UserName};
 //! use taskpulse_domain::{AuthPorts, AuthService, AuthSettings, Error, TaskService};
 //!
@@ -109,12 +109,7 @@
 //!     let bearer = auth.bearer(&ada.access_token)?;
 //!     let me = bearer.user_id;
 //!     let mine = tasks.for_owner(bearer, Some(me)).await?;
-//!     let new = NewTask {
-//!         title: Title::parse("Write the report")?,
-//!         description: None,
-//!         completed: false,
-//!         priority: Priority::default(),
-//!     };
+//!     let new = NewTask::new(Title::parse("Write the report")?);
 //!     let task = mine.create(new).await?;
 //!
 //!     let page = mine.list(&TaskQuery::default()).await?;

@@ -5,6 +5,7 @@
 use std::io::Write;
 
 use chrono::{Duration, Utc};
+use migration::{Migrator, MigratorTrait};
 use sea_orm::sea_query::{Alias, Query};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 use taskpulse_domain::Bearer;
@@ -156,8 +157,8 @@ async fn the_listing_uses_an_index_among_100k_tasks_of_other_users() {
          SELECT gen_random_uuid(), 'u' || n || '@example.com', 'U', 'x', true, now(), now() \
          FROM generate_series(1, 1000) AS n";
     conn.execute_unprepared(others).await.expect("users");
-    let tasks = "INSERT INTO tasks (user_id, title, completed, priority, version, created_at, updated_at) \
-         SELECT u.id, 'task ' || n, n % 2 = 0, n % 5, 1, now() - n * interval '1 second', now() \
+    let tasks = "INSERT INTO tasks (user_id, title, completed, priority, due_at, due_key, version, created_at, updated_at) \
+         SELECT u.id, 'task ' || n, n % 2 = 0, n % 5, now() + n * interval '1 hour', now() + n * interval '1 hour', 1, now() - n * interval '1 second', now() \
          FROM users u CROSS JOIN generate_series(1, 100) AS n";
     conn.execute_unprepared(tasks).await.expect("100 000 tasks");
     let me = insert_user(&db).await;
@@ -188,6 +189,16 @@ async fn the_listing_uses_an_index_among_100k_tasks_of_other_users() {
         TaskQuery {
             priority_min: "3".parse().ok(),
             sort: "priority".parse().expect("sort"),
+            ..TaskQuery::default()
+        },
+        TaskQuery {
+            sort: "-due".parse().expect("sort"),
+            ..TaskQuery::default()
+        },
+        TaskQuery {
+            due_after: Some(Utc::now()),
+            due_before: Some(Utc::now() + Duration::days(7)),
+            sort: "due".parse().expect("sort"),
             ..TaskQuery::default()
         },
     ] {
@@ -380,7 +391,7 @@ async fn completing(name: &str, task: i64) -> (i64, i64) {
 /// through the repository: priority 0, and the completed one completed at
 /// its last change.
 async fn the_planning_migration_keeps_old_tasks(db: &Database) {
-    db.migrate(MigrationCommand::Down).await.expect("down");
+    migrate_down_to(db, "m20261122_000006_tasks_hot_updates").await;
     let me = insert_user(db).await;
     let (created, changed) = (
         Utc::now() - Duration::hours(2),
@@ -465,6 +476,18 @@ async fn the_planning_migration_keeps_old_tasks_on_sqlite_and_postgres() {
     drop_postgres(&name).await;
 }
 
+/// Rolls `db` back until `name` is the last migration applied.
+async fn migrate_down_to(db: &Database, name: &str) {
+    let migrations = Migrator::migrations();
+    let position = migrations
+        .iter()
+        .position(|m| m.name() == name)
+        .expect("a migration of that name");
+    for _ in position + 1..migrations.len() {
+        db.migrate(MigrationCommand::Down).await.expect("down");
+    }
+}
+
 /// The storage options of `tasks` (`fillfactor=80`), empty for none.
 async fn task_options(db: &Database) -> String {
     let sql = "SELECT COALESCE(array_to_string(reloptions, ','), '') AS options \
@@ -502,9 +525,7 @@ async fn completing_a_task_is_a_hot_update_and_the_migration_that_allows_it_goes
         .expect("id");
 
     let up = (completing(&name, task).await, task_options(&db).await);
-    // Past the planning fields' migration to the one that allows HOT.
-    db.migrate(MigrationCommand::Down).await.expect("down");
-    db.migrate(MigrationCommand::Down).await.expect("down");
+    migrate_down_to(&db, "m20261122_000005_create_password_reset_tokens").await;
     let down = (completing(&name, task).await, task_options(&db).await);
     db.migrate(MigrationCommand::Up).await.expect("up again");
     let up_again = (completing(&name, task).await, task_options(&db).await);

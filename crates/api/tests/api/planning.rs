@@ -1,5 +1,6 @@
 //! Planning fields over HTTP: the priority (set, changed, kept by `PUT`,
-//! filtered and sorted on, refused outside 0–4) and `completed_at`.
+//! filtered and sorted on, refused outside 0–4), `completed_at`, and the
+//! due date or time with its time zone.
 
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
@@ -11,6 +12,9 @@ backends!(
     a_priority_outside_0_to_4_is_refused_on_its_field,
     the_listing_filters_by_priority_min_and_sorts_by_priority,
     completed_at_follows_the_completion_state,
+    a_due_date_or_time_is_set_replaced_kept_and_cleared,
+    due_fields_and_bounds_are_validated_on_their_fields,
+    the_listing_sorts_by_due_and_keeps_a_due_range,
 );
 
 /// Checks `response` is a 422 naming `field` alone.
@@ -206,4 +210,134 @@ async fn completed_at_follows_the_completion_state(app: &TestApp) {
         "kept while it stays completed"
     );
     assert_eq!(reopened["completed_at"], Value::Null);
+}
+
+async fn a_due_date_or_time_is_set_replaced_kept_and_cleared(app: &TestApp) {
+    let user = app.signed_up().await;
+    let plain = app.create_task(&user, json!({"title": "Plain"})).await;
+    let task = app
+        .create_task(
+            &user,
+            json!({"title": "Gifts", "due_date": "2026-12-24", "time_zone": "Europe/Paris"}),
+        )
+        .await;
+    let path = user.task(&task);
+    let send = |method: Method, body: Value| {
+        let path = path.clone();
+        let user = &user;
+        async move {
+            let response = app.send_json(method, &path, user, &body).await;
+            assert_eq!(response.status(), StatusCode::OK, "{body}");
+            response.json::<Value>().await.expect("json")
+        }
+    };
+
+    let timed = send(
+        Method::PATCH,
+        json!({"due_at": "2026-12-24T18:00:00+01:00"}),
+    )
+    .await;
+    let replaced = send(Method::PUT, json!({"title": "Gifts!"})).await;
+    let cleared = send(Method::PATCH, json!({"due_date": null, "time_zone": null})).await;
+
+    assert_eq!(
+        (&plain["due_date"], &plain["due_at"], &plain["time_zone"]),
+        (&Value::Null, &Value::Null, &json!("UTC"))
+    );
+    assert_eq!(
+        (&task["due_date"], &task["due_at"], &task["time_zone"]),
+        (&json!("2026-12-24"), &Value::Null, &json!("Europe/Paris"))
+    );
+    assert_eq!(
+        (&timed["due_date"], &timed["due_at"]),
+        (&Value::Null, &json!("2026-12-24T17:00:00Z")),
+        "an instant replaces the date, kept in UTC"
+    );
+    assert_eq!(
+        (&replaced["due_at"], &replaced["time_zone"]),
+        (&timed["due_at"], &json!("Europe/Paris")),
+        "a PUT without them keeps them"
+    );
+    assert_eq!(
+        (
+            &cleared["due_date"],
+            &cleared["due_at"],
+            &cleared["time_zone"]
+        ),
+        (&Value::Null, &Value::Null, &json!("UTC"))
+    );
+}
+
+async fn due_fields_and_bounds_are_validated_on_their_fields(app: &TestApp) {
+    let user = app.signed_up().await;
+    let cases = [
+        (
+            json!({"due_date": "2026-12-24", "due_at": "2026-12-24T18:00:00Z"}),
+            "due_at",
+        ),
+        (json!({"due_date": "2026-13-01"}), "due_date"),
+        (json!({"due_date": "2026-1-5"}), "due_date"),
+        (json!({"due_date": "24/12/2026"}), "due_date"),
+        (json!({"due_at": "2026-12-24T18:00:00"}), "due_at"),
+        (json!({"due_at": "tomorrow"}), "due_at"),
+        (json!({"time_zone": "Mars/Olympus"}), "time_zone"),
+        (json!({"time_zone": "europe/paris"}), "time_zone"),
+    ];
+    for (fields, field) in cases {
+        let mut body = json!({"title": "T"});
+        for (key, value) in fields.as_object().expect("object") {
+            body[key] = value.clone();
+        }
+        let created = app
+            .send_json(Method::POST, &user.tasks(), &user, &body)
+            .await;
+        assert_invalid(created, field).await;
+    }
+    for bound in [
+        "due_before=soon",
+        "due_after=2026-02-30",
+        "due_before=2026-12-24T10:00",
+    ] {
+        let listed = app.get(&format!("{}?{bound}", user.tasks()), &user).await;
+        let field = bound.split('=').next().expect("a name");
+        assert_invalid(listed, field).await;
+    }
+}
+
+async fn the_listing_sorts_by_due_and_keeps_a_due_range(app: &TestApp) {
+    let user = app.signed_up().await;
+    for body in [
+        json!({"title": "all day 7th", "due_date": "2026-12-07", "time_zone": "Pacific/Auckland"}),
+        json!({"title": "undated"}),
+        json!({"title": "noon 6th", "due_at": "2026-12-06T12:00:00Z"}),
+        json!({"title": "8th", "due_at": "2026-12-08T09:00:00+09:00"}),
+    ] {
+        app.create_task(&user, body).await;
+    }
+    let user = &user;
+    let titles = |query: &'static str| async move {
+        let response = app.get(&format!("{}{query}", user.tasks()), user).await;
+        assert_eq!(response.status(), StatusCode::OK, "{query}");
+        let tasks: Value = response.json().await.expect("json");
+        tasks
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|t| t["title"].as_str().expect("title").to_owned())
+            .collect::<Vec<_>>()
+    };
+
+    assert_eq!(
+        titles("?sort=due").await,
+        ["noon 6th", "all day 7th", "8th", "undated"]
+    );
+    assert_eq!(
+        titles("?sort=-due").await,
+        ["8th", "all day 7th", "noon 6th", "undated"]
+    );
+    assert_eq!(
+        titles("?sort=due&due_after=2026-12-07&due_before=2026-12-08T00:00:01Z").await,
+        ["all day 7th", "8th"],
+        "the 8th at 09:00+09:00 is midnight UTC"
+    );
 }

@@ -25,7 +25,7 @@
 //! use taskpulse_domain::Bearer;
 //! use taskpulse_domain::memory::{FixedClock, MemoryStore};
 //! use taskpulse_domain::ports::{Clock, TaskRepository, UserRepository};
-//! use taskpulse_domain::task::{NewTask, Priority, TaskQuery, Title};
+//! use taskpulse_domain::task::{NewTask, TaskQuery, Title};
 //! use taskpulse_domain::user::{Email, NewUser, PasswordHash, User, UserId, UserName};
 //!
 //! let store = MemoryStore::new();
@@ -45,12 +45,7 @@
 //!     session_id: None,
 //!     token_version: 0,
 //! };
-//! let new = NewTask {
-//!     title: Title::parse("Water the plants")?,
-//!     description: None,
-//!     completed: false,
-//!     priority: Priority::default(),
-//! };
+//! let new = NewTask::new(Title::parse("Water the plants")?);
 //!
 //! let page = futures_executor::block_on(async {
 //!     let password_hash = PasswordHash::new("hash".into());

@@ -107,6 +107,8 @@ impl TaskRepository for MemoryTasks {
             completed: task.completed,
             completed_at: Task::completion_time(task.completed, None, now),
             priority: task.priority,
+            due: task.due,
+            time_zone: task.time_zone,
             version: 1,
             created_at: now,
             updated_at: now,
@@ -153,6 +155,12 @@ impl TaskRepository for MemoryTasks {
         }
         if let Some(priority) = changes.priority {
             task.priority = priority;
+        }
+        if let Some(due) = changes.due {
+            task.due = due;
+        }
+        if let Some(time_zone) = changes.time_zone {
+            task.time_zone = time_zone;
         }
         Ok(touch(task, now))
     }

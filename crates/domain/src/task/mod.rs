@@ -1,11 +1,13 @@
 //! Tasks and the validated values they are made of (`fields`) and listed
 //! by (`query`).
 
+mod due;
 mod fields;
 mod query;
 
 use chrono::{DateTime, Utc};
 
+pub use due::{Due, TimeZone, TimeZoneError};
 pub use fields::{
     Description, DescriptionError, Priority, PriorityError, TaskId, TaskIdError, Title, TitleError,
 };
@@ -31,6 +33,10 @@ pub struct Task {
     pub completed_at: Option<DateTime<Utc>>,
     /// How urgent it is.
     pub priority: Priority,
+    /// When it is due, if ever.
+    pub due: Option<Due>,
+    /// The time zone its due date is read in.
+    pub time_zone: TimeZone,
     /// Starts at 1 and grows by one on every change.
     pub version: i64,
     /// Creation time.
@@ -50,6 +56,25 @@ pub struct NewTask {
     pub completed: bool,
     /// How urgent it is.
     pub priority: Priority,
+    /// When it is due, if ever.
+    pub due: Option<Due>,
+    /// The time zone its due date is read in.
+    pub time_zone: TimeZone,
+}
+
+impl NewTask {
+    /// An open task with this title and nothing else: no description,
+    /// priority 0, not due, in UTC.
+    pub fn new(title: Title) -> Self {
+        Self {
+            title,
+            description: None,
+            completed: false,
+            priority: Priority::default(),
+            due: None,
+            time_zone: TimeZone::default(),
+        }
+    }
 }
 
 /// Changes to apply to a task; `None` leaves a field as it is.
@@ -63,9 +88,18 @@ pub struct TaskChanges {
     pub completed: Option<bool>,
     /// New priority.
     pub priority: Option<Priority>,
+    /// New due date or time; `Some(None)` clears it.
+    pub due: Option<Option<Due>>,
+    /// New time zone.
+    pub time_zone: Option<TimeZone>,
 }
 
 impl Task {
+    /// Where the task stands by due time ([`Due::sort_key`]), if it is due.
+    pub fn due_key(&self) -> Option<DateTime<Utc>> {
+        self.due.map(Due::sort_key)
+    }
+
     /// The completion time of a task that is now `completed`, having been
     /// completed at `was` (`None` while open), changed at `now`: kept while
     /// it stays completed, `now` when it becomes completed, `None` when it
@@ -86,6 +120,8 @@ impl TaskChanges {
             && self.description.is_none()
             && self.completed.is_none()
             && self.priority.is_none()
+            && self.due.is_none()
+            && self.time_zone.is_none()
     }
 
     /// Whether `task` already has every value given.
@@ -97,6 +133,8 @@ impl TaskChanges {
                 .is_none_or(|d| d.as_ref().map(Description::as_str) == task.description.as_deref())
             && self.completed.is_none_or(|c| c == task.completed)
             && self.priority.is_none_or(|p| p == task.priority)
+            && self.due.is_none_or(|d| d == task.due)
+            && self.time_zone.is_none_or(|z| z == task.time_zone)
     }
 }
 

@@ -5,6 +5,8 @@
 use std::cmp::Ordering;
 use std::str::FromStr;
 
+use chrono::{DateTime, Utc};
+
 use super::{Priority, Task};
 
 /// The field a listing is sorted by.
@@ -23,6 +25,9 @@ pub enum SortField {
     Id,
     /// Priority.
     Priority,
+    /// Due time ([`Task::due_key`]); tasks without one come last in both
+    /// directions.
+    Due,
 }
 
 /// Sort order of a listing; ties are always broken by id in the same
@@ -48,7 +53,7 @@ impl Default for Sort {
 /// A `sort` value that is not one of the contract's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "must be one of created_at, -created_at, updated_at, -updated_at, title, -title, id, -id, priority, -priority"
+    "must be one of created_at, -created_at, updated_at, -updated_at, title, -title, id, -id, priority, -priority, due, -due"
 )]
 pub struct SortError;
 
@@ -66,6 +71,7 @@ impl FromStr for Sort {
             "title" => SortField::Title,
             "id" => SortField::Id,
             "priority" => SortField::Priority,
+            "due" => SortField::Due,
             _ => return Err(SortError),
         };
         Ok(Self { field, descending })
@@ -119,6 +125,10 @@ pub struct TaskQuery {
     pub search: Option<String>,
     /// Only tasks of at least this priority.
     pub priority_min: Option<Priority>,
+    /// Only tasks due before this instant (by [`Task::due_key`]).
+    pub due_before: Option<DateTime<Utc>>,
+    /// Only tasks due at or after this instant (by [`Task::due_key`]).
+    pub due_after: Option<DateTime<Utc>>,
     /// Order.
     pub sort: Sort,
     /// Page size.
@@ -136,6 +146,9 @@ impl TaskQuery {
     pub fn matches(&self, task: &Task) -> bool {
         let completion = self.completed.is_none_or(|c| task.completed == c);
         let priority = self.priority_min.is_none_or(|p| task.priority >= p);
+        let due = task.due_key();
+        let before = self.due_before.is_none_or(|b| due.is_some_and(|d| d < b));
+        let after = self.due_after.is_none_or(|a| due.is_some_and(|d| d >= a));
         let search = match self.search.as_deref().filter(|s| !s.is_empty()) {
             None => true,
             Some(search) => {
@@ -144,17 +157,26 @@ impl TaskQuery {
                 found(&task.title) || task.description.as_deref().is_some_and(found)
             }
         };
-        completion && priority && search
+        completion && priority && before && after && search
     }
 
-    /// The listing order: the sort field, then the id, in one direction.
+    /// The listing order: the sort field, then the id, in one direction;
+    /// for [`SortField::Due`], tasks without a due time after all others.
     pub fn order(&self, a: &Task, b: &Task) -> Ordering {
+        if self.sort.field == SortField::Due {
+            match (a.due_key(), b.due_key()) {
+                (Some(_), None) => return Ordering::Less,
+                (None, Some(_)) => return Ordering::Greater,
+                _ => {}
+            }
+        }
         let by_field = match self.sort.field {
             SortField::CreatedAt => a.created_at.cmp(&b.created_at),
             SortField::UpdatedAt => a.updated_at.cmp(&b.updated_at),
             SortField::Title => a.title.cmp(&b.title),
             SortField::Id => Ordering::Equal,
             SortField::Priority => a.priority.cmp(&b.priority),
+            SortField::Due => a.due_key().cmp(&b.due_key()),
         };
         let ascending = by_field.then(a.id.cmp(&b.id));
         if self.sort.descending {

@@ -1,12 +1,12 @@
 //! The task rules on mocked ports.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, TimeZone as _, Utc};
 use mockall::predicate::{always, eq};
 
 use super::*;
 use crate::error::TokenRejection;
 use crate::ports::{MockClock, MockTaskRepository, MockUserRepository, TokenSubject};
-use crate::task::{Priority, Title};
+use crate::task::{Priority, TimeZone, Title};
 use crate::user::{Email, User, UserName};
 
 fn at() -> DateTime<Utc> {
@@ -38,6 +38,8 @@ fn task(owner: UserId, version: i64) -> Task {
         completed: false,
         completed_at: None,
         priority: Priority::default(),
+        due: None,
+        time_zone: TimeZone::default(),
         version,
         created_at: at(),
         updated_at: at(),
@@ -49,12 +51,7 @@ fn id() -> TaskId {
 }
 
 fn new_task() -> NewTask {
-    NewTask {
-        title: Title::parse("x").expect("valid"),
-        description: None,
-        completed: false,
-        priority: Priority::default(),
-    }
+    NewTask::new(Title::parse("x").expect("valid"))
 }
 
 /// Users storage that finds the bearer's user at `version`.

@@ -172,6 +172,7 @@ macro_rules! port_contract_tests {
             the_listing_shows_only_the_owners_tasks,
             the_priority_is_stored_changed_filtered_and_sorted,
             the_completion_time_is_set_kept_and_cleared,
+            the_due_time_is_stored_sorted_and_filtered,
             a_bearer_that_is_not_live_reads_and_writes_nothing,
             a_deleted_users_bearer_reads_and_writes_nothing,
         ]);

@@ -19,7 +19,8 @@ pub use live::{
     a_deleted_users_bearer_reads_and_writes_nothing,
 };
 pub use planning::{
-    the_completion_time_is_set_kept_and_cleared, the_priority_is_stored_changed_filtered_and_sorted,
+    the_completion_time_is_set_kept_and_cleared, the_due_time_is_stored_sorted_and_filtered,
+    the_priority_is_stored_changed_filtered_and_sorted,
 };
 pub use preconditions::{a_matching_version_writes, a_stale_version_changes_nothing};
 
@@ -27,7 +28,8 @@ use super::{Storage, at, user};
 use crate::bearer::Bearer;
 use crate::error::Error;
 use crate::task::{
-    Description, NewTask, Precondition, Priority, Sort, Task, TaskChanges, TaskId, TaskQuery, Title,
+    Description, Due, NewTask, Precondition, Priority, Sort, Task, TaskChanges, TaskId, TaskQuery,
+    TimeZone, Title,
 };
 
 fn new_task(title: &str, description: Option<&str>, completed: bool) -> NewTask {
@@ -36,6 +38,8 @@ fn new_task(title: &str, description: Option<&str>, completed: bool) -> NewTask 
         description: description.map(|d| Description::parse(d).expect("a valid description")),
         completed,
         priority: Priority::default(),
+        due: None,
+        time_zone: TimeZone::default(),
     }
 }
 
@@ -79,14 +83,18 @@ fn completion(completed: bool) -> TaskChanges {
     }
 }
 
-/// Changes giving every field: `title`, `description`, `completed` and
-/// `priority` (2).
+/// Changes giving every field: `title`, `description`, `completed`,
+/// `priority` (2), `due` (2026-12-24) and `time_zone` (Europe/Paris).
 fn every_field(title: &str, description: &str, completed: bool) -> TaskChanges {
     TaskChanges {
         title: Some(Title::parse(title).expect("a valid title")),
         description: Some(Some(Description::parse(description).expect("valid"))),
         completed: Some(completed),
         priority: Some(Priority::new(2).expect("a valid priority")),
+        due: Some(Some(Due::Date(
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 24).expect("a date"),
+        ))),
+        time_zone: Some(TimeZone::parse("Europe/Paris").expect("a time zone")),
     }
 }
 
@@ -227,6 +235,8 @@ pub async fn an_update_to_the_values_a_task_has_writes_nothing(storage: &Storage
     let same = every_field("Same", "as ever", false);
     let mut new = new_task("Same", Some("as ever"), false);
     new.priority = same.priority.expect("every field");
+    new.due = same.due.expect("every field");
+    new.time_zone = same.time_zone.expect("every field");
     let task = create_with(storage, ada, new, 0).await;
 
     let kept = storage

@@ -297,12 +297,7 @@ pub async fn the_token_subject_tells_whether_the_users_session_is_live(storage: 
 pub async fn deleting_a_user_deletes_their_tasks_and_sessions(storage: &Storage) {
     let ada = super::tasks::bearer(storage, "ada@example.com").await;
     let bob = super::tasks::bearer(storage, "bob@example.com").await;
-    let task = || NewTask {
-        title: Title::parse("Mine").expect("a valid title"),
-        description: None,
-        completed: false,
-        priority: crate::task::Priority::default(),
-    };
+    let task = || NewTask::new(Title::parse("Mine").expect("a valid title"));
     let adas_task = storage
         .tasks
         .create(&ada, task(), at(1))

@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::NullOrdering;
 use sea_orm::sea_query::{Asterisk, BinOper, Expr, ExprTrait, Func, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, DbBackend, EntityTrait, FromQueryResult, Order, PaginatorTrait,
@@ -11,7 +12,8 @@ use sea_orm::{
 use taskpulse_domain::Bearer;
 use taskpulse_domain::ports::TaskRepository;
 use taskpulse_domain::task::{
-    NewTask, Precondition, Priority, SortField, Task, TaskChanges, TaskId, TaskPage, TaskQuery,
+    Due, NewTask, Precondition, Priority, SortField, Task, TaskChanges, TaskId, TaskPage,
+    TaskQuery, TimeZone,
 };
 use taskpulse_domain::user::UserId;
 use taskpulse_domain::{Error, Result};
@@ -72,6 +74,13 @@ fn to_task(model: tasks::Model) -> Result<Task> {
             .ok()
             .and_then(|p| Priority::new(i64::from(p)).ok())
             .ok_or_else(|| Error::internal("a stored priority outside 0-4"))?,
+        due: match (model.due_date, model.due_at) {
+            (None, None) => None,
+            (Some(date), None) => Some(Due::Date(date)),
+            (None, Some(at)) => Some(Due::At(at)),
+            (Some(_), Some(_)) => return Err(Error::internal("a task due in two ways")),
+        },
+        time_zone: TimeZone::parse(&model.time_zone).map_err(Error::internal)?,
         version: model.version,
         created_at: model.created_at,
         updated_at: model.updated_at,
@@ -116,7 +125,35 @@ fn unchanged(changes: &TaskChanges) -> Condition {
     if let Some(priority) = changes.priority {
         same = same.add(Column::Priority.eq(priority.get()));
     }
+    if let Some(due) = changes.due {
+        let (date, at) = due_columns(due);
+        same = same
+            .add(is(Column::DueDate, date))
+            .add(is(Column::DueAt, at));
+    }
+    if let Some(time_zone) = changes.time_zone {
+        same = same.add(Column::TimeZone.eq(time_zone.name()));
+    }
     same
+}
+
+/// `column` holds `value` (`None`: is NULL), never NULL itself.
+fn is<V: Into<sea_orm::Value>>(column: Column, value: Option<V>) -> Condition {
+    match value {
+        Some(value) => Condition::all()
+            .add(column.is_not_null())
+            .add(column.eq(value)),
+        None => Condition::all().add(column.is_null()),
+    }
+}
+
+/// The `due_date` and `due_at` of a due time.
+fn due_columns(due: Option<Due>) -> (Option<chrono::NaiveDate>, Option<DateTime<Utc>>) {
+    match due {
+        None => (None, None),
+        Some(Due::Date(date)) => (Some(date), None),
+        Some(Due::At(at)) => (None, Some(at)),
+    }
 }
 
 /// The SQL form of [`Task::completion_time`] for a task that becomes
@@ -163,6 +200,12 @@ fn matching(owner: UserId, query: &TaskQuery) -> Condition {
     if let Some(priority) = query.priority_min {
         condition = condition.add(Column::Priority.gte(priority.get()));
     }
+    if let Some(before) = query.due_before {
+        condition = condition.add(Column::DueKey.lt(before));
+    }
+    if let Some(after) = query.due_after {
+        condition = condition.add(Column::DueKey.gte(after));
+    }
     if let Some(search) = query.search.as_deref().filter(|s| !s.is_empty()) {
         let pattern = like_pattern(search);
         condition = condition.add(
@@ -208,11 +251,12 @@ fn list_select(bearer: &Bearer, query: &TaskQuery) -> Select<Entity> {
         SortField::Title => Column::Title,
         SortField::Id => Column::Id,
         SortField::Priority => Column::Priority,
+        SortField::Due => Column::DueKey,
     };
     Entity::find()
         .column_as(Expr::SubQuery(None, Box::new(count.into())), "total")
         .filter(filter(bearer, query))
-        .order_by(column, order.clone())
+        .order_by_with_nulls(column, order.clone(), NullOrdering::Last)
         .order_by(Column::Id, order)
         .limit(u64::from(query.limit.get()))
         .offset(query.offset)
@@ -266,6 +310,10 @@ impl TaskRepository for SeaTaskRepository {
                 Expr::val(task.completed),
                 Expr::val(Task::completion_time(task.completed, None, now)),
                 Expr::val(i16::from(task.priority.get())),
+                Expr::val(due_columns(task.due).0),
+                Expr::val(due_columns(task.due).1),
+                Expr::val(task.time_zone.name()),
+                Expr::val(task.due.map(Due::sort_key)),
                 Expr::val(1_i64),
                 Expr::val(now),
                 Expr::val(now),
@@ -281,6 +329,10 @@ impl TaskRepository for SeaTaskRepository {
                 Column::Completed,
                 Column::CompletedAt,
                 Column::Priority,
+                Column::DueDate,
+                Column::DueAt,
+                Column::TimeZone,
+                Column::DueKey,
                 Column::Version,
                 Column::CreatedAt,
                 Column::UpdatedAt,
@@ -337,6 +389,16 @@ impl TaskRepository for SeaTaskRepository {
         }
         if let Some(priority) = changes.priority {
             update = update.col_expr(Column::Priority, i16::from(priority.get()).into());
+        }
+        if let Some(due) = changes.due {
+            let (date, at) = due_columns(due);
+            update = update
+                .col_expr(Column::DueDate, date.into())
+                .col_expr(Column::DueAt, at.into())
+                .col_expr(Column::DueKey, due.map(Due::sort_key).into());
+        }
+        if let Some(time_zone) = changes.time_zone {
+            update = update.col_expr(Column::TimeZone, time_zone.name().into());
         }
         let update = update.filter(owned_at(bearer, id, precondition));
         if let Some(task) = self.write(update.clone().filter(same.not())).await? {

@@ -4,11 +4,13 @@
 
 use actix_web::HttpRequest;
 use actix_web::http::header::HeaderName;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use taskpulse_domain::idempotency::{IdempotencyKey, IdempotencyKeyError};
 use taskpulse_domain::task::{
-    Description, NewTask, PageLimit, PageLimitError, Priority, Sort, TaskChanges, TaskQuery, Title,
+    Description, Due, NewTask, PageLimit, PageLimitError, Priority, Sort, TaskChanges, TaskQuery,
+    TimeZone, Title,
 };
 
 use crate::error::ApiError;
@@ -27,6 +29,14 @@ pub(super) struct ListParams {
     /// Only tasks of at least this priority (0–4).
     #[param(value_type = Option<u8>, minimum = 0, maximum = 4, example = 3)]
     priority_min: Option<String>,
+    /// Only tasks due before this date (its midnight in UTC) or instant
+    /// (RFC 3339 with an offset).
+    #[param(value_type = Option<String>, example = "2026-12-31")]
+    due_before: Option<String>,
+    /// Only tasks due on or after this date (its midnight in UTC) or
+    /// instant (RFC 3339 with an offset).
+    #[param(value_type = Option<String>, example = "2026-12-01")]
+    due_after: Option<String>,
     /// A case-insensitive substring of the title or description (empty: no filter).
     #[param(example = "report", pattern = r"^[^\u0000]*$")]
     q: Option<String>,
@@ -42,7 +52,7 @@ pub(super) struct ListParams {
 }
 
 /// The `sort` values of a listing.
-const SORTS: [&str; 10] = [
+const SORTS: [&str; 12] = [
     "created_at",
     "-created_at",
     "updated_at",
@@ -53,6 +63,8 @@ const SORTS: [&str; 10] = [
     "-id",
     "priority",
     "-priority",
+    "due",
+    "-due",
 ];
 
 fn sort_schema() -> utoipa::openapi::schema::Object {
@@ -88,6 +100,12 @@ pub(super) fn list_query(req: &HttpRequest) -> Result<TaskQuery, ApiError> {
     if let Some(raw) = params.priority_min.as_deref() {
         query.priority_min = fields.parse("priority_min", raw, str::parse::<Priority>);
     }
+    if let Some(raw) = params.due_before.as_deref() {
+        query.due_before = fields.parse("due_before", raw, due_bound);
+    }
+    if let Some(raw) = params.due_after.as_deref() {
+        query.due_after = fields.parse("due_after", raw, due_bound);
+    }
     if let Some(raw) = params.sort.as_deref() {
         query.sort = fields
             .parse("sort", raw, str::parse::<Sort>)
@@ -113,6 +131,74 @@ pub(super) fn list_query(req: &HttpRequest) -> Result<TaskQuery, ApiError> {
     Ok(query)
 }
 
+/// A date, `YYYY-MM-DD`.
+fn date(raw: &str) -> Result<NaiveDate, &'static str> {
+    let well_formed = raw.len() == 10 && raw.as_bytes()[4] == b'-' && raw.as_bytes()[7] == b'-';
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .ok()
+        .filter(|_| well_formed)
+        .ok_or("must be a date, YYYY-MM-DD")
+}
+
+/// An instant in RFC 3339 with an offset (`Z` or `±hh:mm`), as UTC.
+fn instant(raw: &str) -> Result<DateTime<Utc>, &'static str> {
+    DateTime::parse_from_rfc3339(raw)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|_| "must be an RFC 3339 date-time with an offset")
+}
+
+/// A `due_before`/`due_after` bound: a date (its midnight in UTC, where
+/// all-day tasks sort) or an instant.
+fn due_bound(raw: &str) -> Result<DateTime<Utc>, &'static str> {
+    if raw.len() == 10 {
+        date(raw).map(|d| Due::Date(d).sort_key())
+    } else {
+        instant(raw).map_err(|_| "must be a date (YYYY-MM-DD) or an RFC 3339 date-time")
+    }
+}
+
+/// The due fields of a body, as sent.
+struct DueFields {
+    date: Option<Option<String>>,
+    at: Option<Option<String>>,
+    time_zone: Option<Option<String>>,
+}
+
+impl DueFields {
+    /// The due time to set: `None` when neither field is given,
+    /// `Some(None)` when one is `null` and the other absent or `null`.
+    /// Both with a value is 422 on `due_at`.
+    fn due(&self, fields: &mut Fields) -> Option<Option<Due>> {
+        let date = match &self.date {
+            Some(Some(raw)) => fields.parse("due_date", raw, date).map(Due::Date),
+            _ => None,
+        };
+        let at = match &self.at {
+            Some(Some(raw)) => fields.parse("due_at", raw, instant).map(Due::At),
+            _ => None,
+        };
+        match (&self.date, &self.at) {
+            (Some(Some(_)), Some(Some(_))) => {
+                fields.push("due_at", "must not be given with due_date");
+                None
+            }
+            (Some(Some(_)), _) => date.map(Some),
+            (_, Some(Some(_))) => at.map(Some),
+            (None, None) => None,
+            _ => Some(None),
+        }
+    }
+
+    /// The time zone to set: `null` is UTC.
+    fn time_zone(&self, fields: &mut Fields) -> Option<TimeZone> {
+        match &self.time_zone {
+            None => None,
+            Some(None) => Some(TimeZone::default()),
+            Some(Some(raw)) => fields.parse("time_zone", raw, TimeZone::parse),
+        }
+    }
+}
+
 /// The body of create and replace: a whole task.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(crate) struct TaskInput {
@@ -134,6 +220,20 @@ pub(crate) struct TaskInput {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<u8>, minimum = 0, maximum = 4, example = 0)]
     priority: Option<Option<i64>>,
+    /// All day on this date, `YYYY-MM-DD` (at most one of `due_date` and
+    /// `due_at`); `null` clears the due time.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, format = Date, example = "2026-12-24")]
+    due_date: Option<Option<String>>,
+    /// At this instant, RFC 3339 with an offset, kept in UTC; `null` clears
+    /// the due time.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, format = DateTime, example = "2026-12-24T18:00:00+01:00")]
+    due_at: Option<Option<String>>,
+    /// The IANA time zone the due date is read in; `null` is `UTC`.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, example = "Europe/Paris")]
+    time_zone: Option<Option<String>>,
 }
 
 /// The body of `PATCH`: only the fields given change.
@@ -155,6 +255,20 @@ pub(crate) struct TaskPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<u8>, minimum = 0, maximum = 4, example = 3)]
     priority: Option<Option<i64>>,
+    /// All day on this date, `YYYY-MM-DD` (at most one of `due_date` and
+    /// `due_at`); `null` clears the due time.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, format = Date, example = "2026-12-24")]
+    due_date: Option<Option<String>>,
+    /// At this instant, RFC 3339 with an offset, kept in UTC; `null` clears
+    /// the due time.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, format = DateTime, example = "2026-12-24T18:00:00+01:00")]
+    due_at: Option<Option<String>>,
+    /// The IANA time zone the due date is read in; `null` is `UTC`.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, example = "Europe/Paris")]
+    time_zone: Option<Option<String>>,
 }
 
 /// A given priority: `null` is none (0).
@@ -189,6 +303,13 @@ pub(super) fn full_task(input: TaskInput) -> Result<NewTask, ApiError> {
     let description = description_field(&mut fields, input.description.flatten().as_deref());
     let completed = completed_field(&mut fields, input.completed);
     let priority = priority_field(&mut fields, input.priority);
+    let due_fields = DueFields {
+        date: input.due_date,
+        at: input.due_at,
+        time_zone: input.time_zone,
+    };
+    let due = due_fields.due(&mut fields);
+    let time_zone = due_fields.time_zone(&mut fields);
     fields.finish()?;
     let title = title.ok_or(ApiError::Internal)?;
     Ok(NewTask {
@@ -196,21 +317,27 @@ pub(super) fn full_task(input: TaskInput) -> Result<NewTask, ApiError> {
         description,
         completed: completed.unwrap_or(false),
         priority: priority.unwrap_or_default(),
+        due: due.flatten(),
+        time_zone: time_zone.unwrap_or_default(),
     })
 }
 
-/// The changes of a PUT: title and description always, `completed` and
-/// `priority` only when given (a client that knows nothing of priorities
-/// keeps them).
+/// The changes of a PUT: title and description always; `completed`,
+/// `priority`, the due time and the time zone only when given (a client
+/// that knows nothing of them keeps them).
 pub(super) fn replacement(input: TaskInput) -> Result<TaskChanges, ApiError> {
     let completed_given = matches!(input.completed, Some(Some(_)));
     let priority_given = input.priority.is_some();
+    let due_given = input.due_date.is_some() || input.due_at.is_some();
+    let time_zone_given = input.time_zone.is_some();
     let new = full_task(input)?;
     Ok(TaskChanges {
         title: Some(new.title),
         description: Some(new.description),
         completed: completed_given.then_some(new.completed),
         priority: priority_given.then_some(new.priority),
+        due: due_given.then_some(new.due),
+        time_zone: time_zone_given.then_some(new.time_zone),
     })
 }
 
@@ -234,12 +361,21 @@ pub(super) fn patch_changes(input: TaskPatch) -> Result<TaskChanges, ApiError> {
         .map(|raw| description_field(&mut fields, raw.as_deref()));
     let completed = completed_field(&mut fields, input.completed);
     let priority = priority_field(&mut fields, input.priority);
+    let due_fields = DueFields {
+        date: input.due_date,
+        at: input.due_at,
+        time_zone: input.time_zone,
+    };
+    let due = due_fields.due(&mut fields);
+    let time_zone = due_fields.time_zone(&mut fields);
     fields.finish()?;
     Ok(TaskChanges {
         title,
         description,
         completed,
         priority,
+        due,
+        time_zone,
     })
 }
 

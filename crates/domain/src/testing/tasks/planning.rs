@@ -1,8 +1,10 @@
 //! Planning fields in the [`TaskRepository`](crate::ports::TaskRepository)
-//! contract: the priority, and the completion time.
+//! contract: the priority, the completion time and the due time.
+
+use chrono::{DateTime, NaiveDate, TimeZone as _, Utc};
 
 use super::{bearer, completion, create, create_with, listed, new_task, sort, stored};
-use crate::task::{Precondition, Priority, TaskChanges, TaskId, TaskQuery, Title};
+use crate::task::{Due, Precondition, Priority, TaskChanges, TaskId, TaskQuery, TimeZone, Title};
 use crate::testing::{Storage, at};
 
 fn priority(value: i64) -> Priority {
@@ -125,4 +127,95 @@ pub async fn the_completion_time_is_set_kept_and_cleared(storage: &Storage) {
     assert_eq!(undone.completed_at, None, "reopened by an update");
     let read = stored(storage, ada, open.id).await.expect("still there");
     assert_eq!(read.completed_at, Some(at(11)), "read back");
+}
+
+fn december(day: u32, hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, day, hour, 0, 0)
+        .single()
+        .expect("a time")
+}
+
+/// A due date or time is stored with its time zone, changed and cleared;
+/// listings sort by it (tasks without one last, in both directions) and
+/// keep those due in `[due_after, due_before)`.
+pub async fn the_due_time_is_stored_sorted_and_filtered(storage: &Storage) {
+    let ada = bearer(storage, "ada@example.com").await;
+    let paris = TimeZone::parse("Europe/Paris").expect("a time zone");
+    let utc = TimeZone::default();
+    let due = |title: &str, due: Due, time_zone: TimeZone| {
+        let mut task = new_task(title, None, false);
+        task.due = Some(due);
+        task.time_zone = time_zone;
+        task
+    };
+    let seventh = Due::Date(NaiveDate::from_ymd_opt(2026, 12, 7).expect("a date"));
+    let all_day = create_with(storage, ada, due("All day", seventh, paris), 0).await;
+    let noon = due("Noon", Due::At(december(6, 12)), utc);
+    let noon = create_with(storage, ada, noon, 1).await;
+    let undated = create(storage, ada, "Undated", 2).await;
+    let later = due("Later", Due::At(december(8, 0)), utc);
+    let later = create_with(storage, ada, later, 3).await;
+    let cleared = due("Cleared", Due::At(december(1, 0)), paris);
+    let cleared = create_with(storage, ada, cleared, 4).await;
+    let cleared = storage
+        .tasks
+        .update(
+            &ada,
+            cleared.id,
+            TaskChanges {
+                due: Some(None),
+                time_zone: Some(utc),
+                ..TaskChanges::default()
+            },
+            Precondition::None,
+            at(10),
+        )
+        .await
+        .expect("updated");
+    let query = |raw_sort: &str, after: Option<u32>, before: Option<u32>| TaskQuery {
+        sort: sort(raw_sort),
+        due_after: after.map(|day| december(day, 0)),
+        due_before: before.map(|day| december(day, 0)),
+        ..TaskQuery::default()
+    };
+    let mut undated_ids = vec![undated.id, cleared.id];
+    undated_ids.sort();
+    let mut undated_descending = undated_ids.clone();
+    undated_descending.reverse();
+    let dated_ascending = vec![noon.id, all_day.id, later.id];
+    let mut dated_descending = dated_ascending.clone();
+    dated_descending.reverse();
+    let mut from_seventh: Vec<TaskId> = vec![all_day.id, later.id];
+    from_seventh.sort();
+
+    let read = stored(storage, ada, all_day.id).await.expect("still there");
+    assert_eq!(
+        (read.due, read.time_zone),
+        (Some(seventh), paris),
+        "read back"
+    );
+    assert_eq!((cleared.due, cleared.time_zone), (None, utc), "cleared");
+    assert_eq!(
+        listed(storage, ada, &query("due", None, None)).await,
+        ([dated_ascending, undated_ids].concat(), 5),
+        "soonest first, undated last"
+    );
+    assert_eq!(
+        listed(storage, ada, &query("-due", None, None)).await,
+        ([dated_descending, undated_descending].concat(), 5),
+        "latest first, undated still last"
+    );
+    assert_eq!(
+        listed(storage, ada, &query("id", None, Some(7))).await,
+        (vec![noon.id], 1),
+        "a date is due from its midnight in UTC"
+    );
+    assert_eq!(
+        listed(storage, ada, &query("due", Some(7), Some(8))).await,
+        (vec![all_day.id], 1)
+    );
+    assert_eq!(
+        listed(storage, ada, &query("id", Some(7), None)).await,
+        (from_seventh, 2)
+    );
 }
