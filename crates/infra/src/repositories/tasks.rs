@@ -253,10 +253,18 @@ fn list_select(bearer: &Bearer, query: &TaskQuery) -> Select<Entity> {
         SortField::Priority => Column::Priority,
         SortField::Due => Column::DueKey,
     };
-    Entity::find()
+    let select = Entity::find()
         .column_as(Expr::SubQuery(None, Box::new(count.into())), "total")
-        .filter(filter(bearer, query))
-        .order_by_with_nulls(column, order.clone(), NullOrdering::Last)
+        .filter(filter(bearer, query));
+    // Only the due time can be NULL. `NULLS LAST` on a column that cannot
+    // would still keep PostgreSQL from reading a descending order straight
+    // off the index (whose backward order puts NULLs first).
+    let select = if query.sort.field == SortField::Due {
+        select.order_by_with_nulls(column, order.clone(), NullOrdering::Last)
+    } else {
+        select.order_by(column, order.clone())
+    };
+    select
         .order_by(Column::Id, order)
         .limit(u64::from(query.limit.get()))
         .offset(query.offset)
