@@ -232,6 +232,9 @@ async fn a_due_date_or_time_is_set_replaced_kept_and_cleared(app: &TestApp) {
         }
     };
 
+    let fine = json!({"due_at": "2026-12-24T18:00:00.1234567+01:00"});
+    let to_the_microsecond = send(Method::PATCH, fine.clone()).await;
+    let again = send(Method::PATCH, fine).await;
     let timed = send(
         Method::PATCH,
         json!({"due_at": "2026-12-24T18:00:00+01:00"}),
@@ -252,6 +255,11 @@ async fn a_due_date_or_time_is_set_replaced_kept_and_cleared(app: &TestApp) {
         (&timed["due_date"], &timed["due_at"]),
         (&Value::Null, &json!("2026-12-24T17:00:00Z")),
         "an instant replaces the date, kept in UTC"
+    );
+    assert_eq!(to_the_microsecond["due_at"], "2026-12-24T17:00:00.123456Z");
+    assert_eq!(
+        again, to_the_microsecond,
+        "the same instant again writes nothing"
     );
     assert_eq!(
         (&replaced["due_at"], &replaced["time_zone"]),
@@ -278,6 +286,11 @@ async fn due_fields_and_bounds_are_validated_on_their_fields(app: &TestApp) {
         (json!({"due_date": "2026-13-01"}), "due_date"),
         (json!({"due_date": "2026-1-5"}), "due_date"),
         (json!({"due_date": "24/12/2026"}), "due_date"),
+        (json!({"due_date": "-001-01-01"}), "due_date"),
+        (json!({"due_date": "+999-01-01"}), "due_date"),
+        (json!({"due_date": "2026- 1- 1"}), "due_date"),
+        (json!({"due_date": "0000-01-01"}), "due_date"),
+        (json!({"due_at": "9999-12-31T23:00:00-02:00"}), "due_at"),
         (json!({"due_at": "2026-12-24T18:00:00"}), "due_at"),
         (json!({"due_at": "tomorrow"}), "due_at"),
         (json!({"time_zone": "Mars/Olympus"}), "time_zone"),

@@ -4,7 +4,7 @@
 
 use actix_web::HttpRequest;
 use actix_web::http::header::HeaderName;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, SubsecRound, Utc};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use taskpulse_domain::idempotency::{IdempotencyKey, IdempotencyKeyError};
@@ -131,20 +131,29 @@ pub(super) fn list_query(req: &HttpRequest) -> Result<TaskQuery, ApiError> {
     Ok(query)
 }
 
-/// A date, `YYYY-MM-DD`.
+/// A date, `YYYY-MM-DD` in digits exactly (chrono alone would also take
+/// a sign or padding spaces), in years 1 to 9999.
 fn date(raw: &str) -> Result<NaiveDate, &'static str> {
-    let well_formed = raw.len() == 10 && raw.as_bytes()[4] == b'-' && raw.as_bytes()[7] == b'-';
+    let shape = raw.len() == 10
+        && raw.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
     NaiveDate::parse_from_str(raw, "%Y-%m-%d")
         .ok()
-        .filter(|_| well_formed)
+        .filter(|d| shape && d.year() >= 1)
         .ok_or("must be a date, YYYY-MM-DD")
 }
 
-/// An instant in RFC 3339 with an offset (`Z` or `±hh:mm`), as UTC.
+/// An instant in RFC 3339 with an offset (`Z` or `±hh:mm`), as UTC, to the
+/// microsecond (what both databases keep), in years 1 to 9999 in UTC (so
+/// that it is written back as it was read, and sorts as text on SQLite).
 fn instant(raw: &str) -> Result<DateTime<Utc>, &'static str> {
     DateTime::parse_from_rfc3339(raw)
-        .map(|at| at.with_timezone(&Utc))
-        .map_err(|_| "must be an RFC 3339 date-time with an offset")
+        .ok()
+        .map(|at| at.with_timezone(&Utc).trunc_subsecs(6))
+        .filter(|at| (1..=9999).contains(&at.year()))
+        .ok_or("must be an RFC 3339 date-time with an offset, in years 1 to 9999")
 }
 
 /// A `due_before`/`due_after` bound: a date (its midnight in UTC, where

@@ -21,6 +21,7 @@
 mod connections;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use deadpool::managed::{self, PoolError};
 use sea_orm::sea_query::Values;
@@ -39,6 +40,8 @@ use super::{PoolSettings, PoolStatus};
 pub(crate) struct PgPool {
     shared: Pool,
     threads: ThreadLocal<Pool>,
+    /// How many threads have opened a pool of their own.
+    opened: AtomicU32,
     manager: Connector,
     settings: PoolSettings,
 }
@@ -86,6 +89,7 @@ impl PgPool {
         Ok(Self {
             shared,
             threads: ThreadLocal::new(),
+            opened: AtomicU32::new(0),
             manager,
             settings: settings.clone(),
         })
@@ -99,18 +103,21 @@ impl PgPool {
     /// # Errors
     /// When deadpool refuses the settings.
     pub(crate) fn open_for_thread(&self) -> Result<(), DbErr> {
-        let workers = u32::try_from(self.settings.workers.max(1)).unwrap_or(u32::MAX);
-        let share = self
-            .settings
-            .max_connections
-            .saturating_sub(SHARED_WITH_WORKERS)
-            / workers;
         self.threads.get_or_try(|| {
+            let workers = u32::try_from(self.settings.workers.max(1)).unwrap_or(u32::MAX);
+            // The first `total % workers` pools take one more, so that the
+            // shares add up to the total.
+            let index = self.opened.fetch_add(1, Ordering::Relaxed) % workers;
+            let share = |total: u32| total / workers + u32::from(index < total % workers);
+            let spare = self
+                .settings
+                .max_connections
+                .saturating_sub(SHARED_WITH_WORKERS);
             pool(
                 &self.manager,
                 &self.settings,
-                share,
-                self.settings.min_connections / workers,
+                share(spare),
+                share(self.settings.min_connections),
             )
         })?;
         Ok(())
