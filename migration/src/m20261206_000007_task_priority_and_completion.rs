@@ -7,6 +7,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::columns::{add_columns, drop_columns};
 use crate::m20261122_000002_create_tasks::Tasks;
 
 #[derive(DeriveMigrationName)]
@@ -23,20 +24,15 @@ enum Planning {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // One column per statement: SQLite alters one thing at a time.
-        for column in [
-            small_integer(Planning::Priority).default(0).to_owned(),
-            timestamp_with_time_zone_null(Planning::CompletedAt).to_owned(),
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Tasks::Table)
-                        .add_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
+        add_columns(
+            manager,
+            Tasks::Table,
+            [
+                small_integer(Planning::Priority).default(0).to_owned(),
+                timestamp_with_time_zone_null(Planning::CompletedAt).to_owned(),
+            ],
+        )
+        .await?;
         manager
             .exec_stmt(
                 Query::update()
@@ -63,16 +59,11 @@ impl MigrationTrait for Migration {
         manager
             .drop_index(Index::drop().name(INDEX).table(Tasks::Table).to_owned())
             .await?;
-        for column in [Planning::CompletedAt, Planning::Priority] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Tasks::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        Ok(())
+        drop_columns(
+            manager,
+            Tasks::Table,
+            [Planning::CompletedAt, Planning::Priority],
+        )
+        .await
     }
 }

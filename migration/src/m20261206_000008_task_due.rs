@@ -6,6 +6,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::columns::{add_columns, drop_columns};
 use crate::m20261122_000002_create_tasks::Tasks;
 
 #[derive(DeriveMigrationName)]
@@ -24,22 +25,17 @@ enum Schedule {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // One column per statement: SQLite alters one thing at a time.
-        for column in [
-            date_null(Schedule::DueDate).to_owned(),
-            timestamp_with_time_zone_null(Schedule::DueAt).to_owned(),
-            string_len(Schedule::TimeZone, 64).default("UTC").to_owned(),
-            timestamp_with_time_zone_null(Schedule::DueKey).to_owned(),
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Tasks::Table)
-                        .add_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
+        add_columns(
+            manager,
+            Tasks::Table,
+            [
+                date_null(Schedule::DueDate).to_owned(),
+                timestamp_with_time_zone_null(Schedule::DueAt).to_owned(),
+                string_len(Schedule::TimeZone, 64).default("UTC").to_owned(),
+                timestamp_with_time_zone_null(Schedule::DueKey).to_owned(),
+            ],
+        )
+        .await?;
         manager
             .create_index(
                 Index::create()
@@ -57,21 +53,16 @@ impl MigrationTrait for Migration {
         manager
             .drop_index(Index::drop().name(INDEX).table(Tasks::Table).to_owned())
             .await?;
-        for column in [
-            Schedule::DueKey,
-            Schedule::TimeZone,
-            Schedule::DueAt,
-            Schedule::DueDate,
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Tasks::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        Ok(())
+        drop_columns(
+            manager,
+            Tasks::Table,
+            [
+                Schedule::DueKey,
+                Schedule::TimeZone,
+                Schedule::DueAt,
+                Schedule::DueDate,
+            ],
+        )
+        .await
     }
 }
