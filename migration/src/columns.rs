@@ -1,7 +1,10 @@
 //! Adding and dropping columns of an existing table, one statement per
-//! column: SQLite alters one thing at a time.
+//! column (SQLite alters one thing at a time), and the owner-scoped index
+//! a listing reads a column through.
 
 use sea_orm_migration::prelude::*;
+
+use crate::m20261122_000002_create_tasks::Tasks;
 
 /// Adds `columns` to `table`, in order.
 pub(crate) async fn add_columns(
@@ -41,4 +44,16 @@ pub(crate) async fn drop_columns<C: IntoIden>(
             .await?;
     }
     Ok(())
+}
+
+/// The index `name` on `tasks (user_id, column, id)`: one owner's tasks in
+/// the order of `column`, ties by id, as the listing reads them.
+pub(crate) fn owner_index(name: &str, column: impl IntoIden) -> IndexCreateStatement {
+    Index::create()
+        .name(name)
+        .table(Tasks::Table)
+        .col(Tasks::UserId)
+        .col(column)
+        .col(Tasks::Id)
+        .to_owned()
 }

@@ -3,6 +3,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::columns::owner_index;
 use crate::m20261122_000001_create_users::Users;
 
 #[derive(DeriveMigrationName)]
@@ -37,17 +38,7 @@ impl MigrationTrait for Migration {
             ("idx_tasks_user_created", Tasks::CreatedAt),
             ("idx_tasks_user_completed", Tasks::Completed),
         ] {
-            manager
-                .create_index(
-                    Index::create()
-                        .name(name)
-                        .table(Tasks::Table)
-                        .col(Tasks::UserId)
-                        .col(second)
-                        .col(Tasks::Id)
-                        .to_owned(),
-                )
-                .await?;
+            manager.create_index(owner_index(name, second)).await?;
         }
         Ok(())
     }

@@ -11,6 +11,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
+use crate::columns::owner_index;
 use crate::m20261122_000002_create_tasks::Tasks;
 
 #[derive(DeriveMigrationName)]
@@ -41,15 +42,7 @@ impl MigrationTrait for Migration {
                 .await?;
         }
         manager
-            .create_index(
-                Index::create()
-                    .name(INDEX)
-                    .table(Tasks::Table)
-                    .col(Tasks::UserId)
-                    .col(Tasks::Completed)
-                    .col(Tasks::Id)
-                    .to_owned(),
-            )
+            .create_index(owner_index(INDEX, Tasks::Completed))
             .await
     }
 }

@@ -6,7 +6,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::columns::{add_columns, drop_columns};
+use crate::columns::{add_columns, drop_columns, owner_index};
 use crate::m20261122_000002_create_tasks::Tasks;
 
 #[derive(DeriveMigrationName)]
@@ -37,15 +37,7 @@ impl MigrationTrait for Migration {
         )
         .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name(INDEX)
-                    .table(Tasks::Table)
-                    .col(Tasks::UserId)
-                    .col(Schedule::DueKey)
-                    .col(Tasks::Id)
-                    .to_owned(),
-            )
+            .create_index(owner_index(INDEX, Schedule::DueKey))
             .await
     }
 
