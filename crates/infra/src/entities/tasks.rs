@@ -1,4 +1,6 @@
-//! The `tasks` table.
+//! The `tasks` table. The fields are in the table's column order, which is
+//! also the order of `Column::iter()` and so of every statement's result
+//! columns: `repositories::tasks::row` reads them by position.
 
 use sea_orm::entity::prelude::*;
 
@@ -11,15 +13,15 @@ pub(crate) struct Model {
     pub title: String,
     pub description: Option<String>,
     pub completed: bool,
-    pub completed_at: Option<DateTimeUtc>,
+    pub version: i64,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
     pub priority: i16,
+    pub completed_at: Option<DateTimeUtc>,
     pub due_date: Option<Date>,
     pub due_at: Option<DateTimeUtc>,
     pub time_zone: String,
     pub due_key: Option<DateTimeUtc>,
-    pub version: i64,
-    pub created_at: DateTimeUtc,
-    pub updated_at: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

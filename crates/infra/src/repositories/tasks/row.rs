@@ -1,0 +1,87 @@
+//! A `tasks` row read into a [`Task`] by column position.
+//!
+//! SeaORM's derived decoders find each column by a name built per column
+//! per row; a listing of 50 wide rows spent a quarter of its time on that.
+//! Every statement here selects [`Column::iter()`] in order (the entity's
+//! field order, which is also the table's), so a column's position is its
+//! place in [`Column`].
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Query, ReturningClause};
+use sea_orm::{DbErr, FromQueryResult, Iterable, QueryResult, TryGetable};
+use taskpulse_domain::task::{Due, Priority, Task, TaskId, TimeZone};
+use taskpulse_domain::user::UserId;
+
+use crate::entities::tasks::Column;
+
+/// A task decoded from the first [`COLUMNS`] of a row.
+pub(super) struct TaskRow(pub(super) Task);
+
+/// How many columns a task row has; a listing's `total` follows them.
+pub(super) const COLUMNS: usize = Column::DueKey as usize + 1;
+
+/// `RETURNING` every column, in the order [`TaskRow`] reads them.
+pub(super) fn returning() -> ReturningClause {
+    Query::returning().columns(Column::iter())
+}
+
+fn get<T: TryGetable>(row: &QueryResult, column: Column) -> Result<T, DbErr> {
+    row.try_get_by_index(column as usize)
+}
+
+fn corrupt(what: &str) -> DbErr {
+    DbErr::Type(format!("a stored task with {what}"))
+}
+
+impl FromQueryResult for TaskRow {
+    fn from_query_result(row: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
+        let priority: i16 = get(row, Column::Priority)?;
+        let due = match (get(row, Column::DueDate)?, get(row, Column::DueAt)?) {
+            (None, None) => None,
+            (Some(date), None) => Some(Due::Date(date)),
+            (None, Some(at)) => Some(Due::At(at)),
+            (Some(_), Some(_)) => return Err(corrupt("two due times")),
+        };
+        let time_zone: String = get(row, Column::TimeZone)?;
+        Ok(Self(Task {
+            id: TaskId::new(get(row, Column::Id)?).map_err(|_| corrupt("a bad id"))?,
+            owner: UserId::from(get::<uuid::Uuid>(row, Column::UserId)?),
+            title: get(row, Column::Title)?,
+            description: get(row, Column::Description)?,
+            completed: get(row, Column::Completed)?,
+            completed_at: get(row, Column::CompletedAt)?,
+            priority: Priority::new(i64::from(priority))
+                .map_err(|_| corrupt("a priority outside 0-4"))?,
+            due,
+            time_zone: TimeZone::parse(&time_zone).map_err(|_| corrupt("an unknown time zone"))?,
+            version: get(row, Column::Version)?,
+            created_at: get(row, Column::CreatedAt)?,
+            updated_at: get(row, Column::UpdatedAt)?,
+        }))
+    }
+}
+
+/// The `due_date` and `due_at` of a due time.
+pub(super) fn due_columns(due: Option<Due>) -> (Option<NaiveDate>, Option<DateTime<Utc>>) {
+    match due {
+        None => (None, None),
+        Some(Due::Date(date)) => (Some(date), None),
+        Some(Due::At(at)) => (None, Some(at)),
+    }
+}
+
+/// A listed task with the number of matches before paging, in the column
+/// after the task's.
+pub(super) struct CountedTask {
+    pub(super) task: Task,
+    pub(super) total: i64,
+}
+
+impl FromQueryResult for CountedTask {
+    fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            task: TaskRow::from_query_result(row, prefix)?.0,
+            total: row.try_get_by_index(COLUMNS)?,
+        })
+    }
+}
