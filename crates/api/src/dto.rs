@@ -6,6 +6,7 @@ use actix_web::http::header::{ETAG, HeaderValue};
 use actix_web::web::Bytes;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::Serialize;
+use taskpulse_domain::label::Label;
 use taskpulse_domain::task::{Due, Task};
 use taskpulse_domain::user::User;
 use taskpulse_domain::{SessionView, Tokens};
@@ -133,6 +134,17 @@ pub struct TaskBody {
     /// The IANA time zone the due date is read in.
     #[schema(example = "Europe/Paris")]
     time_zone: &'static str,
+    /// The task this one is a subtask of; `null` at top level.
+    #[schema(minimum = 1, example = json!(null))]
+    parent_id: Option<i64>,
+    /// Its order among its siblings (`sort=position`): a key the server
+    /// keeps, ascending, ties by id; change it with `…/move`.
+    #[schema(example = 65536)]
+    position: i64,
+    /// The names of its labels, in their stored spelling, in the order
+    /// they were given.
+    #[schema(example = json!(["Errands"]))]
+    labels: Vec<String>,
     /// Starts at 1 and grows by one on every change; the `ETag` is `"<version>"`.
     #[schema(minimum = 1, example = 1)]
     version: i64,
@@ -179,6 +191,9 @@ impl From<Task> for TaskBody {
                 _ => None,
             },
             time_zone: task.time_zone.name(),
+            parent_id: task.parent.map(|p| p.get()),
+            position: task.position.get(),
+            labels: task.labels,
             version: task.version,
             created_at: task.created_at,
             updated_at: task.updated_at,
@@ -214,6 +229,40 @@ pub fn task_response(status: StatusCode, task: Task) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((ETAG, tag))
         .json(TaskBody::from(task))
+}
+
+/// A label as clients see it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Label)]
+pub struct LabelBody {
+    #[schema(minimum = 1, example = 3)]
+    id: i64,
+    user_id: Uuid,
+    /// The name in its stored spelling.
+    #[schema(min_length = 1, max_length = 50, example = "Errands")]
+    name: String,
+    /// `#rrggbb`, or `null`.
+    #[schema(example = "#2a9d8f")]
+    color: Option<String>,
+    #[serde(serialize_with = "rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    created_at: DateTime<Utc>,
+    #[serde(serialize_with = "rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    updated_at: DateTime<Utc>,
+}
+
+impl From<Label> for LabelBody {
+    fn from(label: Label) -> Self {
+        Self {
+            id: label.id.get(),
+            user_id: label.owner.as_uuid(),
+            name: label.name,
+            color: label.color.map(|c| c.as_str().to_owned()),
+            created_at: label.created_at,
+            updated_at: label.updated_at,
+        }
+    }
 }
 
 /// `GET /`: what this service is and where its documentation lives.

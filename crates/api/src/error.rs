@@ -6,6 +6,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use taskpulse_domain::Error;
+use taskpulse_domain::label::MAX_LABELS_PER_USER;
 
 /// One offending field of a 422 answer.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -63,6 +64,9 @@ pub enum ApiError {
     /// 409: the email is registered already.
     #[error("Email already registered")]
     EmailTaken,
+    /// 409: another of the user's labels has that name.
+    #[error("A label with this name exists already")]
+    LabelTaken,
     /// 409: a request with the same `Idempotency-Key` is still running.
     #[error("A request with this Idempotency-Key is still being processed")]
     IdempotencyInProgress,
@@ -93,7 +97,7 @@ pub enum ApiError {
 const RETRY_AFTER_SECS: &str = "1";
 
 /// Every `code` an error answer can carry.
-pub const CODES: [&str; 18] = [
+pub const CODES: [&str; 19] = [
     "BAD_REQUEST",
     "INVALID_RESET_TOKEN",
     "UNAUTHORIZED",
@@ -104,6 +108,7 @@ pub const CODES: [&str; 18] = [
     "NOT_FOUND",
     "METHOD_NOT_ALLOWED",
     "EMAIL_TAKEN",
+    "LABEL_TAKEN",
     "IDEMPOTENCY_IN_PROGRESS",
     "IDEMPOTENCY_KEY_REUSED",
     "PRECONDITION_FAILED",
@@ -161,6 +166,7 @@ impl ApiError {
             Self::NotFound => "NOT_FOUND",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::EmailTaken => "EMAIL_TAKEN",
+            Self::LabelTaken => "LABEL_TAKEN",
             Self::IdempotencyInProgress => "IDEMPOTENCY_IN_PROGRESS",
             Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             Self::PreconditionFailed => "PRECONDITION_FAILED",
@@ -243,7 +249,9 @@ impl ResponseError for ApiError {
             Self::AccountLocked(_) | Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::EmailTaken | Self::IdempotencyInProgress => StatusCode::CONFLICT,
+            Self::EmailTaken | Self::LabelTaken | Self::IdempotencyInProgress => {
+                StatusCode::CONFLICT
+            }
             Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -277,6 +285,12 @@ impl From<Error> for ApiError {
                 Self::Unauthorized
             }
             Error::PreconditionFailed => Self::PreconditionFailed,
+            Error::Placement(refusal) => Self::invalid(refusal.field(), refusal),
+            Error::LabelTaken => Self::LabelTaken,
+            Error::TooManyLabels { field } => Self::invalid(
+                field,
+                format!("at most {MAX_LABELS_PER_USER} labels per user"),
+            ),
             Error::IdempotencyInProgress => Self::IdempotencyInProgress,
             Error::IdempotencyKeyReused => Self::IdempotencyKeyReused,
             Error::Unavailable => {
@@ -309,6 +323,7 @@ mod tests {
             ApiError::NotFound,
             ApiError::MethodNotAllowed,
             ApiError::EmailTaken,
+            ApiError::LabelTaken,
             ApiError::IdempotencyInProgress,
             ApiError::IdempotencyKeyReused,
             ApiError::PreconditionFailed,
@@ -333,6 +348,7 @@ mod tests {
                 | ApiError::NotFound
                 | ApiError::MethodNotAllowed
                 | ApiError::EmailTaken
+                | ApiError::LabelTaken
                 | ApiError::IdempotencyInProgress
                 | ApiError::IdempotencyKeyReused
                 | ApiError::PreconditionFailed

@@ -34,7 +34,7 @@ const EXAMPLE_REQUEST_ID: &str = "3f2b6c1e-8d4a-4f7a-9c0e-5b1d2a3c4e5f";
     ),
     components(schemas(
         crate::error::Body, FieldError,
-        crate::dto::UserBody, crate::dto::TokenBody, crate::dto::SessionBody, crate::dto::TaskBody,
+        crate::dto::UserBody, crate::dto::TokenBody, crate::dto::SessionBody, crate::dto::TaskBody, crate::dto::LabelBody,
         crate::dto::ServiceInfoBody, crate::dto::HealthBody, crate::dto::DetailBody,
         crate::routes::auth::RegisterBody, crate::routes::auth::LoginJson,
         crate::routes::auth::LoginForm, crate::routes::auth::RefreshBody,
@@ -42,11 +42,12 @@ const EXAMPLE_REQUEST_ID: &str = "3f2b6c1e-8d4a-4f7a-9c0e-5b1d2a3c4e5f";
         crate::routes::auth::PasswordBody,
         crate::routes::password_reset::ForgotBody, crate::routes::password_reset::ResetBody,
         crate::routes::tasks::TaskInput, crate::routes::tasks::TaskPatch,
-        crate::routes::tasks::CompletionBody,
+        crate::routes::tasks::CompletionBody, crate::routes::tasks::MoveBody,
+        crate::routes::labels::LabelInput,
     )),
     tags(
         (name = "auth", description = "Accounts, sessions and tokens"),
-        (name = "tasks", description = "The signed-in user's tasks; `{user_id}` must be the caller's own id"),
+        (name = "tasks", description = "The signed-in user's tasks and labels; `{user_id}` must be the caller's own id"),
         (name = "service", description = "Health, documentation and metrics"),
     ),
     modifiers(&SecuritySchemes),

@@ -16,7 +16,8 @@ use taskpulse_infra::db::DbErr;
 use taskpulse_infra::mail::{MailSettings, mailer};
 use taskpulse_infra::{
     BcryptHasher, Database, JwtCodec, MigrationCommand, PoolSettings, RandomTokens,
-    SeaIdempotencyStore, SeaSessionRepository, SeaTaskRepository, SeaUserRepository, SystemClock,
+    SeaIdempotencyStore, SeaLabelRepository, SeaSessionRepository, SeaTaskRepository,
+    SeaUserRepository, SystemClock,
 };
 
 use crate::client::TrustedProxies;
@@ -137,6 +138,7 @@ fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
     let auth = AuthService::new(ports, auth_settings);
     let tasks = TaskService::new(
         Arc::new(SeaTaskRepository::new(conn.clone())),
+        Arc::new(SeaLabelRepository::new(conn.clone())),
         users.clone(),
         clock.clone(),
     );

@@ -49,6 +49,7 @@ async fn run() -> Outcome {
     );
     let tasks = TaskService::new(
         Arc::new(store.tasks()),
+        Arc::new(store.labels()),
         Arc::new(store.users()),
         clock.clone(),
     );

@@ -41,6 +41,19 @@ pub enum Error {
     /// user no longer exists or is inactive.
     #[error("unauthorized: {0}")]
     Unauthorized(TokenRejection),
+    /// A task cannot go where it was asked to (its parent or sibling).
+    #[error("bad placement: {0}")]
+    Placement(crate::task::PlacementError),
+    /// Another of the user's labels has that name (ignoring case).
+    #[error("label name taken")]
+    LabelTaken,
+    /// The user has [`MAX_LABELS_PER_USER`](crate::label::MAX_LABELS_PER_USER)
+    /// labels already; `field` is where the new one was named.
+    #[error("too many labels")]
+    TooManyLabels {
+        /// `name` (a label created) or `labels` (one a task write named).
+        field: &'static str,
+    },
     /// An `If-Match` precondition did not hold: the task changed meanwhile.
     #[error("precondition failed")]
     PreconditionFailed,

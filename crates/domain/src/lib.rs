@@ -91,7 +91,12 @@
 //!         },
 //!     },
 //! );
-//! let tasks = TaskService::new(Arc::new(store.tasks()), Arc::new(store.users()), clock);
+//! let tasks = TaskService::new(
+//!     Arc::new(store.tasks()),
+//!     Arc::new(store.labels()),
+//!     Arc::new(store.users()),
+//!     clock,
+//! );
 //!
 //! futures_executor::block_on(async {
 //!     let ada = auth
@@ -138,6 +143,7 @@ pub mod auth;
 pub mod bearer;
 pub mod error;
 pub mod idempotency;
+pub mod label;
 #[cfg(feature = "memory")]
 pub mod memory;
 pub mod ports;

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::bearer::Bearer;
 pub use crate::bearer::TokenSubject;
 use crate::error::{Result, TokenRejection};
+use crate::label::{Label, LabelChanges, LabelId, NewLabel};
 use crate::session::{NewSession, Rotation, Session, SessionId, TokenHash};
 use crate::task::{NewTask, Precondition, Task, TaskChanges, TaskId, TaskPage, TaskQuery};
 use crate::user::{Credentials, Email, NewUser, PasswordHash, User, UserId, UserName};
@@ -219,9 +220,18 @@ pub trait TaskRepository: Send + Sync {
     async fn list(&self, bearer: &Bearer, query: &TaskQuery) -> Result<TaskPage>;
 
     /// Stores a new task of the bearer at version 1 with both timestamps set
-    /// to `now`; `None`, storing nothing, for a bearer that is not live.
+    /// to `now`, after its siblings ([`Position::after`](crate::task::Position::after) the last of them);
+    /// `None`, storing nothing, for a bearer that is not live. Its labels
+    /// are the bearer's labels of those names; a name the bearer has no
+    /// label of yet makes a new label (no color) in the same step.
     ///
     /// # Errors
+    /// [`Error::TooManyLabels`](crate::Error::TooManyLabels) (field `labels`) when
+    /// new labels would take the bearer past
+    /// [`MAX_LABELS_PER_USER`](crate::label::MAX_LABELS_PER_USER);
+    /// [`Error::Placement`](crate::Error::Placement) when its parent is not
+    /// one of the bearer's tasks or is already [`MAX_DEPTH`](crate::task::MAX_DEPTH) levels deep
+    /// ([`check_parent`](crate::task::check_parent));
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
     async fn create(
         &self,
@@ -242,11 +252,20 @@ pub trait TaskRepository: Send + Sync {
     /// task already has ([`TaskChanges::is_kept_by`]) write nothing: the
     /// task comes back as it is.
     ///
+    /// A [`Placement`](crate::task::Placement) is checked and applied in the same step, and no
+    /// concurrent move of the owner's tasks can come between: the new
+    /// parent by [`check_parent`](crate::task::check_parent), the key by [`place`](crate::task::place) among the other
+    /// children of the new parent, writing the renumbered siblings' keys
+    /// too (each of them one version more, changed `now`). New labels are
+    /// found or made as on [`TaskRepository::create`], in the same step.
+    ///
     /// # Errors
     /// [`Error::NotFound`](crate::Error::NotFound) when the bearer has no such task;
     /// [`Error::PreconditionFailed`](crate::Error::PreconditionFailed) when it is at
     /// another version (nothing changes); one of the two for a bearer that
-    /// is not live;
+    /// is not live; [`Error::Placement`](crate::Error::Placement) for a
+    /// placement that breaks a rule (nothing changes);
+    /// [`Error::TooManyLabels`](crate::Error::TooManyLabels) as on create;
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
     async fn update(
         &self,
@@ -269,11 +288,74 @@ pub trait TaskRepository: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<Task>;
 
-    /// Deletes the task in one atomic step with the precondition check.
+    /// Deletes the task and its subtasks, at every level, in one atomic
+    /// step with the precondition check.
     ///
     /// # Errors
     /// As [`TaskRepository::update`].
     async fn delete(&self, bearer: &Bearer, id: TaskId, precondition: Precondition) -> Result<()>;
+}
+
+/// Where labels are stored, always scoped by the bearer's user and only
+/// while the bearer is live (as for [`TaskRepository`]). Names are matched
+/// by [`LabelName::key`](crate::label::LabelName::key).
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait LabelRepository: Send + Sync {
+    /// The bearer's labels, by name key (empty for a bearer that is not
+    /// live).
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn list(&self, bearer: &Bearer) -> Result<Vec<Label>>;
+
+    /// Stores a new label with both timestamps `now`; `None`, storing
+    /// nothing, for a bearer that is not live.
+    ///
+    /// # Errors
+    /// [`Error::LabelTaken`](crate::Error::LabelTaken) when the bearer has a
+    /// label of that name;
+    /// [`Error::TooManyLabels`](crate::Error::TooManyLabels) (field `name`)
+    /// when the bearer has [`MAX_LABELS_PER_USER`](crate::label::MAX_LABELS_PER_USER);
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn create(
+        &self,
+        bearer: &Bearer,
+        label: NewLabel,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Label>>;
+
+    /// The bearer's label with this id, if any.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn get(&self, bearer: &Bearer, id: LabelId) -> Result<Option<Label>>;
+
+    /// Applies non-empty `changes` in one atomic step, `updated_at` set to
+    /// `now`. A new name (a new spelling included) shows on every task
+    /// that carries the label, each of those tasks one version more and
+    /// changed `now`.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`](crate::Error::NotFound) when the bearer has no such label
+    /// (or is not live); [`Error::LabelTaken`](crate::Error::LabelTaken) when another
+    /// of the bearer's labels has the new name;
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn update(
+        &self,
+        bearer: &Bearer,
+        id: LabelId,
+        changes: LabelChanges,
+        now: DateTime<Utc>,
+    ) -> Result<Label>;
+
+    /// Deletes the label and takes it off every task that carries it, each
+    /// of those tasks one version more and changed `now`, in one atomic
+    /// step.
+    ///
+    /// # Errors
+    /// As [`LabelRepository::update`], but for `LabelTaken`.
+    async fn delete(&self, bearer: &Bearer, id: LabelId, now: DateTime<Utc>) -> Result<()>;
 }
 
 /// Whether a password matched a stored hash.

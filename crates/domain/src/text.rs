@@ -9,3 +9,9 @@ pub(crate) fn is_forbidden_control(c: char) -> bool {
 pub(crate) fn char_len(s: &str) -> usize {
     s.chars().count()
 }
+
+/// Lower-cases character by character, as SQL's `lower()` does (no
+/// context: a final `Σ` becomes `σ`, as anywhere else).
+pub(crate) fn fold(text: &str) -> String {
+    text.chars().flat_map(char::to_lowercase).collect()
+}

@@ -11,6 +11,7 @@ fn on_a_fresh_store(check: Check) {
     let storage = Storage {
         users: Arc::new(store.users()),
         tasks: Arc::new(store.tasks()),
+        labels: Arc::new(store.labels()),
         sessions: Arc::new(store.sessions()),
         idempotency: Arc::new(store.idempotency()),
         password_resets: Arc::new(store.password_resets()),

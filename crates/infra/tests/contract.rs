@@ -10,8 +10,8 @@ use std::sync::Arc;
 use sea_orm::ConnectionTrait;
 use taskpulse_domain::testing::{Check, Storage};
 use taskpulse_infra::{
-    Database, MigrationCommand, PoolSettings, SeaIdempotencyStore, SeaPasswordResetStore,
-    SeaSessionRepository, SeaTaskRepository, SeaUserRepository,
+    Database, MigrationCommand, PoolSettings, SeaIdempotencyStore, SeaLabelRepository,
+    SeaPasswordResetStore, SeaSessionRepository, SeaTaskRepository, SeaUserRepository,
 };
 use uuid::Uuid;
 
@@ -20,6 +20,7 @@ fn storage(db: &Database) -> Storage {
     Storage {
         users: Arc::new(SeaUserRepository::new(conn.clone())),
         tasks: Arc::new(SeaTaskRepository::new(conn.clone())),
+        labels: Arc::new(SeaLabelRepository::new(conn.clone())),
         sessions: Arc::new(SeaSessionRepository::new(conn.clone())),
         idempotency: Arc::new(SeaIdempotencyStore::new(conn.clone())),
         password_resets: Arc::new(SeaPasswordResetStore::new(conn)),

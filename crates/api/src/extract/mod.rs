@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use taskpulse_domain::Principal;
 use taskpulse_domain::task::Precondition;
 
-pub use self::tasks::{OneTask, OwnTasks};
+pub use self::tasks::{OneLabel, OneTask, OwnTasks};
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;
 

@@ -1,5 +1,5 @@
-//! The task routes' extractors: the bearer, the owner the path addresses
-//! and, on single-task routes, the task id, refused in the contract's
+//! The extractors of the task and label routes: the bearer, the owner the
+//! path addresses and, on routes of one task or label, its id, refused in the contract's
 //! order (401 first, then 404) by [`TaskService::for_owner`](taskpulse_domain::TaskService::for_owner).
 
 use std::future::Future;
@@ -9,6 +9,7 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use taskpulse_domain::OwnerTasks;
+use taskpulse_domain::label::LabelId;
 use taskpulse_domain::task::TaskId;
 use taskpulse_domain::user::UserId;
 
@@ -28,6 +29,15 @@ pub struct OneTask {
     pub tasks: OwnerTasks,
     /// The task the path names.
     pub id: TaskId,
+}
+
+/// One label of the owner in the path: [`OwnTasks`] and `{label_id}`.
+#[derive(Debug, Clone)]
+pub struct OneLabel {
+    /// The owner's tasks (and labels).
+    pub tasks: OwnerTasks,
+    /// The label the path names.
+    pub id: LabelId,
 }
 
 impl Deref for OwnTasks {
@@ -90,6 +100,25 @@ impl FromRequest for OneTask {
             .match_info()
             .get("task_id")
             .and_then(|raw| raw.parse::<TaskId>().ok())
+            .ok_or(ApiError::NotFound);
+        Box::pin(async move {
+            let tasks = tasks.await?;
+            let id = tasks.accept(id).await?;
+            Ok(Self { tasks, id })
+        })
+    }
+}
+
+impl FromRequest for OneLabel {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let tasks = open(req);
+        let id = req
+            .match_info()
+            .get("label_id")
+            .and_then(|raw| raw.parse::<LabelId>().ok())
             .ok_or(ApiError::NotFound);
         Box::pin(async move {
             let tasks = tasks.await?;

@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod docs;
+pub mod labels;
 pub mod password_reset;
 pub mod service;
 pub mod tasks;
@@ -106,6 +107,7 @@ pub fn endpoints(metrics_here: bool) -> Vec<Endpoint> {
         ("auth", auth::endpoints()),
         ("auth", password_reset::endpoints()),
         (TASKS, tasks::endpoints()),
+        (TASKS, labels::endpoints()),
     ]
     .into_iter()
     .flat_map(|(tag, endpoints)| {

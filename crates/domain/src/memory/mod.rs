@@ -63,6 +63,7 @@ mod clock;
 mod hasher;
 mod hex;
 mod idempotency;
+mod labels;
 mod opaque;
 mod resets;
 mod sessions;
@@ -76,6 +77,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 pub use clock::{FixedClock, SystemClock};
 pub use hasher::TestPasswordHasher;
 pub use idempotency::MemoryIdempotency;
+pub use labels::MemoryLabels;
 pub use opaque::UuidTokens;
 pub use resets::{MemoryPasswordResets, RecordingMailer};
 pub use sessions::MemorySessions;
@@ -84,6 +86,7 @@ pub use token::HmacCodec;
 pub use users::MemoryUsers;
 
 use crate::idempotency::IdempotencyKey;
+use crate::label::{Label, LabelId};
 use crate::session::{SessionId, TokenHash};
 use crate::task::{Task, TaskId};
 use crate::user::UserId;
@@ -94,6 +97,8 @@ struct Tables {
     users: HashMap<UserId, users::UserRow>,
     tasks: BTreeMap<TaskId, Task>,
     last_task_id: i64,
+    labels: BTreeMap<LabelId, Label>,
+    last_label_id: i64,
     sessions: HashMap<SessionId, sessions::SessionRow>,
     refresh_tokens: HashMap<TokenHash, sessions::RefreshRow>,
     idempotency_keys: HashMap<(UserId, IdempotencyKey), idempotency::KeyRow>,
@@ -126,6 +131,11 @@ impl MemoryStore {
     /// Its [`TaskRepository`](crate::ports::TaskRepository).
     pub fn tasks(&self) -> MemoryTasks {
         MemoryTasks::new(self.clone())
+    }
+
+    /// Its [`LabelRepository`](crate::ports::LabelRepository).
+    pub fn labels(&self) -> MemoryLabels {
+        MemoryLabels::new(self.clone())
     }
 
     /// Its [`SessionRepository`](crate::ports::SessionRepository).

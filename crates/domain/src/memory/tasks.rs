@@ -3,12 +3,17 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use super::labels::{check_room, resolve};
 use super::users::token_subject;
 use super::{MemoryStore, Tables};
 use crate::bearer::Bearer;
 use crate::error::{Error, Result};
 use crate::ports::TaskRepository;
-use crate::task::{NewTask, Precondition, Task, TaskChanges, TaskId, TaskPage, TaskQuery};
+use crate::task::{
+    MAX_DEPTH, NewTask, Placement, PlacementError, Position, Precondition, Task, TaskChanges,
+    TaskId, TaskPage, TaskQuery, check_parent, place,
+};
+use crate::user::UserId;
 
 /// [`TaskRepository`] in a [`MemoryStore`]. Ids count up from 1 across
 /// all owners, like a database sequence.
@@ -24,7 +29,7 @@ impl MemoryTasks {
 }
 
 /// Whether the bearer is live, by the same rule as the token check.
-fn live(tables: &Tables, bearer: &Bearer) -> bool {
+pub(super) fn live(tables: &Tables, bearer: &Bearer) -> bool {
     let subject = token_subject(tables, bearer.user_id, bearer.session_id);
     bearer.admit(subject).is_ok()
 }
@@ -52,6 +57,88 @@ fn owned_at<'t>(
         }
         _ => Ok(task),
     }
+}
+
+/// `parent` and its ancestors, nearest first, if `parent` is the owner's.
+fn ancestors(tables: &Tables, owner: UserId, parent: TaskId) -> Result<Vec<TaskId>> {
+    let mut chain = Vec::new();
+    let mut next = Some(parent);
+    while let Some(id) = next.filter(|_| chain.len() <= MAX_DEPTH) {
+        let task = tables
+            .tasks
+            .get(&id)
+            .filter(|task| task.owner == owner)
+            .ok_or(Error::Placement(PlacementError::UnknownParent))?;
+        chain.push(id);
+        next = task.parent;
+    }
+    Ok(chain)
+}
+
+/// How many levels the subtree of `id` has, itself included (at most one
+/// more than [`MAX_DEPTH`]).
+fn height(tables: &Tables, id: TaskId) -> usize {
+    let mut level = vec![id];
+    let mut height = 0;
+    while !level.is_empty() && height <= MAX_DEPTH {
+        height += 1;
+        level = tables
+            .tasks
+            .values()
+            .filter(|task| task.parent.is_some_and(|p| level.contains(&p)))
+            .map(|task| task.id)
+            .collect();
+    }
+    height
+}
+
+/// The owner's tasks under `parent` other than `except`, in order.
+fn siblings(
+    tables: &Tables,
+    owner: UserId,
+    parent: Option<TaskId>,
+    except: Option<TaskId>,
+) -> Vec<(TaskId, Position)> {
+    let mut found: Vec<_> = tables
+        .tasks
+        .values()
+        .filter(|task| task.owner == owner && task.parent == parent && Some(task.id) != except)
+        .map(|task| (task.id, task.position))
+        .collect();
+    found.sort_by_key(|&(id, position)| (position, id));
+    found
+}
+
+/// Checks and applies `placement` to the owner's task `id` (whose
+/// precondition held), renumbering siblings where [`place`] says so.
+fn apply(
+    tables: &mut Tables,
+    owner: UserId,
+    id: TaskId,
+    placement: Placement,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let task = tables.tasks.get(&id).ok_or(Error::NotFound)?;
+    let parent = placement.parent.unwrap_or(task.parent);
+    let kept = (parent == task.parent).then_some(task.position);
+    if parent != task.parent
+        && let Some(parent) = parent
+    {
+        let chain = ancestors(tables, owner, parent)?;
+        check_parent(Some(id), &chain, height(tables, id)).map_err(Error::Placement)?;
+    }
+    let others = siblings(tables, owner, parent, Some(id));
+    let spot = place(placement.slot, kept, &others).map_err(Error::Placement)?;
+    for (sibling, position) in spot.renumbered {
+        if let Some(sibling) = tables.tasks.get_mut(&sibling) {
+            sibling.position = position;
+            touch(sibling, now);
+        }
+    }
+    let task = tables.tasks.get_mut(&id).ok_or(Error::NotFound)?;
+    task.parent = parent;
+    task.position = spot.position;
+    Ok(())
 }
 
 /// Records a write: one version more, changed now.
@@ -94,6 +181,16 @@ impl TaskRepository for MemoryTasks {
         if !live(&tables, bearer) {
             return Ok(None);
         }
+        if let Some(parent) = task.parent {
+            let chain = ancestors(&tables, bearer.user_id, parent)?;
+            check_parent(None, &chain, 1).map_err(Error::Placement)?;
+        }
+        let last = siblings(&tables, bearer.user_id, task.parent, None)
+            .last()
+            .map(|&(_, position)| position);
+        let position =
+            Position::after(last).ok_or_else(|| Error::internal("no room after the last task"))?;
+        let labels = resolve(&mut tables, bearer.user_id, &task.labels, now)?;
         let id = tables
             .last_task_id
             .checked_add(1)
@@ -109,6 +206,9 @@ impl TaskRepository for MemoryTasks {
             priority: task.priority,
             due: task.due,
             time_zone: task.time_zone,
+            parent: task.parent,
+            position,
+            labels,
             version: 1,
             created_at: now,
             updated_at: now,
@@ -142,6 +242,20 @@ impl TaskRepository for MemoryTasks {
         let task = owned_at(&mut tables, bearer, id, precondition)?;
         if changes.is_kept_by(task) {
             return Ok(task.clone());
+        }
+        if let Some(labels) = &changes.labels {
+            check_room(&tables, bearer.user_id, labels)?;
+        }
+        if let Some(placement) = changes.placement {
+            apply(&mut tables, bearer.user_id, id, placement, now)?;
+        }
+        let labels = match &changes.labels {
+            Some(labels) => Some(resolve(&mut tables, bearer.user_id, labels, now)?),
+            None => None,
+        };
+        let task = tables.tasks.get_mut(&id).ok_or(Error::NotFound)?;
+        if let Some(labels) = labels {
+            task.labels = labels;
         }
         if let Some(title) = changes.title {
             task.title = title.as_str().to_owned();
@@ -182,7 +296,17 @@ impl TaskRepository for MemoryTasks {
     async fn delete(&self, bearer: &Bearer, id: TaskId, precondition: Precondition) -> Result<()> {
         let mut tables = self.store.lock();
         owned_at(&mut tables, bearer, id, precondition)?;
-        tables.tasks.remove(&id);
+        let mut doomed = vec![id];
+        while let Some(id) = doomed.pop() {
+            tables.tasks.remove(&id);
+            doomed.extend(
+                tables
+                    .tasks
+                    .values()
+                    .filter(|task| task.parent == Some(id))
+                    .map(|task| task.id),
+            );
+        }
         Ok(())
     }
 }

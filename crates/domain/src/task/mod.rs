@@ -4,6 +4,7 @@
 mod due;
 mod fields;
 mod query;
+mod tree;
 
 use chrono::{DateTime, Utc};
 
@@ -12,7 +13,9 @@ pub use fields::{
     Description, DescriptionError, Priority, PriorityError, TaskId, TaskIdError, Title, TitleError,
 };
 pub use query::{PageLimit, PageLimitError, Sort, SortError, SortField, TaskPage, TaskQuery};
+pub use tree::{MAX_DEPTH, Placement, PlacementError, Position, Slot, Spot, check_parent, place};
 
+use crate::label::TaskLabels;
 use crate::user::UserId;
 
 /// A stored task, as read back from a repository.
@@ -37,6 +40,13 @@ pub struct Task {
     pub due: Option<Due>,
     /// The time zone its due date is read in.
     pub time_zone: TimeZone,
+    /// The task it is a subtask of, if any.
+    pub parent: Option<TaskId>,
+    /// Its order among its siblings.
+    pub position: Position,
+    /// The names of the labels it carries, in their stored spelling, in
+    /// the order they were given.
+    pub labels: Vec<String>,
     /// Starts at 1 and grows by one on every change.
     pub version: i64,
     /// Creation time.
@@ -60,11 +70,16 @@ pub struct NewTask {
     pub due: Option<Due>,
     /// The time zone its due date is read in.
     pub time_zone: TimeZone,
+    /// The task it is a subtask of (it goes after that task's other
+    /// subtasks; at top level, after the other top-level tasks).
+    pub parent: Option<TaskId>,
+    /// The labels it carries.
+    pub labels: TaskLabels,
 }
 
 impl NewTask {
-    /// An open task with this title and nothing else: no description,
-    /// priority 0, not due, in UTC.
+    /// An open top-level task with this title and nothing else: no
+    /// description, priority 0, not due, in UTC.
     pub fn new(title: Title) -> Self {
         Self {
             title,
@@ -73,6 +88,8 @@ impl NewTask {
             priority: Priority::default(),
             due: None,
             time_zone: TimeZone::default(),
+            parent: None,
+            labels: TaskLabels::default(),
         }
     }
 }
@@ -92,6 +109,10 @@ pub struct TaskChanges {
     pub due: Option<Option<Due>>,
     /// New time zone.
     pub time_zone: Option<TimeZone>,
+    /// A move to another parent or among the siblings.
+    pub placement: Option<Placement>,
+    /// The labels it carries from now on.
+    pub labels: Option<TaskLabels>,
 }
 
 impl Task {
@@ -122,6 +143,8 @@ impl TaskChanges {
             && self.priority.is_none()
             && self.due.is_none()
             && self.time_zone.is_none()
+            && self.placement.is_none()
+            && self.labels.is_none()
     }
 
     /// Whether `task` already has every value given.
@@ -135,6 +158,8 @@ impl TaskChanges {
             && self.priority.is_none_or(|p| p == task.priority)
             && self.due.is_none_or(|d| d == task.due)
             && self.time_zone.is_none_or(|z| z == task.time_zone)
+            && self.placement.is_none_or(|p| p.keeps(task))
+            && self.labels.as_ref().is_none_or(|l| l.are(&task.labels))
     }
 }
 

@@ -7,7 +7,9 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 
-use super::{Priority, Task};
+use super::{Priority, Task, TaskId};
+use crate::label::LabelName;
+use crate::text::fold;
 
 /// The field a listing is sorted by.
 ///
@@ -28,6 +30,8 @@ pub enum SortField {
     /// Due time ([`Task::due_key`]); tasks without one come last in both
     /// directions.
     Due,
+    /// Manual order among siblings ([`Task::position`]).
+    Position,
 }
 
 /// Sort order of a listing; ties are always broken by id in the same
@@ -53,7 +57,7 @@ impl Default for Sort {
 /// A `sort` value that is not one of the contract's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "must be one of created_at, -created_at, updated_at, -updated_at, title, -title, id, -id, priority, -priority, due, -due"
+    "must be one of created_at, -created_at, updated_at, -updated_at, title, -title, id, -id, priority, -priority, due, -due, position, -position"
 )]
 pub struct SortError;
 
@@ -72,6 +76,7 @@ impl FromStr for Sort {
             "id" => SortField::Id,
             "priority" => SortField::Priority,
             "due" => SortField::Due,
+            "position" => SortField::Position,
             _ => return Err(SortError),
         };
         Ok(Self { field, descending })
@@ -129,6 +134,12 @@ pub struct TaskQuery {
     pub due_before: Option<DateTime<Utc>>,
     /// Only tasks due at or after this instant (by [`Task::due_key`]).
     pub due_after: Option<DateTime<Utc>>,
+    /// Only top-level tasks (`true`) or only subtasks (`false`).
+    pub top_level: Option<bool>,
+    /// Only the subtasks of this task.
+    pub parent: Option<TaskId>,
+    /// Only tasks that carry every one of these labels.
+    pub labels: Vec<LabelName>,
     /// Order.
     pub sort: Sort,
     /// Page size.
@@ -149,6 +160,14 @@ impl TaskQuery {
         let due = task.due_key();
         let before = self.due_before.is_none_or(|b| due.is_some_and(|d| d < b));
         let after = self.due_after.is_none_or(|a| due.is_some_and(|d| d >= a));
+        let level = self
+            .top_level
+            .is_none_or(|top| task.parent.is_none() == top);
+        let parent = self.parent.is_none_or(|p| task.parent == Some(p));
+        let labels = self.labels.iter().all(|label| {
+            let key = label.key();
+            task.labels.iter().any(|carried| fold(carried) == key)
+        });
         let search = match self.search.as_deref().filter(|s| !s.is_empty()) {
             None => true,
             Some(search) => {
@@ -157,7 +176,7 @@ impl TaskQuery {
                 found(&task.title) || task.description.as_deref().is_some_and(found)
             }
         };
-        completion && priority && before && after && search
+        completion && priority && before && after && level && parent && labels && search
     }
 
     /// The listing order: the sort field, then the id, in one direction;
@@ -177,6 +196,7 @@ impl TaskQuery {
             SortField::Id => Ordering::Equal,
             SortField::Priority => a.priority.cmp(&b.priority),
             SortField::Due => a.due_key().cmp(&b.due_key()),
+            SortField::Position => a.position.cmp(&b.position),
         };
         let ascending = by_field.then(a.id.cmp(&b.id));
         if self.sort.descending {
@@ -185,12 +205,6 @@ impl TaskQuery {
             ascending
         }
     }
-}
-
-/// Lower-cases character by character, as SQL's `lower()` does (no
-/// context: a final `Σ` becomes `σ`, as anywhere else).
-fn fold(text: &str) -> String {
-    text.chars().flat_map(char::to_lowercase).collect()
 }
 
 /// One page of a listing.

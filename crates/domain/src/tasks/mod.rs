@@ -2,13 +2,14 @@
 //! first opens the addressed owner's tasks with [`TaskService::for_owner`],
 //! which refuses another user's (`NotFound`) or a bearer that is no longer
 //! live (`Unauthorized`, which always comes first); every operation of the
-//! [`OwnerTasks`] it returns then acts for that bearer alone.
+//! [`OwnerTasks`] it returns then acts for that bearer alone, on the
+//! owner's tasks and on their labels (`labels`).
 
 use std::sync::Arc;
 
 use crate::bearer::Bearer;
 use crate::error::{Error, Result};
-use crate::ports::{Clock, TaskRepository, UserRepository};
+use crate::ports::{Clock, LabelRepository, TaskRepository, UserRepository};
 use crate::task::{NewTask, Precondition, Task, TaskChanges, TaskId, TaskPage, TaskQuery};
 use crate::user::UserId;
 
@@ -16,6 +17,7 @@ use crate::user::UserId;
 #[derive(Clone)]
 pub struct TaskService {
     tasks: Arc<dyn TaskRepository>,
+    labels: Arc<dyn LabelRepository>,
     users: Arc<dyn UserRepository>,
     clock: Arc<dyn Clock>,
 }
@@ -30,11 +32,13 @@ impl TaskService {
     /// Wires the service to its ports.
     pub fn new(
         tasks: Arc<dyn TaskRepository>,
+        labels: Arc<dyn LabelRepository>,
         users: Arc<dyn UserRepository>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             tasks,
+            labels,
             users,
             clock,
         }
@@ -249,5 +253,6 @@ impl OwnerTasks {
     }
 }
 
+mod labels;
 #[cfg(test)]
 mod tests;

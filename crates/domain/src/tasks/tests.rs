@@ -5,8 +5,10 @@ use mockall::predicate::{always, eq};
 
 use super::*;
 use crate::error::TokenRejection;
-use crate::ports::{MockClock, MockTaskRepository, MockUserRepository, TokenSubject};
-use crate::task::{Priority, TimeZone, Title};
+use crate::ports::{
+    MockClock, MockLabelRepository, MockTaskRepository, MockUserRepository, TokenSubject,
+};
+use crate::task::{Position, Priority, TimeZone, Title};
 use crate::user::{Email, User, UserName};
 
 fn at() -> DateTime<Utc> {
@@ -40,6 +42,9 @@ fn task(owner: UserId, version: i64) -> Task {
         priority: Priority::default(),
         due: None,
         time_zone: TimeZone::default(),
+        parent: None,
+        position: Position::default(),
+        labels: Vec::new(),
         version,
         created_at: at(),
         updated_at: at(),
@@ -95,7 +100,12 @@ fn not_asked() -> MockUserRepository {
 }
 
 fn service(repo: MockTaskRepository, users: MockUserRepository) -> TaskService {
-    TaskService::new(Arc::new(repo), Arc::new(users), clock())
+    TaskService::new(
+        Arc::new(repo),
+        Arc::new(MockLabelRepository::new()),
+        Arc::new(users),
+        clock(),
+    )
 }
 
 /// The bearer's own tasks.

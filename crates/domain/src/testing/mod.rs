@@ -27,6 +27,7 @@
 //! let storage = Storage {
 //!     users: Arc::new(store.users()),
 //!     tasks: Arc::new(store.tasks()),
+//!     labels: Arc::new(store.labels()),
 //!     sessions: Arc::new(store.sessions()),
 //!     idempotency: Arc::new(store.idempotency()),
 //!     password_resets: Arc::new(store.password_resets()),
@@ -46,7 +47,7 @@ use std::task::Poll;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use crate::idempotency::IdempotencyStore;
-use crate::ports::{SessionRepository, TaskRepository, UserRepository};
+use crate::ports::{LabelRepository, SessionRepository, TaskRepository, UserRepository};
 use crate::reset::PasswordResetStore;
 use crate::user::{Email, NewUser, PasswordHash, User, UserId, UserName};
 
@@ -65,6 +66,7 @@ macro_rules! assert_error {
 }
 
 pub mod idempotency;
+pub mod labels;
 pub mod resets;
 pub mod sessions;
 pub mod tasks;
@@ -77,6 +79,8 @@ pub struct Storage {
     pub users: Arc<dyn UserRepository>,
     /// Tasks.
     pub tasks: Arc<dyn TaskRepository>,
+    /// Labels.
+    pub labels: Arc<dyn LabelRepository>,
     /// Sessions and refresh tokens.
     pub sessions: Arc<dyn SessionRepository>,
     /// Idempotency keys.
@@ -98,7 +102,7 @@ pub type CheckFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 pub type Check = fn(Storage) -> CheckFuture;
 
 /// One `#[test]` per check of the suite, in modules named after the ports
-/// (`users`, `tasks`, `sessions`, `idempotency`): invoke it in a module of
+/// (`users`, `tasks`, `labels`, `sessions`, `idempotency`): invoke it in a module of
 /// its own. (A new check must be added to its list here.)
 ///
 /// `$runner` is a `fn(Check)` (or a path to one): for each test it makes
@@ -117,6 +121,7 @@ pub type Check = fn(Storage) -> CheckFuture;
 ///     let storage = Storage {
 ///         users: Arc::new(store.users()),
 ///         tasks: Arc::new(store.tasks()),
+///         labels: Arc::new(store.labels()),
 ///         sessions: Arc::new(store.sessions()),
 ///         idempotency: Arc::new(store.idempotency()),
 ///         password_resets: Arc::new(store.password_resets()),
@@ -173,8 +178,19 @@ macro_rules! port_contract_tests {
             the_priority_is_stored_changed_filtered_and_sorted,
             the_completion_time_is_set_kept_and_cleared,
             the_due_time_is_stored_sorted_and_filtered,
+            subtasks_nest_under_the_owners_tasks_at_most_four_levels_deep,
+            a_move_refuses_cycles_and_depth_and_changes_nothing_then,
+            deleting_a_task_deletes_its_subtasks,
+            tasks_keep_their_manual_order,
+            concurrent_moves_never_make_a_cycle,
             a_bearer_that_is_not_live_reads_and_writes_nothing,
             a_deleted_users_bearer_reads_and_writes_nothing,
+        ]);
+        $crate::port_contract_tests!(@port labels [
+            a_label_is_created_listed_changed_and_deleted,
+            a_task_carries_labels_by_name_and_is_listed_by_them,
+            renaming_or_deleting_a_label_changes_its_tasks,
+            an_owner_has_at_most_500_labels,
         ]);
         $crate::port_contract_tests!(@port sessions [
             a_started_session_is_listed_as_live,

@@ -1,11 +1,13 @@
 //! The [`TaskRepository`](crate::ports::TaskRepository) contract: writes
 //! and reads of one task here, listings in `listing`, bearers that are not
-//! live in `live`, planning fields in `planning`.
+//! live in `live`, planning fields in `planning`, subtasks and manual
+//! order in `tree`.
 
 mod listing;
 mod live;
 mod planning;
 mod preconditions;
+mod tree;
 
 pub use listing::{
     an_empty_search_filters_nothing, search_finds_text_in_the_case_it_was_stored,
@@ -23,16 +25,22 @@ pub use planning::{
     the_priority_is_stored_changed_filtered_and_sorted,
 };
 pub use preconditions::{a_matching_version_writes, a_stale_version_changes_nothing};
+pub use tree::{
+    a_move_refuses_cycles_and_depth_and_changes_nothing_then, concurrent_moves_never_make_a_cycle,
+    deleting_a_task_deletes_its_subtasks,
+    subtasks_nest_under_the_owners_tasks_at_most_four_levels_deep, tasks_keep_their_manual_order,
+};
 
 use super::{Storage, at, user};
 use crate::bearer::Bearer;
 use crate::error::Error;
+use crate::label::TaskLabels;
 use crate::task::{
     Description, Due, NewTask, Precondition, Priority, Sort, Task, TaskChanges, TaskId, TaskQuery,
     TimeZone, Title,
 };
 
-fn new_task(title: &str, description: Option<&str>, completed: bool) -> NewTask {
+pub(super) fn new_task(title: &str, description: Option<&str>, completed: bool) -> NewTask {
     NewTask {
         title: Title::parse(title).expect("a valid title"),
         description: description.map(|d| Description::parse(d).expect("a valid description")),
@@ -40,6 +48,8 @@ fn new_task(title: &str, description: Option<&str>, completed: bool) -> NewTask 
         priority: Priority::default(),
         due: None,
         time_zone: TimeZone::default(),
+        parent: None,
+        labels: TaskLabels::default(),
     }
 }
 
@@ -95,11 +105,17 @@ fn every_field(title: &str, description: &str, completed: bool) -> TaskChanges {
             chrono::NaiveDate::from_ymd_opt(2026, 12, 24).expect("a date"),
         ))),
         time_zone: Some(TimeZone::parse("Europe/Paris").expect("a time zone")),
+        placement: None,
+        labels: None,
     }
 }
 
 /// The ids of a listing's page, in order.
-async fn listed(storage: &Storage, owner: Bearer, query: &TaskQuery) -> (Vec<TaskId>, u64) {
+pub(super) async fn listed(
+    storage: &Storage,
+    owner: Bearer,
+    query: &TaskQuery,
+) -> (Vec<TaskId>, u64) {
     let page = storage.tasks.list(&owner, query).await.expect("listed");
     assert!(
         page.tasks.iter().all(|task| task.owner == owner.user_id),

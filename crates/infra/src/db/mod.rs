@@ -3,6 +3,7 @@
 
 mod errors;
 mod postgres;
+mod transaction;
 
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ use sea_orm::{
 
 pub(crate) use errors::{is_unique_violation, to_domain};
 use postgres::PgPool;
+pub(crate) use transaction::Transaction;
 
 /// Pool tunables.
 #[derive(Debug, Clone)]

@@ -1,8 +1,10 @@
 //! SeaORM entities. Private to infra: repositories map them to domain types.
 
 pub(crate) mod idempotency_keys;
+pub(crate) mod labels;
 pub(crate) mod password_reset_tokens;
 pub(crate) mod refresh_tokens;
 pub(crate) mod sessions;
+pub(crate) mod task_labels;
 pub(crate) mod tasks;
 pub(crate) mod users;

@@ -22,6 +22,9 @@ pub(crate) struct Model {
     pub due_at: Option<DateTimeUtc>,
     pub time_zone: String,
     pub due_key: Option<DateTimeUtc>,
+    pub parent_id: Option<i64>,
+    pub position: i64,
+    pub labels: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

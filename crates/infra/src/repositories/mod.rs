@@ -2,6 +2,7 @@
 //! PostgreSQL alike: every statement is built from the entities.
 
 pub mod idempotency;
+pub mod labels;
 mod live;
 pub mod resets;
 pub mod sessions;

@@ -1,212 +1,22 @@
-//! What the task routes read from a request: the listing's query, the
-//! bodies, `Idempotency-Key`, each parsed into domain values or the
-//! contract's 400, 415 or 422.
+//! What the task routes read from a request besides the listing's query
+//! (in `query`): the bodies and `Idempotency-Key`, each parsed into domain
+//! values or the contract's 400, 415 or 422.
 
 use actix_web::HttpRequest;
 use actix_web::http::header::HeaderName;
-use chrono::{DateTime, Datelike, NaiveDate, SubsecRound, Utc};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use taskpulse_domain::idempotency::{IdempotencyKey, IdempotencyKeyError};
-use taskpulse_domain::task::{
-    Description, Due, NewTask, PageLimit, PageLimitError, Priority, Sort, TaskChanges, TaskQuery,
-    TimeZone, Title,
-};
+use taskpulse_domain::task::{NewTask, Placement, Slot, TaskChanges, TaskId, Title};
 
+use super::fields::{
+    DueFields, completed_field, description_field, labels_field, parent_field, priority_field,
+    reparenting,
+};
 use crate::error::ApiError;
 use crate::extract::{Fields, nullable, optional_json_body};
 
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
-
-/// The listing's query parameters, as sent (each parsed by hand, so that
-/// a bad value is a 422 naming it).
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub(super) struct ListParams {
-    /// Only completed (`true`) or open (`false`) tasks.
-    #[param(value_type = Option<bool>)]
-    completed: Option<String>,
-    /// Only tasks of at least this priority (0–4).
-    #[param(value_type = Option<u8>, minimum = 0, maximum = 4, example = 3)]
-    priority_min: Option<String>,
-    /// Only tasks due before this date (its midnight in UTC) or instant
-    /// (RFC 3339 with an offset).
-    #[param(value_type = Option<String>, example = "2026-12-31")]
-    due_before: Option<String>,
-    /// Only tasks due on or after this date (its midnight in UTC) or
-    /// instant (RFC 3339 with an offset).
-    #[param(value_type = Option<String>, example = "2026-12-01")]
-    due_after: Option<String>,
-    /// A case-insensitive substring of the title or description (empty: no filter).
-    #[param(example = "report", pattern = r"^[^\u0000]*$")]
-    q: Option<String>,
-    /// Order: a field, descending with a leading `-`; ties are broken by id.
-    #[param(schema_with = sort_schema)]
-    sort: Option<String>,
-    /// Page size.
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 500, example = 100)]
-    limit: Option<String>,
-    /// Tasks to skip.
-    #[param(value_type = Option<u64>, minimum = 0, maximum = 9223372036854775807_i64, example = 0)]
-    offset: Option<String>,
-}
-
-/// The `sort` values of a listing.
-const SORTS: [&str; 12] = [
-    "created_at",
-    "-created_at",
-    "updated_at",
-    "-updated_at",
-    "title",
-    "-title",
-    "id",
-    "-id",
-    "priority",
-    "-priority",
-    "due",
-    "-due",
-];
-
-fn sort_schema() -> utoipa::openapi::schema::Object {
-    utoipa::openapi::schema::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::String)
-        .enum_values(Some(SORTS))
-        .default(Some("-created_at".into()))
-        .build()
-}
-
-pub(super) fn list_query(req: &HttpRequest) -> Result<TaskQuery, ApiError> {
-    let params: ListParams = serde_urlencoded::from_str(req.query_string())
-        .map_err(|_| ApiError::invalid("query", "malformed query string"))?;
-    let mut fields = Fields::default();
-    let mut query = TaskQuery::default();
-    if let Some(raw) = params.q.as_deref().filter(|q| !q.is_empty()) {
-        // No task holds a NUL, and PostgreSQL cannot even compare text with one.
-        query.search = fields.parse("q", raw, |s| {
-            if s.contains('\0') {
-                Err("must not contain NUL characters")
-            } else {
-                Ok(s.to_owned())
-            }
-        });
-    }
-    if let Some(raw) = params.completed.as_deref() {
-        query.completed = fields.parse("completed", raw, |s| match s {
-            "true" => Ok(true),
-            "false" => Ok(false),
-            _ => Err("must be true or false"),
-        });
-    }
-    if let Some(raw) = params.priority_min.as_deref() {
-        query.priority_min = fields.parse("priority_min", raw, str::parse::<Priority>);
-    }
-    if let Some(raw) = params.due_before.as_deref() {
-        query.due_before = fields.parse("due_before", raw, due_bound);
-    }
-    if let Some(raw) = params.due_after.as_deref() {
-        query.due_after = fields.parse("due_after", raw, due_bound);
-    }
-    if let Some(raw) = params.sort.as_deref() {
-        query.sort = fields
-            .parse("sort", raw, str::parse::<Sort>)
-            .unwrap_or_default();
-    }
-    if let Some(raw) = params.limit.as_deref() {
-        let limit = fields.parse("limit", raw, |s| {
-            s.parse::<u32>()
-                .map_err(|_| PageLimitError)
-                .and_then(PageLimit::new)
-        });
-        query.limit = limit.unwrap_or_default();
-    }
-    if let Some(raw) = params.offset.as_deref() {
-        query.offset = fields
-            .parse("offset", raw, |s| match s.parse::<u64>() {
-                Ok(n) if i64::try_from(n).is_ok() => Ok(n),
-                _ => Err("must be an integer from 0 to 9223372036854775807"),
-            })
-            .unwrap_or_default();
-    }
-    fields.finish()?;
-    Ok(query)
-}
-
-/// A date, `YYYY-MM-DD` in digits exactly (chrono alone would also take
-/// a sign or padding spaces), in years 1 to 9999.
-fn date(raw: &str) -> Result<NaiveDate, &'static str> {
-    let shape = raw.len() == 10
-        && raw.bytes().enumerate().all(|(i, b)| match i {
-            4 | 7 => b == b'-',
-            _ => b.is_ascii_digit(),
-        });
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .ok()
-        .filter(|d| shape && d.year() >= 1)
-        .ok_or("must be a date, YYYY-MM-DD")
-}
-
-/// An instant in RFC 3339 with an offset (`Z` or `±hh:mm`), as UTC, to the
-/// microsecond (what both databases keep), in years 1 to 9999 in UTC (so
-/// that it is written back as it was read, and sorts as text on SQLite).
-fn instant(raw: &str) -> Result<DateTime<Utc>, &'static str> {
-    DateTime::parse_from_rfc3339(raw)
-        .ok()
-        .map(|at| at.with_timezone(&Utc).trunc_subsecs(6))
-        .filter(|at| (1..=9999).contains(&at.year()))
-        .ok_or("must be an RFC 3339 date-time with an offset, in years 1 to 9999")
-}
-
-/// A `due_before`/`due_after` bound: a date (its midnight in UTC, where
-/// all-day tasks sort) or an instant.
-fn due_bound(raw: &str) -> Result<DateTime<Utc>, &'static str> {
-    if raw.len() == 10 {
-        date(raw).map(|d| Due::Date(d).sort_key())
-    } else {
-        instant(raw).map_err(|_| "must be a date (YYYY-MM-DD) or an RFC 3339 date-time")
-    }
-}
-
-/// The due fields of a body, as sent.
-struct DueFields {
-    date: Option<Option<String>>,
-    at: Option<Option<String>>,
-    time_zone: Option<Option<String>>,
-}
-
-impl DueFields {
-    /// The due time to set: `None` when neither field is given,
-    /// `Some(None)` when one is `null` and the other absent or `null`.
-    /// Both with a value is 422 on `due_at`.
-    fn due(&self, fields: &mut Fields) -> Option<Option<Due>> {
-        let date = match &self.date {
-            Some(Some(raw)) => fields.parse("due_date", raw, date).map(Due::Date),
-            _ => None,
-        };
-        let at = match &self.at {
-            Some(Some(raw)) => fields.parse("due_at", raw, instant).map(Due::At),
-            _ => None,
-        };
-        match (&self.date, &self.at) {
-            (Some(Some(_)), Some(Some(_))) => {
-                fields.push("due_at", "must not be given with due_date");
-                None
-            }
-            (Some(Some(_)), _) => date.map(Some),
-            (_, Some(Some(_))) => at.map(Some),
-            (None, None) => None,
-            _ => Some(None),
-        }
-    }
-
-    /// The time zone to set: `null` is UTC.
-    fn time_zone(&self, fields: &mut Fields) -> Option<TimeZone> {
-        match &self.time_zone {
-            None => None,
-            Some(None) => Some(TimeZone::default()),
-            Some(Some(raw)) => fields.parse("time_zone", raw, TimeZone::parse),
-        }
-    }
-}
 
 /// The body of create and replace: a whole task.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -243,6 +53,19 @@ pub(crate) struct TaskInput {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, example = "Europe/Paris")]
     time_zone: Option<Option<String>>,
+    /// The task this one is a subtask of (one of the caller's, at most 4
+    /// levels deep); `null` is top level. A task that changes parent goes
+    /// after its new siblings.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>, minimum = 1, example = 42)]
+    parent_id: Option<Option<i64>>,
+    /// Up to 20 label names (1–50 characters after trimming, no control
+    /// characters), matched to the caller's labels ignoring case, a new
+    /// label made for a name without one; each name once, in the order
+    /// given. `null` is none.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Vec<String>>, max_items = 20, example = json!(["Errands"]))]
+    labels: Option<Option<Vec<String>>>,
 }
 
 /// The body of `PATCH`: only the fields given change.
@@ -278,30 +101,19 @@ pub(crate) struct TaskPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, example = "Europe/Paris")]
     time_zone: Option<Option<String>>,
-}
-
-/// A given priority: `null` is none (0).
-fn priority_field(fields: &mut Fields, value: Option<Option<i64>>) -> Option<Priority> {
-    value.and_then(|given| match given {
-        None => Some(Priority::default()),
-        Some(raw) => Priority::new(raw)
-            .map_err(|e| fields.push("priority", &e.to_string()))
-            .ok(),
-    })
-}
-
-fn completed_field(fields: &mut Fields, value: Option<Option<bool>>) -> Option<bool> {
-    match value {
-        Some(None) => {
-            fields.push("completed", "must be true or false");
-            None
-        }
-        other => other.flatten(),
-    }
-}
-
-fn description_field(fields: &mut Fields, value: Option<&str>) -> Option<Description> {
-    value.and_then(|raw| fields.parse("description", raw, Description::parse))
+    /// The task this one is a subtask of (one of the caller's, at most 4
+    /// levels deep); `null` is top level. A task that changes parent goes
+    /// after its new siblings.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>, minimum = 1, example = 42)]
+    parent_id: Option<Option<i64>>,
+    /// Up to 20 label names (1–50 characters after trimming, no control
+    /// characters), matched to the caller's labels ignoring case, a new
+    /// label made for a name without one; each name once, in the order
+    /// given. `null` is none.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Vec<String>>, max_items = 20, example = json!(["Errands"]))]
+    labels: Option<Option<Vec<String>>>,
 }
 
 /// Parses a full task (create, replace): `title` required, an absent
@@ -319,6 +131,8 @@ pub(super) fn full_task(input: TaskInput) -> Result<NewTask, ApiError> {
     };
     let due = due_fields.due(&mut fields);
     let time_zone = due_fields.time_zone(&mut fields);
+    let parent = parent_field(&mut fields, input.parent_id);
+    let labels = labels_field(&mut fields, input.labels);
     fields.finish()?;
     let title = title.ok_or(ApiError::Internal)?;
     Ok(NewTask {
@@ -328,17 +142,21 @@ pub(super) fn full_task(input: TaskInput) -> Result<NewTask, ApiError> {
         priority: priority.unwrap_or_default(),
         due: due.flatten(),
         time_zone: time_zone.unwrap_or_default(),
+        parent: parent.flatten(),
+        labels: labels.unwrap_or_default(),
     })
 }
 
 /// The changes of a PUT: title and description always; `completed`,
-/// `priority`, the due time and the time zone only when given (a client
-/// that knows nothing of them keeps them).
+/// `priority`, the due time, the time zone, the parent and the labels only
+/// when given (a client that knows nothing of them keeps them).
 pub(super) fn replacement(input: TaskInput) -> Result<TaskChanges, ApiError> {
     let completed_given = matches!(input.completed, Some(Some(_)));
     let priority_given = input.priority.is_some();
     let due_given = input.due_date.is_some() || input.due_at.is_some();
     let time_zone_given = input.time_zone.is_some();
+    let parent_given = input.parent_id.is_some();
+    let labels_given = input.labels.is_some();
     let new = full_task(input)?;
     Ok(TaskChanges {
         title: Some(new.title),
@@ -347,6 +165,8 @@ pub(super) fn replacement(input: TaskInput) -> Result<TaskChanges, ApiError> {
         priority: priority_given.then_some(new.priority),
         due: due_given.then_some(new.due),
         time_zone: time_zone_given.then_some(new.time_zone),
+        placement: reparenting(parent_given.then_some(new.parent)),
+        labels: labels_given.then_some(new.labels),
     })
 }
 
@@ -377,6 +197,8 @@ pub(super) fn patch_changes(input: TaskPatch) -> Result<TaskChanges, ApiError> {
     };
     let due = due_fields.due(&mut fields);
     let time_zone = due_fields.time_zone(&mut fields);
+    let parent = parent_field(&mut fields, input.parent_id);
+    let labels = labels_field(&mut fields, input.labels);
     fields.finish()?;
     Ok(TaskChanges {
         title,
@@ -385,6 +207,8 @@ pub(super) fn patch_changes(input: TaskPatch) -> Result<TaskChanges, ApiError> {
         priority,
         due,
         time_zone,
+        placement: reparenting(parent),
+        labels,
     })
 }
 
@@ -396,6 +220,41 @@ pub(crate) struct CompletionBody {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = bool)]
     completed: Option<Option<bool>>,
+}
+
+/// The body of `…/move`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = TaskMove)]
+pub(crate) struct MoveBody {
+    /// The sibling to go right after; `null` goes first; absent keeps the
+    /// task where it is (after its new siblings if its parent changes).
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>, minimum = 1, example = 41)]
+    after: Option<Option<i64>>,
+    /// The new parent; `null` is top level; absent keeps the parent.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>, minimum = 1, example = 42)]
+    parent_id: Option<Option<i64>>,
+}
+
+/// The placement a move asks for.
+pub(super) fn placement(input: MoveBody) -> Result<TaskChanges, ApiError> {
+    let mut fields = Fields::default();
+    let parent = parent_field(&mut fields, input.parent_id);
+    let slot = match input.after {
+        None => Some(Slot::Kept),
+        Some(None) => Some(Slot::First),
+        Some(Some(raw)) => TaskId::new(raw)
+            .map_err(|e| fields.push("after", &e.to_string()))
+            .ok()
+            .map(Slot::After),
+    };
+    fields.finish()?;
+    let slot = slot.ok_or(ApiError::Internal)?;
+    Ok(TaskChanges {
+        placement: Some(Placement { parent, slot }),
+        ..TaskChanges::default()
+    })
 }
 
 /// The `Idempotency-Key` header, if sent.

@@ -2,18 +2,20 @@
 //! handler parses ([`input`]), calls the owner's tasks that its extractor
 //! opened ([`OwnTasks`], [`OneTask`]), and answers ([`output`]).
 
+mod fields;
 mod input;
 mod output;
+mod query;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-pub(crate) use self::input::{CompletionBody, TaskInput, TaskPatch};
+pub(crate) use self::input::{CompletionBody, MoveBody, TaskInput, TaskPatch};
 use self::input::{
-    ListParams, completion, fingerprint, full_task, idempotency_key, list_query, patch_changes,
-    replacement,
+    completion, fingerprint, full_task, idempotency_key, patch_changes, placement, replacement,
 };
 use self::output::{created, page_response, replay};
+use self::query::{ListParams, list_query};
 use crate::dto::{TaskBody, task_response};
 use crate::error::ApiError;
 use crate::extract::{IfMatch, OneTask, OwnTasks, json_body};
@@ -40,6 +42,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::of::<__path_update>(|| web::route().to(update)),
         Endpoint::of::<__path_delete>(|| web::route().to(delete)),
         Endpoint::of::<__path_complete>(|| web::route().to(complete)),
+        Endpoint::of::<__path_move_task>(|| web::route().to(move_task)),
     ]
     .into_iter()
     .map(|endpoint| {
@@ -60,6 +63,8 @@ pub fn endpoints() -> Vec<Endpoint> {
     params(
         ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
         ListParams,
+        ("label" = Option<Vec<String>>, Query, style = Form, explode, example = json!(["Errands"]),
+            description = "Only tasks that carry this label (by name, ignoring case); repeat it for tasks that carry every one"),
     ),
     responses(
         (status = 200, description = "One page of tasks", body = [TaskBody], headers(
@@ -261,6 +266,45 @@ async fn complete(
     let completed = tasks.accept(completion(&req, &body)).await?;
     let changed = tasks.set_completion(id, completed, if_match.0).await?;
     Ok(task_response(StatusCode::OK, changed))
+}
+
+/// Moves a task: under another parent, and after a sibling, first, or
+/// where it is.
+#[utoipa::path(
+    post, path = "/api/v1/users/{user_id}/tasks/{task_id}/move", operation_id = "move_task",
+    security(("bearer" = []), ("oauth2" = [])),
+    params(
+        ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
+        ("task_id" = i64, Path, minimum = 1, description = "The task id"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[1-9][0-9]*")$"#,
+            description = "`\"<version>\"` or `*`: change only that version (412 otherwise)"),
+    ),
+    request_body(content = ref("#/components/schemas/TaskMove"), content_type = "application/json"),
+    responses(
+        (status = 200, description = "The moved task", body = TaskBody,
+            headers(("ETag" = String, description = "`\"<version>\"`"))),
+        (status = 400, description = "The body is not a JSON object of the expected shape"),
+        (status = 401, description = "Missing, invalid, expired or revoked access token"),
+        (status = 404, description = "No such task of the caller's"),
+        (status = 412, description = "`If-Match` names another version; nothing changed"),
+        (status = 413, description = "The body is over the limit"),
+        (status = 415, description = "The body is not JSON"),
+        (status = 422, description = "`parent_id` or `after` is not a task it can go under or after"),
+        (status = 503, description = "The database cannot be reached"),
+    ),
+)]
+async fn move_task(
+    task: OneTask,
+    req: HttpRequest,
+    if_match: IfMatch,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let OneTask { tasks, id } = task;
+    let changes = tasks
+        .accept(json_body(&req, &body).and_then(placement))
+        .await?;
+    let moved = tasks.update(id, changes, if_match.0).await?;
+    Ok(task_response(StatusCode::OK, moved))
 }
 
 /// Deletes a task.

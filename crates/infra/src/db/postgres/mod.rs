@@ -19,6 +19,7 @@
 //! reused.
 
 mod connections;
+mod transaction;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -33,6 +34,7 @@ use sea_query_sqlx::SqlxValues;
 use thread_local::ThreadLocal;
 
 use connections::{Connector, Lease, pool};
+pub(crate) use transaction::PgTransaction;
 
 use super::{PoolSettings, PoolStatus};
 
@@ -125,20 +127,12 @@ impl PgPool {
 
     /// Every row `stmt` returns.
     pub(crate) async fn query_all(&self, stmt: &Statement) -> Result<Vec<QueryResult>, DbErr> {
-        match self.run(stmt, Want::Rows).await? {
-            Ok(Answer::Rows(rows)) => Ok(rows.into_iter().map(QueryResult::from).collect()),
-            Ok(Answer::Effect(_)) => Ok(Vec::new()),
-            Err(e) => Err(DbErr::Query(RuntimeErr::SqlxError(Arc::new(e)))),
-        }
+        into_rows(self.run(stmt, Want::Rows).await?)
     }
 
     /// Runs `stmt` for its effect.
     pub(crate) async fn execute(&self, stmt: &Statement) -> Result<ExecResult, DbErr> {
-        match self.run(stmt, Want::Effect).await? {
-            Ok(Answer::Effect(done)) => Ok(ExecResult::from(done)),
-            Ok(Answer::Rows(_)) => Ok(ExecResult::from(PgQueryResult::default())),
-            Err(e) => Err(DbErr::Exec(RuntimeErr::SqlxError(Arc::new(e)))),
-        }
+        into_effect(self.run(stmt, Want::Effect).await?)
     }
 
     /// Runs `stmt` on a pooled connection, in a transaction of its own
@@ -170,8 +164,7 @@ impl PgPool {
             .execute(sqlx::AssertSqlSafe(sql.to_owned()))
             .await;
         lease.settle(&done);
-        done.map(ExecResult::from)
-            .map_err(|e| DbErr::Exec(RuntimeErr::SqlxError(Arc::new(e))))
+        done.map(ExecResult::from).map_err(exec_err)
     }
 
     /// Connections open and idle, and the most that may be open, over
@@ -219,6 +212,29 @@ fn acquire_err(err: PoolError<sqlx::Error>) -> DbErr {
         PoolError::Closed => DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
         _ => DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
     }
+}
+
+/// The rows of a statement's answer.
+fn into_rows(answer: Result<Answer, sqlx::Error>) -> Result<Vec<QueryResult>, DbErr> {
+    match answer {
+        Ok(Answer::Rows(rows)) => Ok(rows.into_iter().map(QueryResult::from).collect()),
+        Ok(Answer::Effect(_)) => Ok(Vec::new()),
+        Err(e) => Err(DbErr::Query(RuntimeErr::SqlxError(Arc::new(e)))),
+    }
+}
+
+/// The effect of a statement's answer.
+fn into_effect(answer: Result<Answer, sqlx::Error>) -> Result<ExecResult, DbErr> {
+    match answer {
+        Ok(Answer::Effect(done)) => Ok(ExecResult::from(done)),
+        Ok(Answer::Rows(_)) => Ok(ExecResult::from(PgQueryResult::default())),
+        Err(e) => Err(exec_err(e)),
+    }
+}
+
+/// A failed statement run for its effect, as SeaORM's error.
+fn exec_err(err: sqlx::Error) -> DbErr {
+    DbErr::Exec(RuntimeErr::SqlxError(Arc::new(err)))
 }
 
 /// What a statement is run for.

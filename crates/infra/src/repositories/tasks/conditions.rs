@@ -8,7 +8,8 @@ use taskpulse_domain::Bearer;
 use taskpulse_domain::task::{Precondition, TaskChanges, TaskId, TaskQuery};
 use taskpulse_domain::user::UserId;
 
-use super::due_columns;
+use super::labels::carries;
+use super::row::due_columns;
 use crate::entities::tasks::Column;
 use crate::repositories::live::live;
 
@@ -110,6 +111,19 @@ pub(super) fn matching(owner: UserId, query: &TaskQuery) -> Condition {
     }
     if let Some(after) = query.due_after {
         condition = condition.add(Column::DueKey.gte(after));
+    }
+    if let Some(top_level) = query.top_level {
+        condition = condition.add(if top_level {
+            Column::ParentId.is_null()
+        } else {
+            Column::ParentId.is_not_null()
+        });
+    }
+    if let Some(parent) = query.parent {
+        condition = condition.add(Column::ParentId.eq(parent.get()));
+    }
+    for label in &query.labels {
+        condition = condition.add(carries(owner, label));
     }
     if let Some(search) = query.search.as_deref().filter(|s| !s.is_empty()) {
         let pattern = like_pattern(search);

@@ -35,6 +35,7 @@ pub(super) fn list_select(bearer: &Bearer, query: &TaskQuery) -> Select<Entity> 
         SortField::Id => Column::Id,
         SortField::Priority => Column::Priority,
         SortField::Due => Column::DueKey,
+        SortField::Position => Column::Position,
     };
     let select = Entity::find()
         .column_as(Expr::SubQuery(None, Box::new(count.into())), "total")

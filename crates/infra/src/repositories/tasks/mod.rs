@@ -2,26 +2,32 @@
 //! user and carries the check that the bearer is live (`conditions`).
 
 mod conditions;
+mod labels;
 mod listing;
 mod row;
+mod tree;
+mod writes;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, SimpleExpr};
-use sea_orm::{EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryTrait};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter};
 use taskpulse_domain::Bearer;
 use taskpulse_domain::ports::TaskRepository;
 use taskpulse_domain::task::{
-    Due, NewTask, Precondition, Task, TaskChanges, TaskId, TaskPage, TaskQuery,
+    NewTask, Precondition, Task, TaskChanges, TaskId, TaskPage, TaskQuery,
 };
 use taskpulse_domain::{Error, Result};
 
 use self::conditions::{filter, owned, owned_at, unchanged};
+use self::labels::{attach, find_or_make};
 use self::listing::list_select;
 pub use self::listing::list_statement;
-use self::row::{CountedTask, TaskRow, due_columns, returning};
-use super::live::live;
-use crate::db::{Database, to_domain};
+use self::row::{CountedTask, TaskRow, carrying};
+use self::tree::{check_new_parent, renumber, unless_parent_gone};
+use self::writes::{changed, completion_time, insert_returning, insert_statement, write};
+use super::live::lock_owner;
+use crate::db::{Database, Transaction, to_domain};
 use crate::entities::tasks::{Column, Entity};
 
 /// [`TaskRepository`] on SeaORM.
@@ -34,19 +40,6 @@ impl SeaTaskRepository {
     /// A repository on this connection pool.
     pub fn new(db: Database) -> Self {
         Self { db }
-    }
-
-    /// Runs the `UPDATE … RETURNING` of one task: the task as it now is, if
-    /// a row matched.
-    async fn write(&self, update: sea_orm::UpdateMany<Entity>) -> Result<Option<Task>> {
-        let mut update = update.into_query();
-        update.returning(returning());
-        let statement = self.db.backend().build(&update);
-        let row = TaskRow::find_by_statement(statement)
-            .one(&self.db)
-            .await
-            .map_err(to_domain)?;
-        Ok(row.map(|row| row.0))
     }
 
     /// Tells a missing task from a stale precondition after a conditional
@@ -67,15 +60,82 @@ impl SeaTaskRepository {
     }
 }
 
-/// The SQL form of [`Task::completion_time`] for a task that becomes
-/// `completed` (an expression of the row's old values) at `now`.
-fn completion_time(completed: SimpleExpr, now: DateTime<Utc>) -> SimpleExpr {
-    Expr::case(
-        completed,
-        Func::coalesce([Expr::col(Column::CompletedAt), Expr::val(now)]),
-    )
-    .finally(Expr::null())
-    .into()
+/// Applies `changes` that move the task or set its labels to the
+/// bearer's task `id` inside `txn`, holding the owner's lock: `NotFound`
+/// when the task is not there at that version.
+async fn update_locked(
+    txn: &Transaction,
+    bearer: &Bearer,
+    id: TaskId,
+    changes: TaskChanges,
+    precondition: Precondition,
+    now: DateTime<Utc>,
+) -> Result<Task> {
+    lock_owner(txn, bearer).await?;
+    let task = Entity::find()
+        .filter(owned_at(bearer, id, precondition))
+        .into_model::<TaskRow>()
+        .one(txn)
+        .await
+        .map_err(to_domain)?
+        .ok_or(Error::NotFound)?
+        .0;
+    if changes.is_kept_by(&task) {
+        return Ok(task);
+    }
+    let mut update = changed(&changes, now).filter(owned_at(bearer, id, precondition));
+    if let Some(placement) = changes.placement {
+        let (parent, spot) = tree::spot(txn, &task, placement).await?;
+        renumber(txn, bearer.user_id, &spot.renumbered, now).await?;
+        update = update
+            .col_expr(Column::ParentId, parent.map(TaskId::get).into())
+            .col_expr(Column::Position, spot.position.get().into());
+    }
+    let labels = match &changes.labels {
+        Some(wanted) => Some(find_or_make(txn, bearer.user_id, wanted, now).await?),
+        None => None,
+    };
+    if let Some(labels) = &labels {
+        let names: Vec<String> = labels.iter().map(|(_, name)| name.clone()).collect();
+        update = update.col_expr(Column::Labels, carrying(&names).into());
+    }
+    let task = write(txn, update)
+        .await
+        .map_err(unless_parent_gone)?
+        .ok_or(Error::NotFound)?;
+    if let Some(labels) = labels {
+        let ids: Vec<i64> = labels.iter().map(|(id, _)| *id).collect();
+        attach(txn, id.get(), &ids).await?;
+    }
+    Ok(task)
+}
+
+/// Creates `task` inside `txn`, holding the owner's lock: its parent
+/// checked, its labels found or made.
+async fn create_locked(
+    txn: &Transaction,
+    bearer: &Bearer,
+    task: &NewTask,
+    now: DateTime<Utc>,
+) -> Result<Option<Task>> {
+    if !lock_owner(txn, bearer).await? {
+        return Ok(None);
+    }
+    if let Some(parent) = task.parent {
+        check_new_parent(txn, bearer.user_id, parent).await?;
+    }
+    let labels = find_or_make(txn, bearer.user_id, &task.labels, now).await?;
+    let names: Vec<String> = labels.iter().map(|(_, name)| name.clone()).collect();
+    let insert = insert_statement(bearer, task, &carrying(&names), now)?;
+    let Some(created) = insert_returning(txn, &insert)
+        .await
+        .map_err(unless_parent_gone)?
+    else {
+        return Ok(None);
+    };
+    let ids: Vec<i64> = labels.iter().map(|(id, _)| *id).collect();
+    attach(txn, created.id.get(), &ids).await?;
+    Ok(Some(created))
 }
 
 #[async_trait]
@@ -107,53 +167,13 @@ impl TaskRepository for SeaTaskRepository {
         task: NewTask,
         now: DateTime<Utc>,
     ) -> Result<Option<Task>> {
-        // INSERT … SELECT … WHERE live: nothing is stored for a bearer
-        // that is not live.
-        let mut values = Query::select();
-        values
-            .exprs([
-                Expr::val(bearer.user_id.as_uuid()),
-                Expr::val(task.title.as_str()),
-                Expr::val(task.description.as_ref().map(|d| d.as_str().to_owned())),
-                Expr::val(task.completed),
-                Expr::val(Task::completion_time(task.completed, None, now)),
-                Expr::val(i16::from(task.priority.get())),
-                Expr::val(due_columns(task.due).0),
-                Expr::val(due_columns(task.due).1),
-                Expr::val(task.time_zone.name()),
-                Expr::val(task.due.map(Due::sort_key)),
-                Expr::val(1_i64),
-                Expr::val(now),
-                Expr::val(now),
-            ])
-            .and_where(live(bearer));
-        let mut insert = Query::insert();
-        insert
-            .into_table(Entity)
-            .columns([
-                Column::UserId,
-                Column::Title,
-                Column::Description,
-                Column::Completed,
-                Column::CompletedAt,
-                Column::Priority,
-                Column::DueDate,
-                Column::DueAt,
-                Column::TimeZone,
-                Column::DueKey,
-                Column::Version,
-                Column::CreatedAt,
-                Column::UpdatedAt,
-            ])
-            .select_from(values)
-            .map_err(Error::internal)?
-            .returning(returning());
-        let statement = self.db.backend().build(&insert);
-        let row = TaskRow::find_by_statement(statement)
-            .one(&self.db)
-            .await
-            .map_err(to_domain)?;
-        Ok(row.map(|row| row.0))
+        if task.parent.is_none() && task.labels.names().is_empty() {
+            let insert = insert_statement(bearer, &task, "", now)?;
+            return insert_returning(&self.db, &insert).await.map_err(to_domain);
+        }
+        let txn = self.db.begin().await.map_err(to_domain)?;
+        let created = create_locked(&txn, bearer, &task, now).await;
+        txn.finish(created).await
     }
 
     async fn get(&self, bearer: &Bearer, id: TaskId) -> Result<Option<Task>> {
@@ -174,43 +194,19 @@ impl TaskRepository for SeaTaskRepository {
         precondition: Precondition,
         now: DateTime<Utc>,
     ) -> Result<Task> {
+        if changes.placement.is_some() || changes.labels.is_some() {
+            let txn = self.db.begin().await.map_err(to_domain)?;
+            let written = update_locked(&txn, bearer, id, changes, precondition, now).await;
+            return match txn.finish(written).await {
+                Err(Error::NotFound) => Err(self.miss(bearer, id, precondition).await),
+                other => other,
+            };
+        }
         let same = unchanged(&changes);
         let given = changes.clone();
-        let mut update = Entity::update_many()
-            .col_expr(Column::Version, Expr::col(Column::Version).add(1))
-            .col_expr(Column::UpdatedAt, now.into());
-        if let Some(title) = changes.title {
-            update = update.col_expr(Column::Title, title.as_str().into());
-        }
-        if let Some(description) = changes.description {
-            update = update.col_expr(
-                Column::Description,
-                description.map(|d| d.as_str().to_owned()).into(),
-            );
-        }
-        if let Some(completed) = changes.completed {
-            update = update
-                .col_expr(Column::Completed, completed.into())
-                .col_expr(
-                    Column::CompletedAt,
-                    completion_time(Expr::val(completed), now),
-                );
-        }
-        if let Some(priority) = changes.priority {
-            update = update.col_expr(Column::Priority, i16::from(priority.get()).into());
-        }
-        if let Some(due) = changes.due {
-            let (date, at) = due_columns(due);
-            update = update
-                .col_expr(Column::DueDate, date.into())
-                .col_expr(Column::DueAt, at.into())
-                .col_expr(Column::DueKey, due.map(Due::sort_key).into());
-        }
-        if let Some(time_zone) = changes.time_zone {
-            update = update.col_expr(Column::TimeZone, time_zone.name().into());
-        }
-        let update = update.filter(owned_at(bearer, id, precondition));
-        if let Some(task) = self.write(update.clone().filter(same.not())).await? {
+        let update = changed(&changes, now).filter(owned_at(bearer, id, precondition));
+        let written = write(&self.db, update.clone().filter(same.not())).await;
+        if let Some(task) = written.map_err(to_domain)? {
             return Ok(task);
         }
         // No row: no such task (or a bearer that is not live), another
@@ -224,7 +220,7 @@ impl TaskRepository for SeaTaskRepository {
                 Err(Error::PreconditionFailed)
             }
             _ if given.is_kept_by(&task) => Ok(task),
-            _ => match self.write(update).await? {
+            _ => match write(&self.db, update).await.map_err(to_domain)? {
                 Some(task) => Ok(task),
                 None => Err(self.miss(bearer, id, precondition).await),
             },
@@ -247,7 +243,7 @@ impl TaskRepository for SeaTaskRepository {
             .col_expr(Column::Version, Expr::col(Column::Version).add(1))
             .col_expr(Column::UpdatedAt, now.into())
             .filter(owned_at(bearer, id, precondition));
-        match self.write(update).await? {
+        match write(&self.db, update).await.map_err(to_domain)? {
             Some(task) => Ok(task),
             None => Err(self.miss(bearer, id, precondition).await),
         }

@@ -9,7 +9,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Query, ReturningClause};
 use sea_orm::{DbErr, FromQueryResult, Iterable, QueryResult, TryGetable};
-use taskpulse_domain::task::{Due, Priority, Task, TaskId, TimeZone};
+use taskpulse_domain::task::{Due, Position, Priority, Task, TaskId, TimeZone};
 use taskpulse_domain::user::UserId;
 
 use crate::entities::tasks::Column;
@@ -18,7 +18,7 @@ use crate::entities::tasks::Column;
 pub(super) struct TaskRow(pub(super) Task);
 
 /// How many columns a task row has; a listing's `total` follows them.
-pub(super) const COLUMNS: usize = Column::DueKey as usize + 1;
+pub(super) const COLUMNS: usize = Column::Labels as usize + 1;
 
 /// `RETURNING` every column, in the order [`TaskRow`] reads them.
 pub(super) fn returning() -> ReturningClause {
@@ -43,6 +43,10 @@ impl FromQueryResult for TaskRow {
             (Some(_), Some(_)) => return Err(corrupt("two due times")),
         };
         let time_zone: String = get(row, Column::TimeZone)?;
+        let parent = match get::<Option<i64>>(row, Column::ParentId)? {
+            Some(id) => Some(TaskId::new(id).map_err(|_| corrupt("a bad parent id"))?),
+            None => None,
+        };
         Ok(Self(Task {
             id: TaskId::new(get(row, Column::Id)?).map_err(|_| corrupt("a bad id"))?,
             owner: UserId::from(get::<uuid::Uuid>(row, Column::UserId)?),
@@ -54,6 +58,9 @@ impl FromQueryResult for TaskRow {
                 .map_err(|_| corrupt("a priority outside 0-4"))?,
             due,
             time_zone: TimeZone::parse(&time_zone).map_err(|_| corrupt("an unknown time zone"))?,
+            parent,
+            position: Position::new(get(row, Column::Position)?),
+            labels: carried(&get::<String>(row, Column::Labels)?),
             version: get(row, Column::Version)?,
             created_at: get(row, Column::CreatedAt)?,
             updated_at: get(row, Column::UpdatedAt)?,
@@ -70,6 +77,29 @@ pub(super) fn due_columns(due: Option<Due>) -> (Option<NaiveDate>, Option<DateTi
     }
 }
 
+/// The `labels` column of a task carrying `names`: each name between
+/// line breaks, empty for none (see the `labels` migration).
+pub(super) fn carrying(names: &[String]) -> String {
+    if names.is_empty() {
+        return String::new();
+    }
+    let mut column = String::from("\n");
+    for name in names {
+        column.push_str(name);
+        column.push('\n');
+    }
+    column
+}
+
+/// The names a `labels` column holds.
+fn carried(column: &str) -> Vec<String> {
+    column
+        .split('\n')
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// A listed task with the number of matches before paging, in the column
 /// after the task's.
 pub(super) struct CountedTask {
@@ -83,5 +113,23 @@ impl FromQueryResult for CountedTask {
             task: TaskRow::from_query_result(row, prefix)?.0,
             total: row.try_get_by_index(COLUMNS)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_names_go_between_line_breaks_and_come_back() {
+        let names = vec!["Home".to_owned(), "Work".to_owned()];
+        assert_eq!(carrying(&names), "\nHome\nWork\n");
+        assert_eq!(carried(&carrying(&names)), names);
+        assert_eq!(carrying(&[]), "");
+        assert!(carried("").is_empty());
+        assert!(
+            carried("\n").is_empty(),
+            "what a deletion of the last leaves"
+        );
     }
 }

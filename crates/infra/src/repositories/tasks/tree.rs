@@ -1,0 +1,182 @@
+//! Subtasks and manual order: what a placement needs to know (the new
+//! parent's ancestors, the height of the moved subtree, the siblings), read
+//! inside the transaction that writes it, after `lock_owner`.
+
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, SqlErr,
+};
+use taskpulse_domain::task::{
+    MAX_DEPTH, Placement, PlacementError, Position, Spot, Task, TaskId, check_parent, place,
+};
+use taskpulse_domain::user::UserId;
+use taskpulse_domain::{Error, Result};
+
+use crate::db::to_domain;
+use crate::entities::tasks::{Column, Entity};
+
+/// The key a new task takes after the last of the owner's tasks under
+/// `parent`: the SQL form of [`Position::after`].
+pub(super) fn next_position(owner: UserId, parent: Option<TaskId>) -> SimpleExpr {
+    let mut last = Query::select();
+    last.expr(Expr::col(Column::Position).max())
+        .from(Entity)
+        .and_where(Column::UserId.eq(owner.as_uuid()))
+        .and_where(of_parent(parent));
+    Expr::expr(Expr::SubQuery(None, Box::new(last.into())))
+        .if_null(0)
+        .add(Position::GAP)
+}
+
+/// The owner's tasks under `parent` (`None`: at top level).
+fn of_parent(parent: Option<TaskId>) -> SimpleExpr {
+    match parent {
+        Some(parent) => Column::ParentId.eq(parent.get()),
+        None => Column::ParentId.is_null(),
+    }
+}
+
+/// Checks `parent` for a task that is not created yet.
+pub(super) async fn check_new_parent(
+    txn: &impl ConnectionTrait,
+    owner: UserId,
+    parent: TaskId,
+) -> Result<()> {
+    let chain = ancestors(txn, owner, parent).await?;
+    check_parent(None, &chain, 1).map_err(Error::Placement)
+}
+
+/// Checks `placement` of `task` and finds its place: its new parent and
+/// [`Spot`].
+pub(super) async fn spot(
+    txn: &impl ConnectionTrait,
+    task: &Task,
+    placement: Placement,
+) -> Result<(Option<TaskId>, Spot)> {
+    let parent = placement.parent.unwrap_or(task.parent);
+    if parent != task.parent
+        && let Some(parent) = parent
+    {
+        let chain = ancestors(txn, task.owner, parent).await?;
+        let height = height(txn, task.owner, task.id).await?;
+        check_parent(Some(task.id), &chain, height).map_err(Error::Placement)?;
+    }
+    let kept = (parent == task.parent).then_some(task.position);
+    let siblings = siblings(txn, task.owner, parent, task.id).await?;
+    let spot = place(placement.slot, kept, &siblings).map_err(Error::Placement)?;
+    Ok((parent, spot))
+}
+
+/// `parent` and its ancestors, nearest first, as far as one level past
+/// [`MAX_DEPTH`].
+///
+/// # Errors
+/// [`PlacementError::UnknownParent`] when `parent` is not the owner's.
+async fn ancestors(
+    txn: &impl ConnectionTrait,
+    owner: UserId,
+    parent: TaskId,
+) -> Result<Vec<TaskId>> {
+    let mut chain = Vec::new();
+    let mut next = Some(parent);
+    while let Some(id) = next.filter(|_| chain.len() <= MAX_DEPTH) {
+        let found: Option<Option<i64>> = Entity::find()
+            .select_only()
+            .column(Column::ParentId)
+            .filter(Column::Id.eq(id.get()))
+            .filter(Column::UserId.eq(owner.as_uuid()))
+            .into_tuple()
+            .one(txn)
+            .await
+            .map_err(to_domain)?;
+        let Some(up) = found else {
+            return Err(Error::Placement(PlacementError::UnknownParent));
+        };
+        chain.push(id);
+        next = up.map(TaskId::new).transpose().map_err(Error::internal)?;
+    }
+    Ok(chain)
+}
+
+/// How many levels the subtree of `id` has, itself included (at most one
+/// more than [`MAX_DEPTH`]).
+async fn height(txn: &impl ConnectionTrait, owner: UserId, id: TaskId) -> Result<usize> {
+    let mut level = vec![id.get()];
+    let mut height = 0;
+    while !level.is_empty() && height <= MAX_DEPTH {
+        height += 1;
+        level = Entity::find()
+            .select_only()
+            .column(Column::Id)
+            .filter(Column::UserId.eq(owner.as_uuid()))
+            .filter(Column::ParentId.is_in(level))
+            .into_tuple()
+            .all(txn)
+            .await
+            .map_err(to_domain)?;
+    }
+    Ok(height)
+}
+
+/// The owner's tasks under `parent` other than `except`, in order.
+async fn siblings(
+    txn: &impl ConnectionTrait,
+    owner: UserId,
+    parent: Option<TaskId>,
+    except: TaskId,
+) -> Result<Vec<(TaskId, Position)>> {
+    let rows: Vec<(i64, i64)> = Entity::find()
+        .select_only()
+        .columns([Column::Id, Column::Position])
+        .filter(Column::UserId.eq(owner.as_uuid()))
+        .filter(of_parent(parent))
+        .filter(Column::Id.ne(except.get()))
+        .order_by(Column::Position, Order::Asc)
+        .order_by(Column::Id, Order::Asc)
+        .into_tuple()
+        .all(txn)
+        .await
+        .map_err(to_domain)?;
+    rows.into_iter()
+        .map(|(id, position)| {
+            Ok((
+                TaskId::new(id).map_err(Error::internal)?,
+                Position::new(position),
+            ))
+        })
+        .collect()
+}
+
+/// Writes the keys of renumbered siblings, each one version more.
+pub(super) async fn renumber(
+    txn: &impl ConnectionTrait,
+    owner: UserId,
+    renumbered: &[(TaskId, Position)],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    for (id, position) in renumbered {
+        let update = Entity::update_many()
+            .col_expr(Column::Position, position.get().into())
+            .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+            .col_expr(Column::UpdatedAt, now.into())
+            .filter(Column::Id.eq(id.get()))
+            .filter(Column::UserId.eq(owner.as_uuid()))
+            .into_query();
+        txn.execute(&update).await.map_err(to_domain)?;
+    }
+    Ok(())
+}
+
+/// A write that named a parent which a concurrent write deleted: the
+/// foreign key refused it.
+pub(super) fn unless_parent_gone(err: DbErr) -> Error {
+    if matches!(
+        err.sql_err(),
+        Some(SqlErr::ForeignKeyConstraintViolation(_))
+    ) {
+        Error::Placement(PlacementError::UnknownParent)
+    } else {
+        to_domain(err)
+    }
+}

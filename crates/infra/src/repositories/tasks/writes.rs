@@ -1,0 +1,144 @@
+//! The statements that write a task, and running them for the task as it
+//! then is (`RETURNING` its row).
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, InsertStatement, Query, SimpleExpr};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryTrait, UpdateMany};
+use taskpulse_domain::task::{Due, NewTask, Task, TaskChanges};
+use taskpulse_domain::{Bearer, Error, Result};
+
+use super::row::{TaskRow, due_columns, returning};
+use super::tree::next_position;
+use crate::entities::tasks::{Column, Entity};
+use crate::repositories::live::live;
+
+/// `INSERT … SELECT … WHERE live … RETURNING`: nothing is stored for a
+/// bearer that is not live. The task goes after its siblings; `labels` is
+/// its `labels` column (see `row::carrying`).
+pub(super) fn insert_statement(
+    bearer: &Bearer,
+    task: &NewTask,
+    labels: &str,
+    now: DateTime<Utc>,
+) -> Result<InsertStatement> {
+    let (due_date, due_at) = due_columns(task.due);
+    let mut values = Query::select();
+    values
+        .exprs([
+            Expr::val(bearer.user_id.as_uuid()),
+            Expr::val(task.title.as_str()),
+            Expr::val(task.description.as_ref().map(|d| d.as_str().to_owned())),
+            Expr::val(task.completed),
+            Expr::val(Task::completion_time(task.completed, None, now)),
+            Expr::val(i16::from(task.priority.get())),
+            Expr::val(due_date),
+            Expr::val(due_at),
+            Expr::val(task.time_zone.name()),
+            Expr::val(task.due.map(Due::sort_key)),
+            Expr::val(task.parent.map(|p| p.get())),
+            next_position(bearer.user_id, task.parent),
+            Expr::val(labels),
+            Expr::val(1_i64),
+            Expr::val(now),
+            Expr::val(now),
+        ])
+        .and_where(live(bearer));
+    let mut insert = Query::insert();
+    insert
+        .into_table(Entity)
+        .columns([
+            Column::UserId,
+            Column::Title,
+            Column::Description,
+            Column::Completed,
+            Column::CompletedAt,
+            Column::Priority,
+            Column::DueDate,
+            Column::DueAt,
+            Column::TimeZone,
+            Column::DueKey,
+            Column::ParentId,
+            Column::Position,
+            Column::Labels,
+            Column::Version,
+            Column::CreatedAt,
+            Column::UpdatedAt,
+        ])
+        .select_from(values)
+        .map_err(Error::internal)?
+        .returning(returning());
+    Ok(insert)
+}
+
+/// Runs an insert: the new task, if one was stored.
+pub(super) async fn insert_returning(
+    conn: &impl ConnectionTrait,
+    insert: &InsertStatement,
+) -> Result<Option<Task>, DbErr> {
+    let statement = conn.get_database_backend().build(insert);
+    let row = TaskRow::find_by_statement(statement).one(conn).await?;
+    Ok(row.map(|row| row.0))
+}
+
+/// The update that writes `changes` (a placement and labels aside) at `now`, one
+/// version more; its filter is the caller's.
+pub(super) fn changed(changes: &TaskChanges, now: DateTime<Utc>) -> UpdateMany<Entity> {
+    let mut update = Entity::update_many()
+        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+        .col_expr(Column::UpdatedAt, now.into());
+    if let Some(title) = &changes.title {
+        update = update.col_expr(Column::Title, title.as_str().into());
+    }
+    if let Some(description) = &changes.description {
+        update = update.col_expr(
+            Column::Description,
+            description.as_ref().map(|d| d.as_str().to_owned()).into(),
+        );
+    }
+    if let Some(completed) = changes.completed {
+        update = update
+            .col_expr(Column::Completed, completed.into())
+            .col_expr(
+                Column::CompletedAt,
+                completion_time(Expr::val(completed), now),
+            );
+    }
+    if let Some(priority) = changes.priority {
+        update = update.col_expr(Column::Priority, i16::from(priority.get()).into());
+    }
+    if let Some(due) = changes.due {
+        let (date, at) = due_columns(due);
+        update = update
+            .col_expr(Column::DueDate, date.into())
+            .col_expr(Column::DueAt, at.into())
+            .col_expr(Column::DueKey, due.map(Due::sort_key).into());
+    }
+    if let Some(time_zone) = changes.time_zone {
+        update = update.col_expr(Column::TimeZone, time_zone.name().into());
+    }
+    update
+}
+
+/// Runs the `UPDATE … RETURNING` of one task: the task as it now is, if
+/// a row matched.
+pub(super) async fn write(
+    conn: &impl ConnectionTrait,
+    update: UpdateMany<Entity>,
+) -> Result<Option<Task>, DbErr> {
+    let mut update = update.into_query();
+    update.returning(returning());
+    let statement = conn.get_database_backend().build(&update);
+    let row = TaskRow::find_by_statement(statement).one(conn).await?;
+    Ok(row.map(|row| row.0))
+}
+
+/// The SQL form of [`Task::completion_time`] for a task that becomes
+/// `completed` (an expression of the row's old values) at `now`.
+pub(super) fn completion_time(completed: SimpleExpr, now: DateTime<Utc>) -> SimpleExpr {
+    Expr::case(
+        completed,
+        Func::coalesce([Expr::col(Column::CompletedAt), Expr::val(now)]),
+    )
+    .finally(Expr::null())
+    .into()
+}
