@@ -143,7 +143,17 @@ impl fmt::Display for Endpoint {
 }
 
 /// The fields of a task body.
-const TASK: &[&str] = &["title", "description", "completed"];
+const TASK: &[&str] = &[
+    "title",
+    "description",
+    "completed",
+    "priority",
+    "due_date",
+    "due_at",
+    "time_zone",
+    "parent_id",
+    "labels",
+];
 
 /// Every endpoint that takes a body: adding one is one line, such as
 /// `Endpoint::new("POST", "/api/v1/auth/refresh", &["refresh_token"]),` or
@@ -158,6 +168,8 @@ const ENDPOINTS: &[Endpoint] = &[
     Endpoint::task("PUT", "/api/v1/users/{user_id}/tasks/{task_id}", TASK),
     Endpoint::task("PATCH", "/api/v1/users/{user_id}/tasks/{task_id}", TASK),
     Endpoint::task("PATCH", "/api/v1/users/{user_id}/tasks/{task_id}/complete", &["completed"]),
+    Endpoint::task("POST", "/api/v1/users/{user_id}/tasks/{task_id}/move", &["after", "parent_id"]),
+    Endpoint::new("POST", "/api/v1/users/{user_id}/labels", &["name", "color"]),
 ];
 
 /// Whose resources a request is aimed at.
@@ -322,6 +334,8 @@ fn quoted(s: &str) -> String {
 struct Pool {
     strings: Vec<String>,
     emails: Vec<String>,
+    /// Task ids worth trying as a parent or sibling: both users' tasks.
+    ids: Vec<i64>,
 }
 
 /// The fields of the contract's bodies, today's and tomorrow's.
@@ -329,6 +343,14 @@ const FIELDS: &[&str] = &[
     "title",
     "description",
     "completed",
+    "priority",
+    "due_date",
+    "due_at",
+    "time_zone",
+    "parent_id",
+    "after",
+    "labels",
+    "color",
     "name",
     "email",
     "password",
@@ -506,6 +528,32 @@ fn field_value(field: &str, pool: &Pool) -> BoxedStrategy<Json> {
         "email" | "username" => prop_oneof![
             4 => email(pool).prop_map(Json::Str),
             1 => string,
+            1 => Just(Json::Null),
+        ]
+        .boxed(),
+        "parent_id" | "after" | "priority" => prop_oneof![
+            3 => select(pool.ids.clone()).prop_map(|id| Json::Num(id.to_string())),
+            2 => (-1_i64..6).prop_map(|n| Json::Num(n.to_string())),
+            1 => number().prop_map(Json::Num),
+            1 => Just(Json::Null),
+            1 => string,
+        ]
+        .boxed(),
+        "labels" => prop_oneof![
+            3 => vec(prop_oneof![3 => "[A-Za-z][A-Za-z ]{0,12}".prop_map(Json::Str), 1 => string.clone()], 0..25)
+                .prop_map(Json::Arr),
+            1 => Just(Json::Null),
+            1 => string,
+        ]
+        .boxed(),
+        "due_date" | "due_at" | "time_zone" | "color" => prop_oneof![
+            3 => select(&[
+                "2026-12-24", "0000-01-01", "2026-02-30", "+2026-12-24",
+                "2026-12-24T10:00:00Z", "2026-12-24T10:00:00+14:00", "9999-12-31T23:59:59-12:00",
+                "Europe/Paris", "UTC", "utc", "Mars/Base", "#a0B1c2", "#12345",
+            ][..])
+            .prop_map(|s| Json::Str(s.to_owned())),
+            2 => string,
             1 => Just(Json::Null),
         ]
         .boxed(),
@@ -1045,7 +1093,11 @@ impl<'a> World<'a> {
             "A fine title".to_owned(),
             "Tr0ub4dor&3-horse".to_owned(),
         ]);
-        Pool { strings, emails }
+        Pool {
+            strings,
+            emails,
+            ids: vec![self.attackers_task, self.victims_task, 0, -1],
+        }
     }
 
     fn path(&self, endpoint: &Endpoint, target: Target) -> String {
