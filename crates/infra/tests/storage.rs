@@ -4,9 +4,9 @@
 
 use std::io::Write;
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use migration::{Migrator, MigratorTrait};
-use sea_orm::sea_query::{Alias, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 use taskpulse_domain::Bearer;
 use taskpulse_domain::idempotency::{Claim, IdempotencyStore};
@@ -242,6 +242,11 @@ async fn the_listing_uses_an_index_among_100k_tasks_of_other_users() {
         },
         TaskQuery {
             top_level: Some(false),
+            ..TaskQuery::default()
+        },
+        TaskQuery {
+            overdue: Some(true),
+            now: Utc::now(),
             ..TaskQuery::default()
         },
         TaskQuery {
@@ -524,6 +529,44 @@ async fn the_planning_migration_keeps_old_tasks(db: &Database) {
     assert!(
         done.position.get() - open.position.get() >= 2,
         "with room between them"
+    );
+
+    // A task due before the deadline column existed gets its deadline.
+    migrate_down_to(db, "m20261206_000010_labels").await;
+    let due = Query::update()
+        .table(Alias::new("tasks"))
+        .value(
+            Alias::new("due_date"),
+            NaiveDate::from_ymd_opt(2026, 12, 24),
+        )
+        .value(Alias::new("time_zone"), "Pacific/Kiritimati")
+        .and_where(Expr::col(Alias::new("id")).eq(open.id.get()))
+        .to_owned();
+    db.execute_raw(db.backend().build(&due))
+        .await
+        .expect("an old due date");
+    db.migrate(MigrationCommand::Up).await.expect("up");
+    let overdue_at = |hour: u32| TaskQuery {
+        overdue: Some(true),
+        now: Utc
+            .with_ymd_and_hms(2026, 12, 24, hour, 0, 0)
+            .single()
+            .expect("a time"),
+        ..TaskQuery::default()
+    };
+    let repository = SeaTaskRepository::new(db.clone());
+    let before = repository
+        .list(&bearer, &overdue_at(9))
+        .await
+        .expect("listed");
+    let after = repository
+        .list(&bearer, &overdue_at(11))
+        .await
+        .expect("listed");
+    assert_eq!(
+        (before.total, after.total),
+        (0, 1),
+        "the 24th ends at 10:00 UTC there"
     );
 }
 

@@ -15,6 +15,7 @@ backends!(
     a_due_date_or_time_is_set_replaced_kept_and_cleared,
     due_fields_and_bounds_are_validated_on_their_fields,
     the_listing_sorts_by_due_and_keeps_a_due_range,
+    overdue_lists_the_open_tasks_past_their_due_time,
 );
 
 /// Checks `response` is a 422 naming `field` alone.
@@ -353,4 +354,40 @@ async fn the_listing_sorts_by_due_and_keeps_a_due_range(app: &TestApp) {
         ["all day 7th", "8th"],
         "the 8th at 09:00+09:00 is midnight UTC"
     );
+}
+
+async fn overdue_lists_the_open_tasks_past_their_due_time(app: &TestApp) {
+    let user = app.signed_up().await;
+    for body in [
+        json!({"title": "Past date", "due_date": "2000-01-01", "time_zone": "Pacific/Kiritimati"}),
+        json!({"title": "Past instant", "due_at": "2000-01-01T00:00:00Z"}),
+        json!({"title": "Done", "due_date": "2000-01-01", "completed": true}),
+        json!({"title": "Future", "due_date": "2999-01-01"}),
+        json!({"title": "Undated"}),
+    ] {
+        app.create_task(&user, body).await;
+    }
+    let titles = |query: &'static str| {
+        let user = &user;
+        async move {
+            let response = app.get(&format!("{}{query}", user.tasks()), user).await;
+            assert_eq!(response.status(), StatusCode::OK, "{query}");
+            let page: Vec<Value> = response.json().await.expect("json");
+            page.iter()
+                .map(|t| t["title"].as_str().expect("title").to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        titles("?overdue=true&sort=id").await,
+        ["Past date", "Past instant"]
+    );
+    assert_eq!(
+        titles("?overdue=false&sort=id").await,
+        ["Done", "Future", "Undated"]
+    );
+    let bad = app
+        .get(&format!("{}?overdue=yes", user.tasks()), &user)
+        .await;
+    assert_invalid(bad, "overdue").await;
 }

@@ -121,6 +121,18 @@ impl Task {
         self.due.map(Due::sort_key)
     }
 
+    /// When the task becomes overdue unless completed ([`Due::deadline`]
+    /// in its time zone), if it is due.
+    pub fn deadline(&self) -> Option<DateTime<Utc>> {
+        self.due.map(|due| due.deadline(self.time_zone))
+    }
+
+    /// Whether the task is overdue at `now`: open, and `now` past its
+    /// deadline.
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        !self.completed && self.deadline().is_some_and(|deadline| deadline < now)
+    }
+
     /// The completion time of a task that is now `completed`, having been
     /// completed at `was` (`None` while open), changed at `now`: kept while
     /// it stays completed, `now` when it becomes completed, `None` when it

@@ -138,6 +138,12 @@ pub struct TaskQuery {
     pub top_level: Option<bool>,
     /// Only the subtasks of this task.
     pub parent: Option<TaskId>,
+    /// Only tasks that are overdue at [`TaskQuery::now`] (`true`), or only
+    /// those that are not (`false`); see [`Task::is_overdue`].
+    pub overdue: Option<bool>,
+    /// The time the listing is made at, for `overdue` (the service sets
+    /// it from its clock).
+    pub now: DateTime<Utc>,
     /// Only tasks that carry every one of these labels.
     pub labels: Vec<LabelName>,
     /// Order.
@@ -164,6 +170,9 @@ impl TaskQuery {
             .top_level
             .is_none_or(|top| task.parent.is_none() == top);
         let parent = self.parent.is_none_or(|p| task.parent == Some(p));
+        let overdue = self
+            .overdue
+            .is_none_or(|overdue| task.is_overdue(self.now) == overdue);
         let labels = self.labels.iter().all(|label| {
             let key = label.key();
             task.labels.iter().any(|carried| fold(carried) == key)
@@ -176,7 +185,7 @@ impl TaskQuery {
                 found(&task.title) || task.description.as_deref().is_some_and(found)
             }
         };
-        completion && priority && before && after && level && parent && labels && search
+        completion && priority && before && after && level && parent && overdue && labels && search
     }
 
     /// The listing order: the sort field, then the id, in one direction;

@@ -137,7 +137,11 @@ impl OwnerTasks {
     /// [`Error::Unauthorized`] when the bearer is not live;
     /// [`Error::Unavailable`] when storage cannot be reached.
     pub async fn list(&self, query: &TaskQuery) -> Result<TaskPage> {
-        let page = self.service.tasks.list(&self.bearer, query).await?;
+        let query = TaskQuery {
+            now: self.service.clock.now(),
+            ..query.clone()
+        };
+        let page = self.service.tasks.list(&self.bearer, &query).await?;
         if page.total == 0 {
             self.ensure_live().await?;
         }

@@ -178,6 +178,7 @@ macro_rules! port_contract_tests {
             the_priority_is_stored_changed_filtered_and_sorted,
             the_completion_time_is_set_kept_and_cleared,
             the_due_time_is_stored_sorted_and_filtered,
+            overdue_tasks_are_open_and_past_their_deadline,
             subtasks_nest_under_the_owners_tasks_at_most_four_levels_deep,
             a_move_refuses_cycles_and_depth_and_changes_nothing_then,
             deleting_a_task_deletes_its_subtasks,

@@ -21,8 +21,8 @@ pub use live::{
     a_deleted_users_bearer_reads_and_writes_nothing,
 };
 pub use planning::{
-    the_completion_time_is_set_kept_and_cleared, the_due_time_is_stored_sorted_and_filtered,
-    the_priority_is_stored_changed_filtered_and_sorted,
+    overdue_tasks_are_open_and_past_their_deadline, the_completion_time_is_set_kept_and_cleared,
+    the_due_time_is_stored_sorted_and_filtered, the_priority_is_stored_changed_filtered_and_sorted,
 };
 pub use preconditions::{a_matching_version_writes, a_stale_version_changes_nothing};
 pub use tree::{

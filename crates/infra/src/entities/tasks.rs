@@ -25,6 +25,7 @@ pub(crate) struct Model {
     pub parent_id: Option<i64>,
     pub position: i64,
     pub labels: String,
+    pub due_deadline: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

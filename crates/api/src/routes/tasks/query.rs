@@ -33,6 +33,10 @@ pub(super) struct ListParams {
     /// Only top-level tasks (`true`) or only subtasks (`false`).
     #[param(value_type = Option<bool>)]
     top_level: Option<String>,
+    /// Only open tasks past their due date or time (`true`; a date ends
+    /// at midnight in the task's time zone), or only the others (`false`).
+    #[param(value_type = Option<bool>)]
+    overdue: Option<String>,
     /// Only the subtasks of this task (none for another user's).
     #[param(value_type = Option<i64>, minimum = 1, example = 42)]
     parent_id: Option<String>,
@@ -111,6 +115,9 @@ pub(super) fn list_query(req: &HttpRequest) -> Result<TaskQuery, ApiError> {
         if let Some(name) = fields.parse("label", raw, LabelName::parse) {
             query.labels.push(name);
         }
+    }
+    if let Some(raw) = params.overdue.as_deref() {
+        query.overdue = fields.parse("overdue", raw, boolean);
     }
     if let Some(raw) = params.top_level.as_deref() {
         query.top_level = fields.parse("top_level", raw, boolean);

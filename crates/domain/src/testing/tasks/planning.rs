@@ -219,3 +219,86 @@ pub async fn the_due_time_is_stored_sorted_and_filtered(storage: &Storage) {
         (from_seventh, 2)
     );
 }
+
+/// `overdue` keeps the open tasks past their deadline at the query's
+/// `now` (a date's ends at the next midnight in the task's time zone),
+/// or the others; changing only the date or only the time zone moves the
+/// deadline as both say.
+pub async fn overdue_tasks_are_open_and_past_their_deadline(storage: &Storage) {
+    let ada = bearer(storage, "ada@example.com").await;
+    let zone = |name: &str| TimeZone::parse(name).expect("a time zone");
+    let due = |title: &str, due: Due, time_zone: TimeZone, completed: bool| {
+        let mut task = new_task(title, None, completed);
+        task.due = Some(due);
+        task.time_zone = time_zone;
+        task
+    };
+    let christmas_eve = Due::Date(NaiveDate::from_ymd_opt(2026, 12, 24).expect("a date"));
+    // Kiritimati (UTC+14) ends the 24th at 10:00 UTC, Los Angeles at 08:00
+    // UTC on the 25th.
+    let east = due("East", christmas_eve, zone("Pacific/Kiritimati"), false);
+    let east = create_with(storage, ada, east, 0).await;
+    let west = due("West", christmas_eve, zone("America/Los_Angeles"), false);
+    let west = create_with(storage, ada, west, 1).await;
+    let noon = due(
+        "Noon",
+        Due::At(december(24, 12)),
+        TimeZone::default(),
+        false,
+    );
+    let noon = create_with(storage, ada, noon, 2).await;
+    let done = due("Done", christmas_eve, zone("Pacific/Kiritimati"), true);
+    let done = create_with(storage, ada, done, 3).await;
+    let undated = create(storage, ada, "Undated", 4).await;
+    let query = |overdue: bool, day: u32, hour: u32| TaskQuery {
+        overdue: Some(overdue),
+        now: december(day, hour),
+        sort: sort("id"),
+        ..TaskQuery::default()
+    };
+
+    assert_eq!(
+        listed(storage, ada, &query(true, 24, 11)).await,
+        (vec![east.id], 1),
+        "past midnight in Kiritimati only"
+    );
+    assert_eq!(
+        listed(storage, ada, &query(true, 25, 9)).await,
+        (vec![east.id, west.id, noon.id], 3)
+    );
+    assert_eq!(
+        listed(storage, ada, &query(false, 24, 11)).await,
+        (vec![west.id, noon.id, done.id, undated.id], 4),
+        "the others: not yet, completed, or not due"
+    );
+
+    let write = |id: TaskId, changes: TaskChanges| async move {
+        storage
+            .tasks
+            .update(&ada, id, changes, Precondition::None, at(10))
+            .await
+            .expect("updated")
+    };
+    write(
+        west.id,
+        TaskChanges {
+            time_zone: Some(zone("Pacific/Kiritimati")),
+            ..TaskChanges::default()
+        },
+    )
+    .await;
+    let earlier = Due::Date(NaiveDate::from_ymd_opt(2026, 12, 23).expect("a date"));
+    write(
+        noon.id,
+        TaskChanges {
+            due: Some(Some(earlier)),
+            ..TaskChanges::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        listed(storage, ada, &query(true, 24, 11)).await,
+        (vec![east.id, west.id, noon.id], 3),
+        "a time zone alone and a date alone move the deadline"
+    );
+}

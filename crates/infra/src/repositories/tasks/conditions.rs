@@ -122,6 +122,14 @@ pub(super) fn matching(owner: UserId, query: &TaskQuery) -> Condition {
     if let Some(parent) = query.parent {
         condition = condition.add(Column::ParentId.eq(parent.get()));
     }
+    if let Some(overdue) = query.overdue {
+        // Never NULL, so that its NOT is not either.
+        let late = Condition::all()
+            .add(Column::Completed.eq(false))
+            .add(Column::DueDeadline.is_not_null())
+            .add(Column::DueDeadline.lt(query.now));
+        condition = condition.add(if overdue { late } else { late.not() });
+    }
     for label in &query.labels {
         condition = condition.add(carries(owner, label));
     }

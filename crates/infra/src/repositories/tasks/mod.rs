@@ -25,7 +25,10 @@ use self::listing::list_select;
 pub use self::listing::list_statement;
 use self::row::{CountedTask, TaskRow, carrying};
 use self::tree::{check_new_parent, renumber, unless_parent_gone};
-use self::writes::{changed, completion_time, insert_returning, insert_statement, write};
+use self::writes::{
+    changed, completion_time, deadline_after, insert_returning, insert_statement,
+    needs_stored_schedule, write,
+};
 use super::live::lock_owner;
 use crate::db::{Database, Transaction, to_domain};
 use crate::entities::tasks::{Column, Entity};
@@ -60,9 +63,10 @@ impl SeaTaskRepository {
     }
 }
 
-/// Applies `changes` that move the task or set its labels to the
-/// bearer's task `id` inside `txn`, holding the owner's lock: `NotFound`
-/// when the task is not there at that version.
+/// Applies `changes` that move the task, set its labels or need its
+/// stored due time or time zone for the deadline, to the bearer's task
+/// `id` inside `txn`, holding the owner's lock: `NotFound` when the task is
+/// not there at that version.
 async fn update_locked(
     txn: &Transaction,
     bearer: &Bearer,
@@ -84,6 +88,9 @@ async fn update_locked(
         return Ok(task);
     }
     let mut update = changed(&changes, now).filter(owned_at(bearer, id, precondition));
+    if needs_stored_schedule(&changes) {
+        update = update.col_expr(Column::DueDeadline, deadline_after(&changes, &task).into());
+    }
     if let Some(placement) = changes.placement {
         let (parent, spot) = tree::spot(txn, &task, placement).await?;
         renumber(txn, bearer.user_id, &spot.renumbered, now).await?;
@@ -194,7 +201,10 @@ impl TaskRepository for SeaTaskRepository {
         precondition: Precondition,
         now: DateTime<Utc>,
     ) -> Result<Task> {
-        if changes.placement.is_some() || changes.labels.is_some() {
+        if changes.placement.is_some()
+            || changes.labels.is_some()
+            || needs_stored_schedule(&changes)
+        {
             let txn = self.db.begin().await.map_err(to_domain)?;
             let written = update_locked(&txn, bearer, id, changes, precondition, now).await;
             return match txn.finish(written).await {

@@ -18,7 +18,8 @@ use crate::entities::tasks::Column;
 pub(super) struct TaskRow(pub(super) Task);
 
 /// How many columns a task row has; a listing's `total` follows them.
-pub(super) const COLUMNS: usize = Column::Labels as usize + 1;
+/// (`due_deadline`, the last, is not read: [`Task::deadline`] derives it.)
+pub(super) const COLUMNS: usize = Column::DueDeadline as usize + 1;
 
 /// `RETURNING` every column, in the order [`TaskRow`] reads them.
 pub(super) fn returning() -> ReturningClause {

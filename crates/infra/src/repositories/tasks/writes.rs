@@ -38,6 +38,7 @@ pub(super) fn insert_statement(
             Expr::val(task.parent.map(|p| p.get())),
             next_position(bearer.user_id, task.parent),
             Expr::val(labels),
+            Expr::val(task.due.map(|due| due.deadline(task.time_zone))),
             Expr::val(1_i64),
             Expr::val(now),
             Expr::val(now),
@@ -60,6 +61,7 @@ pub(super) fn insert_statement(
             Column::ParentId,
             Column::Position,
             Column::Labels,
+            Column::DueDeadline,
             Column::Version,
             Column::CreatedAt,
             Column::UpdatedAt,
@@ -116,7 +118,38 @@ pub(super) fn changed(changes: &TaskChanges, now: DateTime<Utc>) -> UpdateMany<E
     if let Some(time_zone) = changes.time_zone {
         update = update.col_expr(Column::TimeZone, time_zone.name().into());
     }
+    match (changes.due, changes.time_zone) {
+        (Some(due), Some(zone)) => {
+            update = update.col_expr(
+                Column::DueDeadline,
+                due.map(|due| due.deadline(zone)).into(),
+            );
+        }
+        (Some(None), None) => {
+            update = update.col_expr(Column::DueDeadline, Option::<DateTime<Utc>>::None.into());
+        }
+        (Some(Some(Due::At(at))), None) => {
+            update = update.col_expr(Column::DueDeadline, at.into());
+        }
+        _ => {}
+    }
     update
+}
+
+/// Whether the deadline after `changes` depends on what the task holds: a
+/// date without a time zone, or a time zone alone ([`changed`] writes it
+/// in every other case).
+pub(super) fn needs_stored_schedule(changes: &TaskChanges) -> bool {
+    matches!(
+        (changes.due, changes.time_zone),
+        (Some(Some(Due::Date(_))), None) | (None, Some(_))
+    )
+}
+
+/// The deadline of `task` after `changes` ([`Due::deadline`]).
+pub(super) fn deadline_after(changes: &TaskChanges, task: &Task) -> Option<DateTime<Utc>> {
+    let due = changes.due.unwrap_or(task.due)?;
+    Some(due.deadline(changes.time_zone.unwrap_or(task.time_zone)))
 }
 
 /// Runs the `UPDATE … RETURNING` of one task: the task as it now is, if
