@@ -44,6 +44,8 @@ const EXAMPLE_REQUEST_ID: &str = "3f2b6c1e-8d4a-4f7a-9c0e-5b1d2a3c4e5f";
         crate::routes::tasks::TaskInput, crate::routes::tasks::TaskPatch,
         crate::routes::tasks::CompletionBody, crate::routes::tasks::MoveBody,
         crate::routes::labels::LabelInput,
+        crate::routes::tasks::BatchBody, crate::routes::tasks::BatchOpBody,
+        crate::routes::tasks::BatchAnswer, crate::routes::tasks::OpResult,
     )),
     tags(
         (name = "auth", description = "Accounts, sessions and tokens"),

@@ -11,7 +11,9 @@ pub use crate::bearer::TokenSubject;
 use crate::error::{Result, TokenRejection};
 use crate::label::{Label, LabelChanges, LabelId, NewLabel};
 use crate::session::{NewSession, Rotation, Session, SessionId, TokenHash};
-use crate::task::{NewTask, Precondition, Task, TaskChanges, TaskId, TaskPage, TaskQuery};
+use crate::task::{
+    BatchRefusal, NewTask, Precondition, Task, TaskChanges, TaskId, TaskOp, TaskPage, TaskQuery,
+};
 use crate::user::{Credentials, Email, NewUser, PasswordHash, User, UserId, UserName};
 
 /// How a failed login is counted.
@@ -294,6 +296,22 @@ pub trait TaskRepository: Send + Sync {
     /// # Errors
     /// As [`TaskRepository::update`].
     async fn delete(&self, bearer: &Bearer, id: TaskId, precondition: Precondition) -> Result<()>;
+
+    /// Applies `ops` in order, each as its own method would, all in one
+    /// atomic step at `now`: either every op is written (the tasks as they
+    /// now are, `None` for a delete), or the first op refused is named and
+    /// nothing is written. A bearer that is not live has its first op
+    /// refused (`NotFound`, or `PreconditionFailed` with a version).
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached
+    /// (nothing is written).
+    async fn apply_all(
+        &self,
+        bearer: &Bearer,
+        ops: Vec<TaskOp>,
+        now: DateTime<Utc>,
+    ) -> Result<std::result::Result<Vec<Option<Task>>, BatchRefusal>>;
 }
 
 /// Where labels are stored, always scoped by the bearer's user and only

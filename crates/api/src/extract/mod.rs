@@ -51,10 +51,15 @@ impl FromRequest for AuthUser {
 pub struct IfMatch(pub Precondition);
 
 fn if_match(req: &HttpRequest) -> Precondition {
-    let Some(value) = req.headers().get(header::IF_MATCH) else {
-        return Precondition::None;
-    };
-    let value = value.to_str().unwrap_or_default().trim();
+    match req.headers().get(header::IF_MATCH) {
+        Some(value) => precondition(value.to_str().unwrap_or_default()),
+        None => Precondition::None,
+    }
+}
+
+/// The precondition an `If-Match` value asks for (see [`IfMatch`]).
+pub fn precondition(value: &str) -> Precondition {
+    let value = value.trim();
     if value == "*" {
         return Precondition::None;
     }

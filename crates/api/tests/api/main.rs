@@ -13,6 +13,7 @@ mod abuse;
 mod account;
 mod auth;
 mod bad_input;
+mod batch;
 mod compat;
 mod concurrency;
 mod labels;

@@ -92,7 +92,7 @@ use crate::task::{Task, TaskId};
 use crate::user::UserId;
 
 /// Every table of the store.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 struct Tables {
     users: HashMap<UserId, users::UserRow>,
     tasks: BTreeMap<TaskId, Task>,

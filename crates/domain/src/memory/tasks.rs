@@ -10,8 +10,8 @@ use crate::bearer::Bearer;
 use crate::error::{Error, Result};
 use crate::ports::TaskRepository;
 use crate::task::{
-    MAX_DEPTH, NewTask, Placement, PlacementError, Position, Precondition, Task, TaskChanges,
-    TaskId, TaskPage, TaskQuery, check_parent, place,
+    BatchRefusal, MAX_DEPTH, NewTask, Placement, PlacementError, Position, Precondition, Task,
+    TaskChanges, TaskId, TaskOp, TaskPage, TaskQuery, check_parent, place,
 };
 use crate::user::UserId;
 
@@ -148,6 +148,164 @@ fn touch(task: &mut Task, now: DateTime<Utc>) -> Task {
     task.clone()
 }
 
+/// [`TaskRepository::create`] on locked tables.
+fn create_in(
+    tables: &mut Tables,
+    bearer: &Bearer,
+    task: NewTask,
+    now: DateTime<Utc>,
+) -> Result<Option<Task>> {
+    if !live(tables, bearer) {
+        return Ok(None);
+    }
+    if let Some(parent) = task.parent {
+        let chain = ancestors(tables, bearer.user_id, parent)?;
+        check_parent(None, &chain, 1).map_err(Error::Placement)?;
+    }
+    let last = siblings(tables, bearer.user_id, task.parent, None)
+        .last()
+        .map(|&(_, position)| position);
+    let position =
+        Position::after(last).ok_or_else(|| Error::internal("no room after the last task"))?;
+    let labels = resolve(tables, bearer.user_id, &task.labels, now)?;
+    let id = tables
+        .last_task_id
+        .checked_add(1)
+        .and_then(|next| TaskId::new(next).ok())
+        .ok_or_else(|| Error::internal("task ids are exhausted"))?;
+    let task = Task {
+        id,
+        owner: bearer.user_id,
+        title: task.title.as_str().to_owned(),
+        description: task.description.map(|d| d.as_str().to_owned()),
+        completed: task.completed,
+        completed_at: Task::completion_time(task.completed, None, now),
+        priority: task.priority,
+        due: task.due,
+        time_zone: task.time_zone,
+        parent: task.parent,
+        position,
+        labels,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    tables.last_task_id = id.get();
+    tables.tasks.insert(id, task.clone());
+    Ok(Some(task))
+}
+
+/// [`TaskRepository::update`] on locked tables.
+fn update_in(
+    tables: &mut Tables,
+    bearer: &Bearer,
+    id: TaskId,
+    changes: TaskChanges,
+    precondition: Precondition,
+    now: DateTime<Utc>,
+) -> Result<Task> {
+    let task = owned_at(tables, bearer, id, precondition)?;
+    if changes.is_kept_by(task) {
+        return Ok(task.clone());
+    }
+    if let Some(labels) = &changes.labels {
+        check_room(tables, bearer.user_id, labels)?;
+    }
+    if let Some(placement) = changes.placement {
+        apply(tables, bearer.user_id, id, placement, now)?;
+    }
+    let labels = match &changes.labels {
+        Some(labels) => Some(resolve(tables, bearer.user_id, labels, now)?),
+        None => None,
+    };
+    let task = tables.tasks.get_mut(&id).ok_or(Error::NotFound)?;
+    if let Some(labels) = labels {
+        task.labels = labels;
+    }
+    if let Some(title) = changes.title {
+        task.title = title.as_str().to_owned();
+    }
+    if let Some(description) = changes.description {
+        task.description = description.map(|d| d.as_str().to_owned());
+    }
+    if let Some(completed) = changes.completed {
+        task.completed = completed;
+        task.completed_at = Task::completion_time(completed, task.completed_at, now);
+    }
+    if let Some(priority) = changes.priority {
+        task.priority = priority;
+    }
+    if let Some(due) = changes.due {
+        task.due = due;
+    }
+    if let Some(time_zone) = changes.time_zone {
+        task.time_zone = time_zone;
+    }
+    Ok(touch(task, now))
+}
+
+/// [`TaskRepository::toggle`] on locked tables.
+fn toggle_in(
+    tables: &mut Tables,
+    bearer: &Bearer,
+    id: TaskId,
+    precondition: Precondition,
+    now: DateTime<Utc>,
+) -> Result<Task> {
+    let task = owned_at(tables, bearer, id, precondition)?;
+    task.completed = !task.completed;
+    task.completed_at = Task::completion_time(task.completed, task.completed_at, now);
+    Ok(touch(task, now))
+}
+
+/// [`TaskRepository::delete`] on locked tables.
+fn delete_in(
+    tables: &mut Tables,
+    bearer: &Bearer,
+    id: TaskId,
+    precondition: Precondition,
+) -> Result<()> {
+    owned_at(tables, bearer, id, precondition)?;
+    let mut doomed = vec![id];
+    while let Some(id) = doomed.pop() {
+        tables.tasks.remove(&id);
+        doomed.extend(
+            tables
+                .tasks
+                .values()
+                .filter(|task| task.parent == Some(id))
+                .map(|task| task.id),
+        );
+    }
+    Ok(())
+}
+
+/// One op of a batch on locked tables: the task written (`None` for a
+/// delete); a bearer that is not live has a create refused as `NotFound`.
+fn apply_op(
+    tables: &mut Tables,
+    bearer: &Bearer,
+    op: TaskOp,
+    now: DateTime<Utc>,
+) -> Result<Option<Task>> {
+    match op {
+        TaskOp::Create(task) => create_in(tables, bearer, task, now)?
+            .map(Some)
+            .ok_or(Error::NotFound),
+        TaskOp::Update {
+            id,
+            changes,
+            precondition,
+        } => update_in(tables, bearer, id, changes, precondition, now).map(Some),
+        TaskOp::Toggle { id, precondition } => {
+            toggle_in(tables, bearer, id, precondition, now).map(Some)
+        }
+        TaskOp::Delete { id, precondition } => {
+            delete_in(tables, bearer, id, precondition).map(|()| None)
+        }
+    }
+}
+
 #[async_trait]
 impl TaskRepository for MemoryTasks {
     async fn list(&self, bearer: &Bearer, query: &TaskQuery) -> Result<TaskPage> {
@@ -177,45 +335,7 @@ impl TaskRepository for MemoryTasks {
         task: NewTask,
         now: DateTime<Utc>,
     ) -> Result<Option<Task>> {
-        let mut tables = self.store.lock();
-        if !live(&tables, bearer) {
-            return Ok(None);
-        }
-        if let Some(parent) = task.parent {
-            let chain = ancestors(&tables, bearer.user_id, parent)?;
-            check_parent(None, &chain, 1).map_err(Error::Placement)?;
-        }
-        let last = siblings(&tables, bearer.user_id, task.parent, None)
-            .last()
-            .map(|&(_, position)| position);
-        let position =
-            Position::after(last).ok_or_else(|| Error::internal("no room after the last task"))?;
-        let labels = resolve(&mut tables, bearer.user_id, &task.labels, now)?;
-        let id = tables
-            .last_task_id
-            .checked_add(1)
-            .and_then(|next| TaskId::new(next).ok())
-            .ok_or_else(|| Error::internal("task ids are exhausted"))?;
-        let task = Task {
-            id,
-            owner: bearer.user_id,
-            title: task.title.as_str().to_owned(),
-            description: task.description.map(|d| d.as_str().to_owned()),
-            completed: task.completed,
-            completed_at: Task::completion_time(task.completed, None, now),
-            priority: task.priority,
-            due: task.due,
-            time_zone: task.time_zone,
-            parent: task.parent,
-            position,
-            labels,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
-        tables.last_task_id = id.get();
-        tables.tasks.insert(id, task.clone());
-        Ok(Some(task))
+        create_in(&mut self.store.lock(), bearer, task, now)
     }
 
     async fn get(&self, bearer: &Bearer, id: TaskId) -> Result<Option<Task>> {
@@ -238,45 +358,14 @@ impl TaskRepository for MemoryTasks {
         precondition: Precondition,
         now: DateTime<Utc>,
     ) -> Result<Task> {
-        let mut tables = self.store.lock();
-        let task = owned_at(&mut tables, bearer, id, precondition)?;
-        if changes.is_kept_by(task) {
-            return Ok(task.clone());
-        }
-        if let Some(labels) = &changes.labels {
-            check_room(&tables, bearer.user_id, labels)?;
-        }
-        if let Some(placement) = changes.placement {
-            apply(&mut tables, bearer.user_id, id, placement, now)?;
-        }
-        let labels = match &changes.labels {
-            Some(labels) => Some(resolve(&mut tables, bearer.user_id, labels, now)?),
-            None => None,
-        };
-        let task = tables.tasks.get_mut(&id).ok_or(Error::NotFound)?;
-        if let Some(labels) = labels {
-            task.labels = labels;
-        }
-        if let Some(title) = changes.title {
-            task.title = title.as_str().to_owned();
-        }
-        if let Some(description) = changes.description {
-            task.description = description.map(|d| d.as_str().to_owned());
-        }
-        if let Some(completed) = changes.completed {
-            task.completed = completed;
-            task.completed_at = Task::completion_time(completed, task.completed_at, now);
-        }
-        if let Some(priority) = changes.priority {
-            task.priority = priority;
-        }
-        if let Some(due) = changes.due {
-            task.due = due;
-        }
-        if let Some(time_zone) = changes.time_zone {
-            task.time_zone = time_zone;
-        }
-        Ok(touch(task, now))
+        update_in(
+            &mut self.store.lock(),
+            bearer,
+            id,
+            changes,
+            precondition,
+            now,
+        )
     }
 
     async fn toggle(
@@ -286,27 +375,31 @@ impl TaskRepository for MemoryTasks {
         precondition: Precondition,
         now: DateTime<Utc>,
     ) -> Result<Task> {
-        let mut tables = self.store.lock();
-        let task = owned_at(&mut tables, bearer, id, precondition)?;
-        task.completed = !task.completed;
-        task.completed_at = Task::completion_time(task.completed, task.completed_at, now);
-        Ok(touch(task, now))
+        toggle_in(&mut self.store.lock(), bearer, id, precondition, now)
     }
 
     async fn delete(&self, bearer: &Bearer, id: TaskId, precondition: Precondition) -> Result<()> {
+        delete_in(&mut self.store.lock(), bearer, id, precondition)
+    }
+
+    async fn apply_all(
+        &self,
+        bearer: &Bearer,
+        ops: Vec<TaskOp>,
+        now: DateTime<Utc>,
+    ) -> Result<std::result::Result<Vec<Option<Task>>, BatchRefusal>> {
         let mut tables = self.store.lock();
-        owned_at(&mut tables, bearer, id, precondition)?;
-        let mut doomed = vec![id];
-        while let Some(id) = doomed.pop() {
-            tables.tasks.remove(&id);
-            doomed.extend(
-                tables
-                    .tasks
-                    .values()
-                    .filter(|task| task.parent == Some(id))
-                    .map(|task| task.id),
-            );
+        let before = tables.clone();
+        let mut written = Vec::with_capacity(ops.len());
+        for (index, op) in ops.into_iter().enumerate() {
+            match apply_op(&mut tables, bearer, op, now) {
+                Ok(task) => written.push(task),
+                Err(error) => {
+                    *tables = before;
+                    return Ok(Err(BatchRefusal { index, error }));
+                }
+            }
         }
-        Ok(())
+        Ok(Ok(written))
     }
 }

@@ -1,6 +1,7 @@
 //! Tasks and the validated values they are made of (`fields`) and listed
 //! by (`query`).
 
+mod batch;
 mod due;
 mod fields;
 mod query;
@@ -8,6 +9,7 @@ mod tree;
 
 use chrono::{DateTime, Utc};
 
+pub use batch::{BatchRefusal, MAX_BATCH_OPS, OpOutcome, TaskOp};
 pub use due::{Due, TimeZone, TimeZoneError};
 pub use fields::{
     Description, DescriptionError, Priority, PriorityError, TaskId, TaskIdError, Title, TitleError,

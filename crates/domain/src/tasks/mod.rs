@@ -257,6 +257,7 @@ impl OwnerTasks {
     }
 }
 
+mod batch;
 mod labels;
 #[cfg(test)]
 mod tests;

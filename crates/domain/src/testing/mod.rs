@@ -184,6 +184,8 @@ macro_rules! port_contract_tests {
             deleting_a_task_deletes_its_subtasks,
             tasks_keep_their_manual_order,
             concurrent_moves_never_make_a_cycle,
+            a_batch_writes_every_op_or_none,
+            a_batch_cannot_touch_another_owners_task,
             a_bearer_that_is_not_live_reads_and_writes_nothing,
             a_deleted_users_bearer_reads_and_writes_nothing,
         ]);

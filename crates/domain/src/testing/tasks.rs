@@ -3,12 +3,14 @@
 //! live in `live`, planning fields in `planning`, subtasks and manual
 //! order in `tree`.
 
+mod batch;
 mod listing;
 mod live;
 mod planning;
 mod preconditions;
 mod tree;
 
+pub use batch::{a_batch_cannot_touch_another_owners_task, a_batch_writes_every_op_or_none};
 pub use listing::{
     an_empty_search_filters_nothing, search_finds_text_in_the_case_it_was_stored,
     search_matches_title_or_description_ignoring_ascii_case,
@@ -86,7 +88,7 @@ async fn stored(storage: &Storage, owner: Bearer, id: TaskId) -> Option<Task> {
     storage.tasks.get(&owner, id).await.expect("task read")
 }
 
-fn completion(completed: bool) -> TaskChanges {
+pub(super) fn completion(completed: bool) -> TaskChanges {
     TaskChanges {
         completed: Some(completed),
         ..TaskChanges::default()

@@ -172,7 +172,11 @@ pub(super) fn replacement(input: TaskInput) -> Result<TaskChanges, ApiError> {
 
 /// The state `…/complete` sets, or `None` to toggle.
 pub(super) fn completion(req: &HttpRequest, body: &[u8]) -> Result<Option<bool>, ApiError> {
-    let body: Option<CompletionBody> = optional_json_body(req, body)?;
+    completion_of(optional_json_body(req, body)?)
+}
+
+/// The state a completion body sets, or `None` to toggle.
+pub(super) fn completion_of(body: Option<CompletionBody>) -> Result<Option<bool>, ApiError> {
     let mut fields = Fields::default();
     let completed = body.and_then(|b| completed_field(&mut fields, b.completed));
     fields.finish()?;

@@ -2,6 +2,7 @@
 //! handler parses ([`input`]), calls the owner's tasks that its extractor
 //! opened ([`OwnTasks`], [`OneTask`]), and answers ([`output`]).
 
+mod batch;
 mod fields;
 mod input;
 mod output;
@@ -10,11 +11,12 @@ mod query;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
+pub(crate) use self::batch::{BatchAnswer, BatchBody, BatchOpBody, OpResult};
 pub(crate) use self::input::{CompletionBody, MoveBody, TaskInput, TaskPatch};
 use self::input::{
     completion, fingerprint, full_task, idempotency_key, patch_changes, placement, replacement,
 };
-use self::output::{created, page_response, replay};
+use self::output::{answered, created, page_response, replay};
 use self::query::{ListParams, list_query};
 use crate::dto::{TaskBody, task_response};
 use crate::error::ApiError;
@@ -35,6 +37,7 @@ const COMPAT_PREFIXES: [&str; 3] = [
 /// The task endpoints, each also under the compatibility prefixes.
 pub fn endpoints() -> Vec<Endpoint> {
     [
+        Endpoint::of::<__path_batch_tasks>(|| web::route().to(batch_tasks)),
         Endpoint::of::<__path_list>(|| web::route().to(list)),
         Endpoint::of::<__path_create>(|| web::route().to(create)),
         Endpoint::of::<__path_get>(|| web::route().to(get)),
@@ -123,6 +126,53 @@ async fn create(
         Some(key) => {
             // A stored answer is replayed without running `work`, so the
             // bearer is checked first.
+            tasks.ensure_live().await?;
+            state
+                .idempotency
+                .run(tasks.owner(), &key, &fingerprint(&body), work)
+                .await?
+        }
+        None => work.await?,
+    };
+    Ok(replay(stored))
+}
+
+/// Up to 100 writes of the caller's tasks in one request: every op or
+/// none (`atomic`, the default), or each on its own.
+#[utoipa::path(
+    post, path = "/api/v1/users/{user_id}/tasks/batch", operation_id = "batch_tasks",
+    security(("bearer" = []), ("oauth2" = [])),
+    params(
+        ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$",
+            description = "Replays the first answer for 24 hours when the same batch is sent again"),
+    ),
+    request_body(content = ref("#/components/schemas/TaskBatch"), content_type = "application/json"),
+    responses(
+        (status = 200, description = "One result per op; `applied` is false when an atomic batch applied nothing", body = BatchAnswer),
+        (status = 400, description = "The body is not a JSON object of the expected shape"),
+        (status = 401, description = "Missing, invalid, expired or revoked access token"),
+        (status = 404, description = "`user_id` is not the caller's"),
+        (status = 409, description = "`IDEMPOTENCY_IN_PROGRESS`: a request with this key is still running"),
+        (status = 413, description = "The body is over the limit"),
+        (status = 415, description = "The body is not JSON"),
+        (status = 422, description = "`atomic` or `ops` (1 to 100) is wrong, a malformed `Idempotency-Key`, or `IDEMPOTENCY_KEY_REUSED`"),
+        (status = 503, description = "The database cannot be reached"),
+    ),
+)]
+async fn batch_tasks(
+    tasks: OwnTasks,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let parsed = json_body(&req, &body)
+        .and_then(batch::parse)
+        .and_then(|batch| Ok((batch, idempotency_key(&req)?)));
+    let (parsed, key) = tasks.accept(parsed).await?;
+    let work = async { answered(&batch::run(&tasks, parsed).await?) };
+    let stored = match key {
+        Some(key) => {
             tasks.ensure_live().await?;
             state
                 .idempotency

@@ -68,6 +68,18 @@ pub(super) fn created(task: Task) -> Result<StoredResponse, taskpulse_domain::Er
     })
 }
 
+/// A batch's 200 answer, in the stored form an idempotent repeat replays.
+pub(super) fn answered(
+    answer: &super::BatchAnswer,
+) -> Result<StoredResponse, taskpulse_domain::Error> {
+    let body = serde_json::to_vec(answer).map_err(taskpulse_domain::Error::internal)?;
+    Ok(StoredResponse {
+        status: StatusCode::OK.as_u16(),
+        headers: vec![("content-type".to_owned(), "application/json".to_owned())],
+        body,
+    })
+}
+
 pub(super) fn replay(stored: StoredResponse) -> HttpResponse {
     let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::CREATED);
     let mut response = HttpResponse::build(status);

@@ -1,6 +1,7 @@
 //! Tasks in the `tasks` table. Every statement is filtered by the bearer's
 //! user and carries the check that the bearer is live (`conditions`).
 
+mod batch;
 mod conditions;
 mod labels;
 mod listing;
@@ -10,15 +11,15 @@ mod writes;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use taskpulse_domain::Bearer;
 use taskpulse_domain::ports::TaskRepository;
 use taskpulse_domain::task::{
-    NewTask, Precondition, Task, TaskChanges, TaskId, TaskPage, TaskQuery,
+    BatchRefusal, NewTask, Precondition, Task, TaskChanges, TaskId, TaskOp, TaskPage, TaskQuery,
 };
 use taskpulse_domain::{Error, Result};
 
+use self::batch::apply_ops;
 use self::conditions::{filter, owned, owned_at, unchanged};
 use self::labels::{attach, find_or_make};
 use self::listing::list_select;
@@ -26,8 +27,8 @@ pub use self::listing::list_statement;
 use self::row::{CountedTask, TaskRow, carrying};
 use self::tree::{check_new_parent, renumber, unless_parent_gone};
 use self::writes::{
-    changed, completion_time, deadline_after, insert_returning, insert_statement,
-    needs_stored_schedule, write,
+    changed, deadline_after, insert_returning, insert_statement, needs_stored_schedule, toggled,
+    write,
 };
 use super::live::lock_owner;
 use crate::db::{Database, Transaction, to_domain};
@@ -44,30 +45,31 @@ impl SeaTaskRepository {
     pub fn new(db: Database) -> Self {
         Self { db }
     }
+}
 
-    /// Tells a missing task from a stale precondition after a conditional
-    /// write matched no row.
-    async fn miss(&self, bearer: &Bearer, id: TaskId, precondition: Precondition) -> Error {
-        if precondition == Precondition::None {
-            return Error::NotFound;
-        }
-        match Entity::find()
-            .filter(owned(bearer, id))
-            .count(&self.db)
-            .await
-        {
-            Ok(0) => Error::NotFound,
-            Ok(_) => Error::PreconditionFailed,
-            Err(err) => to_domain(err),
-        }
+/// Tells a missing task from a stale precondition after a conditional
+/// write matched no row.
+async fn miss(
+    conn: &impl ConnectionTrait,
+    bearer: &Bearer,
+    id: TaskId,
+    precondition: Precondition,
+) -> Error {
+    if precondition == Precondition::None {
+        return Error::NotFound;
+    }
+    match Entity::find().filter(owned(bearer, id)).count(conn).await {
+        Ok(0) => Error::NotFound,
+        Ok(_) => Error::PreconditionFailed,
+        Err(err) => to_domain(err),
     }
 }
 
 /// Applies `changes` that move the task, set its labels or need its
 /// stored due time or time zone for the deadline, to the bearer's task
-/// `id` inside `txn`, holding the owner's lock: `NotFound` when the task is
-/// not there at that version.
-async fn update_locked(
+/// `id` inside `txn`, which holds the owner's lock: `NotFound` when the
+/// task is not there at that version.
+async fn update_in(
     txn: &Transaction,
     bearer: &Bearer,
     id: TaskId,
@@ -75,7 +77,6 @@ async fn update_locked(
     precondition: Precondition,
     now: DateTime<Utc>,
 ) -> Result<Task> {
-    lock_owner(txn, bearer).await?;
     let task = Entity::find()
         .filter(owned_at(bearer, id, precondition))
         .into_model::<TaskRow>()
@@ -117,17 +118,15 @@ async fn update_locked(
     Ok(task)
 }
 
-/// Creates `task` inside `txn`, holding the owner's lock: its parent
-/// checked, its labels found or made.
-async fn create_locked(
+/// Creates `task` inside `txn`, which holds the owner's lock: its parent
+/// checked, its labels found or made; `None` for a bearer that is not
+/// live.
+async fn create_in(
     txn: &Transaction,
     bearer: &Bearer,
     task: &NewTask,
     now: DateTime<Utc>,
 ) -> Result<Option<Task>> {
-    if !lock_owner(txn, bearer).await? {
-        return Ok(None);
-    }
     if let Some(parent) = task.parent {
         check_new_parent(txn, bearer.user_id, parent).await?;
     }
@@ -179,7 +178,11 @@ impl TaskRepository for SeaTaskRepository {
             return insert_returning(&self.db, &insert).await.map_err(to_domain);
         }
         let txn = self.db.begin().await.map_err(to_domain)?;
-        let created = create_locked(&txn, bearer, &task, now).await;
+        let created = match lock_owner(&txn, bearer).await {
+            Ok(true) => create_in(&txn, bearer, &task, now).await,
+            Ok(false) => Ok(None),
+            Err(err) => Err(err),
+        };
         txn.finish(created).await
     }
 
@@ -206,9 +209,12 @@ impl TaskRepository for SeaTaskRepository {
             || needs_stored_schedule(&changes)
         {
             let txn = self.db.begin().await.map_err(to_domain)?;
-            let written = update_locked(&txn, bearer, id, changes, precondition, now).await;
+            let written = match lock_owner(&txn, bearer).await {
+                Ok(_) => update_in(&txn, bearer, id, changes, precondition, now).await,
+                Err(err) => Err(err),
+            };
             return match txn.finish(written).await {
-                Err(Error::NotFound) => Err(self.miss(bearer, id, precondition).await),
+                Err(Error::NotFound) => Err(miss(&self.db, bearer, id, precondition).await),
                 other => other,
             };
         }
@@ -232,7 +238,7 @@ impl TaskRepository for SeaTaskRepository {
             _ if given.is_kept_by(&task) => Ok(task),
             _ => match write(&self.db, update).await.map_err(to_domain)? {
                 Some(task) => Ok(task),
-                None => Err(self.miss(bearer, id, precondition).await),
+                None => Err(miss(&self.db, bearer, id, precondition).await),
             },
         }
     }
@@ -244,31 +250,50 @@ impl TaskRepository for SeaTaskRepository {
         precondition: Precondition,
         now: DateTime<Utc>,
     ) -> Result<Task> {
-        let update = Entity::update_many()
-            .col_expr(Column::Completed, Expr::col(Column::Completed).not())
-            .col_expr(
-                Column::CompletedAt,
-                completion_time(Expr::col(Column::Completed).not(), now),
-            )
-            .col_expr(Column::Version, Expr::col(Column::Version).add(1))
-            .col_expr(Column::UpdatedAt, now.into())
-            .filter(owned_at(bearer, id, precondition));
+        let update = toggled(now).filter(owned_at(bearer, id, precondition));
         match write(&self.db, update).await.map_err(to_domain)? {
             Some(task) => Ok(task),
-            None => Err(self.miss(bearer, id, precondition).await),
+            None => Err(miss(&self.db, bearer, id, precondition).await),
         }
     }
 
     async fn delete(&self, bearer: &Bearer, id: TaskId, precondition: Precondition) -> Result<()> {
-        let deleted = Entity::delete_many()
-            .filter(owned_at(bearer, id, precondition))
-            .exec(&self.db)
-            .await
-            .map_err(to_domain)?;
-        if deleted.rows_affected == 0 {
-            Err(self.miss(bearer, id, precondition).await)
-        } else {
-            Ok(())
+        delete_on(&self.db, bearer, id, precondition).await
+    }
+
+    async fn apply_all(
+        &self,
+        bearer: &Bearer,
+        ops: Vec<TaskOp>,
+        now: DateTime<Utc>,
+    ) -> Result<std::result::Result<Vec<Option<Task>>, BatchRefusal>> {
+        let txn = self.db.begin().await.map_err(to_domain)?;
+        match apply_ops(&txn, bearer, ops, now).await {
+            Ok(Ok(written)) => txn.finish(Ok(Ok(written))).await,
+            refused_or_failed => {
+                // Nothing of a refused batch is written.
+                let _ = txn.rollback().await;
+                refused_or_failed
+            }
         }
+    }
+}
+
+/// Deletes the bearer's task `id` (its subtasks with it) on `conn`.
+async fn delete_on(
+    conn: &impl ConnectionTrait,
+    bearer: &Bearer,
+    id: TaskId,
+    precondition: Precondition,
+) -> Result<()> {
+    let deleted = Entity::delete_many()
+        .filter(owned_at(bearer, id, precondition))
+        .exec(conn)
+        .await
+        .map_err(to_domain)?;
+    if deleted.rows_affected == 0 {
+        Err(miss(conn, bearer, id, precondition).await)
+    } else {
+        Ok(())
     }
 }

@@ -165,9 +165,22 @@ pub(super) async fn write(
     Ok(row.map(|row| row.0))
 }
 
+/// The update that flips `completed` at `now`, one version more; its
+/// filter is the caller's.
+pub(super) fn toggled(now: DateTime<Utc>) -> UpdateMany<Entity> {
+    Entity::update_many()
+        .col_expr(Column::Completed, Expr::col(Column::Completed).not())
+        .col_expr(
+            Column::CompletedAt,
+            completion_time(Expr::col(Column::Completed).not(), now),
+        )
+        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+        .col_expr(Column::UpdatedAt, now.into())
+}
+
 /// The SQL form of [`Task::completion_time`] for a task that becomes
 /// `completed` (an expression of the row's old values) at `now`.
-pub(super) fn completion_time(completed: SimpleExpr, now: DateTime<Utc>) -> SimpleExpr {
+fn completion_time(completed: SimpleExpr, now: DateTime<Utc>) -> SimpleExpr {
     Expr::case(
         completed,
         Func::coalesce([Expr::col(Column::CompletedAt), Expr::val(now)]),

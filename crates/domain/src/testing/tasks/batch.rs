@@ -1,0 +1,125 @@
+//! Batches in the [`TaskRepository`](crate::ports::TaskRepository)
+//! contract: every op written, or none.
+
+use super::{bearer, completion, create, listed, new_task, stored};
+use crate::Error;
+use crate::label::{LabelName, TaskLabels};
+use crate::task::{Precondition, TaskOp, TaskQuery};
+use crate::testing::{Storage, at};
+
+/// A batch writes its ops in order, each as its own method would; when one
+/// is refused, nothing at all is written (not even the labels a create
+/// named) and that op is named.
+pub async fn a_batch_writes_every_op_or_none(storage: &Storage) {
+    let ada = bearer(storage, "ada@example.com").await;
+    let first = create(storage, ada, "First", 0).await;
+    let doomed = create(storage, ada, "Doomed", 1).await;
+    let mut labelled = new_task("Labelled", None, false);
+    labelled.labels =
+        TaskLabels::new(vec![LabelName::parse("Fresh").expect("a name")]).expect("one label");
+    let ops = vec![
+        TaskOp::Create(labelled.clone()),
+        TaskOp::Update {
+            id: first.id,
+            changes: completion(true),
+            precondition: Precondition::Version(1),
+        },
+        TaskOp::Toggle {
+            id: first.id,
+            precondition: Precondition::Version(2),
+        },
+        TaskOp::Delete {
+            id: doomed.id,
+            precondition: Precondition::None,
+        },
+    ];
+    let written = storage
+        .tasks
+        .apply_all(&ada, ops, at(5))
+        .await
+        .expect("reached storage")
+        .expect("every op written");
+    let summary: Vec<_> = written
+        .iter()
+        .map(|t| {
+            t.as_ref()
+                .map(|t| (t.title.clone(), t.completed, t.version))
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            Some(("Labelled".to_owned(), false, 1)),
+            Some(("First".to_owned(), true, 2)),
+            Some(("First".to_owned(), false, 3)),
+            None,
+        ]
+    );
+    assert_eq!(stored(storage, ada, doomed.id).await, None);
+
+    let mut named = new_task("Never", None, false);
+    named.labels =
+        TaskLabels::new(vec![LabelName::parse("Never made").expect("a name")]).expect("one");
+    let ops = vec![
+        TaskOp::Create(named),
+        TaskOp::Update {
+            id: first.id,
+            changes: completion(true),
+            precondition: Precondition::None,
+        },
+        TaskOp::Toggle {
+            id: first.id,
+            precondition: Precondition::Version(1),
+        },
+        TaskOp::Create(new_task("Not reached", None, false)),
+    ];
+    let refused = storage
+        .tasks
+        .apply_all(&ada, ops, at(6))
+        .await
+        .expect("reached storage");
+    let Err(refusal) = refused else {
+        panic!("a stale version refuses the batch: {refused:?}");
+    };
+    assert_eq!(refusal.index, 2);
+    assert!(
+        matches!(refusal.error, Error::PreconditionFailed),
+        "{refusal:?}"
+    );
+    assert_eq!(
+        stored(storage, ada, first.id)
+            .await
+            .map(|t| (t.completed, t.version)),
+        Some((false, 3)),
+        "the update before the refused op was not written"
+    );
+    assert_eq!(listed(storage, ada, &TaskQuery::default()).await.1, 2);
+    let labels = storage.labels.list(&ada).await.expect("listed");
+    assert_eq!(labels.len(), 1, "only the first batch's label: {labels:?}");
+}
+
+/// Another owner's task in a batch is refused as missing, and nothing of
+/// the batch is written.
+pub async fn a_batch_cannot_touch_another_owners_task(storage: &Storage) {
+    let ada = bearer(storage, "ada@example.com").await;
+    let bob = bearer(storage, "bob@example.com").await;
+    let bobs = create(storage, bob, "Bob's", 0).await;
+    let ops = vec![
+        TaskOp::Create(new_task("Mine", None, false)),
+        TaskOp::Delete {
+            id: bobs.id,
+            precondition: Precondition::None,
+        },
+    ];
+    let refused = storage
+        .tasks
+        .apply_all(&ada, ops, at(1))
+        .await
+        .expect("reached storage");
+    assert!(
+        matches!(&refused, Err(r) if r.index == 1 && matches!(r.error, Error::NotFound)),
+        "{refused:?}"
+    );
+    assert!(stored(storage, bob, bobs.id).await.is_some());
+    assert_eq!(listed(storage, ada, &TaskQuery::default()).await.1, 0);
+}

@@ -1,0 +1,68 @@
+//! A batch of task writes in one transaction: every op, or none.
+
+use chrono::{DateTime, Utc};
+use sea_orm::QueryFilter;
+use taskpulse_domain::task::{BatchRefusal, Task, TaskOp};
+use taskpulse_domain::{Bearer, Error, Result};
+
+use super::conditions::owned_at;
+use super::writes::{toggled, write};
+use super::{create_in, delete_on, miss, update_in};
+use crate::db::{Transaction, to_domain};
+use crate::repositories::live::lock_owner;
+
+/// Applies `ops` in order inside `txn`, holding the owner's lock: the
+/// tasks written, or the first op refused (the caller rolls back). A
+/// failure to reach storage is an error of its own.
+pub(super) async fn apply_ops(
+    txn: &Transaction,
+    bearer: &Bearer,
+    ops: Vec<TaskOp>,
+    now: DateTime<Utc>,
+) -> Result<std::result::Result<Vec<Option<Task>>, BatchRefusal>> {
+    // A bearer that is not live takes no lock, and its first op finds
+    // nothing: every statement carries the liveness check.
+    lock_owner(txn, bearer).await?;
+    let mut written = Vec::with_capacity(ops.len());
+    for (index, op) in ops.into_iter().enumerate() {
+        match apply_op(txn, bearer, op, now).await {
+            Ok(task) => written.push(task),
+            Err(error @ (Error::Unavailable | Error::Internal(_))) => return Err(error),
+            Err(error) => return Ok(Err(BatchRefusal { index, error })),
+        }
+    }
+    Ok(Ok(written))
+}
+
+/// One op, as its own repository method would write it.
+async fn apply_op(
+    txn: &Transaction,
+    bearer: &Bearer,
+    op: TaskOp,
+    now: DateTime<Utc>,
+) -> Result<Option<Task>> {
+    match op {
+        TaskOp::Create(task) => create_in(txn, bearer, &task, now)
+            .await?
+            .map(Some)
+            .ok_or(Error::NotFound),
+        TaskOp::Update {
+            id,
+            changes,
+            precondition,
+        } => match update_in(txn, bearer, id, changes, precondition, now).await {
+            Err(Error::NotFound) => Err(miss(txn, bearer, id, precondition).await),
+            written => written.map(Some),
+        },
+        TaskOp::Toggle { id, precondition } => {
+            let update = toggled(now).filter(owned_at(bearer, id, precondition));
+            match write(txn, update).await.map_err(to_domain)? {
+                Some(task) => Ok(Some(task)),
+                None => Err(miss(txn, bearer, id, precondition).await),
+            }
+        }
+        TaskOp::Delete { id, precondition } => delete_on(txn, bearer, id, precondition)
+            .await
+            .map(|()| None),
+    }
+}
