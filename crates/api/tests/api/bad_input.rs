@@ -170,6 +170,7 @@ const ENDPOINTS: &[Endpoint] = &[
     Endpoint::task("PATCH", "/api/v1/users/{user_id}/tasks/{task_id}/complete", &["completed"]),
     Endpoint::task("POST", "/api/v1/users/{user_id}/tasks/{task_id}/move", &["after", "parent_id"]),
     Endpoint::new("POST", "/api/v1/users/{user_id}/labels", &["name", "color"]),
+    Endpoint::task("POST", "/api/v1/users/{user_id}/tasks/batch", &["atomic", "ops"]),
 ];
 
 /// Whose resources a request is aimed at.
@@ -351,6 +352,8 @@ const FIELDS: &[&str] = &[
     "after",
     "labels",
     "color",
+    "atomic",
+    "ops",
     "name",
     "email",
     "password",
@@ -513,7 +516,7 @@ fn json_value(pool: &Pool, fields: &'static [&'static str]) -> BoxedStrategy<Jso
 fn field_value(field: &str, pool: &Pool) -> BoxedStrategy<Json> {
     let string = text(pool).prop_map(Json::Str).boxed();
     match field {
-        "completed" => prop_oneof![
+        "completed" | "atomic" => prop_oneof![
             4 => any::<bool>().prop_map(Json::Bool),
             1 => Just(Json::Null),
             1 => select(&["true", "1", "yes"][..]).prop_map(|s| Json::Str(s.to_owned())),
@@ -535,6 +538,27 @@ fn field_value(field: &str, pool: &Pool) -> BoxedStrategy<Json> {
             3 => select(pool.ids.clone()).prop_map(|id| Json::Num(id.to_string())),
             2 => (-1_i64..6).prop_map(|n| Json::Num(n.to_string())),
             1 => number().prop_map(Json::Num),
+            1 => Just(Json::Null),
+            1 => string,
+        ]
+        .boxed(),
+        "ops" => prop_oneof![
+            3 => vec(
+                prop_oneof![
+                    2 => Just(Json::Obj(vec![
+                        ("op".to_owned(), Json::Str("create".to_owned())),
+                        ("body".to_owned(), Json::Obj(vec![("title".to_owned(), Json::Str("T".to_owned()))])),
+                    ])),
+                    2 => (select(&["patch", "complete", "delete", "move", "create", "nope"][..]), select(pool.ids.clone()))
+                        .prop_map(|(op, id)| Json::Obj(vec![
+                            ("op".to_owned(), Json::Str(op.to_owned())),
+                            ("id".to_owned(), Json::Num(id.to_string())),
+                        ])),
+                    1 => string.clone(),
+                ],
+                0..4,
+            )
+            .prop_map(Json::Arr),
             1 => Just(Json::Null),
             1 => string,
         ]

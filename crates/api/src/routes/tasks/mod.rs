@@ -83,7 +83,7 @@ pub fn endpoints() -> Vec<Endpoint> {
 async fn list(tasks: OwnTasks, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let query = tasks.accept(list_query(&req)).await?;
     let page = tasks.list(&query).await?;
-    page_response(&req, &query, &page)
+    page_response(&req, &query, page)
 }
 
 /// Creates a task; with `Idempotency-Key`, at most once per key.

@@ -33,10 +33,10 @@ fn next_link(req: &HttpRequest, query: &TaskQuery) -> Option<HeaderValue> {
 pub(super) fn page_response(
     req: &HttpRequest,
     query: &TaskQuery,
-    page: &TaskPage,
+    page: TaskPage,
 ) -> Result<HttpResponse, ApiError> {
-    let body = page_body(&page.tasks).map_err(|_| ApiError::Internal)?;
     let shown = page.tasks.len() as u64;
+    let body = page_body(page.tasks).map_err(|_| ApiError::Internal)?;
     let mut response = HttpResponse::Ok();
     response.insert_header((X_TOTAL_COUNT, page.total));
     if query.offset.saturating_add(shown) < page.total

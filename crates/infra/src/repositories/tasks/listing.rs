@@ -4,13 +4,13 @@
 use sea_orm::sea_query::NullOrdering;
 use sea_orm::sea_query::{Asterisk, Expr, Func, Query};
 use sea_orm::{
-    DbBackend, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
-    Statement,
+    DbBackend, Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement,
 };
 use taskpulse_domain::Bearer;
 use taskpulse_domain::task::{SortField, TaskQuery};
 
 use super::conditions::{filter, matching};
+use super::row;
 use crate::entities::tasks::{Column, Entity};
 
 /// The page query of a listing, in the order of [`TaskQuery::order`], with
@@ -37,7 +37,7 @@ pub(super) fn list_select(bearer: &Bearer, query: &TaskQuery) -> Select<Entity> 
         SortField::Due => Column::DueKey,
         SortField::Position => Column::Position,
     };
-    let select = Entity::find()
+    let select = row::select()
         .column_as(Expr::SubQuery(None, Box::new(count.into())), "total")
         .filter(filter(bearer, query));
     // Only the due time can be NULL. `NULLS LAST` on a column that cannot

@@ -77,7 +77,7 @@ async fn update_in(
     precondition: Precondition,
     now: DateTime<Utc>,
 ) -> Result<Task> {
-    let task = Entity::find()
+    let task = row::select()
         .filter(owned_at(bearer, id, precondition))
         .into_model::<TaskRow>()
         .one(txn)
@@ -187,13 +187,13 @@ impl TaskRepository for SeaTaskRepository {
     }
 
     async fn get(&self, bearer: &Bearer, id: TaskId) -> Result<Option<Task>> {
-        let row = Entity::find()
+        let found = row::select()
             .filter(owned(bearer, id))
             .into_model::<TaskRow>()
             .one(&self.db)
             .await
             .map_err(to_domain)?;
-        Ok(row.map(|row| row.0))
+        Ok(found.map(|found| found.0))
     }
 
     async fn update(

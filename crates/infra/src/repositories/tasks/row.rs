@@ -2,28 +2,41 @@
 //!
 //! SeaORM's derived decoders find each column by a name built per column
 //! per row; a listing of 50 wide rows spent a quarter of its time on that.
-//! Every statement here selects [`Column::iter()`] in order (the entity's
-//! field order, which is also the table's), so a column's position is its
-//! place in [`Column`].
+//! Every statement here selects the columns of [`Column::iter()`] in order
+//! (the entity's field order, which is also the table's) up to
+//! [`COLUMNS`], so a column's position is its place in [`Column`].
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Query, ReturningClause};
-use sea_orm::{DbErr, FromQueryResult, Iterable, QueryResult, TryGetable};
+use sea_orm::{
+    DbErr, EntityTrait, FromQueryResult, Iterable, QueryResult, QuerySelect, Select, TryGetable,
+};
 use taskpulse_domain::task::{Due, Position, Priority, Task, TaskId, TimeZone};
 use taskpulse_domain::user::UserId;
 
-use crate::entities::tasks::Column;
+use crate::entities::tasks::{Column, Entity};
 
 /// A task decoded from the first [`COLUMNS`] of a row.
 pub(super) struct TaskRow(pub(super) Task);
 
 /// How many columns a task row has; a listing's `total` follows them.
-/// (`due_deadline`, the last, is not read: [`Task::deadline`] derives it.)
-pub(super) const COLUMNS: usize = Column::DueDeadline as usize + 1;
+/// `due_deadline`, the table's last, is left out: [`Task::deadline`]
+/// derives it.
+pub(super) const COLUMNS: usize = Column::Labels as usize + 1;
 
-/// `RETURNING` every column, in the order [`TaskRow`] reads them.
+/// The columns [`TaskRow`] reads, in order.
+fn read() -> impl Iterator<Item = Column> {
+    Column::iter().take(COLUMNS)
+}
+
+/// `SELECT` the columns [`TaskRow`] reads, in order.
+pub(super) fn select() -> Select<Entity> {
+    Entity::find().select_only().columns(read())
+}
+
+/// `RETURNING` the columns [`TaskRow`] reads, in order.
 pub(super) fn returning() -> ReturningClause {
-    Query::returning().columns(Column::iter())
+    Query::returning().columns(read())
 }
 
 fn get<T: TryGetable>(row: &QueryResult, column: Column) -> Result<T, DbErr> {
