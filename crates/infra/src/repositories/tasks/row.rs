@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Query, ReturningClause};
+use sea_orm::sqlx::{self, Row as _};
 use sea_orm::{
     DbErr, EntityTrait, FromQueryResult, Iterable, QueryResult, QuerySelect, Select, TryGetable,
 };
@@ -39,8 +40,28 @@ pub(super) fn returning() -> ReturningClause {
     Query::returning().columns(read())
 }
 
-fn get<T: TryGetable>(row: &QueryResult, column: Column) -> Result<T, DbErr> {
-    row.try_get_by_index(column as usize)
+/// The value at `index`. On PostgreSQL it is decoded straight from the
+/// driver's row: SeaORM's own path checks the column's type twice and
+/// clones its type info each time, a fifth of a 50-task listing's decoding
+/// (the statement's columns are the entity's, so their types are known).
+fn cell<T>(row: &QueryResult, index: usize) -> Result<T, DbErr>
+where
+    T: TryGetable + for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+{
+    match row.try_as_pg_row() {
+        Some(pg) => pg
+            .try_get_unchecked(index)
+            .map_err(|e| DbErr::Type(e.to_string())),
+        None => row.try_get_by_index(index),
+    }
+}
+
+/// The value of `column` (see [`cell`]).
+fn get<T>(row: &QueryResult, column: Column) -> Result<T, DbErr>
+where
+    T: TryGetable + for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+{
+    cell(row, column as usize)
 }
 
 fn corrupt(what: &str) -> DbErr {
@@ -125,7 +146,7 @@ impl FromQueryResult for CountedTask {
     fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
         Ok(Self {
             task: TaskRow::from_query_result(row, prefix)?.0,
-            total: row.try_get_by_index(COLUMNS)?,
+            total: cell(row, COLUMNS)?,
         })
     }
 }
