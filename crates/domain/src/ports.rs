@@ -301,7 +301,7 @@ pub trait TaskRepository: Send + Sync {
     /// atomic step at `now`: either every op is written (the tasks as they
     /// now are, `None` for a delete), or the first op refused is named and
     /// nothing is written. A bearer that is not live has its first op
-    /// refused (`NotFound`, or `PreconditionFailed` with a version).
+    /// refused as `NotFound`.
     ///
     /// # Errors
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached

@@ -161,7 +161,9 @@ async fn the_listing_uses_an_index_among_a_million_tasks_of_other_users() {
     let tasks = "INSERT INTO tasks (user_id, title, completed, priority, due_at, due_key, version, created_at, updated_at) \
          SELECT u.id, 'task ' || n, n % 2 = 0, n % 5, now() + n * interval '1 hour', now() + n * interval '1 hour', 1, now() - n * interval '1 second', now() \
          FROM users u CROSS JOIN generate_series(1, 1000) AS n";
-    conn.execute_unprepared(tasks).await.expect("1 000 000 tasks");
+    conn.execute_unprepared(tasks)
+        .await
+        .expect("1 000 000 tasks");
     let me = insert_user(&db).await;
     let mine = format!(
         "INSERT INTO tasks (user_id, title, completed, version, created_at, updated_at) \

@@ -186,6 +186,7 @@ macro_rules! port_contract_tests {
             concurrent_moves_never_make_a_cycle,
             a_batch_writes_every_op_or_none,
             a_batch_cannot_touch_another_owners_task,
+            creates_in_a_batch_go_last_in_order,
             a_bearer_that_is_not_live_reads_and_writes_nothing,
             a_deleted_users_bearer_reads_and_writes_nothing,
         ]);

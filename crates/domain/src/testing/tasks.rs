@@ -10,7 +10,10 @@ mod planning;
 mod preconditions;
 mod tree;
 
-pub use batch::{a_batch_cannot_touch_another_owners_task, a_batch_writes_every_op_or_none};
+pub use batch::{
+    a_batch_cannot_touch_another_owners_task, a_batch_writes_every_op_or_none,
+    creates_in_a_batch_go_last_in_order,
+};
 pub use listing::{
     an_empty_search_filters_nothing, search_finds_text_in_the_case_it_was_stored,
     search_matches_title_or_description_ignoring_ascii_case,

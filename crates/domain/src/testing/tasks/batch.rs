@@ -123,3 +123,33 @@ pub async fn a_batch_cannot_touch_another_owners_task(storage: &Storage) {
     assert!(stored(storage, bob, bobs.id).await.is_some());
     assert_eq!(listed(storage, ada, &TaskQuery::default()).await.1, 0);
 }
+
+/// Creates in a batch go after the owner's top-level tasks, in the order
+/// of the batch, each with its own id and key.
+pub async fn creates_in_a_batch_go_last_in_order(storage: &Storage) {
+    let ada = bearer(storage, "ada@example.com").await;
+    let existing = create(storage, ada, "Existing", 0).await;
+    let ops = ["One", "Two", "Three"]
+        .map(|title| TaskOp::Create(new_task(title, None, false)))
+        .to_vec();
+    let written = storage
+        .tasks
+        .apply_all(&ada, ops, at(1))
+        .await
+        .expect("reached storage")
+        .expect("written");
+    let created: Vec<_> = written.into_iter().flatten().collect();
+    let titles: Vec<&str> = created.iter().map(|t| t.title.as_str()).collect();
+    assert_eq!(titles, ["One", "Two", "Three"]);
+    let mut keys = vec![existing.position];
+    keys.extend(created.iter().map(|t| t.position));
+    assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+    let query = TaskQuery {
+        top_level: Some(true),
+        sort: "position".parse().expect("a sort"),
+        ..TaskQuery::default()
+    };
+    let mut ids = vec![existing.id];
+    ids.extend(created.iter().map(|t| t.id));
+    assert_eq!(listed(storage, ada, &query).await, (ids, 4));
+}

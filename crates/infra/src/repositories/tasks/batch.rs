@@ -2,11 +2,12 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::QueryFilter;
-use taskpulse_domain::task::{BatchRefusal, Task, TaskOp};
+use taskpulse_domain::task::{BatchRefusal, NewTask, Task, TaskOp};
 use taskpulse_domain::{Bearer, Error, Result};
 
 use super::conditions::owned_at;
-use super::writes::{toggled, write};
+use super::tree::last_top_level;
+use super::writes::{insert_top_level, toggled, write};
 use super::{create_in, delete_on, miss, update_in};
 use crate::db::{Transaction, to_domain};
 use crate::repositories::live::lock_owner;
@@ -20,11 +21,31 @@ pub(super) async fn apply_ops(
     ops: Vec<TaskOp>,
     now: DateTime<Utc>,
 ) -> Result<std::result::Result<Vec<Option<Task>>, BatchRefusal>> {
-    // A bearer that is not live takes no lock, and its first op finds
-    // nothing: every statement carries the liveness check.
-    lock_owner(txn, bearer).await?;
+    if !lock_owner(txn, bearer).await? {
+        // The service tells the bearer why.
+        let error = Error::NotFound;
+        return Ok(Err(BatchRefusal { index: 0, error }));
+    }
     let mut written = Vec::with_capacity(ops.len());
-    for (index, op) in ops.into_iter().enumerate() {
+    let mut ops = ops.into_iter().peekable();
+    while let Some(op) = ops.next() {
+        // Top-level creates without labels in a row go in one statement.
+        if let TaskOp::Create(task) = &op
+            && is_plain(task)
+        {
+            let mut run = vec![task.clone()];
+            while let Some(TaskOp::Create(next)) = ops.peek()
+                && is_plain(next)
+            {
+                run.push(next.clone());
+                ops.next();
+            }
+            let last = last_top_level(txn, bearer.user_id).await?;
+            let created = insert_top_level(txn, bearer, &run, last, now).await?;
+            written.extend(created.into_iter().map(Some));
+            continue;
+        }
+        let index = written.len();
         match apply_op(txn, bearer, op, now).await {
             Ok(task) => written.push(task),
             Err(error @ (Error::Unavailable | Error::Internal(_))) => return Err(error),
@@ -32,6 +53,11 @@ pub(super) async fn apply_ops(
         }
     }
     Ok(Ok(written))
+}
+
+/// A create that a multi-row insert can take: top level, no labels.
+fn is_plain(task: &NewTask) -> bool {
+    task.parent.is_none() && task.labels.names().is_empty()
 }
 
 /// One op, as its own repository method would write it.

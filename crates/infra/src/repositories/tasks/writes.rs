@@ -4,13 +4,65 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, InsertStatement, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryTrait, UpdateMany};
-use taskpulse_domain::task::{Due, NewTask, Task, TaskChanges};
+use taskpulse_domain::task::{Due, NewTask, Position, Task, TaskChanges};
 use taskpulse_domain::{Bearer, Error, Result};
 
 use super::row::{TaskRow, due_columns, returning};
 use super::tree::next_position;
 use crate::entities::tasks::{Column, Entity};
 use crate::repositories::live::live;
+
+/// The columns an insert gives, in the order of [`new_row`].
+const INSERTED: [Column; 17] = [
+    Column::UserId,
+    Column::Title,
+    Column::Description,
+    Column::Completed,
+    Column::CompletedAt,
+    Column::Priority,
+    Column::DueDate,
+    Column::DueAt,
+    Column::TimeZone,
+    Column::DueKey,
+    Column::ParentId,
+    Column::Position,
+    Column::Labels,
+    Column::DueDeadline,
+    Column::Version,
+    Column::CreatedAt,
+    Column::UpdatedAt,
+];
+
+/// The values of a new task of the bearer's at `position`, carrying
+/// `labels` (its `labels` column, see `row::carrying`).
+fn new_row(
+    bearer: &Bearer,
+    task: &NewTask,
+    labels: &str,
+    position: SimpleExpr,
+    now: DateTime<Utc>,
+) -> [SimpleExpr; 17] {
+    let (due_date, due_at) = due_columns(task.due);
+    [
+        Expr::val(bearer.user_id.as_uuid()),
+        Expr::val(task.title.as_str()),
+        Expr::val(task.description.as_ref().map(|d| d.as_str().to_owned())),
+        Expr::val(task.completed),
+        Expr::val(Task::completion_time(task.completed, None, now)),
+        Expr::val(i16::from(task.priority.get())),
+        Expr::val(due_date),
+        Expr::val(due_at),
+        Expr::val(task.time_zone.name()),
+        Expr::val(task.due.map(Due::sort_key)),
+        Expr::val(task.parent.map(|p| p.get())),
+        position,
+        Expr::val(labels),
+        Expr::val(task.due.map(|due| due.deadline(task.time_zone))),
+        Expr::val(1_i64),
+        Expr::val(now),
+        Expr::val(now),
+    ]
+}
 
 /// `INSERT … SELECT … WHERE live … RETURNING`: nothing is stored for a
 /// bearer that is not live. The task goes after its siblings; `labels` is
@@ -21,55 +73,54 @@ pub(super) fn insert_statement(
     labels: &str,
     now: DateTime<Utc>,
 ) -> Result<InsertStatement> {
-    let (due_date, due_at) = due_columns(task.due);
+    let position = next_position(bearer.user_id, task.parent);
     let mut values = Query::select();
     values
-        .exprs([
-            Expr::val(bearer.user_id.as_uuid()),
-            Expr::val(task.title.as_str()),
-            Expr::val(task.description.as_ref().map(|d| d.as_str().to_owned())),
-            Expr::val(task.completed),
-            Expr::val(Task::completion_time(task.completed, None, now)),
-            Expr::val(i16::from(task.priority.get())),
-            Expr::val(due_date),
-            Expr::val(due_at),
-            Expr::val(task.time_zone.name()),
-            Expr::val(task.due.map(Due::sort_key)),
-            Expr::val(task.parent.map(|p| p.get())),
-            next_position(bearer.user_id, task.parent),
-            Expr::val(labels),
-            Expr::val(task.due.map(|due| due.deadline(task.time_zone))),
-            Expr::val(1_i64),
-            Expr::val(now),
-            Expr::val(now),
-        ])
+        .exprs(new_row(bearer, task, labels, position, now))
         .and_where(live(bearer));
     let mut insert = Query::insert();
     insert
         .into_table(Entity)
-        .columns([
-            Column::UserId,
-            Column::Title,
-            Column::Description,
-            Column::Completed,
-            Column::CompletedAt,
-            Column::Priority,
-            Column::DueDate,
-            Column::DueAt,
-            Column::TimeZone,
-            Column::DueKey,
-            Column::ParentId,
-            Column::Position,
-            Column::Labels,
-            Column::DueDeadline,
-            Column::Version,
-            Column::CreatedAt,
-            Column::UpdatedAt,
-        ])
+        .columns(INSERTED)
         .select_from(values)
         .map_err(Error::internal)?
         .returning(returning());
     Ok(insert)
+}
+
+/// One `INSERT … VALUES (…), (…) … RETURNING` of top-level `tasks`
+/// without labels, one after the other after `last` (the last top-level
+/// task's key), for a bearer whose liveness the caller has checked: the
+/// new tasks, in order.
+pub(super) async fn insert_top_level(
+    conn: &impl ConnectionTrait,
+    bearer: &Bearer,
+    tasks: &[NewTask],
+    mut last: Option<Position>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Task>> {
+    let mut insert = Query::insert();
+    insert.into_table(Entity).columns(INSERTED);
+    for task in tasks {
+        let position =
+            Position::after(last).ok_or_else(|| Error::internal("no room after the last task"))?;
+        last = Some(position);
+        insert
+            .values(new_row(bearer, task, "", Expr::val(position.get()), now))
+            .map_err(Error::internal)?;
+    }
+    insert.returning(returning());
+    let statement = conn.get_database_backend().build(&insert);
+    let mut created: Vec<Task> = TaskRow::find_by_statement(statement)
+        .all(conn)
+        .await
+        .map_err(crate::db::to_domain)?
+        .into_iter()
+        .map(|row| row.0)
+        .collect();
+    // Ids grow in the order of the rows; RETURNING need not keep it.
+    created.sort_by_key(|task| task.id);
+    Ok(created)
 }
 
 /// Runs an insert: the new task, if one was stored.
