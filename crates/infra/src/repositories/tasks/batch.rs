@@ -6,6 +6,7 @@ use taskpulse_domain::task::{BatchRefusal, NewTask, Task, TaskOp};
 use taskpulse_domain::{Bearer, Error, Result};
 
 use super::conditions::owned_at;
+use super::tree::last_top_level;
 use super::writes::{insert_top_level, toggled, write};
 use super::{create_in, delete_on, miss, update_in};
 use crate::db::{Transaction, to_domain};
@@ -39,7 +40,8 @@ pub(super) async fn apply_ops(
                 run.push(next.clone());
                 ops.next();
             }
-            let created = insert_top_level(txn, bearer, &run, now).await?;
+            let last = last_top_level(txn, bearer.user_id).await?;
+            let created = insert_top_level(txn, bearer, &run, last, now).await?;
             written.extend(created.into_iter().map(Some));
             continue;
         }

@@ -29,6 +29,24 @@ pub(super) fn next_position(owner: UserId, parent: Option<TaskId>) -> SimpleExpr
         .add(Position::GAP)
 }
 
+/// The key of the owner's last top-level task, if any.
+pub(super) async fn last_top_level(
+    conn: &impl ConnectionTrait,
+    owner: UserId,
+) -> Result<Option<Position>> {
+    let mut last = Query::select();
+    last.expr(Expr::col(Column::Position).max())
+        .from(Entity)
+        .and_where(Column::UserId.eq(owner.as_uuid()))
+        .and_where(of_parent(None));
+    let row = conn.query_one(&last).await.map_err(to_domain)?;
+    let key: Option<i64> = match row {
+        Some(row) => row.try_get_by_index(0).map_err(to_domain)?,
+        None => None,
+    };
+    Ok(key.map(Position::new))
+}
+
 /// The owner's tasks under `parent` (`None`: at top level).
 fn of_parent(parent: Option<TaskId>) -> SimpleExpr {
     match parent {

@@ -89,22 +89,24 @@ pub(super) fn insert_statement(
 }
 
 /// One `INSERT … VALUES (…), (…) … RETURNING` of top-level `tasks`
-/// without labels, one after the other after the last top-level task (the
-/// `k`-th [`Position::GAP`] `k` times past it: [`Position::after`] applied
-/// in turn), for a bearer whose liveness the caller has checked and whose
-/// lock it holds: the new tasks, in order.
+/// without labels, one after the other after `last` (the last top-level
+/// task's key), for a bearer whose liveness the caller has checked: the
+/// new tasks, in order.
 pub(super) async fn insert_top_level(
     conn: &impl ConnectionTrait,
     bearer: &Bearer,
     tasks: &[NewTask],
+    mut last: Option<Position>,
     now: DateTime<Utc>,
 ) -> Result<Vec<Task>> {
     let mut insert = Query::insert();
     insert.into_table(Entity).columns(INSERTED);
-    for (steps, task) in (0_i64..).zip(tasks) {
-        let position = next_position(bearer.user_id, None).add(steps * Position::GAP);
+    for task in tasks {
+        let position =
+            Position::after(last).ok_or_else(|| Error::internal("no room after the last task"))?;
+        last = Some(position);
         insert
-            .values(new_row(bearer, task, "", position, now))
+            .values(new_row(bearer, task, "", Expr::val(position.get()), now))
             .map_err(Error::internal)?;
     }
     insert.returning(returning());
