@@ -4,14 +4,16 @@
 //! concurrent write). `position` orders siblings: existing tasks, all at
 //! top level, keep the order of their ids, `Position::GAP` (65 536) apart.
 //!
-//! Two indexes: the owner's tasks by position (`sort=position`, and the
-//! last top-level task a new one goes after), and the subtasks of a task
-//! by position (`parent_id=…`, the cascade, a new subtask's place); the
-//! latter leaves top-level tasks out.
+//! Two partial indexes, one per kind of sibling list, each in manual order:
+//! the owner's top-level tasks (`top_level=true&sort=position`, and the
+//! last of them, which a new task goes after: without an index that
+//! matches `parent_id IS NULL` exactly, a generic plan read every task of
+//! the owner for it), and the subtasks of a task (`parent_id=…`, the
+//! cascade, a new subtask's place).
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::columns::{add_columns, drop_columns, owner_index};
+use crate::columns::{add_columns, drop_columns};
 use crate::m20261122_000002_create_tasks::Tasks;
 
 #[derive(DeriveMigrationName)]
@@ -51,9 +53,11 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(owner_index(BY_POSITION, Tree::Position))
-            .await?;
+        db.execute_unprepared(&format!(
+            "CREATE INDEX {BY_POSITION} ON tasks (user_id, position, id) \
+             WHERE parent_id IS NULL"
+        ))
+        .await?;
         db.execute_unprepared(&format!(
             "CREATE INDEX {BY_PARENT} ON tasks (parent_id, position, id) \
              WHERE parent_id IS NOT NULL"
