@@ -191,14 +191,16 @@ impl TaskLabels {
     /// # Errors
     /// [`TaskLabelsError`] for more than [`MAX_LABELS_PER_TASK`] names.
     pub fn new(names: Vec<LabelName>) -> Result<Self, TaskLabelsError> {
-        let mut kept: Vec<LabelName> = Vec::with_capacity(names.len());
+        let mut keys = std::collections::HashSet::new();
+        let mut kept = Vec::new();
         for name in names {
-            if !kept.iter().any(|k| k.key() == name.key()) {
+            if keys.insert(name.key()) {
+                if kept.len() == MAX_LABELS_PER_TASK {
+                    // Stops at once: a body of thousands of names costs no more.
+                    return Err(TaskLabelsError);
+                }
                 kept.push(name);
             }
-        }
-        if kept.len() > MAX_LABELS_PER_TASK {
-            return Err(TaskLabelsError);
         }
         Ok(Self(kept))
     }

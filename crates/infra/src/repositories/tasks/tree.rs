@@ -120,19 +120,29 @@ async fn ancestors(
 /// How many levels the subtree of `id` has, itself included (at most one
 /// more than [`MAX_DEPTH`]).
 async fn height(txn: &impl ConnectionTrait, owner: UserId, id: TaskId) -> Result<usize> {
-    let mut level = vec![id.get()];
+    // Each level is a subquery of the one above, so that no level's ids
+    // travel as parameters (a wide subtree would pass the driver's limit).
+    let mut level = Query::select();
+    level
+        .column(Column::Id)
+        .from(Entity)
+        .and_where(Column::UserId.eq(owner.as_uuid()))
+        .and_where(Column::Id.eq(id.get()));
     let mut height = 0;
-    while !level.is_empty() && height <= MAX_DEPTH {
+    while height <= MAX_DEPTH {
+        let mut any = level.clone();
+        any.limit(1);
+        if txn.query_one(&any).await.map_err(to_domain)?.is_none() {
+            break;
+        }
         height += 1;
-        level = Entity::find()
-            .select_only()
+        let mut below = Query::select();
+        below
             .column(Column::Id)
-            .filter(Column::UserId.eq(owner.as_uuid()))
-            .filter(Column::ParentId.is_in(level))
-            .into_tuple()
-            .all(txn)
-            .await
-            .map_err(to_domain)?;
+            .from(Entity)
+            .and_where(Column::UserId.eq(owner.as_uuid()))
+            .and_where(Column::ParentId.in_subquery(level));
+        level = below;
     }
     Ok(height)
 }
