@@ -487,3 +487,20 @@ macro_rules! backends {
         }
     };
 }
+
+/// Checks `response` is a 422 `VALIDATION_ERROR` naming `field` alone.
+pub async fn assert_invalid(response: Response, field: &str) {
+    let body = error_body(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "VALIDATION_ERROR",
+    )
+    .await;
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["field"].as_str().expect("field"))
+        .collect();
+    assert_eq!(fields, [field], "{body}");
+}

@@ -7,7 +7,7 @@
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestUser, error_body};
+use crate::helpers::{TestApp, TestUser, assert_invalid, error_body};
 
 backends!(
     a_label_is_created_listed_changed_and_deleted,
@@ -17,23 +17,6 @@ backends!(
     renaming_or_deleting_a_label_shows_on_its_tasks,
     task_labels_are_validated_on_their_field,
 );
-
-/// Checks `response` is a 422 naming `field` alone.
-async fn assert_invalid(response: Response, field: &str) {
-    let body = error_body(
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "VALIDATION_ERROR",
-    )
-    .await;
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .map(|e| e["field"].as_str().expect("field"))
-        .collect();
-    assert_eq!(fields, [field], "{body}");
-}
 
 fn labels_path(user: &TestUser) -> String {
     format!("/api/v1/users/{}/labels", user.id)

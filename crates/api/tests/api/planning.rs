@@ -2,10 +2,10 @@
 //! filtered and sorted on, refused outside 0–4), `completed_at`, and the
 //! due date or time with its time zone.
 
-use reqwest::{Method, Response, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_body};
+use crate::helpers::{TestApp, assert_invalid};
 
 backends!(
     the_priority_is_set_changed_cleared_and_kept_by_put,
@@ -17,23 +17,6 @@ backends!(
     the_listing_sorts_by_due_and_keeps_a_due_range,
     overdue_lists_the_open_tasks_past_their_due_time,
 );
-
-/// Checks `response` is a 422 naming `field` alone.
-async fn assert_invalid(response: Response, field: &str) {
-    let body = error_body(
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "VALIDATION_ERROR",
-    )
-    .await;
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .map(|e| e["field"].as_str().expect("field"))
-        .collect();
-    assert_eq!(fields, [field], "{body}");
-}
 
 async fn the_priority_is_set_changed_cleared_and_kept_by_put(app: &TestApp) {
     let user = app.signed_up().await;

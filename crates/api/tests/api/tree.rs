@@ -6,7 +6,7 @@
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestUser, error_body};
+use crate::helpers::{TestApp, TestUser, assert_invalid};
 
 backends!(
     subtasks_are_created_listed_and_filtered,
@@ -16,23 +16,6 @@ backends!(
     put_keeps_the_parent_unless_given,
     deleting_a_task_deletes_its_subtasks,
 );
-
-/// Checks `response` is a 422 naming `field` alone.
-async fn assert_invalid(response: Response, field: &str) {
-    let body = error_body(
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "VALIDATION_ERROR",
-    )
-    .await;
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .map(|e| e["field"].as_str().expect("field"))
-        .collect();
-    assert_eq!(fields, [field], "{body}");
-}
 
 /// The titles a listing with `query` shows, in order.
 async fn titles(app: &TestApp, user: &TestUser, query: &str) -> Vec<String> {
