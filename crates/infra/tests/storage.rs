@@ -15,7 +15,7 @@ use taskpulse_domain::label::LabelName;
 use taskpulse_domain::ports::{TaskRepository, UserRepository};
 use taskpulse_domain::task::{Priority, TaskId, TaskQuery};
 use taskpulse_domain::user::{Email, NewUser, PasswordHash, User, UserId, UserName};
-use taskpulse_infra::repositories::tasks::list_statement;
+use taskpulse_infra::repositories::tasks::list_statements;
 use taskpulse_infra::{
     Database, MigrationCommand, PoolSettings, SeaIdempotencyStore, SeaTaskRepository,
     SeaUserRepository,
@@ -269,18 +269,19 @@ async fn the_listing_uses_an_index_among_a_million_tasks_of_other_users() {
             session_id: None,
             token_version: 0,
         };
-        let statement = list_statement(DbBackend::Postgres, &bearer, &query);
-        let explain = Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            format!("EXPLAIN {}", statement.sql),
-            statement.values.map(|v| v.0).unwrap_or_default(),
-        );
-        let rows = conn.query_all_raw(explain).await.expect("explained");
-        let plan: Vec<String> = rows
-            .iter()
-            .map(|row| row.try_get::<String>("", "QUERY PLAN").expect("plan line"))
-            .collect();
-        plans.push(plan.join("\n"));
+        for statement in list_statements(DbBackend::Postgres, &bearer, &query) {
+            let explain = Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                format!("EXPLAIN {}", statement.sql),
+                statement.values.map(|v| v.0).unwrap_or_default(),
+            );
+            let rows = conn.query_all_raw(explain).await.expect("explained");
+            let plan: Vec<String> = rows
+                .iter()
+                .map(|row| row.try_get::<String>("", "QUERY PLAN").expect("plan line"))
+                .collect();
+            plans.push(plan.join("\n"));
+        }
     }
     drop_postgres(&name).await;
 

@@ -1,6 +1,4 @@
-//! The `tasks` table. The fields are in the table's column order, which is
-//! also the order of `Column::iter()` and so of every statement's result
-//! columns: `repositories::tasks::row` reads them by position.
+//! The `tasks` table, its fields in the table's column order.
 
 use sea_orm::entity::prelude::*;
 

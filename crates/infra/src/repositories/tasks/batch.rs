@@ -82,7 +82,7 @@ async fn apply_op(
         },
         TaskOp::Toggle { id, precondition } => {
             let update = toggled(now).filter(owned_at(bearer, id, precondition));
-            match write(txn, update).await.map_err(to_domain)? {
+            match write(txn, bearer, update).await.map_err(to_domain)? {
                 Some(task) => Ok(Some(task)),
                 None => Err(miss(txn, bearer, id, precondition).await),
             }

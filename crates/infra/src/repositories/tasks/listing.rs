@@ -1,28 +1,17 @@
-//! The statement of a listing: one page in the query's order, with the
-//! number of matches.
+//! The statements of a listing: one page in the query's order, and the
+//! number of matches when the page does not tell it.
 
-use sea_orm::sea_query::NullOrdering;
-use sea_orm::sea_query::{Asterisk, Expr, Func, Query};
-use sea_orm::{
-    DbBackend, Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement,
-};
+use sea_orm::sea_query::{Asterisk, Expr, Func, NullOrdering, Order, Query, SelectStatement};
+use sea_orm::{DbBackend, Statement};
 use taskpulse_domain::Bearer;
 use taskpulse_domain::task::{SortField, TaskQuery};
 
-use super::conditions::{filter, matching};
+use super::conditions::filter;
 use super::row;
 use crate::entities::tasks::{Column, Entity};
 
-/// The page query of a listing, in the order of [`TaskQuery::order`], with
-/// the number of matches in a `total` column. The count is a subquery
-/// rather than `COUNT(*) OVER ()`, which would read every matching row in
-/// full to return a page of them.
-pub(super) fn list_select(bearer: &Bearer, query: &TaskQuery) -> Select<Entity> {
-    let mut count = Query::select();
-    count
-        .expr(Func::count(Expr::col(Asterisk)))
-        .from(Entity)
-        .cond_where(matching(bearer.user_id, query));
+/// The page query of a listing, in the order of [`TaskQuery::order`].
+pub(super) fn page_select(bearer: &Bearer, query: &TaskQuery) -> SelectStatement {
     let order = if query.sort.descending {
         Order::Desc
     } else {
@@ -37,24 +26,44 @@ pub(super) fn list_select(bearer: &Bearer, query: &TaskQuery) -> Select<Entity> 
         SortField::Due => Column::DueKey,
         SortField::Position => Column::Position,
     };
-    let select = row::select()
-        .column_as(Expr::SubQuery(None, Box::new(count.into())), "total")
-        .filter(filter(bearer, query));
+    let mut select = row::select();
+    select.cond_where(filter(bearer, query));
     // Only the due time can be NULL. `NULLS LAST` on a column that cannot
     // would still keep PostgreSQL from reading a descending order straight
     // off the index (whose backward order puts NULLs first).
-    let select = if query.sort.field == SortField::Due {
-        select.order_by_with_nulls(column, order.clone(), NullOrdering::Last)
+    if query.sort.field == SortField::Due {
+        select.order_by_with_nulls((Entity, column), order.clone(), NullOrdering::Last);
     } else {
-        select.order_by(column, order.clone())
-    };
+        select.order_by((Entity, column), order.clone());
+    }
     select
-        .order_by(Column::Id, order)
+        .order_by((Entity, Column::Id), order)
         .limit(u64::from(query.limit.get()))
         .offset(query.offset)
+        .to_owned()
 }
 
-/// The SQL a listing runs for its page and count, for query-plan checks.
-pub fn list_statement(backend: DbBackend, bearer: &Bearer, query: &TaskQuery) -> Statement {
-    list_select(bearer, query).build(backend)
+/// The number of the listing's matches, in a `total` column.
+pub(super) fn count_select(bearer: &Bearer, query: &TaskQuery) -> SelectStatement {
+    Query::select()
+        .expr_as(Func::count(Expr::col(Asterisk)), "total")
+        .from(Entity)
+        .cond_where(filter(bearer, query))
+        .to_owned()
+}
+
+/// Whether a page of `shown` tasks leaves the number of matches to count:
+/// a page that is not full ends them, so their number is the offset plus
+/// its size, unless it is empty past the end.
+pub(super) fn needs_count(query: &TaskQuery, shown: u64) -> bool {
+    shown >= u64::from(query.limit.get()) || (shown == 0 && query.offset > 0)
+}
+
+/// The SQL a listing runs, its page and then its count, for query-plan
+/// checks.
+pub fn list_statements(backend: DbBackend, bearer: &Bearer, query: &TaskQuery) -> [Statement; 2] {
+    [
+        backend.build(&page_select(bearer, query)),
+        backend.build(&count_select(bearer, query)),
+    ]
 }

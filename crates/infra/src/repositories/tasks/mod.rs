@@ -20,11 +20,11 @@ use taskpulse_domain::task::{
 use taskpulse_domain::{Error, Result};
 
 use self::batch::apply_ops;
-use self::conditions::{filter, owned, owned_at, unchanged};
+use self::conditions::{owned, owned_at, unchanged};
 use self::labels::{attach, find_or_make};
-use self::listing::list_select;
-pub use self::listing::list_statement;
-use self::row::{CountedTask, TaskRow, carrying};
+pub use self::listing::list_statements;
+use self::listing::{count_select, needs_count, page_select};
+use self::row::carrying;
 use self::tree::{check_new_parent, renumber, unless_parent_gone};
 use self::writes::{
     changed, deadline_after, insert_returning, insert_statement, needs_stored_schedule, toggled,
@@ -77,14 +77,13 @@ async fn update_in(
     precondition: Precondition,
     now: DateTime<Utc>,
 ) -> Result<Task> {
-    let task = row::select()
-        .filter(owned_at(bearer, id, precondition))
-        .into_model::<TaskRow>()
-        .one(txn)
+    let select = row::select()
+        .cond_where(owned_at(bearer, id, precondition))
+        .to_owned();
+    let task = row::one(txn, &select, bearer.user_id)
         .await
         .map_err(to_domain)?
-        .ok_or(Error::NotFound)?
-        .0;
+        .ok_or(Error::NotFound)?;
     if changes.is_kept_by(&task) {
         return Ok(task);
     }
@@ -107,7 +106,7 @@ async fn update_in(
         let names: Vec<String> = labels.iter().map(|(_, name)| name.clone()).collect();
         update = update.col_expr(Column::Labels, carrying(&names).into());
     }
-    let task = write(txn, update)
+    let task = write(txn, bearer, update)
         .await
         .map_err(unless_parent_gone)?
         .ok_or(Error::NotFound)?;
@@ -133,7 +132,7 @@ async fn create_in(
     let labels = find_or_make(txn, bearer.user_id, &task.labels, now).await?;
     let names: Vec<String> = labels.iter().map(|(_, name)| name.clone()).collect();
     let insert = insert_statement(bearer, task, &carrying(&names), now)?;
-    let Some(created) = insert_returning(txn, &insert)
+    let Some(created) = insert_returning(txn, bearer, &insert)
         .await
         .map_err(unless_parent_gone)?
     else {
@@ -147,23 +146,22 @@ async fn create_in(
 #[async_trait]
 impl TaskRepository for SeaTaskRepository {
     async fn list(&self, bearer: &Bearer, query: &TaskQuery) -> Result<TaskPage> {
-        // The page and the number of matches in one statement; only a page
-        // past the end (no row to carry the count) needs a second one.
-        let rows = list_select(bearer, query)
-            .into_model::<CountedTask>()
-            .all(&self.db)
+        let tasks = row::all(&self.db, &page_select(bearer, query), bearer.user_id)
             .await
             .map_err(to_domain)?;
-        let total = match rows.first() {
-            Some(row) => u64::try_from(row.total).map_err(Error::internal)?,
-            None if query.offset == 0 => 0,
-            None => Entity::find()
-                .filter(filter(bearer, query))
-                .count(&self.db)
+        let shown = tasks.len() as u64;
+        let total = if needs_count(query, shown) {
+            let row = self
+                .db
+                .query_one(&count_select(bearer, query))
                 .await
-                .map_err(to_domain)?,
+                .map_err(to_domain)?
+                .ok_or_else(|| Error::internal("a count without a row"))?;
+            let total: i64 = row.try_get("", "total").map_err(to_domain)?;
+            u64::try_from(total).map_err(Error::internal)?
+        } else {
+            query.offset + shown
         };
-        let tasks = rows.into_iter().map(|row| row.task).collect();
         Ok(TaskPage { tasks, total })
     }
 
@@ -175,7 +173,9 @@ impl TaskRepository for SeaTaskRepository {
     ) -> Result<Option<Task>> {
         if task.parent.is_none() && task.labels.names().is_empty() {
             let insert = insert_statement(bearer, &task, "", now)?;
-            return insert_returning(&self.db, &insert).await.map_err(to_domain);
+            return insert_returning(&self.db, bearer, &insert)
+                .await
+                .map_err(to_domain);
         }
         let txn = self.db.begin().await.map_err(to_domain)?;
         let created = match lock_owner(&txn, bearer).await {
@@ -187,13 +187,10 @@ impl TaskRepository for SeaTaskRepository {
     }
 
     async fn get(&self, bearer: &Bearer, id: TaskId) -> Result<Option<Task>> {
-        let found = row::select()
-            .filter(owned(bearer, id))
-            .into_model::<TaskRow>()
-            .one(&self.db)
+        let select = row::select().cond_where(owned(bearer, id)).to_owned();
+        row::one(&self.db, &select, bearer.user_id)
             .await
-            .map_err(to_domain)?;
-        Ok(found.map(|found| found.0))
+            .map_err(to_domain)
     }
 
     async fn update(
@@ -221,7 +218,7 @@ impl TaskRepository for SeaTaskRepository {
         let same = unchanged(&changes);
         let given = changes.clone();
         let update = changed(&changes, now).filter(owned_at(bearer, id, precondition));
-        let written = write(&self.db, update.clone().filter(same.not())).await;
+        let written = write(&self.db, bearer, update.clone().filter(same.not())).await;
         if let Some(task) = written.map_err(to_domain)? {
             return Ok(task);
         }
@@ -236,7 +233,7 @@ impl TaskRepository for SeaTaskRepository {
                 Err(Error::PreconditionFailed)
             }
             _ if given.is_kept_by(&task) => Ok(task),
-            _ => match write(&self.db, update).await.map_err(to_domain)? {
+            _ => match write(&self.db, bearer, update).await.map_err(to_domain)? {
                 Some(task) => Ok(task),
                 None => Err(miss(&self.db, bearer, id, precondition).await),
             },
@@ -251,7 +248,7 @@ impl TaskRepository for SeaTaskRepository {
         now: DateTime<Utc>,
     ) -> Result<Task> {
         let update = toggled(now).filter(owned_at(bearer, id, precondition));
-        match write(&self.db, update).await.map_err(to_domain)? {
+        match write(&self.db, bearer, update).await.map_err(to_domain)? {
             Some(task) => Ok(task),
             None => Err(miss(&self.db, bearer, id, precondition).await),
         }

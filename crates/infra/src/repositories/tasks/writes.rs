@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, InsertStatement, Query, SimpleExpr};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryTrait, UpdateMany};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryTrait, UpdateMany};
 use taskpulse_domain::task::{Due, NewTask, Position, Task, TaskChanges};
 use taskpulse_domain::{Bearer, Error, Result};
 
-use super::row::{TaskRow, due_columns, returning};
+use super::row::{self, due_columns, returning};
 use super::tree::next_position;
 use crate::entities::tasks::{Column, Entity};
 use crate::repositories::live::live;
@@ -110,14 +110,9 @@ pub(super) async fn insert_top_level(
             .map_err(Error::internal)?;
     }
     insert.returning(returning());
-    let statement = conn.get_database_backend().build(&insert);
-    let mut created: Vec<Task> = TaskRow::find_by_statement(statement)
-        .all(conn)
+    let mut created = row::all(conn, &insert, bearer.user_id)
         .await
-        .map_err(crate::db::to_domain)?
-        .into_iter()
-        .map(|row| row.0)
-        .collect();
+        .map_err(crate::db::to_domain)?;
     // Ids grow in the order of the rows; RETURNING need not keep it.
     created.sort_by_key(|task| task.id);
     Ok(created)
@@ -126,11 +121,10 @@ pub(super) async fn insert_top_level(
 /// Runs an insert: the new task, if one was stored.
 pub(super) async fn insert_returning(
     conn: &impl ConnectionTrait,
+    bearer: &Bearer,
     insert: &InsertStatement,
 ) -> Result<Option<Task>, DbErr> {
-    let statement = conn.get_database_backend().build(insert);
-    let row = TaskRow::find_by_statement(statement).one(conn).await?;
-    Ok(row.map(|row| row.0))
+    row::one(conn, insert, bearer.user_id).await
 }
 
 /// The update that writes `changes` (a placement and labels aside) at `now`, one
@@ -207,13 +201,12 @@ pub(super) fn deadline_after(changes: &TaskChanges, task: &Task) -> Option<DateT
 /// a row matched.
 pub(super) async fn write(
     conn: &impl ConnectionTrait,
+    bearer: &Bearer,
     update: UpdateMany<Entity>,
 ) -> Result<Option<Task>, DbErr> {
     let mut update = update.into_query();
     update.returning(returning());
-    let statement = conn.get_database_backend().build(&update);
-    let row = TaskRow::find_by_statement(statement).one(conn).await?;
-    Ok(row.map(|row| row.0))
+    row::one(conn, &update, bearer.user_id).await
 }
 
 /// The update that flips `completed` at `now`, one version more; its
