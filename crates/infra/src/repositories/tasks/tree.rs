@@ -2,7 +2,7 @@
 //! parent's ancestors, the height of the moved subtree, the siblings), read
 //! inside the transaction that writes it, after `lock_owner`.
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
     QueryTrait, SqlErr,
@@ -16,14 +16,25 @@ use taskpulse_domain::{Error, Result};
 use crate::db::to_domain;
 use crate::entities::tasks::{Column, Entity};
 
+/// The key of the owner's last task under `parent`: read off the end of
+/// the position index, whatever the table's statistics (`MAX(position)`
+/// under a generic plan, on a table not analyzed yet, read every key of
+/// the owner: 3 ms a create at 35 000 tasks).
+fn last_position(owner: UserId, parent: Option<TaskId>) -> SelectStatement {
+    Query::select()
+        .column(Column::Position)
+        .from(Entity)
+        .and_where(Column::UserId.eq(owner.as_uuid()))
+        .and_where(of_parent(parent))
+        .order_by(Column::Position, Order::Desc)
+        .limit(1)
+        .to_owned()
+}
+
 /// The key a new task takes after the last of the owner's tasks under
 /// `parent`: the SQL form of [`Position::after`].
 pub(super) fn next_position(owner: UserId, parent: Option<TaskId>) -> SimpleExpr {
-    let mut last = Query::select();
-    last.expr(Expr::col(Column::Position).max())
-        .from(Entity)
-        .and_where(Column::UserId.eq(owner.as_uuid()))
-        .and_where(of_parent(parent));
+    let last = last_position(owner, parent);
     Expr::expr(Expr::SubQuery(None, Box::new(last.into())))
         .if_null(0)
         .add(Position::GAP)
@@ -34,14 +45,12 @@ pub(super) async fn last_top_level(
     conn: &impl ConnectionTrait,
     owner: UserId,
 ) -> Result<Option<Position>> {
-    let mut last = Query::select();
-    last.expr(Expr::col(Column::Position).max())
-        .from(Entity)
-        .and_where(Column::UserId.eq(owner.as_uuid()))
-        .and_where(of_parent(None));
-    let row = conn.query_one(&last).await.map_err(to_domain)?;
+    let row = conn
+        .query_one(&last_position(owner, None))
+        .await
+        .map_err(to_domain)?;
     let key: Option<i64> = match row {
-        Some(row) => row.try_get_by_index(0).map_err(to_domain)?,
+        Some(row) => Some(row.try_get_by_index(0).map_err(to_domain)?),
         None => None,
     };
     Ok(key.map(Position::new))
