@@ -185,19 +185,36 @@ async fn siblings(
         .collect()
 }
 
-/// Writes the keys of renumbered siblings, each one version more.
+/// How many siblings one renumbering statement rewrites: three
+/// parameters each, well under SQLite's limit of 32 766.
+const RENUMBERED_PER_STATEMENT: usize = 1_000;
+
+/// Writes the keys of renumbered siblings, each one version more: one
+/// `UPDATE … SET position = CASE id WHEN … END` per thousand of them, so
+/// that a parent with many children holds the write lock for one
+/// statement rather than one per child.
 pub(super) async fn renumber(
     txn: &impl ConnectionTrait,
     owner: UserId,
     renumbered: &[(TaskId, Position)],
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
-    for (id, position) in renumbered {
+    for chunk in renumbered.chunks(RENUMBERED_PER_STATEMENT) {
+        let Some(((first_id, first_key), rest)) = chunk.split_first() else {
+            continue;
+        };
+        let key = rest
+            .iter()
+            .fold(
+                Expr::case(Column::Id.eq(first_id.get()), first_key.get()),
+                |key, (id, position)| key.case(Column::Id.eq(id.get()), position.get()),
+            )
+            .finally(Expr::col(Column::Position));
         let update = Entity::update_many()
-            .col_expr(Column::Position, position.get().into())
+            .col_expr(Column::Position, key.into())
             .col_expr(Column::Version, Expr::col(Column::Version).add(1))
             .col_expr(Column::UpdatedAt, now.into())
-            .filter(Column::Id.eq(id.get()))
+            .filter(Column::Id.is_in(chunk.iter().map(|(id, _)| id.get())))
             .filter(Column::UserId.eq(owner.as_uuid()))
             .into_query();
         txn.execute(&update).await.map_err(to_domain)?;
