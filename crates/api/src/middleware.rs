@@ -1,10 +1,12 @@
-//! The request envelope: request id, tracing span, security headers, and
-//! the contract's JSON body on every error answer.
+//! The request envelope: request id, tracing span, security headers, the
+//! contract's JSON body on every error answer, and `HEAD` answered as
+//! `GET`.
 
 use std::time::Instant;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
@@ -33,7 +35,7 @@ fn request_id(headers: &HeaderMap) -> String {
 
 /// Wraps every request: see the module docs.
 pub async fn envelope(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let started = Instant::now();
@@ -42,6 +44,7 @@ pub async fn envelope(
         .app_data::<web::Data<HeaderPolicy>>()
         .map_or(HeaderPolicy { hsts: false }, |p| *p.get_ref());
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
+    head_as_get(&mut req);
 
     // Handlers and extractors turn their errors into responses, so an `Err`
     // here can only come from the framework itself; it is passed on as is.
@@ -66,6 +69,15 @@ pub async fn envelope(
         );
     });
     Ok(response)
+}
+
+/// Routes a `HEAD` request as the `GET` of the same target (RFC 9110
+/// §9.3.2): the answer's status and headers are GET's, and the HTTP/1
+/// codec, which saw `HEAD`, writes no body.
+fn head_as_get(req: &mut ServiceRequest) {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
 }
 
 /// Gives an error answer the contract's JSON body with `request_id`:

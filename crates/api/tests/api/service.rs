@@ -10,6 +10,7 @@ backends!(
     health_reports_the_database,
     an_unknown_route_is_a_json_404,
     a_wrong_method_is_a_json_405,
+    head_is_answered_as_get_without_a_body,
     a_clients_request_id_is_echoed_and_a_bad_one_replaced,
     every_answer_carries_the_security_headers,
     hsts_is_off_by_default,
@@ -65,6 +66,48 @@ async fn a_wrong_method_is_a_json_405(app: &TestApp) {
         "METHOD_NOT_ALLOWED",
     )
     .await;
+}
+
+async fn head_is_answered_as_get_without_a_body(app: &TestApp) {
+    let user = app.signed_up().await;
+    app.create_task(&user, serde_json::json!({"title": "Listed"}))
+        .await;
+    let get = app.get(&user.tasks(), &user).await;
+    let get_length = get.bytes().await.expect("body").len();
+    let head = app
+        .authed(Method::HEAD, &user.tasks(), &user)
+        .send()
+        .await
+        .expect("sent");
+
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(head.headers()["x-total-count"], "1");
+    assert_eq!(
+        head.headers()["content-length"],
+        get_length.to_string().as_str(),
+        "the length GET's body has"
+    );
+    assert!(head.bytes().await.expect("body").is_empty());
+
+    let health = app
+        .request(Method::HEAD, "/health")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(health.status(), StatusCode::OK);
+    assert!(health.bytes().await.expect("body").is_empty());
+    let anonymous = app
+        .request(Method::HEAD, &user.tasks())
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let post_only = app
+        .request(Method::HEAD, "/api/v1/auth/login")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(post_only.status(), StatusCode::METHOD_NOT_ALLOWED);
 }
 
 async fn a_clients_request_id_is_echoed_and_a_bad_one_replaced(app: &TestApp) {
