@@ -34,6 +34,23 @@ async fn sqlite() -> (Database, std::path::PathBuf) {
     (db, path)
 }
 
+#[tokio::test]
+async fn a_new_sqlite_file_and_its_journal_are_private_to_their_owner() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let (db, path) = sqlite().await;
+    insert_user(&db).await;
+    let wal = path.with_extension("db-wal");
+    for file in [&path, &wal] {
+        let mode = std::fs::metadata(file).expect("there").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", file.display());
+    }
+    db.close().await.expect("closed");
+    for file in [path.clone(), wal, path.with_extension("db-shm")] {
+        let _ = std::fs::remove_file(file);
+    }
+}
+
 fn postgres_admin_url() -> String {
     std::env::var("TASKPULSE_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())

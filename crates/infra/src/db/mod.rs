@@ -131,6 +131,7 @@ impl Database {
             pool.execute_unprepared("SELECT 1").await?;
             Pool::Postgres(std::sync::Arc::new(pool))
         } else {
+            create_private_file(url)?;
             Pool::Sqlite(sea_orm::Database::connect(sqlite_options(url, pool)).await?)
         };
         Ok(Self {
@@ -214,6 +215,32 @@ impl Database {
     /// Whether the database answers a trivial query.
     pub async fn is_reachable(&self) -> bool {
         self.execute_unprepared("SELECT 1").await.is_ok()
+    }
+}
+
+/// Creates the SQLite file of `url`, when there is none yet, readable and
+/// writable by its owner only (0600; SQLite gives its `-wal` and `-shm`
+/// files the same mode). An existing file keeps the mode it has.
+fn create_private_file(url: &str) -> Result<(), DbErr> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    use std::str::FromStr as _;
+
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)
+        .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(std::sync::Arc::new(e))))?;
+    let path = options.get_filename();
+    if path.as_os_str().is_empty() || path == std::path::Path::new(":memory:") {
+        return Ok(());
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Err(err) if err.kind() != std::io::ErrorKind::AlreadyExists => Err(DbErr::Conn(
+            sea_orm::RuntimeErr::Internal(format!("creating {}: {err}", path.display())),
+        )),
+        _ => Ok(()),
     }
 }
 
