@@ -62,6 +62,20 @@ fn a_bcrypt_cost_outside_4_to_31_is_refused() {
 }
 
 #[test]
+fn a_bcrypt_cost_below_10_is_refused_in_production_only() {
+    let mut settings = with_secret(&"k".repeat(32));
+    settings.auth.bcrypt_cost = 9;
+    assert!(message(settings.validated(AppEnv::Production)).contains("at least 10"));
+
+    let mut settings = with_secret(&"k".repeat(32));
+    settings.auth.bcrypt_cost = 9;
+    assert!(settings.validated(AppEnv::Test).is_ok());
+    let mut settings = with_secret(&"k".repeat(32));
+    settings.auth.bcrypt_cost = 10;
+    assert!(settings.validated(AppEnv::Production).is_ok());
+}
+
+#[test]
 fn files_layer_over_the_defaults() {
     let dir = std::env::temp_dir().join(format!(
         "taskpulse-config-{}",

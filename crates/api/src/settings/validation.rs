@@ -4,6 +4,9 @@ use std::net::IpAddr;
 
 use super::{AppEnv, Secret, Settings, SettingsError};
 
+/// The lowest bcrypt cost production accepts.
+const MIN_PRODUCTION_BCRYPT_COST: u32 = 10;
+
 impl Settings {
     /// Checks every setting, filling in a random secret outside production.
     ///
@@ -46,6 +49,13 @@ impl Settings {
             return Err(SettingsError(
                 "auth.bcrypt_cost must be from 4 to 31".into(),
             ));
+        }
+        // ASVS 5.0 V11.4.2: a cost that tests use would make stored
+        // hashes cheap to crack.
+        if env == AppEnv::Production && self.auth.bcrypt_cost < MIN_PRODUCTION_BCRYPT_COST {
+            return Err(SettingsError(format!(
+                "auth.bcrypt_cost must be at least {MIN_PRODUCTION_BCRYPT_COST} in production"
+            )));
         }
         for (name, value) in [
             (

@@ -40,7 +40,11 @@ impl Server {
             .env("SECRET_KEY", SECRET)
             .env("TASKPULSE__SERVER__PORT", "0")
             .env("TASKPULSE__SERVER__WORKERS", "1")
-            .env("TASKPULSE__AUTH__BCRYPT_COST", "4")
+            // The lowest cost each environment accepts.
+            .env(
+                "TASKPULSE__AUTH__BCRYPT_COST",
+                if app_env == "production" { "10" } else { "4" },
+            )
             .env("TASKPULSE__LOG__FORMAT", format)
             .env("TASKPULSE__LOG__LEVEL", "debug")
             .env("TASKPULSE__METRICS__LISTEN", "")
