@@ -134,6 +134,7 @@ fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
             max_failures: settings.auth.max_failed_logins,
             lockout: Duration::seconds(settings.auth.lockout_secs),
         },
+        max_external_token_ttl: Duration::seconds(settings.auth.max_external_token_ttl_secs),
     };
     let auth = AuthService::new(ports, auth_settings);
     let tasks = TaskService::new(

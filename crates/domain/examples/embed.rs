@@ -45,6 +45,7 @@ async fn run() -> Outcome {
                 max_failures: 3,
                 lockout: Duration::minutes(15),
             },
+            max_external_token_ttl: Duration::days(1),
         },
     );
     let tasks = TaskService::new(

@@ -89,6 +89,7 @@
 //!             max_failures: 5,
 //!             lockout: Duration::minutes(15),
 //!         },
+//!         max_external_token_ttl: Duration::days(1),
 //!     },
 //! );
 //! let tasks = TaskService::new(

@@ -419,10 +419,12 @@ pub trait PasswordHasher: Send + Sync {
 pub struct AccessClaims {
     /// The user (`sub`).
     pub user_id: UserId,
-    /// Issue time (`iat`).
-    pub issued_at: DateTime<Utc>,
+    /// Issue time (`iat`), when the token says.
+    pub issued_at: Option<DateTime<Utc>>,
     /// Expiry time (`exp`).
     pub expires_at: DateTime<Utc>,
+    /// The time before which it must not be accepted (`nbf`), if any.
+    pub not_before: Option<DateTime<Utc>>,
     /// Unique token id (`jti`).
     pub token_id: Uuid,
     /// The session the token belongs to (`sid`), if any.

@@ -48,8 +48,10 @@ struct Claims {
     exp: i64,
     iss: String,
     aud: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     iat: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nbf: Option<i64>,
     #[serde(default)]
     jti: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -100,8 +102,9 @@ impl JwtCodec {
             .unwrap_or_default();
         Ok(AccessClaims {
             user_id,
-            issued_at: timestamp(claims.iat.unwrap_or(0))?,
+            issued_at: claims.iat.map(timestamp).transpose()?,
             expires_at: timestamp(claims.exp)?,
+            not_before: claims.nbf.map(timestamp).transpose()?,
             token_id,
             session_id: session_id.map(SessionId::from),
             token_version: claims.ver,
@@ -120,7 +123,8 @@ impl TokenCodec for JwtCodec {
             exp: claims.expires_at.timestamp(),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
-            iat: Some(claims.issued_at.timestamp()),
+            iat: claims.issued_at.map(|at| at.timestamp()),
+            nbf: claims.not_before.map(|at| at.timestamp()),
             jti: Some(claims.token_id.to_string()),
             sid: claims.session_id.map(|s| s.to_string()),
             ver: claims.token_version,
@@ -150,7 +154,8 @@ mod tests {
         let now = DateTime::from_timestamp(Utc::now().timestamp(), 0).expect("valid");
         AccessClaims {
             user_id: UserId::new_random(),
-            issued_at: now,
+            issued_at: Some(now),
+            not_before: Some(now - Duration::minutes(1)),
             expires_at: now + Duration::hours(1),
             token_id: Uuid::new_v4(),
             session_id: Some(SessionId::new_random()),

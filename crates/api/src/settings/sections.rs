@@ -110,6 +110,9 @@ pub struct AuthSettings {
     pub rate_limit_per_minute: u32,
     /// Password-reset token lifetime.
     pub reset_token_ttl_secs: i64,
+    /// The longest lifetime accepted of an access token without a session
+    /// (`sid`), such as the shared-secret frontends sign.
+    pub max_external_token_ttl_secs: i64,
 }
 
 impl Default for AuthSettings {
@@ -125,6 +128,7 @@ impl Default for AuthSettings {
             lockout_secs: 900,
             rate_limit_per_minute: 20,
             reset_token_ttl_secs: 3600,
+            max_external_token_ttl_secs: 86_400,
         }
     }
 }

@@ -68,6 +68,10 @@ impl Settings {
             ),
             ("auth.lockout_secs", self.auth.lockout_secs),
             ("auth.reset_token_ttl_secs", self.auth.reset_token_ttl_secs),
+            (
+                "auth.max_external_token_ttl_secs",
+                self.auth.max_external_token_ttl_secs,
+            ),
         ] {
             if value <= 0 {
                 return Err(SettingsError(format!("{name} must be positive")));

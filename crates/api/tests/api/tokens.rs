@@ -15,6 +15,8 @@ backends!(
     a_bearer_value_that_is_not_a_jwt_is_unauthorized,
     a_valid_token_under_another_scheme_is_unauthorized,
     an_expired_token_is_unauthorized,
+    a_token_issued_or_valid_only_in_the_future_is_unauthorized,
+    a_token_minted_elsewhere_that_lives_over_a_day_is_unauthorized,
     a_token_signed_with_another_key_is_unauthorized,
     a_token_signed_with_another_algorithm_is_unauthorized,
     an_unsigned_alg_none_token_is_unauthorized,
@@ -129,6 +131,38 @@ async fn an_expired_token_is_unauthorized(app: &TestApp) {
     );
 
     assert_token_refused(app, &user.id, &sign(&expired)).await;
+}
+
+async fn a_token_issued_or_valid_only_in_the_future_is_unauthorized(app: &TestApp) {
+    let user = app.signed_up().await;
+    let in_two_minutes = json!((Utc::now() + Duration::minutes(2)).timestamp());
+
+    for key in ["iat", "nbf"] {
+        let early = with(claims(&user.id), key, in_two_minutes.clone());
+        assert_token_refused(app, &user.id, &sign(&early)).await;
+    }
+    let within_leeway = with(
+        claims(&user.id),
+        "nbf",
+        json!((Utc::now() + Duration::seconds(30)).timestamp()),
+    );
+    let me = app
+        .request(Method::GET, "/api/v1/auth/me")
+        .bearer_auth(sign(&within_leeway))
+        .send()
+        .await
+        .expect("request sent");
+    assert_eq!(me.status(), StatusCode::OK, "clocks may differ by a minute");
+}
+
+async fn a_token_minted_elsewhere_that_lives_over_a_day_is_unauthorized(app: &TestApp) {
+    let user = app.signed_up().await;
+    let two_days = json!((Utc::now() + Duration::days(2)).timestamp());
+    let long_lived = with(without(claims(&user.id), "jti"), "exp", two_days.clone());
+    let long_without_iat = without(long_lived.clone(), "iat");
+
+    assert_token_refused(app, &user.id, &sign(&long_lived)).await;
+    assert_token_refused(app, &user.id, &sign(&long_without_iat)).await;
 }
 
 async fn a_token_signed_with_another_key_is_unauthorized(app: &TestApp) {

@@ -30,6 +30,10 @@ pub struct AuthSettings {
     pub refresh_token_ttl: Duration,
     /// When repeated failed logins lock an account.
     pub lockout: LockoutPolicy,
+    /// The longest lifetime accepted of an access token without a session
+    /// (`sid`), as the shared-secret frontends sign: from its `iat`, or
+    /// from now when it has none.
+    pub max_external_token_ttl: Duration,
 }
 
 /// Freshly issued tokens and the user they are for.

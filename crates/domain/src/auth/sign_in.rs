@@ -132,8 +132,9 @@ impl AuthService {
         let issued_at = self.ports.clock.now();
         let claims = AccessClaims {
             user_id: user.id,
-            issued_at,
+            issued_at: Some(issued_at),
             expires_at: issued_at + self.settings.access_token_ttl,
+            not_before: None,
             token_id: Uuid::new_v4(),
             session_id,
             token_version,

@@ -1,10 +1,16 @@
 //! Tokens after sign-in: refresh-token rotation with reuse detection,
 //! logout, and access-token checks.
 
-use super::{AuthService, Principal, Tokens};
+use chrono::{DateTime, Duration, Utc};
+
+use super::{AuthService, AuthSettings, Principal, Tokens};
 use crate::bearer::Bearer;
 use crate::error::{Error, Result, TokenRejection};
+use crate::ports::AccessClaims;
 use crate::session::Rotation;
+
+/// How far a token's `iat` and `nbf` may lie ahead of this server's clock.
+pub const CLOCK_LEEWAY: Duration = Duration::seconds(60);
 
 impl AuthService {
     /// Exchanges a refresh token for new tokens in the same session; the
@@ -78,8 +84,12 @@ impl AuthService {
             .tokens
             .decode(token)
             .map_err(Error::Unauthorized)?;
-        if claims.expires_at <= self.ports.clock.now() {
+        let now = self.ports.clock.now();
+        if claims.expires_at <= now {
             return Err(Error::Unauthorized(TokenRejection::Expired));
+        }
+        if !times_allow(&self.settings, &claims, now) {
+            return Err(Error::Unauthorized(TokenRejection::Invalid));
         }
         Ok(Bearer {
             user_id: claims.user_id,
@@ -103,4 +113,19 @@ impl AuthService {
             .await?;
         bearer.admit(subject)
     }
+}
+
+/// Whether the times of `claims` let it in at `now`, its expiry aside:
+/// issued and valid from no later than [`CLOCK_LEEWAY`] from now (ASVS 5.0
+/// V9.2.1), and, for a token without a session, living no longer than
+/// [`AuthSettings::max_external_token_ttl`].
+fn times_allow(settings: &AuthSettings, claims: &AccessClaims, now: DateTime<Utc>) -> bool {
+    let latest = now + CLOCK_LEEWAY;
+    if claims.issued_at.is_some_and(|at| at > latest)
+        || claims.not_before.is_some_and(|at| at > latest)
+    {
+        return false;
+    }
+    claims.session_id.is_some()
+        || claims.expires_at - claims.issued_at.unwrap_or(now) <= settings.max_external_token_ttl
 }

@@ -65,8 +65,12 @@ fn parse_claims(payload: &str) -> Option<AccessClaims> {
     };
     Some(AccessClaims {
         user_id: user.parse().ok()?,
-        issued_at: parse_time(iat)?,
+        issued_at: match iat {
+            "-" => None,
+            iat => Some(parse_time(iat)?),
+        },
         expires_at: parse_time(exp)?,
+        not_before: None,
         token_id: Uuid::parse_str(jti).ok()?,
         session_id,
         token_version: ver.parse().ok()?,
@@ -81,7 +85,7 @@ impl TokenCodec for HmacCodec {
         let payload = format!(
             "{VERSION}:{}:{}:{}:{}:{sid}:{}",
             claims.user_id,
-            time(claims.issued_at),
+            claims.issued_at.map_or_else(|| "-".to_owned(), time),
             time(claims.expires_at),
             claims.token_id,
             claims.token_version,
@@ -115,8 +119,9 @@ mod tests {
         let now = Utc::now();
         AccessClaims {
             user_id: UserId::new_random(),
-            issued_at: now,
+            issued_at: Some(now),
             expires_at: now + Duration::hours(1),
+            not_before: None,
             token_id: Uuid::new_v4(),
             session_id,
             token_version: 3,

@@ -122,6 +122,7 @@ impl Ports {
                 max_failures: 5,
                 lockout: Duration::minutes(15),
             },
+            max_external_token_ttl: Duration::days(1),
         };
         AuthService::new(ports, settings)
     }

@@ -107,8 +107,9 @@ async fn logout_ends_the_tokens_session() {
 fn claims(user_id: UserId, expires_at: DateTime<Utc>, version: i64) -> AccessClaims {
     AccessClaims {
         user_id,
-        issued_at: at(),
+        issued_at: Some(at()),
         expires_at,
+        not_before: None,
         token_id: Uuid::nil(),
         session_id: Some(SessionId::from(Uuid::nil())),
         token_version: version,
@@ -208,4 +209,60 @@ async fn a_token_the_codec_refuses_is_unauthorized() {
         result,
         Err(Error::Unauthorized(TokenRejection::Invalid))
     ));
+}
+
+/// Whether the service takes `claims` as a bearer at [`at`].
+fn admits(claims: AccessClaims) -> bool {
+    let mut ports = Ports::new();
+    ports
+        .tokens
+        .expect_decode()
+        .returning(move |_| Ok(claims.clone()));
+    match ports.service().bearer("t") {
+        Ok(_) => true,
+        Err(Error::Unauthorized(TokenRejection::Invalid)) => false,
+        Err(other) => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_token_issued_or_valid_only_after_a_minute_from_now_is_refused() {
+    let in_an_hour = at() + Duration::hours(1);
+    let with = |issued_at, not_before| AccessClaims {
+        issued_at,
+        not_before,
+        ..claims(UserId::new_random(), in_an_hour, 0)
+    };
+    let soon = Some(at() + Duration::seconds(60));
+    let later = Some(at() + Duration::seconds(61));
+
+    assert!(admits(with(soon, soon)), "within the clocks' leeway");
+    assert!(!admits(with(later, None)), "issued in the future");
+    assert!(!admits(with(Some(at()), later)), "not valid yet");
+}
+
+#[test]
+fn a_token_without_a_session_lives_at_most_the_external_lifetime() {
+    let without_session = |issued_at, lives: Duration| AccessClaims {
+        session_id: None,
+        issued_at,
+        ..claims(UserId::new_random(), at() + lives, 0)
+    };
+    let a_day = Duration::days(1);
+
+    assert!(admits(without_session(Some(at()), a_day)));
+    assert!(!admits(without_session(
+        Some(at()),
+        a_day + Duration::seconds(1)
+    )));
+    assert!(
+        !admits(without_session(Some(at() - a_day), Duration::seconds(1))),
+        "issued two days before it expires"
+    );
+    assert!(admits(without_session(None, a_day)), "no iat: from now");
+    assert!(!admits(without_session(None, a_day * 2)));
+    assert!(
+        admits(claims(UserId::new_random(), at() + a_day * 2, 0)),
+        "a session's own token is not capped"
+    );
 }
