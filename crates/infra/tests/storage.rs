@@ -23,13 +23,15 @@ use taskpulse_infra::{
 use uuid::Uuid;
 
 async fn sqlite() -> (Database, std::path::PathBuf) {
+    sqlite_with(&PoolSettings::default()).await
+}
+
+/// A fresh, migrated SQLite file reached with `pool`.
+async fn sqlite_with(pool: &PoolSettings) -> (Database, std::path::PathBuf) {
     let path = std::env::temp_dir().join(format!("taskpulse-infra-{}.db", Uuid::new_v4().simple()));
-    let db = Database::connect(
-        &format!("sqlite://{}", path.display()),
-        &PoolSettings::default(),
-    )
-    .await
-    .expect("sqlite");
+    let db = Database::connect(&format!("sqlite://{}", path.display()), pool)
+        .await
+        .expect("sqlite");
     db.migrate(MigrationCommand::Up).await.expect("migrated");
     (db, path)
 }
@@ -592,7 +594,15 @@ async fn the_planning_migration_keeps_old_tasks(db: &Database) {
 
 #[tokio::test]
 async fn the_planning_migration_keeps_old_tasks_on_sqlite_and_postgres() {
-    let (lite, path) = sqlite().await;
+    // One connection: a schema change seen by every statement after it
+    // (under load, a pooled SQLite connection once still saw a column that
+    // the step down had dropped).
+    let one = PoolSettings {
+        max_connections: 1,
+        min_connections: 1,
+        ..PoolSettings::default()
+    };
+    let (lite, path) = sqlite_with(&one).await;
     the_planning_migration_keeps_old_tasks(&lite).await;
     drop(lite);
     let _ = std::fs::remove_file(path);

@@ -79,6 +79,7 @@ async fn update_in(
 ) -> Result<Task> {
     let select = row::select()
         .cond_where(owned_at(bearer, id, precondition))
+        .limit(1)
         .to_owned();
     let task = row::one(txn, &select, bearer.user_id)
         .await
@@ -187,7 +188,10 @@ impl TaskRepository for SeaTaskRepository {
     }
 
     async fn get(&self, bearer: &Bearer, id: TaskId) -> Result<Option<Task>> {
-        let select = row::select().cond_where(owned(bearer, id)).to_owned();
+        let select = row::select()
+            .cond_where(owned(bearer, id))
+            .limit(1)
+            .to_owned();
         row::one(&self.db, &select, bearer.user_id)
             .await
             .map_err(to_domain)
