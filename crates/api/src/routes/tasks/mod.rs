@@ -10,6 +10,8 @@ mod query;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use serde::de::DeserializeOwned;
+use taskpulse_domain::task::TaskChanges;
 
 pub(crate) use self::batch::{BatchAnswer, BatchBody, BatchOpBody, OpResult};
 pub(crate) use self::input::{CompletionBody, MoveBody, TaskInput, TaskPatch};
@@ -235,12 +237,7 @@ async fn replace(
     if_match: IfMatch,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let OneTask { tasks, id } = task;
-    let changes = tasks
-        .accept(json_body(&req, &body).and_then(replacement))
-        .await?;
-    let changed = tasks.update(id, changes, if_match.0).await?;
-    Ok(task_response(StatusCode::OK, changed))
+    write_changes(task, &req, if_match, &body, replacement).await
 }
 
 /// Changes the fields given (`{}` changes nothing).
@@ -273,12 +270,7 @@ async fn update(
     if_match: IfMatch,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let OneTask { tasks, id } = task;
-    let changes = tasks
-        .accept(json_body(&req, &body).and_then(patch_changes))
-        .await?;
-    let changed = tasks.update(id, changes, if_match.0).await?;
-    Ok(task_response(StatusCode::OK, changed))
+    write_changes(task, &req, if_match, &body, patch_changes).await
 }
 
 /// Sets `completed`, or toggles it when the body is empty or `{}`.
@@ -349,12 +341,24 @@ async fn move_task(
     if_match: IfMatch,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    write_changes(task, &req, if_match, &body, placement).await
+}
+
+/// The 200 answer of PUT, PATCH and move: `body` read as `T`, turned
+/// into changes by `changes_of`, written to the task under `If-Match`.
+async fn write_changes<T: DeserializeOwned>(
+    task: OneTask,
+    req: &HttpRequest,
+    if_match: IfMatch,
+    body: &[u8],
+    changes_of: fn(T) -> Result<TaskChanges, ApiError>,
+) -> Result<HttpResponse, ApiError> {
     let OneTask { tasks, id } = task;
     let changes = tasks
-        .accept(json_body(&req, &body).and_then(placement))
+        .accept(json_body(req, body).and_then(changes_of))
         .await?;
-    let moved = tasks.update(id, changes, if_match.0).await?;
-    Ok(task_response(StatusCode::OK, moved))
+    let changed = tasks.update(id, changes, if_match.0).await?;
+    Ok(task_response(StatusCode::OK, changed))
 }
 
 /// Deletes a task.
