@@ -61,6 +61,11 @@ pub struct TokenBody {
     /// An opaque token for `/api/v1/auth/refresh` and `/api/v1/auth/logout`.
     #[schema(example = "q7Yc3mJ0oV9bS2wXxR4tLkA1pN8eZ6uH")]
     refresh_token: String,
+    /// When the session ends at the latest (`auth.session_max_lifetime_secs`
+    /// after the login or registration that started it): no refresh goes
+    /// past it, and the client must sign in again then.
+    #[serde(serialize_with = "rfc3339")]
+    session_ends_at: DateTime<Utc>,
     user: UserBody,
 }
 
@@ -71,6 +76,7 @@ impl From<Tokens> for TokenBody {
             token_type: "bearer",
             expires_in: tokens.expires_in,
             refresh_token: tokens.refresh_token,
+            session_ends_at: tokens.session_ends_at,
             user: tokens.user.into(),
         }
     }

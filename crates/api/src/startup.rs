@@ -110,7 +110,6 @@ fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
     let resets = PasswordResetService::new(
         ResetPorts {
             users: users.clone(),
-            sessions: sessions.clone(),
             resets: Arc::new(SeaPasswordResetStore::new(conn.clone())),
             mailer,
             opaque: opaque.clone(),
@@ -130,6 +129,7 @@ fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
     let auth_settings = AuthSettings {
         access_token_ttl: Duration::seconds(settings.auth.access_token_ttl_secs),
         refresh_token_ttl: Duration::seconds(settings.auth.refresh_token_ttl_secs),
+        session_max_lifetime: Duration::seconds(settings.auth.session_max_lifetime_secs),
         lockout: LockoutPolicy {
             max_failures: settings.auth.max_failed_logins,
             lockout: Duration::seconds(settings.auth.lockout_secs),

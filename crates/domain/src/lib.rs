@@ -85,6 +85,7 @@
 //!     AuthSettings {
 //!         access_token_ttl: Duration::hours(1),
 //!         refresh_token_ttl: Duration::days(30),
+//!         session_max_lifetime: Duration::days(90),
 //!         lockout: LockoutPolicy {
 //!             max_failures: 5,
 //!             lockout: Duration::minutes(15),

@@ -10,7 +10,7 @@ use crate::bearer::Bearer;
 pub use crate::bearer::TokenSubject;
 use crate::error::{Result, TokenRejection};
 use crate::label::{Label, LabelChanges, LabelId, NewLabel};
-use crate::session::{NewSession, Rotation, Session, SessionId, TokenHash};
+use crate::session::{NewSession, Rotation, Session, SessionId, SessionLifetime, TokenHash};
 use crate::task::{
     BatchRefusal, NewTask, Precondition, Task, TaskChanges, TaskId, TaskOp, TaskPage, TaskQuery,
 };
@@ -79,8 +79,10 @@ pub trait UserRepository: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<()>;
 
-    /// Sets a new password: stores the hash, bumps the token version by one
-    /// (so every earlier token stops working) and lifts any lock-out.
+    /// Sets a new password in one atomic step: stores the hash, bumps the
+    /// token version by one (so every earlier access token stops working),
+    /// lifts any lock-out and ends every session of the user (so every
+    /// refresh token stops working). A failure part-way changes nothing.
     ///
     /// # Errors
     /// [`Error::NotFound`](crate::Error::NotFound) when the account is gone;
@@ -144,9 +146,13 @@ pub trait SessionRepository: Send + Sync {
     async fn start(&self, session: NewSession) -> Result<()>;
 
     /// Uses up the refresh token hashed `presented` and stores `next` in its
-    /// place, valid until `next_expires_at`. Marking the token used MUST be
-    /// atomic: of two concurrent presentations only one rotates, the other
-    /// sees [`Rotation::Reused`].
+    /// place, in one atomic step: of two concurrent presentations only one
+    /// rotates, the other sees [`Rotation::Reused`]; a failure part-way
+    /// leaves the presented token as it was. The token's session must be
+    /// live at `now` by its stored expiry and by `lifetime`'s absolute end
+    /// ([`SessionLifetime::ends_at`] of its start), else it is
+    /// [`Rotation::Invalid`]. The next token, and the session, expire at
+    /// [`SessionLifetime::token_expires_at`].
     ///
     /// # Errors
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
@@ -155,7 +161,7 @@ pub trait SessionRepository: Send + Sync {
         presented: &TokenHash,
         next: &TokenHash,
         now: DateTime<Utc>,
-        next_expires_at: DateTime<Utc>,
+        lifetime: SessionLifetime,
     ) -> Result<Rotation>;
 
     /// Ends the user's session `id`; false when the user has no such live session.

@@ -7,9 +7,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::error::{Error, Result};
-use crate::ports::{Clock, OpaqueTokens, PasswordHasher, SessionRepository, UserRepository};
+use crate::ports::{Clock, OpaqueTokens, PasswordHasher, UserRepository};
 use crate::session::TokenHash;
-use crate::user::{Email, Password, UserId, UserName};
+use crate::user::{Email, Password, PasswordHash, UserId, UserName};
 
 /// A password-reset email to send.
 #[derive(Clone, PartialEq, Eq)]
@@ -64,13 +64,29 @@ pub trait PasswordResetStore: Send + Sync {
         expires_at: DateTime<Utc>,
     ) -> Result<()>;
 
-    /// Uses up the token hashed `hash` if it is unused and unexpired, in
-    /// one atomic step (of two concurrent uses only one succeeds), and
-    /// returns its user and the token version it was issued under.
+    /// The user of the token hashed `hash` and the token version it was
+    /// issued under, if it is unused and unexpired at `now`. Changes
+    /// nothing.
     ///
     /// # Errors
     /// [`Error::Unavailable`] when storage cannot be reached.
-    async fn consume(&self, hash: &TokenHash, now: DateTime<Utc>) -> Result<Option<(UserId, i64)>>;
+    async fn find(&self, hash: &TokenHash, now: DateTime<Utc>) -> Result<Option<(UserId, i64)>>;
+
+    /// Uses up the token hashed `hash` and sets its user's password to
+    /// `password_hash` as [`UserRepository::change_password`] does, in one
+    /// atomic step, if the token is unused and unexpired at `now` and was
+    /// issued under the user's current token version. Of two concurrent
+    /// uses only one succeeds; a failure part-way changes nothing. False,
+    /// changing nothing, when the token does not qualify.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when storage cannot be reached.
+    async fn redeem(
+        &self,
+        hash: &TokenHash,
+        password_hash: PasswordHash,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
 }
 
 /// The ports [`PasswordResetService`] works through.
@@ -78,8 +94,6 @@ pub trait PasswordResetStore: Send + Sync {
 pub struct ResetPorts {
     /// Accounts.
     pub users: Arc<dyn UserRepository>,
-    /// Sessions, all ended by a reset.
-    pub sessions: Arc<dyn SessionRepository>,
     /// Reset tokens.
     pub resets: Arc<dyn PasswordResetStore>,
     /// Outgoing mail.
@@ -157,12 +171,11 @@ impl PasswordResetService {
     /// [`Error::InvalidResetToken`] for a token that is unknown, expired,
     /// used, or issued before the password last changed.
     pub async fn reset_password(&self, token: &str, new_password: &Password) -> Result<()> {
-        let now = self.ports.clock.now();
         let hash = self.ports.opaque.hash(token);
         let (user_id, version) = self
             .ports
             .resets
-            .consume(&hash, now)
+            .find(&hash, self.ports.clock.now())
             .await?
             .ok_or(Error::InvalidResetToken)?;
         let credentials = self.ports.users.find_credentials_by_id(user_id).await?;
@@ -170,23 +183,25 @@ impl PasswordResetService {
             return Err(Error::InvalidResetToken);
         }
         let new_hash = self.ports.hasher.hash(new_password.expose()).await?;
-        self.ports
-            .users
-            .change_password(user_id, new_hash, now)
+        let redeemed = self
+            .ports
+            .resets
+            .redeem(&hash, new_hash, self.ports.clock.now())
             .await?;
-        self.ports.sessions.end_all(user_id, None, now).await
+        if redeemed {
+            Ok(())
+        } else {
+            Err(Error::InvalidResetToken)
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
-    use mockall::predicate::{always, eq};
 
     use super::*;
-    use crate::ports::{
-        MockClock, MockOpaqueTokens, MockPasswordHasher, MockSessionRepository, MockUserRepository,
-    };
+    use crate::ports::{MockClock, MockOpaqueTokens, MockPasswordHasher, MockUserRepository};
     use crate::user::{Credentials, PasswordHash, User};
 
     fn at() -> DateTime<Utc> {
@@ -214,7 +229,6 @@ mod tests {
 
     struct Ports {
         users: MockUserRepository,
-        sessions: MockSessionRepository,
         resets: MockPasswordResetStore,
         mailer: MockMailer,
     }
@@ -223,7 +237,6 @@ mod tests {
         fn new() -> Self {
             Self {
                 users: MockUserRepository::new(),
-                sessions: MockSessionRepository::new(),
                 resets: MockPasswordResetStore::new(),
                 mailer: MockMailer::new(),
             }
@@ -245,7 +258,6 @@ mod tests {
                 .returning(|_| Ok(PasswordHash::new("new".into())));
             let ports = ResetPorts {
                 users: Arc::new(self.users),
-                sessions: Arc::new(self.sessions),
                 resets: Arc::new(self.resets),
                 mailer: Arc::new(self.mailer),
                 opaque: Arc::new(opaque),
@@ -331,30 +343,26 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_reset_sets_the_password_and_ends_every_session() {
+    async fn a_reset_redeems_the_token_with_the_new_password_hash() {
         let mut ports = Ports::new();
         let found = credentials(true, 3);
         let id = found.user.id;
         ports
             .resets
-            .expect_consume()
+            .expect_find()
             .returning(move |_, _| Ok(Some((id, 3))));
         ports
             .users
             .expect_find_credentials_by_id()
             .returning(move |_| Ok(Some(found.clone())));
         ports
-            .users
-            .expect_change_password()
-            .with(eq(id), always(), eq(at()))
+            .resets
+            .expect_redeem()
+            .withf(|hash, password, now| {
+                hash.as_str() == "hash:tok" && password.as_str() == "new" && *now == at()
+            })
             .times(1)
-            .returning(|_, _, _| Ok(()));
-        ports
-            .sessions
-            .expect_end_all()
-            .with(eq(id), eq(None), eq(at()))
-            .times(1)
-            .returning(|_, _, _| Ok(()));
+            .returning(|_, _, _| Ok(true));
 
         assert!(
             ports
@@ -366,10 +374,10 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_unknown_used_or_expired_token_is_invalid() {
+    async fn an_unknown_used_or_expired_token_is_invalid_before_any_hashing() {
         let mut ports = Ports::new();
-        ports.resets.expect_consume().returning(|_, _| Ok(None));
-        ports.users.expect_change_password().never();
+        ports.resets.expect_find().returning(|_, _| Ok(None));
+        ports.resets.expect_redeem().never();
 
         let result = ports.service().reset_password("tok", &new_password()).await;
 
@@ -383,13 +391,37 @@ mod tests {
         let id = found.user.id;
         ports
             .resets
-            .expect_consume()
+            .expect_find()
             .returning(move |_, _| Ok(Some((id, 3))));
         ports
             .users
             .expect_find_credentials_by_id()
             .returning(move |_| Ok(Some(found.clone())));
-        ports.users.expect_change_password().never();
+        ports.resets.expect_redeem().never();
+
+        let result = ports.service().reset_password("tok", &new_password()).await;
+
+        assert!(matches!(result, Err(Error::InvalidResetToken)));
+    }
+
+    #[tokio::test]
+    async fn a_token_that_another_use_redeemed_first_is_invalid() {
+        let mut ports = Ports::new();
+        let found = credentials(true, 3);
+        let id = found.user.id;
+        ports
+            .resets
+            .expect_find()
+            .returning(move |_, _| Ok(Some((id, 3))));
+        ports
+            .users
+            .expect_find_credentials_by_id()
+            .returning(move |_| Ok(Some(found.clone())));
+        ports
+            .resets
+            .expect_redeem()
+            .times(1)
+            .returning(|_, _, _| Ok(false));
 
         let result = ports.service().reset_password("tok", &new_password()).await;
 

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use crate::user::UserId;
@@ -83,6 +83,32 @@ pub struct NewSession {
     pub client: ClientInfo,
 }
 
+/// How long a session lasts: each refresh token for `idle` after it is
+/// issued, and the whole session at most `absolute` after the login (or
+/// registration) that started it, however often it is refreshed (ASVS 5.0
+/// V7.3.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLifetime {
+    /// Lifetime of one refresh token.
+    pub idle: Duration,
+    /// Lifetime of the session from its start.
+    pub absolute: Duration,
+}
+
+impl SessionLifetime {
+    /// When a session started at `started_at` ends at the latest.
+    pub fn ends_at(&self, started_at: DateTime<Utc>) -> DateTime<Utc> {
+        started_at + self.absolute
+    }
+
+    /// When a refresh token issued at `now` in a session started at
+    /// `started_at` expires: `idle` from now, but never after the
+    /// session's end.
+    pub fn token_expires_at(&self, started_at: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+        (now + self.idle).min(self.ends_at(started_at))
+    }
+}
+
 /// The stored form of an opaque token (never the token itself).
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct TokenHash(String);
@@ -115,12 +141,15 @@ pub enum Rotation {
         session_id: SessionId,
         /// The session's user.
         user_id: UserId,
+        /// When the session ends at the latest ([`SessionLifetime::ends_at`]).
+        ends_at: DateTime<Utc>,
     },
     /// It had been rotated already: someone is replaying it.
     Reused {
         /// The user it was issued to.
         user_id: UserId,
     },
-    /// Unknown, expired, or its session has ended.
+    /// Unknown, expired, or its session has ended (its absolute lifetime
+    /// included).
     Invalid,
 }

@@ -100,6 +100,9 @@ pub struct AuthSettings {
     pub access_token_ttl_secs: i64,
     /// Refresh token (and idle session) lifetime.
     pub refresh_token_ttl_secs: i64,
+    /// The longest a session lasts from its login, however often it is
+    /// refreshed.
+    pub session_max_lifetime_secs: i64,
     /// bcrypt cost.
     pub bcrypt_cost: u32,
     /// Failed logins in a row that lock an account.
@@ -123,6 +126,7 @@ impl Default for AuthSettings {
             audience: "taskpulse".into(),
             access_token_ttl_secs: 86_400,
             refresh_token_ttl_secs: 30 * 86_400,
+            session_max_lifetime_secs: 90 * 86_400,
             bcrypt_cost: 12,
             max_failed_logins: 5,
             lockout_secs: 900,

@@ -66,6 +66,10 @@ impl Settings {
                 "auth.refresh_token_ttl_secs",
                 self.auth.refresh_token_ttl_secs,
             ),
+            (
+                "auth.session_max_lifetime_secs",
+                self.auth.session_max_lifetime_secs,
+            ),
             ("auth.lockout_secs", self.auth.lockout_secs),
             ("auth.reset_token_ttl_secs", self.auth.reset_token_ttl_secs),
             (

@@ -1,6 +1,7 @@
 //! Sessions and refresh tokens: rotation, theft detection, logout, and the
 //! caller's session list.
 
+use chrono::{DateTime, Duration, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -17,7 +18,84 @@ backends!(
     another_users_session_is_not_found,
     ending_the_other_sessions_keeps_the_current_one,
     refresh_tokens_are_stored_only_as_hashes,
+    every_token_response_says_when_the_session_ends,
 );
+
+backends!(with two_second_sessions; a_session_ends_at_its_absolute_lifetime_however_often_it_is_refreshed);
+
+fn two_second_sessions(settings: &mut taskpulse_api::settings::Settings) {
+    settings.auth.session_max_lifetime_secs = 2;
+}
+
+/// The `session_ends_at` of a token response.
+fn session_end(body: &Value) -> DateTime<Utc> {
+    let at = body["session_ends_at"].as_str().expect("session_ends_at");
+    DateTime::parse_from_rfc3339(at)
+        .expect("RFC 3339")
+        .with_timezone(&Utc)
+}
+
+async fn every_token_response_says_when_the_session_ends(app: &TestApp) {
+    let before = Utc::now();
+    let registered: Value = app
+        .register("Ada", "ada@example.com", "a fine passphrase")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let logged_in: Value = app
+        .login("ada@example.com", "a fine passphrase")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let refresh = logged_in["refresh_token"].as_str().expect("token");
+    let refreshed: Value = app.refresh(refresh).await.json().await.expect("json");
+    let after = Utc::now();
+
+    let ninety_days = Duration::days(90);
+    for body in [&registered, &logged_in] {
+        let ends = session_end(body);
+        assert!(
+            ends >= before + ninety_days - Duration::seconds(1),
+            "{body}"
+        );
+        assert!(ends <= after + ninety_days, "{body}");
+    }
+    assert_eq!(
+        refreshed["session_ends_at"], logged_in["session_ends_at"],
+        "a refresh keeps the session's end"
+    );
+}
+
+async fn a_session_ends_at_its_absolute_lifetime_however_often_it_is_refreshed(app: &TestApp) {
+    let user = app.signed_up().await;
+    let refreshed = app.refresh(&user.refresh_token).await;
+    assert_eq!(refreshed.status(), StatusCode::OK);
+    let body: Value = refreshed.json().await.expect("json");
+    let ends = session_end(&body);
+    assert!(ends <= Utc::now() + Duration::seconds(2), "{body}");
+    let expires_in = body["expires_in"].as_i64().expect("expires_in");
+    assert!(
+        (0..=2).contains(&expires_in),
+        "no access token outlives it: {body}"
+    );
+    let access = body["access_token"].as_str().expect("token").to_owned();
+    let refresh = body["refresh_token"].as_str().expect("token").to_owned();
+
+    let wait = ends - Utc::now() + Duration::milliseconds(200);
+    tokio::time::sleep(wait.to_std().unwrap_or_default()).await;
+
+    let late = app.refresh(&refresh).await;
+    error_body(late, StatusCode::UNAUTHORIZED, "UNAUTHORIZED").await;
+    assert_eq!(app.me_status(&access).await, StatusCode::UNAUTHORIZED);
+    let again = app.login(&user.email, &user.password).await;
+    assert_eq!(
+        again.status(),
+        StatusCode::OK,
+        "signing in starts a new session"
+    );
+}
 
 async fn a_refresh_rotates_the_refresh_token_within_the_session(app: &TestApp) {
     let user = app.signed_up().await;

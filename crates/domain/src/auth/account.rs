@@ -104,14 +104,9 @@ impl AuthService {
     ) -> Result<()> {
         self.confirm_password(principal.user.id, current).await?;
         let hash = self.ports.hasher.hash(new.expose()).await?;
-        let now = self.ports.clock.now();
         self.ports
             .users
-            .change_password(principal.user.id, hash, now)
-            .await?;
-        self.ports
-            .sessions
-            .end_all(principal.user.id, None, now)
+            .change_password(principal.user.id, hash, self.ports.clock.now())
             .await
     }
 

@@ -11,14 +11,14 @@ mod tokens;
 
 use std::sync::Arc;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 
 pub use crate::bearer::Principal;
 use crate::ports::{
     Clock, LockoutPolicy, OpaqueTokens, PasswordHasher, SessionRepository, TokenCodec,
     UserRepository,
 };
-use crate::session::Session;
+use crate::session::{Session, SessionLifetime};
 use crate::user::{Email, User, UserName};
 
 /// Tunables of [`AuthService`].
@@ -28,12 +28,25 @@ pub struct AuthSettings {
     pub access_token_ttl: Duration,
     /// Lifetime of a refresh token (and of an idle session).
     pub refresh_token_ttl: Duration,
+    /// The longest a session lasts from the login that started it, however
+    /// often it is refreshed.
+    pub session_max_lifetime: Duration,
     /// When repeated failed logins lock an account.
     pub lockout: LockoutPolicy,
     /// The longest lifetime accepted of an access token without a session
     /// (`sid`), as the shared-secret frontends sign: from its `iat`, or
     /// from now when it has none.
     pub max_external_token_ttl: Duration,
+}
+
+impl AuthSettings {
+    /// How long sessions last.
+    pub fn session_lifetime(&self) -> SessionLifetime {
+        SessionLifetime {
+            idle: self.refresh_token_ttl,
+            absolute: self.session_max_lifetime,
+        }
+    }
 }
 
 /// Freshly issued tokens and the user they are for.
@@ -45,6 +58,8 @@ pub struct Tokens {
     pub expires_in: i64,
     /// The opaque refresh token (shown once, stored only as a hash).
     pub refresh_token: String,
+    /// When the session ends at the latest: no refresh goes past it.
+    pub session_ends_at: DateTime<Utc>,
     /// Their user.
     pub user: User,
 }

@@ -1,6 +1,7 @@
 //! Registration and sign-in: the first session of an account, and the
 //! tokens every new session starts with.
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{AuthService, Tokens};
@@ -103,45 +104,52 @@ impl AuthService {
     ) -> Result<Tokens> {
         let now = self.ports.clock.now();
         let (refresh_token, refresh_hash) = self.ports.opaque.generate()?;
+        let lifetime = self.settings.session_lifetime();
         let session = NewSession {
             id: SessionId::new_random(),
             user_id: user.id,
             created_at: now,
-            expires_at: now + self.settings.refresh_token_ttl,
+            expires_at: lifetime.token_expires_at(now, now),
             refresh_hash,
             client,
         };
         let session_id = session.id;
         self.ports.sessions.start(session).await?;
+        let session_ends_at = lifetime.ends_at(now);
         let (access_token, expires_in) =
-            self.access_token(&user, Some(session_id), token_version)?;
+            self.access_token(&user, session_id, token_version, session_ends_at)?;
         Ok(Tokens {
             access_token,
             expires_in,
             refresh_token,
+            session_ends_at,
             user,
         })
     }
 
+    /// A signed access token of `session`, and its seconds to live: the
+    /// access-token lifetime, but never past the session's end.
     pub(super) fn access_token(
         &self,
         user: &User,
-        session_id: Option<SessionId>,
+        session_id: SessionId,
         token_version: i64,
+        session_ends_at: DateTime<Utc>,
     ) -> Result<(String, i64)> {
         let issued_at = self.ports.clock.now();
+        let expires_at = (issued_at + self.settings.access_token_ttl).min(session_ends_at);
         let claims = AccessClaims {
             user_id: user.id,
             issued_at: Some(issued_at),
-            expires_at: issued_at + self.settings.access_token_ttl,
+            expires_at,
             not_before: None,
             token_id: Uuid::new_v4(),
-            session_id,
+            session_id: Some(session_id),
             token_version,
         };
         Ok((
             self.ports.tokens.encode(&claims)?,
-            self.settings.access_token_ttl.num_seconds(),
+            (expires_at - issued_at).num_seconds(),
         ))
     }
 }

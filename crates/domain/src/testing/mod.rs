@@ -148,7 +148,7 @@ macro_rules! port_contract_tests {
             an_email_of_another_account_cannot_be_taken,
             a_profile_update_changes_only_what_is_given,
             writes_to_a_missing_user_are_not_found,
-            changing_the_password_bumps_the_token_version_once_and_lifts_the_lock,
+            changing_the_password_bumps_the_token_version_once_lifts_the_lock_and_ends_sessions,
             setting_a_password_hash_keeps_the_token_version,
             failed_logins_lock_the_account_when_they_reach_the_limit,
             an_expired_lock_starts_the_count_again_at_one,
@@ -206,6 +206,7 @@ macro_rules! port_contract_tests {
             ending_by_token_ends_that_session_only,
             ending_all_sessions_can_spare_one,
             concurrent_presentations_of_a_token_rotate_once,
+            a_session_ends_at_its_absolute_lifetime_however_often_it_is_refreshed,
         ]);
         $crate::port_contract_tests!(@port idempotency [
             a_free_key_is_claimed_once,
@@ -218,9 +219,11 @@ macro_rules! port_contract_tests {
             concurrent_claims_of_a_free_key_start_once,
         ]);
         $crate::port_contract_tests!(@port resets [
-            a_reset_token_is_used_once,
+            a_reset_token_is_found_until_it_is_redeemed_once,
+            redeeming_sets_the_password_and_ends_every_session,
             expired_and_unknown_reset_tokens_are_refused,
-            concurrent_uses_of_a_reset_token_succeed_once,
+            a_token_of_an_older_token_version_redeems_nothing,
+            concurrent_redemptions_of_a_reset_token_succeed_once,
         ]);
     };
     (@port $port:ident [$($check:ident),* $(,)?]) => {

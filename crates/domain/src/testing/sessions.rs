@@ -1,7 +1,9 @@
 //! The [`SessionRepository`](crate::ports::SessionRepository) contract.
 
+use chrono::Duration;
+
 use super::{Storage, at, join, user};
-use crate::session::{ClientInfo, NewSession, Rotation, SessionId, TokenHash};
+use crate::session::{ClientInfo, NewSession, Rotation, SessionId, SessionLifetime, TokenHash};
 use crate::user::UserId;
 
 pub(super) fn hash(token: &str) -> TokenHash {
@@ -39,13 +41,31 @@ async fn live(storage: &Storage, user: UserId, now: i64) -> Vec<SessionId> {
     sessions.into_iter().map(|s| s.id).collect()
 }
 
-/// Presents `token` at `now` (seconds), the next one valid until `until`.
+/// Presents `token` at `now` (seconds), the next one valid until `until`
+/// (the session's absolute lifetime far beyond).
 async fn rotate(storage: &Storage, token: &str, next: &str, now: i64, until: i64) -> Rotation {
+    let lifetime = SessionLifetime {
+        idle: Duration::seconds(until - now),
+        absolute: LONG_LIFE,
+    };
     storage
         .sessions
-        .rotate(&hash(token), &hash(next), at(now), at(until))
+        .rotate(&hash(token), &hash(next), at(now), lifetime)
         .await
         .expect("presented")
+}
+
+/// An absolute session lifetime longer than any check needs.
+const LONG_LIFE: Duration = Duration::days(365);
+
+/// What a rotation of user `user_id`'s session `session_id` started at
+/// second `start` answers under [`LONG_LIFE`].
+fn rotated(session_id: SessionId, user_id: UserId, start: i64) -> Rotation {
+    Rotation::Rotated {
+        session_id,
+        user_id,
+        ends_at: at(start) + LONG_LIFE,
+    }
 }
 
 /// `start` stores a session that `list_live` shows with its start as last
@@ -104,12 +124,8 @@ pub async fn a_rotation_uses_up_the_token_and_renews_the_session(storage: &Stora
         .expect("listed");
     let second = rotate(storage, "second", "third", 160, 300).await;
 
-    let rotated = Rotation::Rotated {
-        session_id: id,
-        user_id: ada,
-    };
-    assert_eq!(first, rotated);
-    assert_eq!(second, rotated);
+    assert_eq!(first, rotated(id, ada, 0));
+    assert_eq!(second, rotated(id, ada, 0));
     assert_eq!(renewed.len(), 1, "alive past its first expiry: {renewed:?}");
     assert_eq!(renewed[0].id, id);
     assert_eq!(renewed[0].created_at, at(0));
@@ -274,12 +290,59 @@ pub async fn concurrent_presentations_of_a_token_rotate_once(storage: &Storage) 
     outcomes.sort_by_key(|rotation| !matches!(rotation, Rotation::Rotated { .. }));
     assert_eq!(
         outcomes,
-        [
-            Rotation::Rotated {
-                session_id: id,
-                user_id: ada
-            },
-            Rotation::Reused { user_id: ada },
-        ]
+        [rotated(id, ada, 0), Rotation::Reused { user_id: ada }]
+    );
+}
+
+/// However often it is refreshed, a session ends at its absolute lifetime
+/// from its start: the next token and the session expire then at the
+/// latest, and a token presented at or after it is `Invalid`.
+pub async fn a_session_ends_at_its_absolute_lifetime_however_often_it_is_refreshed(
+    storage: &Storage,
+) {
+    let ada = user(storage, "ada@example.com").await;
+    let id = start(storage, session(ada, "first", 0, 60)).await;
+    let lifetime = SessionLifetime {
+        idle: Duration::seconds(60),
+        absolute: Duration::seconds(100),
+    };
+    let present = |token: &'static str, next: &'static str, now: i64| async move {
+        storage
+            .sessions
+            .rotate(&hash(token), &hash(next), at(now), lifetime)
+            .await
+            .expect("presented")
+    };
+
+    let early = present("first", "second", 30).await;
+    let late = present("second", "third", 80).await;
+    let live_before_the_end = live(storage, ada, 99).await;
+    let live_at_the_end = live(storage, ada, 100).await;
+    let at_the_end = present("third", "fourth", 100).await;
+    let longer = SessionLifetime {
+        absolute: Duration::seconds(1000),
+        ..lifetime
+    };
+    let capped_by_the_token = storage
+        .sessions
+        .rotate(&hash("third"), &hash("fifth"), at(100), longer)
+        .await
+        .expect("presented");
+
+    let ends_at = at(100);
+    let expected = Rotation::Rotated {
+        session_id: id,
+        user_id: ada,
+        ends_at,
+    };
+    assert_eq!(early, expected);
+    assert_eq!(late, expected, "refreshed within its lifetime");
+    assert_eq!(live_before_the_end, vec![id]);
+    assert_eq!(live_at_the_end, vec![], "its last token expired with it");
+    assert_eq!(at_the_end, Rotation::Invalid);
+    assert_eq!(
+        capped_by_the_token,
+        Rotation::Invalid,
+        "a longer lifetime later does not revive a token that expired"
     );
 }

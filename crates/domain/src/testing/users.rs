@@ -14,7 +14,7 @@ use crate::user::{Credentials, Email, PasswordHash, UserId, UserName};
 
 pub use lockout::{
     an_expired_lock_starts_the_count_again_at_one,
-    changing_the_password_bumps_the_token_version_once_and_lifts_the_lock,
+    changing_the_password_bumps_the_token_version_once_lifts_the_lock_and_ends_sessions,
     clearing_failed_logins_resets_the_count_and_the_lock,
     failed_logins_lock_the_account_when_they_reach_the_limit,
     setting_a_password_hash_keeps_the_token_version,
@@ -33,7 +33,7 @@ async fn credentials(storage: &Storage, id: UserId) -> Credentials {
         .expect("the user exists")
 }
 
-fn policy(max_failures: u32, lockout_secs: i64) -> LockoutPolicy {
+pub(super) fn policy(max_failures: u32, lockout_secs: i64) -> LockoutPolicy {
     LockoutPolicy {
         max_failures,
         lockout: Duration::seconds(lockout_secs),
@@ -252,6 +252,11 @@ pub async fn the_token_subject_tells_whether_the_users_session_is_live(storage: 
         session(bob, "bob-live"),
     );
     let ids = (live.id, ended.id, bobs.id);
+    storage
+        .users
+        .change_password(ada, PasswordHash::new("new".into()), at(0))
+        .await
+        .expect("changed");
     for session in [live, ended, bobs] {
         storage.sessions.start(session).await.expect("started");
     }
@@ -260,11 +265,6 @@ pub async fn the_token_subject_tells_whether_the_users_session_is_live(storage: 
         .end(ada, ids.1, at(5))
         .await
         .expect("ended");
-    storage
-        .users
-        .change_password(ada, PasswordHash::new("new".into()), at(6))
-        .await
-        .expect("changed");
 
     let mut answers = Vec::new();
     for session in [
@@ -347,7 +347,10 @@ pub async fn deleting_a_user_deletes_their_tasks_and_sessions(storage: &Storage)
             &TokenHash::new("ada-token".into()),
             &TokenHash::new("ada-next".into()),
             at(2),
-            at(7200),
+            crate::session::SessionLifetime {
+                idle: chrono::Duration::hours(2),
+                absolute: chrono::Duration::days(90),
+            },
         )
         .await
         .expect("presented");

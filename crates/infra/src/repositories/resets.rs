@@ -6,9 +6,10 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use taskpulse_domain::Result;
 use taskpulse_domain::reset::PasswordResetStore;
 use taskpulse_domain::session::TokenHash;
-use taskpulse_domain::user::UserId;
+use taskpulse_domain::user::{PasswordHash, UserId};
 
-use crate::db::{Database, to_domain};
+use super::users::set_password;
+use crate::db::{Database, Transaction, to_domain};
 use crate::entities::password_reset_tokens::{ActiveModel, Column, Entity};
 
 /// [`PasswordResetStore`] on SeaORM.
@@ -49,19 +50,54 @@ impl PasswordResetStore for SeaPasswordResetStore {
         Ok(())
     }
 
-    async fn consume(&self, hash: &TokenHash, now: DateTime<Utc>) -> Result<Option<(UserId, i64)>> {
-        // The conditional update is the single use: a second use matches no row.
-        let rows = Entity::update_many()
-            .col_expr(Column::UsedAt, Some(now).into())
-            .filter(Column::Hash.eq(hash.as_str()))
+    async fn find(&self, hash: &TokenHash, now: DateTime<Utc>) -> Result<Option<(UserId, i64)>> {
+        let row = Entity::find_by_id(hash.as_str())
             .filter(Column::UsedAt.is_null())
             .filter(Column::ExpiresAt.gt(now))
-            .exec_with_returning(&self.db)
+            .one(&self.db)
             .await
             .map_err(to_domain)?;
-        Ok(rows
-            .into_iter()
-            .next()
-            .map(|row| (UserId::from(row.user_id), row.token_version)))
+        Ok(row.map(|row| (UserId::from(row.user_id), row.token_version)))
     }
+
+    async fn redeem(
+        &self,
+        hash: &TokenHash,
+        password_hash: PasswordHash,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let txn = self.db.begin().await.map_err(to_domain)?;
+        let redeemed = redeem_in(&txn, hash, &password_hash, now).await;
+        if matches!(redeemed, Ok(true)) {
+            txn.commit().await.map_err(to_domain)?;
+        } else {
+            // Nothing of a refused or failed redemption may stay; a failed
+            // rollback ends with the connection, which rolls back too.
+            let _ = txn.rollback().await;
+        }
+        redeemed
+    }
+}
+
+/// [`PasswordResetStore::redeem`]'s statements, on a transaction.
+async fn redeem_in(
+    txn: &Transaction,
+    hash: &TokenHash,
+    password_hash: &PasswordHash,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    // The conditional update is the single use: a second use matches no row.
+    let used = Entity::update_many()
+        .col_expr(Column::UsedAt, Some(now).into())
+        .filter(Column::Hash.eq(hash.as_str()))
+        .filter(Column::UsedAt.is_null())
+        .filter(Column::ExpiresAt.gt(now))
+        .exec_with_returning(txn)
+        .await
+        .map_err(to_domain)?;
+    let Some(token) = used.into_iter().next() else {
+        return Ok(false);
+    };
+    let user = UserId::from(token.user_id);
+    set_password(txn, user, password_hash, Some(token.token_version), now).await
 }

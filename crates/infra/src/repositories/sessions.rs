@@ -3,13 +3,17 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
 use taskpulse_domain::Result;
 use taskpulse_domain::ports::SessionRepository;
-use taskpulse_domain::session::{ClientInfo, NewSession, Rotation, Session, SessionId, TokenHash};
+use taskpulse_domain::session::{
+    ClientInfo, NewSession, Rotation, Session, SessionId, SessionLifetime, TokenHash,
+};
 use taskpulse_domain::user::UserId;
 
-use crate::db::{Database, to_domain};
+use crate::db::{Database, Transaction, to_domain};
 use crate::entities::{refresh_tokens, sessions};
 
 /// [`SessionRepository`] on SeaORM.
@@ -23,40 +27,108 @@ impl SeaSessionRepository {
     pub fn new(db: Database) -> Self {
         Self { db }
     }
+}
 
-    async fn insert_token(
-        &self,
-        hash: &TokenHash,
-        session_id: SessionId,
-        user_id: uuid::Uuid,
-        now: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-    ) -> Result<()> {
-        let row = refresh_tokens::ActiveModel {
-            hash: Set(hash.as_str().to_owned()),
-            session_id: Set(session_id.as_uuid()),
-            user_id: Set(user_id),
-            created_at: Set(now),
-            expires_at: Set(expires_at),
-            used_at: Set(None),
-        };
-        refresh_tokens::Entity::insert(row)
-            .exec_without_returning(&self.db)
-            .await
-            .map_err(to_domain)?;
-        Ok(())
-    }
+/// Marks the sessions matching `condition` ended, on `conn`; returns how
+/// many.
+pub(super) async fn end_where(
+    conn: &impl ConnectionTrait,
+    condition: Condition,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let result = sessions::Entity::update_many()
+        .col_expr(sessions::Column::EndedAt, Some(now).into())
+        .filter(condition.add(sessions::Column::EndedAt.is_null()))
+        .exec(conn)
+        .await
+        .map_err(to_domain)?;
+    Ok(result.rows_affected)
+}
 
-    /// Marks the sessions matching `condition` ended; returns how many.
-    async fn end_where(&self, condition: Condition, now: DateTime<Utc>) -> Result<u64> {
-        let result = sessions::Entity::update_many()
-            .col_expr(sessions::Column::EndedAt, Some(now).into())
-            .filter(condition.add(sessions::Column::EndedAt.is_null()))
-            .exec(&self.db)
-            .await
-            .map_err(to_domain)?;
-        Ok(result.rows_affected)
+/// Stores refresh token `hash` of a session, on `conn`.
+async fn insert_token(
+    conn: &impl ConnectionTrait,
+    hash: &TokenHash,
+    session_id: SessionId,
+    user_id: uuid::Uuid,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<()> {
+    let row = refresh_tokens::ActiveModel {
+        hash: Set(hash.as_str().to_owned()),
+        session_id: Set(session_id.as_uuid()),
+        user_id: Set(user_id),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        used_at: Set(None),
+    };
+    refresh_tokens::Entity::insert(row)
+        .exec_without_returning(conn)
+        .await
+        .map_err(to_domain)?;
+    Ok(())
+}
+
+/// [`SessionRepository::rotate`]'s statements, on a transaction.
+async fn rotate_in(
+    txn: &Transaction,
+    presented: &TokenHash,
+    next: &TokenHash,
+    now: DateTime<Utc>,
+    lifetime: SessionLifetime,
+) -> Result<Rotation> {
+    let token = refresh_tokens::Entity::find_by_id(presented.as_str())
+        .one(txn)
+        .await
+        .map_err(to_domain)?;
+    let Some(token) = token else {
+        return Ok(Rotation::Invalid);
+    };
+    let user_id = UserId::from(token.user_id);
+    if token.used_at.is_some() {
+        return Ok(Rotation::Reused { user_id });
     }
+    let session = sessions::Entity::find_by_id(token.session_id)
+        .one(txn)
+        .await
+        .map_err(to_domain)?;
+    let Some(started_at) = session
+        .filter(|s| s.ended_at.is_none() && s.expires_at > now)
+        .map(|s| s.created_at)
+    else {
+        return Ok(Rotation::Invalid);
+    };
+    let ends_at = lifetime.ends_at(started_at);
+    if ends_at <= now || token.expires_at <= now {
+        return Ok(Rotation::Invalid);
+    }
+    // The conditional update is the single use: of two concurrent
+    // presentations of one token, only one marks it used.
+    let marked = refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::UsedAt, Some(now).into())
+        .filter(refresh_tokens::Column::Hash.eq(presented.as_str()))
+        .filter(refresh_tokens::Column::UsedAt.is_null())
+        .exec(txn)
+        .await
+        .map_err(to_domain)?;
+    if marked.rows_affected == 0 {
+        return Ok(Rotation::Reused { user_id });
+    }
+    let session_id = SessionId::from(token.session_id);
+    let expires_at = lifetime.token_expires_at(started_at, now);
+    insert_token(txn, next, session_id, token.user_id, now, expires_at).await?;
+    sessions::Entity::update_many()
+        .col_expr(sessions::Column::LastUsedAt, now.into())
+        .col_expr(sessions::Column::ExpiresAt, expires_at.into())
+        .filter(sessions::Column::Id.eq(token.session_id))
+        .exec(txn)
+        .await
+        .map_err(to_domain)?;
+    Ok(Rotation::Rotated {
+        session_id,
+        user_id,
+        ends_at,
+    })
 }
 
 #[async_trait]
@@ -72,19 +144,26 @@ impl SessionRepository for SeaSessionRepository {
             user_agent: Set(session.client.user_agent),
             ip: Set(session.client.ip),
         };
-        sessions::Entity::insert(row)
-            .exec_without_returning(&self.db)
+        let txn = self.db.begin().await.map_err(to_domain)?;
+        let stored = match sessions::Entity::insert(row)
+            .exec_without_returning(&txn)
             .await
-            .map_err(to_domain)?;
-        let user_id = session.user_id.as_uuid();
-        self.insert_token(
-            &session.refresh_hash,
-            session.id,
-            user_id,
-            session.created_at,
-            session.expires_at,
-        )
-        .await
+            .map_err(to_domain)
+        {
+            Ok(_) => {
+                insert_token(
+                    &txn,
+                    &session.refresh_hash,
+                    session.id,
+                    session.user_id.as_uuid(),
+                    session.created_at,
+                    session.expires_at,
+                )
+                .await
+            }
+            Err(err) => Err(err),
+        };
+        txn.finish(stored).await
     }
 
     async fn rotate(
@@ -92,53 +171,11 @@ impl SessionRepository for SeaSessionRepository {
         presented: &TokenHash,
         next: &TokenHash,
         now: DateTime<Utc>,
-        next_expires_at: DateTime<Utc>,
+        lifetime: SessionLifetime,
     ) -> Result<Rotation> {
-        let token = refresh_tokens::Entity::find_by_id(presented.as_str())
-            .one(&self.db)
-            .await
-            .map_err(to_domain)?;
-        let Some(token) = token else {
-            return Ok(Rotation::Invalid);
-        };
-        let user_id = UserId::from(token.user_id);
-        if token.used_at.is_some() {
-            return Ok(Rotation::Reused { user_id });
-        }
-        let session = sessions::Entity::find_by_id(token.session_id)
-            .one(&self.db)
-            .await
-            .map_err(to_domain)?;
-        let live = session.is_some_and(|s| s.ended_at.is_none() && s.expires_at > now);
-        if !live || token.expires_at <= now {
-            return Ok(Rotation::Invalid);
-        }
-        // The conditional update is the atomic step: of two concurrent
-        // presentations of one token, only one marks it used.
-        let marked = refresh_tokens::Entity::update_many()
-            .col_expr(refresh_tokens::Column::UsedAt, Some(now).into())
-            .filter(refresh_tokens::Column::Hash.eq(presented.as_str()))
-            .filter(refresh_tokens::Column::UsedAt.is_null())
-            .exec(&self.db)
-            .await
-            .map_err(to_domain)?;
-        if marked.rows_affected == 0 {
-            return Ok(Rotation::Reused { user_id });
-        }
-        let session_id = SessionId::from(token.session_id);
-        self.insert_token(next, session_id, token.user_id, now, next_expires_at)
-            .await?;
-        sessions::Entity::update_many()
-            .col_expr(sessions::Column::LastUsedAt, now.into())
-            .col_expr(sessions::Column::ExpiresAt, next_expires_at.into())
-            .filter(sessions::Column::Id.eq(token.session_id))
-            .exec(&self.db)
-            .await
-            .map_err(to_domain)?;
-        Ok(Rotation::Rotated {
-            session_id,
-            user_id,
-        })
+        let txn = self.db.begin().await.map_err(to_domain)?;
+        let rotation = rotate_in(&txn, presented, next, now, lifetime).await;
+        txn.finish(rotation).await
     }
 
     async fn end(&self, user: UserId, id: SessionId, now: DateTime<Utc>) -> Result<bool> {
@@ -146,7 +183,7 @@ impl SessionRepository for SeaSessionRepository {
             .add(sessions::Column::Id.eq(id.as_uuid()))
             .add(sessions::Column::UserId.eq(user.as_uuid()))
             .add(sessions::Column::ExpiresAt.gt(now));
-        Ok(self.end_where(condition, now).await? > 0)
+        Ok(end_where(&self.db, condition, now).await? > 0)
     }
 
     async fn end_by_token(&self, presented: &TokenHash, now: DateTime<Utc>) -> Result<()> {
@@ -155,7 +192,8 @@ impl SessionRepository for SeaSessionRepository {
             .await
             .map_err(to_domain)?;
         if let Some(token) = token {
-            self.end_where(
+            end_where(
+                &self.db,
                 Condition::all().add(sessions::Column::Id.eq(token.session_id)),
                 now,
             )
@@ -174,7 +212,7 @@ impl SessionRepository for SeaSessionRepository {
         if let Some(except) = except {
             condition = condition.add(sessions::Column::Id.ne(except.as_uuid()));
         }
-        self.end_where(condition, now).await?;
+        end_where(&self.db, condition, now).await?;
         Ok(())
     }
 

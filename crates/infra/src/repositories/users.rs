@@ -16,6 +16,37 @@ use crate::db::{Database, is_unique_violation, to_domain};
 use crate::entities::sessions;
 use crate::entities::users::{self, Column, Entity};
 
+/// Sets user `id`'s password on `conn` (a transaction of the caller's) as
+/// [`UserRepository::change_password`] says, provided its token version is
+/// `version` when one is given: the hash, one token version more, no
+/// lock-out, every session ended. Whether the user qualified (if not,
+/// nothing was written).
+pub(super) async fn set_password(
+    conn: &impl ConnectionTrait,
+    id: UserId,
+    hash: &PasswordHash,
+    version: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let mut update = Entity::update_many()
+        .col_expr(Column::PasswordHash, hash.as_str().into())
+        .col_expr(Column::TokenVersion, Expr::col(Column::TokenVersion).add(1))
+        .col_expr(Column::FailedLogins, 0.into())
+        .col_expr(Column::LockedUntil, Option::<DateTime<Utc>>::None.into())
+        .col_expr(Column::UpdatedAt, now.into())
+        .filter(Column::Id.eq(id.as_uuid()));
+    if let Some(version) = version {
+        update = update.filter(Column::TokenVersion.eq(version));
+    }
+    let result = update.exec(conn).await.map_err(to_domain)?;
+    if result.rows_affected == 0 {
+        return Ok(false);
+    }
+    let of_user = sea_orm::Condition::all().add(sessions::Column::UserId.eq(id.as_uuid()));
+    super::sessions::end_where(conn, of_user, now).await?;
+    Ok(true)
+}
+
 /// [`UserRepository`] on SeaORM.
 #[derive(Debug, Clone)]
 pub struct SeaUserRepository {
@@ -198,17 +229,10 @@ impl UserRepository for SeaUserRepository {
         hash: PasswordHash,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let result = Entity::update_many()
-            .col_expr(Column::PasswordHash, hash.as_str().into())
-            .col_expr(Column::TokenVersion, Expr::col(Column::TokenVersion).add(1))
-            .col_expr(Column::FailedLogins, 0.into())
-            .col_expr(Column::LockedUntil, Option::<DateTime<Utc>>::None.into())
-            .col_expr(Column::UpdatedAt, now.into())
-            .filter(Column::Id.eq(id.as_uuid()))
-            .exec(&self.db)
-            .await
-            .map_err(to_domain)?;
-        one_row(result.rows_affected)
+        let txn = self.db.begin().await.map_err(to_domain)?;
+        let changed = set_password(&txn, id, &hash, None, now).await;
+        let result = changed.and_then(|found| if found { Ok(()) } else { Err(Error::NotFound) });
+        txn.finish(result).await
     }
 
     async fn record_failed_login(

@@ -39,6 +39,7 @@ async fn registration_stores_the_hash_and_starts_a_session() {
         .expect("registered");
 
     assert_eq!(tokens.expires_in, 86_400);
+    assert_eq!(tokens.session_ends_at, at() + Duration::days(90));
     assert_eq!(tokens.refresh_token, "fresh");
     assert!(
         tokens

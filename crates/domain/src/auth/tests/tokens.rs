@@ -7,8 +7,8 @@ use uuid::Uuid;
 use super::{Ports, at, user};
 use crate::auth::Principal;
 use crate::error::{Error, Result, TokenRejection};
-use crate::ports::{AccessClaims, TokenSubject};
-use crate::session::{Rotation, SessionId};
+use crate::ports::{AccessClaims, MockTokenCodec, TokenSubject};
+use crate::session::{Rotation, SessionId, SessionLifetime};
 use crate::user::{User, UserId};
 
 fn subject(user: User, live: bool, version: i64) -> TokenSubject {
@@ -27,15 +27,21 @@ async fn a_refresh_rotates_within_the_session() {
     ports
         .sessions
         .expect_rotate()
-        .withf(|presented, next, _, expires| {
+        .withf(|presented, next, now, lifetime| {
             presented.as_str() == "hash:old"
                 && next.as_str() == "hash:fresh"
-                && *expires == at() + Duration::days(30)
+                && *now == at()
+                && *lifetime
+                    == SessionLifetime {
+                        idle: Duration::days(30),
+                        absolute: Duration::days(90),
+                    }
         })
         .returning(move |_, _, _, _| {
             Ok(Rotation::Rotated {
                 session_id,
                 user_id,
+                ends_at: at() + Duration::days(60),
             })
         });
     ports
@@ -51,6 +57,40 @@ async fn a_refresh_rotates_within_the_session() {
         tokens.access_token,
         format!("access:{user_id}:Some(\"{session_id}\"):2")
     );
+    assert_eq!(tokens.session_ends_at, at() + Duration::days(60));
+    assert_eq!(tokens.expires_in, Duration::hours(24).num_seconds());
+}
+
+#[tokio::test]
+async fn no_access_token_outlives_its_session() {
+    let mut ports = Ports::new();
+    let (session_id, account) = (SessionId::new_random(), user(true));
+    let user_id = account.id;
+    let ends_at = at() + Duration::minutes(10);
+    ports.sessions.expect_rotate().returning(move |_, _, _, _| {
+        Ok(Rotation::Rotated {
+            session_id,
+            user_id,
+            ends_at,
+        })
+    });
+    ports
+        .users
+        .expect_find_token_subject()
+        .returning(move |_, _| Ok(Some(subject(account.clone(), true, 2))));
+    ports.tokens = MockTokenCodec::new();
+    ports
+        .tokens
+        .expect_encode()
+        .withf(move |claims| claims.expires_at == ends_at)
+        .times(1)
+        .returning(|_| Ok("capped".into()));
+
+    let tokens = ports.service().refresh("old").await.expect("rotated");
+
+    assert_eq!(tokens.access_token, "capped");
+    assert_eq!(tokens.expires_in, 600);
+    assert_eq!(tokens.session_ends_at, ends_at);
 }
 
 #[tokio::test]

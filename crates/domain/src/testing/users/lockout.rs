@@ -9,11 +9,19 @@ use crate::testing::{Storage, at, user};
 use crate::user::PasswordHash;
 
 /// `change_password` stores the hash, bumps the token version by exactly
-/// one per call, clears failures and lock, and sets `updated_at`.
-pub async fn changing_the_password_bumps_the_token_version_once_and_lifts_the_lock(
+/// one per call, clears failures and lock, sets `updated_at`, and ends
+/// every session of the user (and nobody else's).
+pub async fn changing_the_password_bumps_the_token_version_once_lifts_the_lock_and_ends_sessions(
     storage: &Storage,
 ) {
     let ada = user(storage, "ada@example.com").await;
+    let bob = user(storage, "bob@example.com").await;
+    let adas = super::session(ada, "ada-token");
+    let adas_id = adas.id;
+    storage.sessions.start(adas).await.expect("started");
+    let bobs = super::session(bob, "bob-token");
+    let bobs_id = bobs.id;
+    storage.sessions.start(bobs).await.expect("started");
     for second in 1..=2 {
         storage
             .users
@@ -52,6 +60,18 @@ pub async fn changing_the_password_bumps_the_token_version_once_and_lifts_the_lo
         .expect("read")
         .expect("the user exists");
     assert_eq!(subject.token_version, 2);
+    let adas_live = storage.sessions.list_live(ada, at(21)).await.expect("read");
+    assert!(adas_live.is_empty(), "{adas_live:?}");
+    let ended = storage
+        .users
+        .find_token_subject(ada, Some(adas_id))
+        .await
+        .expect("read")
+        .expect("the user exists");
+    assert!(!ended.session_live);
+    let bobs_live = storage.sessions.list_live(bob, at(21)).await.expect("read");
+    assert_eq!(bobs_live.len(), 1);
+    assert_eq!(bobs_live[0].id, bobs_id);
 }
 
 /// `set_password_hash` replaces the hash and sets `updated_at`, revoking

@@ -1,6 +1,9 @@
 //! Storage behaviour that HTTP cannot show: key expiry, the listing's
 //! query plans on PostgreSQL, when a PostgreSQL connection is reused, that
-//! completing a task is a HOT update, and that migrations keep old tasks.
+//! completing a task is a HOT update, that migrations keep old tasks, and
+//! that credential changes are atomic.
+
+mod credentials;
 
 use std::io::Write;
 
