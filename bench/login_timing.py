@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
-"""Login timing: does a login's duration tell whether an email is registered?
+"""Login timing: does a login's duration tell whether an email is registered,
+or that an account is locked?
 
 Starts the release `taskpulse` binary on a fresh SQLite file with bcrypt at
-cost 12 (lock-out and rate limit raised out of the way), registers one user,
-then times 50 logins with unknown emails and 50 with the registered email and
-a wrong password, interleaved, and prints both medians and their ratio.
+cost 12 (rate limit raised out of the way), registers two users, locks the
+second with five wrong passwords, then times, interleaved, 50 logins each with
+unknown emails, with the first user's email and a wrong password, and with the
+locked user's email (the right and a wrong password in turn), checks that all
+three answer the same status and body, and prints the medians and their ratios
+to the wrong-password case. A correct login of the first user (not timed)
+after every third round keeps it from being locked.
 
     cargo build --release -p taskpulse-api
     python3 bench/login_timing.py [path/to/taskpulse]
@@ -31,10 +36,13 @@ def post(url, body):
     started = time.perf_counter()
     try:
         with urllib.request.urlopen(request) as response:
-            status = response.status
+            status, answer = response.status, response.read()
     except urllib.error.HTTPError as error:
-        status = error.code
-    return status, time.perf_counter() - started
+        status, answer = error.code, error.read()
+    seconds = time.perf_counter() - started
+    body = json.loads(answer)
+    body.pop("request_id", None)
+    return status, body, seconds
 
 
 def main():
@@ -46,7 +54,6 @@ def main():
         TASKPULSE__SERVER__PORT=str(PORT),
         TASKPULSE__DATABASE__URL=f"sqlite://{workdir}/timing.db",
         TASKPULSE__AUTH__BCRYPT_COST="12",
-        TASKPULSE__AUTH__MAX_FAILED_LOGINS="100000",
         TASKPULSE__AUTH__RATE_LIMIT_PER_MINUTE="100000",
         TASKPULSE__LOG__LEVEL="warn",
     )
@@ -59,21 +66,34 @@ def main():
                 break
             except OSError:
                 time.sleep(0.1)
-        status, _ = post(f"{base}/register", {"name": "T", "email": "known@example.com", "password": "a fine passphrase"})
-        assert status == 201, status
-        unknown, wrong = [], []
+        for email in ("known@example.com", "locked@example.com"):
+            status, _, _ = post(f"{base}/register", {"name": "T", "email": email, "password": "a fine passphrase"})
+            assert status == 201, status
+        for _ in range(5):
+            post(f"{base}/login", {"email": "locked@example.com", "password": "a wrong passphrase"})
+        times = {"unknown email": [], "wrong password": [], "locked account": []}
+        answers = set()
         for n in range(ROUNDS):
-            status, seconds = post(f"{base}/login", {"email": f"nobody{n}@example.com", "password": "a wrong passphrase"})
-            assert status == 401, status
-            unknown.append(seconds)
-            status, seconds = post(f"{base}/login", {"email": "known@example.com", "password": "a wrong passphrase"})
-            assert status == 401, status
-            wrong.append(seconds)
-        m_unknown, m_wrong = statistics.median(unknown), statistics.median(wrong)
-        print(f"logins at bcrypt cost 12, {ROUNDS} each, interleaved")
-        print(f"  unknown email   median {m_unknown * 1000:8.1f} ms")
-        print(f"  wrong password  median {m_wrong * 1000:8.1f} ms")
-        print(f"  ratio unknown/wrong    {m_unknown / m_wrong:8.3f}  (target: 0.90-1.10)")
+            tries = {
+                "unknown email": (f"nobody{n}@example.com", "a wrong passphrase"),
+                "wrong password": ("known@example.com", "a wrong passphrase"),
+                "locked account": ("locked@example.com", "a fine passphrase" if n % 2 else "a wrong passphrase"),
+            }
+            for case, (email, password) in tries.items():
+                status, body, seconds = post(f"{base}/login", {"email": email, "password": password})
+                answers.add((status, json.dumps(body, sort_keys=True)))
+                times[case].append(seconds)
+            if n % 3 == 2:
+                status, _, _ = post(f"{base}/login", {"email": "known@example.com", "password": "a fine passphrase"})
+                assert status == 200, status
+        assert len(answers) == 1, answers
+        print(f"logins at bcrypt cost 12, {ROUNDS} each, interleaved; every answer: {answers.pop()[0]}, same body")
+        medians = {case: statistics.median(seconds) for case, seconds in times.items()}
+        for case, median in medians.items():
+            print(f"  {case:15} median {median * 1000:8.1f} ms")
+        wrong = medians["wrong password"]
+        for case in ("unknown email", "locked account"):
+            print(f"  ratio {case}/wrong password {medians[case] / wrong:6.3f}  (target: 0.90-1.10)")
     finally:
         server.terminate()
         server.wait()

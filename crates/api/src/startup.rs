@@ -111,7 +111,7 @@ fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
         ResetPorts {
             users: users.clone(),
             resets: Arc::new(SeaPasswordResetStore::new(conn.clone())),
-            mailer,
+            mailer: mailer.clone(),
             opaque: opaque.clone(),
             hasher: hasher.clone(),
             clock: clock.clone(),
@@ -124,6 +124,7 @@ fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
         hasher,
         tokens: Arc::new(tokens),
         opaque,
+        mailer,
         clock: clock.clone(),
     };
     let auth_settings = AuthSettings {

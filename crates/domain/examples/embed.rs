@@ -9,7 +9,8 @@ use std::sync::Arc;
 use chrono::Duration;
 use taskpulse_domain::idempotency::{IdempotencyKey, StoredResponse};
 use taskpulse_domain::memory::{
-    FixedClock, HmacCodec, MemoryStore, SystemClock, TestPasswordHasher, UuidTokens,
+    FixedClock, HmacCodec, MemoryStore, RecordingMailer, SystemClock, TestPasswordHasher,
+    UuidTokens,
 };
 use taskpulse_domain::ports::{Clock, LockoutPolicy};
 use taskpulse_domain::session::ClientInfo;
@@ -36,6 +37,7 @@ async fn run() -> Outcome {
             hasher: Arc::new(TestPasswordHasher),
             tokens: Arc::new(HmacCodec::new(b"embed example secret, 32 bytes.")),
             opaque: Arc::new(UuidTokens),
+            mailer: Arc::new(RecordingMailer::new()),
             clock: clock.clone(),
         },
         AuthSettings {

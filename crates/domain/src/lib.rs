@@ -63,7 +63,7 @@
 //!
 //! use chrono::Duration;
 //! use taskpulse_domain::memory::{
-//!     HmacCodec, MemoryStore, SystemClock, TestPasswordHasher, UuidTokens,
+//!     HmacCodec, MemoryStore, RecordingMailer, SystemClock, TestPasswordHasher, UuidTokens,
 //! };
 //! use taskpulse_domain::ports::LockoutPolicy;
 //! use taskpulse_domain::session::ClientInfo;
@@ -80,6 +80,7 @@
 //!         hasher: Arc::new(TestPasswordHasher),
 //!         tokens: Arc::new(HmacCodec::new(b"an example secret, 32 bytes long")),
 //!         opaque: Arc::new(UuidTokens),
+//!         mailer: Arc::new(RecordingMailer::new()),
 //!         clock: clock.clone(),
 //!     },
 //!     AuthSettings {
@@ -146,6 +147,7 @@ pub mod bearer;
 pub mod error;
 pub mod idempotency;
 pub mod label;
+pub mod mail;
 #[cfg(feature = "memory")]
 pub mod memory;
 pub mod ports;

@@ -97,7 +97,9 @@ pub trait UserRepository: Send + Sync {
     /// Counts one failed login atomically (it must hold across server
     /// replicas): a count whose lock has expired starts again at one, and
     /// reaching `policy.max_failures` locks the account until
-    /// `now + policy.lockout`.
+    /// `now + policy.lockout`. True when this very failure brought the
+    /// count to `policy.max_failures` (of concurrent failures, exactly one
+    /// does); false for a missing account.
     ///
     /// # Errors
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
@@ -106,7 +108,7 @@ pub trait UserRepository: Send + Sync {
         id: UserId,
         now: DateTime<Utc>,
         policy: LockoutPolicy,
-    ) -> Result<()>;
+    ) -> Result<bool>;
 
     /// Sets the failure count to zero and lifts any lock.
     ///

@@ -7,44 +7,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::error::{Error, Result};
+use crate::mail::{Mailer, ResetMail};
 use crate::ports::{Clock, OpaqueTokens, PasswordHasher, UserRepository};
 use crate::session::TokenHash;
-use crate::user::{Email, Password, PasswordHash, UserId, UserName};
-
-/// A password-reset email to send.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ResetMail {
-    /// Recipient.
-    pub to: Email,
-    /// Recipient's display name.
-    pub name: UserName,
-    /// The reset token (goes into the link; never logged in production).
-    pub token: String,
-    /// How long the token is valid.
-    pub valid_for: Duration,
-}
-
-impl std::fmt::Debug for ResetMail {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ResetMail")
-            .field("to", &self.to)
-            .field("valid_for", &self.valid_for)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Sends email.
-#[cfg_attr(test, mockall::automock)]
-#[async_trait]
-pub trait Mailer: Send + Sync {
-    /// Hands a reset email over for delivery. Implementations MUST NOT make
-    /// the caller wait for a mail server: delivery happens in the
-    /// background, and its failures are logged, not returned.
-    ///
-    /// # Errors
-    /// [`Error::Internal`] only when the message cannot even be queued.
-    async fn send_reset(&self, mail: ResetMail) -> Result<()>;
-}
+use crate::user::{Email, Password, PasswordHash, UserId};
 
 /// Storage of password-reset tokens (by hash only).
 #[cfg_attr(test, mockall::automock)]
@@ -201,8 +167,9 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+    use crate::mail::MockMailer;
     use crate::ports::{MockClock, MockOpaqueTokens, MockPasswordHasher, MockUserRepository};
-    use crate::user::{Credentials, PasswordHash, User};
+    use crate::user::{Credentials, PasswordHash, User, UserName};
 
     fn at() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0)

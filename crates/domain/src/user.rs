@@ -270,6 +270,13 @@ pub struct Credentials {
     pub token_version: i64,
 }
 
+impl Credentials {
+    /// Whether repeated failures have logins refused at `now`.
+    pub fn is_locked_at(&self, now: DateTime<Utc>) -> bool {
+        self.locked_until.is_some_and(|until| until > now)
+    }
+}
+
 /// Everything needed to store a new account.
 #[derive(Debug, Clone)]
 pub struct NewUser {

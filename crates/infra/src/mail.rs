@@ -1,5 +1,6 @@
-//! Outgoing mail: the reset email (plain text and HTML), sent in the
-//! background over SMTP, or written to the log in development.
+//! Outgoing mail: the reset email and the lock-out notice (plain text and
+//! HTML), sent in the background over SMTP, or written to the log in
+//! development.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -9,7 +10,8 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use percent_encoding::percent_decode_str;
-use taskpulse_domain::reset::{Mailer, ResetMail};
+use taskpulse_domain::mail::{LockoutMail, Mailer, ResetMail};
+use taskpulse_domain::user::Email;
 use taskpulse_domain::{Error, Result};
 
 /// What every message needs: the sender and the link to the reset page.
@@ -51,6 +53,34 @@ fn reset_message(mail: &ResetMail, settings: &MailSettings) -> (String, String, 
     (subject, text, html)
 }
 
+/// The lock-out notice's subject, text and HTML.
+fn lockout_message(mail: &LockoutMail) -> (String, String, String) {
+    let until = mail.locked_until.format("%Y-%m-%d %H:%M UTC");
+    let subject = "Your TaskPulse account is locked for a while".to_owned();
+    let text = format!(
+        "Hello {name},\n\nAfter {failures} failed sign-ins in a row, sign-ins to your TaskPulse \
+         account are refused until {until}, even with the right password. Devices that are \
+         signed in already keep working.\n\n\
+         If this was not you, someone may be guessing your password: choose a new one with \
+         \"Forgot password\", which also lifts the lock at once.\n\n\
+         TaskPulse\n",
+        name = mail.name.as_str(),
+        failures = mail.failures,
+    );
+    let html = format!(
+        "<!doctype html><html><body><p>Hello {name},</p>\
+         <p>After {failures} failed sign-ins in a row, sign-ins to your TaskPulse account are \
+         refused until {until}, even with the right password. Devices that are signed in \
+         already keep working.</p>\
+         <p>If this was not you, someone may be guessing your password: choose a new one with \
+         \u{201c}Forgot password\u{201d}, which also lifts the lock at once.</p>\
+         <p>TaskPulse</p></body></html>",
+        name = escape_html(mail.name.as_str()),
+        failures = mail.failures,
+    );
+    (subject, text, html)
+}
+
 fn escape_html(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -82,6 +112,16 @@ impl Mailer for LogMailer {
             tracing::info!(to = %mail.to.as_str(), %subject, "mail (log transport):\n{text}");
         } else {
             tracing::info!("password reset requested (log transport: no mail sent)");
+        }
+        Ok(())
+    }
+
+    async fn send_lockout(&self, mail: LockoutMail) -> Result<()> {
+        if self.reveal {
+            let (subject, text, _) = lockout_message(&mail);
+            tracing::info!(to = %mail.to.as_str(), %subject, "mail (log transport):\n{text}");
+        } else {
+            tracing::info!("an account was locked (log transport: no mail sent)");
         }
         Ok(())
     }
@@ -163,11 +203,16 @@ fn is_loopback(host: &str) -> bool {
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-#[async_trait]
-impl Mailer for SmtpMailer {
-    async fn send_reset(&self, mail: ResetMail) -> Result<()> {
-        let (subject, text, html) = reset_message(&mail, &self.settings);
-        let to: Mailbox = mail.to.as_str().parse().map_err(Error::internal)?;
+impl SmtpMailer {
+    /// Hands `(subject, text, html)` to `to` over to a background task;
+    /// `what` names the mail in the log.
+    fn send(
+        &self,
+        to: &Email,
+        (subject, text, html): (String, String, String),
+        what: &'static str,
+    ) -> Result<()> {
+        let to: Mailbox = to.as_str().parse().map_err(Error::internal)?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -177,11 +222,23 @@ impl Mailer for SmtpMailer {
         let transport = self.transport.clone();
         tokio::spawn(async move {
             match transport.send(message).await {
-                Ok(_) => tracing::info!("password reset mail delivered to the SMTP server"),
-                Err(err) => tracing::warn!(error = %err, "password reset mail could not be sent"),
+                Ok(_) => tracing::info!("{what} delivered to the SMTP server"),
+                Err(err) => tracing::warn!(error = %err, "{what} could not be sent"),
             }
         });
         Ok(())
+    }
+}
+
+#[async_trait]
+impl Mailer for SmtpMailer {
+    async fn send_reset(&self, mail: ResetMail) -> Result<()> {
+        let message = reset_message(&mail, &self.settings);
+        self.send(&mail.to, message, "password reset mail")
+    }
+
+    async fn send_lockout(&self, mail: LockoutMail) -> Result<()> {
+        self.send(&mail.to, lockout_message(&mail), "lock-out notice")
     }
 }
 
@@ -212,7 +269,7 @@ pub fn mailer(
 #[cfg(test)]
 mod tests {
     use chrono::Duration;
-    use taskpulse_domain::user::{Email, UserName};
+    use taskpulse_domain::user::UserName;
 
     use super::*;
 
@@ -242,6 +299,25 @@ mod tests {
             html.contains("href=\"https://app.example/reset?token=T0K3N\"")
                 && html.contains("Ada &lt;b&gt;")
         );
+    }
+
+    #[test]
+    fn the_lockout_notice_says_until_when_and_how_to_lift_it() {
+        let mail = LockoutMail {
+            to: Email::parse("ada@example.com").expect("valid"),
+            name: UserName::parse("Ada <b>").expect("valid"),
+            failures: 5,
+            locked_until: chrono::DateTime::parse_from_rfc3339("2026-12-07T10:15:00Z")
+                .expect("valid")
+                .to_utc(),
+        };
+
+        let (subject, text, html) = lockout_message(&mail);
+
+        assert!(subject.contains("TaskPulse") && subject.contains("locked"));
+        assert!(text.contains("5 failed sign-ins") && text.contains("2026-12-07 10:15 UTC"));
+        assert!(text.contains("Forgot password"));
+        assert!(html.contains("Ada &lt;b&gt;") && html.contains("2026-12-07 10:15 UTC"));
     }
 
     #[test]

@@ -1,15 +1,20 @@
-//! Lock-out after repeated failed logins, and per-IP rate limits.
+//! Lock-out after repeated failed logins (indistinguishable from a wrong
+//! password, told to the owner by email), and per-IP rate limits.
 
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 use taskpulse_api::settings::Settings;
 
 use crate::helpers::{TestApp, error_body};
+use crate::smtp_sink::smtp_sink;
+
+backends!(with lock_notices_to_the_sink;
+    five_failed_logins_lock_the_account_and_tell_only_its_owner,
+);
 
 backends!(
-    five_failed_logins_lock_the_account_even_for_the_right_password,
     a_successful_login_resets_the_failure_count,
     failures_of_unknown_emails_lock_nothing,
 );
@@ -19,6 +24,10 @@ backends!(with short_lockout; a_lock_expires_by_itself);
 backends!(with three_a_minute; login_register_and_refresh_are_rate_limited_per_client);
 
 backends!(with three_a_minute_behind_a_proxy; forwarded_addresses_count_only_from_trusted_proxies);
+
+fn lock_notices_to_the_sink(settings: &mut Settings) {
+    crate::password_reset::mail_to_the_sink(settings);
+}
 
 fn short_lockout(settings: &mut Settings) {
     settings.auth.lockout_secs = 1;
@@ -40,19 +49,41 @@ async fn fail_logins(app: &TestApp, email: &str, times: usize) {
     }
 }
 
-async fn five_failed_logins_lock_the_account_even_for_the_right_password(app: &TestApp) {
+/// A login's error body without its request id.
+async fn answer(response: reqwest::Response) -> (StatusCode, Option<String>, Value) {
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().expect("ascii").to_owned());
+    let mut body: Value = response.json().await.expect("json");
+    body["request_id"] = Value::Null;
+    (status, retry_after, body)
+}
+
+async fn five_failed_logins_lock_the_account_and_tell_only_its_owner(app: &TestApp) {
     let user = app.signed_up().await;
     fail_logins(app, &user.email, 5).await;
 
-    let response = app.login(&user.email, &user.password).await;
+    let right = answer(app.login(&user.email, &user.password).await).await;
+    let wrong = answer(app.login(&user.email, "not the password").await).await;
+    let unknown = answer(app.login("nobody@example.com", "not the password").await).await;
 
-    let retry_after: u64 = response.headers()["retry-after"]
-        .to_str()
-        .expect("ascii")
-        .parse()
-        .expect("seconds");
-    assert!((1..=900).contains(&retry_after), "{retry_after}");
-    error_body(response, StatusCode::TOO_MANY_REQUESTS, "ACCOUNT_LOCKED").await;
+    assert_eq!(right.0, StatusCode::UNAUTHORIZED, "{right:?}");
+    assert_eq!(right.2["code"], "INVALID_CREDENTIALS");
+    assert_eq!(
+        right, wrong,
+        "the right password is refused like a wrong one"
+    );
+    assert_eq!(right, unknown, "a locked account looks like no account");
+    let notice = smtp_sink().wait_for(&user.email).await.decoded();
+    assert!(notice.contains("5 failed sign-ins"), "{notice}");
+    assert!(notice.contains("Forgot password"), "{notice}");
+    assert_eq!(
+        smtp_sink().messages_to(&user.email).len(),
+        1,
+        "one notice per lock, however many tries follow"
+    );
     assert_eq!(
         app.me_status(&user.token).await,
         StatusCode::OK,
@@ -90,7 +121,7 @@ async fn a_lock_expires_by_itself(app: &TestApp) {
     fail_logins(app, &user.email, 5).await;
     assert_eq!(
         app.login(&user.email, &user.password).await.status(),
-        StatusCode::TOO_MANY_REQUESTS
+        StatusCode::UNAUTHORIZED
     );
 
     tokio::time::sleep(Duration::from_millis(1100)).await;

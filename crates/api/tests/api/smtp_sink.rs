@@ -97,9 +97,16 @@ impl SmtpSink {
 
     /// The first message for `address`, waiting up to five seconds.
     pub async fn wait_for(&self, address: &str) -> Delivered {
+        self.wait_for_one_with(address, "").await
+    }
+
+    /// The first message for `address` whose decoded text holds `text`,
+    /// waiting up to five seconds.
+    pub async fn wait_for_one_with(&self, address: &str, text: &str) -> Delivered {
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
-            if let Some(message) = self.messages_to(address).into_iter().next() {
+            let mut messages = self.messages_to(address).into_iter();
+            if let Some(message) = messages.find(|m| m.decoded().contains(text)) {
                 return message;
             }
             assert!(

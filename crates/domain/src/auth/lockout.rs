@@ -1,10 +1,11 @@
 //! Password checks that refuse a locked account and count each failure
-//! towards the next lock.
+//! towards the next lock, telling the owner by email when one locks it.
 
 use chrono::{DateTime, Utc};
 
 use super::AuthService;
 use crate::error::{Error, Result, TokenRejection};
+use crate::mail::LockoutMail;
 use crate::ports::PasswordCheck;
 use crate::user::{Credentials, UserId};
 
@@ -46,10 +47,23 @@ impl AuthService {
         {
             PasswordCheck::Match { needs_rehash } => Ok(needs_rehash),
             PasswordCheck::Mismatch => {
-                self.ports
+                let lockout = self.settings.lockout;
+                let locked = self
+                    .ports
                     .users
-                    .record_failed_login(credentials.user.id, now, self.settings.lockout)
+                    .record_failed_login(credentials.user.id, now, lockout)
                     .await?;
+                if locked {
+                    let notice = LockoutMail {
+                        to: credentials.user.email.clone(),
+                        name: credentials.user.name.clone(),
+                        failures: lockout.max_failures,
+                        locked_until: now + lockout.lockout,
+                    };
+                    // Best effort: the notice must not change the answer,
+                    // which has to look like any wrong password's.
+                    let _ = self.ports.mailer.send_lockout(notice).await;
+                }
                 Err(Error::WrongPassword)
             }
         }

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 
 pub use crate::bearer::Principal;
+use crate::mail::Mailer;
 use crate::ports::{
     Clock, LockoutPolicy, OpaqueTokens, PasswordHasher, SessionRepository, TokenCodec,
     UserRepository,
@@ -97,6 +98,8 @@ pub struct AuthPorts {
     pub tokens: Arc<dyn TokenCodec>,
     /// Refresh tokens.
     pub opaque: Arc<dyn OpaqueTokens>,
+    /// Lock-out notices to account owners.
+    pub mailer: Arc<dyn Mailer>,
     /// Time.
     pub clock: Arc<dyn Clock>,
 }

@@ -45,23 +45,32 @@ impl AuthService {
     ///
     /// An unknown or malformed email costs one hash verification too, so the
     /// answer's timing does not tell which emails are registered. Failures in
-    /// a row are counted in storage and lock the account for a while.
+    /// a row are counted in storage and lock the account for a while; the
+    /// owner is told by email, and a locked account answers as a wrong
+    /// password does, with the same work, so a lock tells nobody else that
+    /// the account exists (ASVS 5.0 V6.3.8).
     ///
     /// # Errors
-    /// [`Error::InvalidCredentials`] for an unknown email or a wrong password;
-    /// [`Error::AccountLocked`] while locked, even with the right password;
+    /// [`Error::InvalidCredentials`] for an unknown email, a wrong password,
+    /// or any password while the account is locked;
     /// [`Error::AccountDisabled`] for the right password of an inactive account.
     pub async fn login(&self, email: &str, password: &str, client: ClientInfo) -> Result<Tokens> {
         let credentials = match Email::parse(email) {
             Ok(email) => self.ports.users.find_credentials(&email).await?,
             Err(_) => None,
         };
-        let Some(credentials) = credentials else {
-            self.ports
-                .hasher
-                .verify(password, &self.ports.hasher.dummy_hash())
-                .await?;
-            return Err(Error::InvalidCredentials);
+        let now = self.ports.clock.now();
+        let credentials = match credentials {
+            Some(found) if !found.is_locked_at(now) => found,
+            unknown_or_locked => {
+                // The work and the answer of a wrong password.
+                let hash = unknown_or_locked.map_or_else(
+                    || self.ports.hasher.dummy_hash(),
+                    |locked| locked.password_hash,
+                );
+                self.ports.hasher.verify(password, &hash).await?;
+                return Err(Error::InvalidCredentials);
+            }
         };
         let needs_rehash = self
             .check_password(&credentials, password)

@@ -18,8 +18,8 @@
 //!
 //! The other adapters: [`TestPasswordHasher`] (fast and NOT for
 //! production), [`HmacCodec`] (signed access tokens), [`UuidTokens`]
-//! (refresh tokens), [`MemoryPasswordResets`] and [`RecordingMailer`]
-//! (password reset), [`SystemClock`] and [`FixedClock`].
+//! (refresh tokens), [`MemoryPasswordResets`] (password reset),
+//! [`RecordingMailer`] (email), [`SystemClock`] and [`FixedClock`].
 //!
 //! ```
 //! use taskpulse_domain::Bearer;
@@ -64,6 +64,7 @@ mod hasher;
 mod hex;
 mod idempotency;
 mod labels;
+mod mail;
 mod opaque;
 mod resets;
 mod sessions;
@@ -78,8 +79,9 @@ pub use clock::{FixedClock, SystemClock};
 pub use hasher::TestPasswordHasher;
 pub use idempotency::MemoryIdempotency;
 pub use labels::MemoryLabels;
+pub use mail::RecordingMailer;
 pub use opaque::UuidTokens;
-pub use resets::{MemoryPasswordResets, RecordingMailer};
+pub use resets::MemoryPasswordResets;
 pub use sessions::MemorySessions;
 pub use tasks::MemoryTasks;
 pub use token::HmacCodec;

@@ -1,13 +1,11 @@
-//! Password-reset tokens in memory, and a mailer that keeps what it sends.
-
-use std::sync::{Arc, Mutex, PoisonError};
+//! Password-reset tokens in memory.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::{MemoryStore, users};
 use crate::error::Result;
-use crate::reset::{Mailer, PasswordResetStore, ResetMail};
+use crate::reset::PasswordResetStore;
 use crate::session::TokenHash;
 use crate::user::{PasswordHash, UserId};
 
@@ -88,38 +86,5 @@ impl PasswordResetStore for MemoryPasswordResets {
             password_hash,
             now,
         ))
-    }
-}
-
-/// [`Mailer`] that keeps every reset email it is given, for tests and
-/// programs that deliver mail themselves.
-#[derive(Debug, Clone, Default)]
-pub struct RecordingMailer {
-    sent: Arc<Mutex<Vec<ResetMail>>>,
-}
-
-impl RecordingMailer {
-    /// A mailer with an empty outbox.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The emails sent so far, oldest first.
-    pub fn sent(&self) -> Vec<ResetMail> {
-        self.sent
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-}
-
-#[async_trait]
-impl Mailer for RecordingMailer {
-    async fn send_reset(&self, mail: ResetMail) -> Result<()> {
-        self.sent
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(mail);
-        Ok(())
     }
 }

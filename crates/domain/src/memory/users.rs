@@ -173,7 +173,7 @@ impl UserRepository for MemoryUsers {
         id: UserId,
         now: DateTime<Utc>,
         policy: LockoutPolicy,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let counted = self.write(id, |row| {
             let lock_expired = row.locked_until.is_some_and(|until| until <= now);
             row.failed_logins = if lock_expired {
@@ -183,9 +183,13 @@ impl UserRepository for MemoryUsers {
             };
             row.locked_until =
                 (row.failed_logins >= policy.max_failures).then(|| now + policy.lockout);
+            row.failed_logins == policy.max_failures
         });
         // Like an UPDATE that matches no row: nothing to count.
-        ignore_missing(counted)
+        match counted {
+            Err(Error::NotFound) => Ok(false),
+            other => other,
+        }
     }
 
     async fn clear_failed_logins(&self, id: UserId) -> Result<()> {

@@ -240,8 +240,9 @@ impl UserRepository for SeaUserRepository {
         id: UserId,
         now: DateTime<Utc>,
         policy: LockoutPolicy,
-    ) -> Result<()> {
-        // One statement, so concurrent failures on several replicas all count.
+    ) -> Result<bool> {
+        // One statement, so concurrent failures on several replicas all
+        // count, and each sees the count it made.
         let lock_expired = Expr::col(Column::LockedUntil)
             .is_not_null()
             .and(Expr::col(Column::LockedUntil).lte(now));
@@ -249,14 +250,16 @@ impl UserRepository for SeaUserRepository {
             || Expr::case(lock_expired.clone(), 1).finally(Expr::col(Column::FailedLogins).add(1));
         let locks = Expr::expr(count()).gte(i64::from(policy.max_failures));
         let until = Expr::case(locks, now + policy.lockout).finally(Option::<DateTime<Utc>>::None);
-        Entity::update_many()
+        let counted = Entity::update_many()
             .col_expr(Column::FailedLogins, count().into())
             .col_expr(Column::LockedUntil, until.into())
             .filter(Column::Id.eq(id.as_uuid()))
-            .exec(&self.db)
+            .exec_with_returning(&self.db)
             .await
             .map_err(to_domain)?;
-        Ok(())
+        Ok(counted
+            .first()
+            .is_some_and(|row| i64::from(row.failed_logins) == i64::from(policy.max_failures)))
     }
 
     async fn clear_failed_logins(&self, id: UserId) -> Result<()> {

@@ -26,7 +26,7 @@ async fn changing_the_password_needs_the_current_one() {
         .users
         .expect_record_failed_login()
         .times(1)
-        .returning(|_, _, _| Ok(()));
+        .returning(|_, _, _| Ok(false));
     ports.users.expect_change_password().never();
     let new = Password::parse("a brand new secret").expect("valid");
 
@@ -160,7 +160,7 @@ async fn deleting_the_account_needs_the_password() {
     ports
         .users
         .expect_record_failed_login()
-        .returning(|_, _, _| Ok(()));
+        .returning(|_, _, _| Ok(false));
     ports
         .users
         .expect_delete()

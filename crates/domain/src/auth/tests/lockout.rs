@@ -6,6 +6,7 @@ use mockall::predicate::{always, eq};
 use super::{Ports, at, credentials};
 use crate::auth::lockout::seconds_until;
 use crate::error::Error;
+use crate::ports::PasswordCheck;
 use crate::session::ClientInfo;
 
 #[tokio::test]
@@ -22,8 +23,9 @@ async fn a_wrong_password_is_invalid_credentials_and_counted() {
         .expect_record_failed_login()
         .with(eq(id), eq(at()), always())
         .times(1)
-        .returning(|_, _, _| Ok(()));
+        .returning(|_, _, _| Ok(false));
     ports.sessions.expect_start().never();
+    ports.mailer.expect_send_lockout().never();
 
     let result = ports
         .service()
@@ -34,19 +36,93 @@ async fn a_wrong_password_is_invalid_credentials_and_counted() {
 }
 
 #[tokio::test]
-async fn a_locked_account_is_refused_even_with_the_right_password() {
-    let mut ports = Ports::new();
-    let mut locked = credentials(true);
-    locked.locked_until = Some(at() + Duration::seconds(90));
+async fn the_failure_that_locks_the_account_tells_its_owner_by_email() {
+    let mut ports = Ports::new().password_is("right");
+    let found = credentials(true);
+    let email = found.user.email.clone();
     ports
         .users
         .expect_find_credentials()
+        .returning(move |_| Ok(Some(found.clone())));
+    ports
+        .users
+        .expect_record_failed_login()
+        .returning(|_, _, _| Ok(true));
+    ports
+        .mailer
+        .expect_send_lockout()
+        .withf(move |mail| {
+            mail.to == email
+                && mail.failures == 5
+                && mail.locked_until == at() + Duration::minutes(15)
+        })
+        .times(1)
+        .returning(|_| Ok(()));
+
+    let result = ports
+        .service()
+        .login("ada@example.com", "wrong", ClientInfo::default())
+        .await;
+
+    assert!(matches!(result, Err(Error::InvalidCredentials)));
+}
+
+#[tokio::test]
+async fn a_locked_account_answers_as_a_wrong_password_after_the_same_hashing() {
+    for password in ["right", "wrong"] {
+        let mut ports = Ports::new();
+        let mut locked = credentials(true);
+        locked.locked_until = Some(at() + Duration::seconds(90));
+        let stored = locked.password_hash.clone();
+        ports
+            .users
+            .expect_find_credentials()
+            .returning(move |_| Ok(Some(locked.clone())));
+        ports
+            .hasher
+            .expect_verify()
+            .withf(move |_, hash| *hash == stored)
+            .times(1)
+            .returning(|given, _| {
+                Ok(if given == "right" {
+                    PasswordCheck::Match {
+                        needs_rehash: false,
+                    }
+                } else {
+                    PasswordCheck::Mismatch
+                })
+            });
+        ports.users.expect_record_failed_login().never();
+        ports.sessions.expect_start().never();
+
+        let result = ports
+            .service()
+            .login("ada@example.com", password, ClientInfo::default())
+            .await;
+
+        assert!(
+            matches!(result, Err(Error::InvalidCredentials)),
+            "{password}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_signed_in_owner_is_told_their_account_is_locked() {
+    let mut ports = Ports::new();
+    let principal = super::principal();
+    let mut locked = credentials(true);
+    locked.user = principal.user.clone();
+    locked.locked_until = Some(at() + Duration::seconds(90));
+    ports
+        .users
+        .expect_find_credentials_by_id()
         .returning(move |_| Ok(Some(locked.clone())));
     ports.hasher.expect_verify().never();
 
     let result = ports
         .service()
-        .login("ada@example.com", "right", ClientInfo::default())
+        .end_other_sessions(&principal, "right")
         .await;
 
     assert!(matches!(

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use super::{AuthPorts, AuthService, AuthSettings, Principal};
+use crate::mail::MockMailer;
 use crate::ports::{
     LockoutPolicy, MockClock, MockOpaqueTokens, MockPasswordHasher, MockSessionRepository,
     MockTokenCodec, MockUserRepository, PasswordCheck,
@@ -59,6 +60,7 @@ struct Ports {
     sessions: MockSessionRepository,
     hasher: MockPasswordHasher,
     tokens: MockTokenCodec,
+    mailer: MockMailer,
 }
 
 impl Ports {
@@ -81,6 +83,7 @@ impl Ports {
             sessions: MockSessionRepository::new(),
             hasher,
             tokens,
+            mailer: MockMailer::new(),
         }
     }
 
@@ -113,6 +116,7 @@ impl Ports {
             hasher: Arc::new(self.hasher),
             tokens: Arc::new(self.tokens),
             opaque: Arc::new(opaque),
+            mailer: Arc::new(self.mailer),
             clock: Arc::new(clock),
         };
         let settings = AuthSettings {

@@ -98,30 +98,37 @@ pub async fn setting_a_password_hash_keeps_the_token_version(storage: &Storage) 
 }
 
 /// Failures count one by one; the one that reaches `max_failures` locks
-/// the account until `now + lockout`.
+/// the account until `now + lockout`, and says so.
 pub async fn failed_logins_lock_the_account_when_they_reach_the_limit(storage: &Storage) {
     let ada = user(storage, "ada@example.com").await;
     let policy = policy(3, 900);
 
     let mut seen = Vec::new();
-    for second in 1..=3 {
-        storage
+    for second in 1..=4 {
+        let locked_now = storage
             .users
             .record_failed_login(ada, at(second), policy)
             .await
             .expect("counted");
         let now = credentials(storage, ada).await;
-        seen.push((now.failed_logins, now.locked_until));
+        seen.push((now.failed_logins, now.locked_until, locked_now));
     }
+    let nobody = storage
+        .users
+        .record_failed_login(crate::user::UserId::new_random(), at(5), policy)
+        .await;
 
     assert_eq!(
         seen,
         vec![
-            (1, None),
-            (2, None),
-            (3, Some(at(3) + Duration::seconds(900)))
-        ]
+            (1, None, false),
+            (2, None, false),
+            (3, Some(at(3) + Duration::seconds(900)), true),
+            (4, Some(at(4) + Duration::seconds(900)), false),
+        ],
+        "only the failure that reaches the limit says it locked"
     );
+    assert!(!nobody.expect("nothing to count"), "a missing account");
 }
 
 /// A failure after the lock has expired (at its very end included) counts
