@@ -72,7 +72,8 @@ WORKDIR /app
 COPY --from=build /out/taskpulse /usr/local/bin/taskpulse
 COPY config/ /app/config/
 
-# Settings, lowest precedence first: config/default.toml,
+# Settings, lowest precedence first: config/default.toml, production's
+# defaults built into the binary (HSTS, JSON logs, /metrics on loopback),
 # config/production.toml, TASKPULSE__SECTION__KEY, then the plain names
 # DATABASE_URL, SECRET_KEY, HOST and PORT (which win over these).
 ENV APP_ENV=production \

@@ -1,6 +1,7 @@
 //! Layered configuration: built-in defaults → `config/default.toml` →
-//! `config/<APP_ENV>.toml` → `TASKPULSE__SECTION__KEY` → the plain variable
-//! names of the original backends. Checked once, before the server binds.
+//! (in production) production's built-in defaults → `config/<APP_ENV>.toml`
+//! → `TASKPULSE__SECTION__KEY` → the plain variable names of the original
+//! backends. Checked once, before the server binds.
 //!
 //! Loading lives here; the sections, their checks and [`Secret`] have
 //! modules of their own.
@@ -12,7 +13,7 @@ mod validation;
 use std::net::IpAddr;
 use std::path::Path;
 
-use config::{Config, Environment, File};
+use config::{Config, Environment, File, FileFormat};
 use serde::Deserialize;
 
 pub use secret::Secret;
@@ -87,6 +88,11 @@ pub struct Settings {
     pub secret_generated: bool,
 }
 
+/// Production's hardening (HSTS, `/metrics` on loopback only, JSON logs),
+/// built in so that it does not depend on the working directory: after
+/// `config/default.toml`, before `config/production.toml`.
+const PRODUCTION_DEFAULTS: &str = include_str!("production.toml");
+
 /// The plain variable names of the original backends, by setting.
 const PLAIN_NAMES: &[(&str, &[&str])] = &[
     ("database.url", &["DATABASE_URL"]),
@@ -107,7 +113,11 @@ impl Settings {
     /// [`SettingsError`] naming the first bad setting.
     pub fn load(env: AppEnv, config_dir: &Path) -> Result<Self, SettingsError> {
         let mut builder = Config::builder()
-            .add_source(File::from(config_dir.join("default.toml")).required(false))
+            .add_source(File::from(config_dir.join("default.toml")).required(false));
+        if env == AppEnv::Production {
+            builder = builder.add_source(File::from_str(PRODUCTION_DEFAULTS, FileFormat::Toml));
+        }
+        builder = builder
             .add_source(
                 File::from(config_dir.join(format!("{}.toml", env.as_str()))).required(false),
             )

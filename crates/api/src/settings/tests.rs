@@ -77,21 +77,16 @@ fn a_bcrypt_cost_below_10_is_refused_in_production_only() {
 
 #[test]
 fn files_layer_over_the_defaults() {
-    let dir = std::env::temp_dir().join(format!(
-        "taskpulse-config-{}",
-        uuid::Uuid::new_v4().simple()
-    ));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    std::fs::write(
-        dir.join("default.toml"),
-        "[server]\nport = 9000\n[auth]\nbcrypt_cost = 10\n",
-    )
-    .expect("write");
-    std::fs::write(
-        dir.join("test.toml"),
-        "[auth]\nbcrypt_cost = 5\nsecret = \"0123456789abcdef0123456789abcdef\"\n",
-    )
-    .expect("write");
+    let dir = config_dir(&[
+        (
+            "default.toml",
+            "[server]\nport = 9000\n[auth]\nbcrypt_cost = 10\n",
+        ),
+        (
+            "test.toml",
+            "[auth]\nbcrypt_cost = 5\nsecret = \"0123456789abcdef0123456789abcdef\"\n",
+        ),
+    ]);
 
     let settings = Settings::load(AppEnv::Test, &dir).expect("valid");
     let _ = std::fs::remove_dir_all(&dir);
@@ -100,6 +95,66 @@ fn files_layer_over_the_defaults() {
     assert_eq!(settings.auth.bcrypt_cost, 5);
     assert_eq!(settings.server.host, "127.0.0.1");
     assert!(!settings.secret_generated);
+}
+
+/// A fresh directory holding `files` (name, contents).
+fn config_dir(files: &[(&str, &str)]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "taskpulse-config-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for (name, contents) in files {
+        std::fs::write(dir.join(name), contents).expect("write");
+    }
+    dir
+}
+
+const PRODUCTION_SECRET: &str = "[auth]\nsecret = \"0123456789abcdef0123456789abcdef\"\n";
+
+#[test]
+fn production_is_hardened_without_any_file_of_its_own() {
+    let weak_default =
+        "[server]\nhsts = false\n[log]\nformat = \"pretty\"\n[metrics]\nlisten = \"\"\n";
+    let dir = config_dir(&[
+        ("default.toml", weak_default),
+        ("production.toml", PRODUCTION_SECRET),
+    ]);
+
+    let settings = Settings::load(AppEnv::Production, &dir).expect("valid");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    assert!(settings.server.hsts);
+    assert_eq!(settings.log.format, LogFormat::Json);
+    assert_eq!(settings.metrics.listen(), Some("127.0.0.1:9100"));
+    assert_eq!(settings.server.host, "0.0.0.0");
+}
+
+#[test]
+fn production_toml_may_override_the_built_in_production_defaults() {
+    let overrides = format!(
+        "{PRODUCTION_SECRET}[server]\nhsts = false\n[metrics]\nlisten = \"127.0.0.1:9200\"\n"
+    );
+    let dir = config_dir(&[("production.toml", &overrides)]);
+
+    let settings = Settings::load(AppEnv::Production, &dir).expect("valid");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    assert!(!settings.server.hsts);
+    assert_eq!(settings.metrics.listen(), Some("127.0.0.1:9200"));
+    assert_eq!(settings.log.format, LogFormat::Json);
+}
+
+#[test]
+fn development_does_not_take_the_production_defaults() {
+    let dir = config_dir(&[]);
+
+    let settings = Settings::load(AppEnv::Development, &dir).expect("valid");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    assert!(!settings.server.hsts);
+    assert_eq!(settings.log.format, LogFormat::Pretty);
+    assert_eq!(settings.metrics.listen(), None);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The `taskpulse` binary's log: each request's lines carry its request id,
 //! and no password, password hash, token or secret is ever written, in
-//! either format (JSON as in production, pretty as in development).
+//! either format (JSON as in production, pretty as in development). And a
+//! bare production binary, started away from `config/`, is hardened.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -26,7 +27,9 @@ struct Server {
 }
 
 impl Server {
-    fn start(app_env: &str, format: &str) -> Self {
+    /// Starts it with `APP_ENV=app_env` and the variables `env` on top of
+    /// the ones every test needs.
+    fn start(app_env: &str, env: &[(&str, &str)]) -> Self {
         let dir = std::env::temp_dir().join(format!("taskpulse-logs-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).expect("scratch directory");
         let mut child = Command::new(env!("CARGO_BIN_EXE_taskpulse"))
@@ -45,9 +48,8 @@ impl Server {
                 "TASKPULSE__AUTH__BCRYPT_COST",
                 if app_env == "production" { "10" } else { "4" },
             )
-            .env("TASKPULSE__LOG__FORMAT", format)
             .env("TASKPULSE__LOG__LEVEL", "debug")
-            .env("TASKPULSE__METRICS__LISTEN", "")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -129,7 +131,13 @@ async fn password_hash(dir: &Path) -> String {
 /// Registers, reads `/me`, refreshes, signs in, and fails to sign in;
 /// returns the log and every secret those requests carried.
 async fn sign_up_and_in(app_env: &str, format: &str) -> (Vec<String>, Vec<String>) {
-    let server = Server::start(app_env, format);
+    let server = Server::start(
+        app_env,
+        &[
+            ("TASKPULSE__LOG__FORMAT", format),
+            ("TASKPULSE__METRICS__LISTEN", ""),
+        ],
+    );
     let address = server.address.clone();
     let email = format!("log-{}@example.com", uuid::Uuid::new_v4().simple());
 
@@ -254,5 +262,42 @@ async fn pretty_logs_carry_request_ids_and_no_secrets() {
             .iter()
             .all(|l| serde_json::from_str::<Value>(l).is_err()),
         "pretty lines are not JSON"
+    );
+}
+
+#[tokio::test]
+async fn a_bare_production_binary_sends_hsts_logs_json_and_keeps_metrics_off_its_port() {
+    // No config/ directory where it starts; only the metrics port is moved
+    // to a free one, so that tests can run side by side.
+    let server = Server::start(
+        "production",
+        &[("TASKPULSE__METRICS__LISTEN", "127.0.0.1:0")],
+    );
+    let client = reqwest::Client::new();
+
+    let health = client
+        .get(format!("{}/health", server.address))
+        .send()
+        .await
+        .expect("sent");
+    let metrics = client
+        .get(format!("{}/metrics", server.address))
+        .send()
+        .await
+        .expect("sent");
+    let hsts = health.headers().get("strict-transport-security").cloned();
+    let lines = server.stop();
+
+    assert_eq!(health.status(), StatusCode::OK);
+    assert!(hsts.is_some(), "HSTS is on");
+    assert_eq!(
+        metrics.status(),
+        StatusCode::NOT_FOUND,
+        "/metrics is not public"
+    );
+    let first = lines.first().expect("a log line");
+    assert!(
+        serde_json::from_str::<Value>(first).is_ok(),
+        "JSON logs: {first}"
     );
 }
