@@ -1,11 +1,12 @@
-//! CORS: the configured origins (and the server's own, for `/docs`) may
-//! call the API from a browser and read the contract's headers.
+//! CORS: the configured origins (and the server's own, for `/docs`, from
+//! configuration: never from the request's `Host`) may call the API from a
+//! browser and read the contract's headers; another origin's requests are
+//! refused.
 
 use std::sync::Arc;
 
 use actix_cors::Cors;
-use actix_web::dev::RequestHead;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header;
 
 /// Headers browser scripts may read.
 const EXPOSED: [&str; 6] = [
@@ -17,30 +18,13 @@ const EXPOSED: [&str; 6] = [
     "retry-after",
 ];
 
-/// Whether `origin` is the server's own (same scheme-less host as `Host`).
-fn same_origin(origin: &HeaderValue, head: &RequestHead) -> bool {
-    let (Ok(origin), Some(host)) = (
-        origin.to_str(),
-        head.headers()
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok()),
-    ) else {
-        return false;
-    };
-    origin
-        .strip_prefix("http://")
-        .or_else(|| origin.strip_prefix("https://"))
-        == Some(host)
-}
-
 /// The CORS middleware for `origins`.
 pub fn policy(origins: Arc<Vec<String>>) -> Cors {
     Cors::default()
-        .allowed_origin_fn(move |origin, head| {
+        .allowed_origin_fn(move |origin, _| {
             origins
                 .iter()
                 .any(|allowed| allowed.as_bytes() == origin.as_bytes())
-                || same_origin(origin, head)
         })
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
         .allowed_headers([

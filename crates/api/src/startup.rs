@@ -242,7 +242,7 @@ impl Application {
         let limit = rate_limit::per_minute(settings.auth.rate_limit_per_minute, trusted.clone())
             .ok_or_else(|| StartupError::Config("auth.rate_limit_per_minute".into()))?;
         let trusted = web::Data::new(trusted);
-        let origins = Arc::new(settings.server.cors_origins.clone());
+        let origins = Arc::new(settings.server.allowed_origins(settings.production, port));
         let body_limit = settings.server.body_limit_bytes;
         let workers = settings.server.worker_count();
         let metrics =

@@ -21,11 +21,48 @@ pub struct ServerSettings {
     pub hsts: bool,
     /// Origins allowed to call the API from a browser.
     pub cors_origins: Vec<String>,
+    /// The URL browsers reach this server at (behind any proxy), e.g.
+    /// `https://tasks.example.com`: its origin may call the API too (the
+    /// `/docs` page). Unset, outside production the loopback origins of the
+    /// bound port stand in; in production only `cors_origins` are allowed.
+    pub public_url: Option<String>,
     /// Peer addresses whose `X-Forwarded-For`/`Forwarded` are believed.
     pub trusted_proxies: Vec<String>,
 }
 
 impl ServerSettings {
+    /// `public_url`, unless unset or blank.
+    pub fn public_url(&self) -> Option<&str> {
+        self.public_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|url| !url.is_empty())
+    }
+
+    /// The origin (`scheme://host[:port]`) of `public_url`, if it is set
+    /// and an http(s) URL with a host.
+    pub fn public_origin(&self) -> Option<String> {
+        let url = url::Url::parse(self.public_url()?).ok()?;
+        let web = matches!(url.scheme(), "http" | "https") && url.host().is_some();
+        web.then(|| url.origin().ascii_serialization())
+    }
+
+    /// The origins that may call the API from a browser: `cors_origins`,
+    /// and the server's own, from `public_url`, or outside `production`
+    /// without one, `http://127.0.0.1:{port}` and `http://localhost:{port}`
+    /// of the bound `port`.
+    pub fn allowed_origins(&self, production: bool, port: u16) -> Vec<String> {
+        let own = match self.public_origin() {
+            Some(origin) => vec![origin],
+            None if production => Vec::new(),
+            None => vec![
+                format!("http://127.0.0.1:{port}"),
+                format!("http://localhost:{port}"),
+            ],
+        };
+        self.cors_origins.iter().cloned().chain(own).collect()
+    }
+
     /// Worker threads: `workers`, or the number of cores.
     pub fn worker_count(&self) -> usize {
         self.workers
@@ -42,6 +79,7 @@ impl Default for ServerSettings {
             body_limit_bytes: 64 * 1024,
             hsts: false,
             cors_origins: Vec::new(),
+            public_url: None,
             trusted_proxies: Vec::new(),
         }
     }

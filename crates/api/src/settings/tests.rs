@@ -200,3 +200,57 @@ fn secrets_never_show_in_debug_output() {
 
     assert!(!format!("{settings:?}").contains("a-very-secret"));
 }
+
+#[test]
+fn the_own_origin_comes_from_public_url_or_outside_production_from_loopback() {
+    let mut settings = with_secret("0123456789abcdef0123456789abcdef");
+    settings.server.cors_origins = vec!["https://app.example".into()];
+
+    let development = settings.server.allowed_origins(false, 8123);
+    let production = settings.server.allowed_origins(true, 8123);
+    settings.server.public_url = Some("https://Tasks.Example:443/api/".into());
+    let configured = settings.server.allowed_origins(true, 8123);
+
+    assert_eq!(
+        development,
+        [
+            "https://app.example",
+            "http://127.0.0.1:8123",
+            "http://localhost:8123"
+        ]
+    );
+    assert_eq!(production, ["https://app.example"]);
+    assert_eq!(configured, ["https://app.example", "https://tasks.example"]);
+}
+
+#[test]
+fn a_public_url_must_be_http_with_a_host_and_https_in_production() {
+    let public = |url: &str| {
+        let mut settings = with_secret("0123456789abcdef0123456789abcdef");
+        settings.server.public_url = Some(url.into());
+        settings
+    };
+
+    assert!(message(public("tasks.example").validated(AppEnv::Test)).contains("server.public_url"));
+    assert!(
+        message(public("ftp://tasks.example").validated(AppEnv::Test))
+            .contains("server.public_url")
+    );
+    assert!(
+        public("http://127.0.0.1:8000")
+            .validated(AppEnv::Test)
+            .is_ok()
+    );
+    assert!(
+        public("  ").validated(AppEnv::Test).is_ok(),
+        "blank is unset"
+    );
+    assert!(
+        message(public("http://tasks.example").validated(AppEnv::Production)).contains("https")
+    );
+    assert!(
+        public("https://tasks.example")
+            .validated(AppEnv::Production)
+            .is_ok()
+    );
+}

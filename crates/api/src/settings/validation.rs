@@ -111,6 +111,18 @@ impl Settings {
                 "server.body_limit_bytes must be positive".into(),
             ));
         }
+        if let Some(url) = self.server.public_url() {
+            let Some(origin) = self.server.public_origin() else {
+                return Err(SettingsError(format!(
+                    "server.public_url must be an http(s) URL with a host, not {url:?}"
+                )));
+            };
+            if self.production && !origin.starts_with("https://") {
+                return Err(SettingsError(
+                    "server.public_url must be https in production".into(),
+                ));
+            }
+        }
         if let Some(listen) = self.metrics.listen()
             && !listen
                 .rsplit_once(':')

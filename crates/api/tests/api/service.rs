@@ -174,8 +174,74 @@ backends!(with browser_app; cors_lets_configured_origins_in_and_exposes_the_cont
 
 backends!(with hsts_on; hsts_is_sent_when_enabled);
 
+backends!(with behind_a_public_url; the_own_origin_comes_from_public_url_never_from_host);
+
+backends!(the_own_origin_defaults_to_loopback_outside_production);
+
 fn browser_app(settings: &mut taskpulse_api::settings::Settings) {
     settings.server.cors_origins = vec!["https://app.example".into()];
+}
+
+fn behind_a_public_url(settings: &mut taskpulse_api::settings::Settings) {
+    settings.server.public_url = Some("https://tasks.example/app".into());
+}
+
+/// The status and `Access-Control-Allow-Origin` of `user`'s task listing
+/// asked for from `origin`, with `host` as the `Host` header if given. (A
+/// browser lets a script of another origin read no answer without that
+/// header.)
+async fn from_origin(
+    app: &TestApp,
+    user: &crate::helpers::TestUser,
+    origin: &str,
+    host: Option<&str>,
+) -> (StatusCode, Option<String>) {
+    let mut request = app
+        .authed(Method::GET, &user.tasks(), user)
+        .header("origin", origin);
+    if let Some(host) = host {
+        request = request.header("host", host);
+    }
+    let response = request.send().await.expect("sent");
+    let allowed = response
+        .headers()
+        .get("access-control-allow-origin")
+        .map(|v| v.to_str().expect("ascii").to_owned());
+    (response.status(), allowed)
+}
+
+async fn the_own_origin_comes_from_public_url_never_from_host(app: &TestApp) {
+    let user = app.signed_up().await;
+
+    let own = from_origin(app, &user, "https://tasks.example", None).await;
+    let loopback = from_origin(app, &user, &app.address, None).await;
+    let rebound = from_origin(app, &user, "http://evil.example", Some("evil.example")).await;
+
+    assert_eq!(
+        own,
+        (StatusCode::OK, Some("https://tasks.example".to_owned()))
+    );
+    assert_eq!(loopback.1, None, "no longer its own origin: {loopback:?}");
+    assert_eq!(
+        rebound.1, None,
+        "a Host header vouches for nothing: {rebound:?}"
+    );
+}
+
+async fn the_own_origin_defaults_to_loopback_outside_production(app: &TestApp) {
+    let user = app.signed_up().await;
+    let localhost = app.address.replace("127.0.0.1", "localhost");
+
+    let loopback = from_origin(app, &user, &app.address, None).await;
+    let by_name = from_origin(app, &user, &localhost, None).await;
+    let rebound = from_origin(app, &user, "http://evil.example", Some("evil.example")).await;
+
+    assert_eq!(loopback, (StatusCode::OK, Some(app.address.clone())));
+    assert_eq!(by_name, (StatusCode::OK, Some(localhost)));
+    assert_eq!(
+        rebound.1, None,
+        "a Host header vouches for nothing: {rebound:?}"
+    );
 }
 
 fn hsts_on(settings: &mut taskpulse_api::settings::Settings) {
