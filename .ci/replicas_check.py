@@ -78,6 +78,15 @@ def main():
     expect(status == 401 and body["code"] == "INVALID_CREDENTIALS",
            "five failures split over two replicas lock the account (the right password is refused as a wrong one)")
 
+    # The per-client budget (20 a minute in .ci/replicas) is one budget
+    # across both replicas: a client that alternates between them gets 20
+    # in all, not 20 on each.
+    client = {"x-forwarded-for": "203.0.113.77"}
+    answers = [call(base, "POST", "/api/v1/auth/refresh", {"refresh_token": "not-a-token"}, headers=client)[0]
+               for base in (A, B) * 11]
+    expect(answers[:20] == [401] * 20 and answers[20:] == [429, 429],
+           f"one client's rate limit is shared by both replicas: {answers}")
+
     owner_email, owner = register(PROXY)
     token, user_id = owner["access_token"], owner["user"]["id"]
     tasks = f"/api/v1/users/{user_id}/tasks"

@@ -1,59 +1,63 @@
-//! Per-client-IP rate limits (actix-governor) on the endpoints that guess
-//! or create credentials: login, register, refresh.
+//! Per-client-IP rate limits on the endpoints that guess or create
+//! credentials (login, register, refresh, forgot-password), counted in the
+//! database so that every replica shares one budget.
 
 use std::net::{IpAddr, Ipv4Addr};
-use std::time::Duration;
 
-use actix_governor::governor::NotUntil;
-use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};
-use actix_governor::governor::middleware::NoOpMiddleware;
-use actix_governor::{Governor, GovernorConfig, GovernorConfigBuilder, KeyExtractor};
-use actix_web::dev::ServiceRequest;
-use actix_web::{HttpResponse, HttpResponseBuilder};
+use actix_web::ResponseError;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::web;
+use taskpulse_domain::rate_limit::{Budget, Verdict};
 
 use crate::client::TrustedProxies;
 use crate::error::ApiError;
+use crate::state::AppState;
 
-/// Keys requests by client IP (see [`TrustedProxies`]).
-#[derive(Debug, Clone)]
-pub struct ClientIpKey(TrustedProxies);
+/// The budget of each client IP, shared by every limited route.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientBudget(pub Budget);
 
-impl KeyExtractor for ClientIpKey {
-    type Key = IpAddr;
-    type KeyExtractionError = ApiError;
-
-    fn extract(&self, req: &ServiceRequest) -> Result<IpAddr, ApiError> {
-        Ok(self
-            .0
-            .client_ip_of(req)
-            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)))
-    }
-
-    fn exceed_rate_limit_response(
-        &self,
-        negative: &NotUntil<QuantaInstant>,
-        _: HttpResponseBuilder,
-    ) -> HttpResponse {
-        let wait = negative.wait_time_from(DefaultClock::default().now());
-        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        HttpResponse::from_error(ApiError::RateLimited(secs.max(1)))
+impl ClientBudget {
+    /// `per_minute` requests a minute.
+    pub fn per_minute(per_minute: u32) -> Self {
+        Self(Budget {
+            limit: per_minute.max(1),
+            window: chrono::Duration::minutes(1),
+        })
     }
 }
 
-/// One limiter shared by every worker and every limited route.
-pub type RateLimit = GovernorConfig<ClientIpKey, NoOpMiddleware<QuantaInstant>>;
-
-/// `per_minute` requests a minute per client IP, in bursts of up to as many.
-pub fn per_minute(per_minute: u32, trusted: TrustedProxies) -> Option<RateLimit> {
-    let per_minute = per_minute.max(1);
-    GovernorConfigBuilder::default()
-        .period(Duration::from_millis(60_000 / u64::from(per_minute)).max(Duration::from_millis(1)))
-        .burst_size(per_minute)
-        .key_extractor(ClientIpKey(trusted))
-        .finish()
+/// Counts the request against its client's budget: over it, 429
+/// `RATE_LIMITED` with `Retry-After`, and the handler is not called. The
+/// refusal is an answer, not an error, so that the envelope around it
+/// gives it the contract's body and headers.
+pub async fn limited(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let (Some(state), Some(trusted), Some(budget)) = (
+        req.app_data::<web::Data<AppState>>(),
+        req.app_data::<web::Data<TrustedProxies>>(),
+        req.app_data::<web::Data<ClientBudget>>(),
+    ) else {
+        return Ok(refuse(req, ApiError::Internal));
+    };
+    let ip = trusted
+        .client_ip_of(&req)
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    match state.limiter.hit(&format!("ip:{ip}"), budget.0).await {
+        Ok(Verdict::Allowed) => Ok(next.call(req).await?.map_into_left_body()),
+        Ok(Verdict::Exceeded { retry_after_secs }) => {
+            Ok(refuse(req, ApiError::RateLimited(retry_after_secs)))
+        }
+        Err(err) => Ok(refuse(req, ApiError::from(err))),
+    }
 }
 
-/// The middleware for one route.
-pub fn limited(config: &RateLimit) -> Governor<ClientIpKey, NoOpMiddleware<QuantaInstant>> {
-    Governor::new(config)
+/// Answers `req` with `error`, without calling the handler.
+fn refuse<B>(req: ServiceRequest, error: ApiError) -> ServiceResponse<EitherBody<B>> {
+    req.into_response(error.error_response())
+        .map_into_right_body()
 }

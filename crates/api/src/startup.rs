@@ -9,9 +9,9 @@ use actix_web::middleware::{NormalizePath, from_fn};
 use actix_web::{App, HttpServer, web};
 use chrono::Duration;
 use taskpulse_domain::ports::LockoutPolicy;
-use taskpulse_domain::reset::{PasswordResetService, ResetPorts};
+use taskpulse_domain::rate_limit::{Budget, RateLimiter};
+use taskpulse_domain::reset::{PasswordResetService, ResetPorts, ResetSettings};
 use taskpulse_domain::{AuthPorts, AuthService, AuthSettings, IdempotencyService, TaskService};
-use taskpulse_infra::SeaPasswordResetStore;
 use taskpulse_infra::db::DbErr;
 use taskpulse_infra::mail::{MailSettings, mailer};
 use taskpulse_infra::{
@@ -19,22 +19,25 @@ use taskpulse_infra::{
     SeaIdempotencyStore, SeaLabelRepository, SeaSessionRepository, SeaTaskRepository,
     SeaUserRepository, SystemClock,
 };
+use taskpulse_infra::{SeaPasswordResetStore, SeaRateLimitStore};
 
 use crate::client::TrustedProxies;
 use crate::metrics::{self, Metrics};
 use crate::middleware::{HeaderPolicy, envelope};
+use crate::rate_limit::ClientBudget;
 use crate::routes::docs::ApiDocs;
 use crate::settings::Secret;
 use crate::settings::Settings;
 use crate::state::AppState;
-use crate::{cors, openapi, rate_limit, routes};
+use crate::{cors, openapi, routes};
 
 /// How long an `Idempotency-Key` is remembered (the contract's 24 hours).
 const IDEMPOTENCY_WINDOW_HOURS: i64 = 24;
 /// After this long, an unfinished idempotent request is taken to have died
 /// with its server and its key may be claimed again.
 const IDEMPOTENCY_LEASE_SECS: i64 = 60;
-/// How often expired idempotency keys are purged.
+/// How often expired idempotency keys and old rate-limit counts are
+/// purged.
 const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Why the server could not start.
@@ -107,6 +110,10 @@ fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
         !settings.production,
     )
     .map_err(|e| StartupError::Config(e.to_string()))?;
+    let limiter = RateLimiter::new(
+        Arc::new(SeaRateLimitStore::new(conn.clone())),
+        clock.clone(),
+    );
     let resets = PasswordResetService::new(
         ResetPorts {
             users: users.clone(),
@@ -114,9 +121,16 @@ fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
             mailer: mailer.clone(),
             opaque: opaque.clone(),
             hasher: hasher.clone(),
+            limiter: limiter.clone(),
             clock: clock.clone(),
         },
-        Duration::seconds(settings.auth.reset_token_ttl_secs),
+        ResetSettings {
+            token_ttl: Duration::seconds(settings.auth.reset_token_ttl_secs),
+            mails_per_account: Budget {
+                limit: settings.auth.reset_mails_per_hour,
+                window: Duration::hours(1),
+            },
+        },
     );
     let ports = AuthPorts {
         users: users.clone(),
@@ -155,13 +169,14 @@ fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
         tasks,
         idempotency,
         resets,
+        limiter,
         db,
     })
 }
 
 /// Deletes expired idempotency keys now and then, for as long as the
 /// server runs.
-async fn purge_expired_keys(state: web::Data<AppState>) {
+async fn purge_expired(state: web::Data<AppState>) {
     let mut ticks = tokio::time::interval(PURGE_EVERY);
     loop {
         ticks.tick().await;
@@ -169,6 +184,11 @@ async fn purge_expired_keys(state: web::Data<AppState>) {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "expired idempotency keys purged"),
             Err(err) => tracing::warn!(error = %err, "purging idempotency keys failed"),
+        }
+        match state.limiter.purge().await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "old rate-limit counts purged"),
+            Err(err) => tracing::warn!(error = %err, "purging rate-limit counts failed"),
         }
     }
 }
@@ -231,7 +251,7 @@ impl Application {
                 .map_err(StartupError::Migrate)?;
         }
         let state = web::Data::new(state(&settings, db)?);
-        tokio::spawn(purge_expired_keys(state.clone()));
+        tokio::spawn(purge_expired(state.clone()));
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .map_err(StartupError::Bind)?;
         let port = listener.local_addr().map_err(StartupError::Bind)?.port();
@@ -239,8 +259,9 @@ impl Application {
             hsts: settings.server.hsts,
         });
         let trusted = TrustedProxies(settings.trusted_proxies());
-        let limit = rate_limit::per_minute(settings.auth.rate_limit_per_minute, trusted.clone())
-            .ok_or_else(|| StartupError::Config("auth.rate_limit_per_minute".into()))?;
+        let budget = web::Data::new(ClientBudget::per_minute(
+            settings.auth.rate_limit_per_minute,
+        ));
         let trusted = web::Data::new(trusted);
         let origins = Arc::new(settings.server.allowed_origins(settings.production, port));
         let body_limit = settings.server.body_limit_bytes;
@@ -263,10 +284,11 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(policy.clone())
                 .app_data(trusted.clone())
+                .app_data(budget.clone())
                 .app_data(metrics.clone())
                 .app_data(docs.clone())
                 .app_data(web::PayloadConfig::new(body_limit))
-                .configure(|cfg| routes::configure(cfg, &endpoints, &limit))
+                .configure(|cfg| routes::configure(cfg, &endpoints))
                 .default_service(web::to(routes::not_found))
                 .wrap(cors::policy(origins.clone()))
                 .wrap(NormalizePath::trim())

@@ -1,6 +1,7 @@
 //! What the handlers share: the services, and the database for health
 //! checks. Built once, in [`startup`](crate::startup).
 
+use taskpulse_domain::rate_limit::RateLimiter;
 use taskpulse_domain::reset::PasswordResetService;
 use taskpulse_domain::{AuthService, IdempotencyService, TaskService};
 use taskpulse_infra::Database;
@@ -16,6 +17,8 @@ pub struct AppState {
     pub idempotency: IdempotencyService,
     /// Password reset by email.
     pub resets: PasswordResetService,
+    /// Rate limits shared by every replica.
+    pub limiter: RateLimiter,
     /// The database, for health checks.
     pub db: Database,
 }

@@ -151,6 +151,7 @@ pub mod mail;
 #[cfg(feature = "memory")]
 pub mod memory;
 pub mod ports;
+pub mod rate_limit;
 pub mod reset;
 pub mod session;
 pub mod task;

@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::error::{Error, Result};
 use crate::mail::{Mailer, ResetMail};
 use crate::ports::{Clock, OpaqueTokens, PasswordHasher, UserRepository};
+use crate::rate_limit::{Budget, RateLimiter, Verdict};
 use crate::session::TokenHash;
 use crate::user::{Email, Password, PasswordHash, UserId};
 
@@ -68,6 +69,8 @@ pub struct ResetPorts {
     pub opaque: Arc<dyn OpaqueTokens>,
     /// Password hashing.
     pub hasher: Arc<dyn PasswordHasher>,
+    /// The per-account budget of reset emails.
+    pub limiter: RateLimiter,
     /// Time.
     pub clock: Arc<dyn Clock>,
 }
@@ -82,18 +85,29 @@ impl std::fmt::Debug for ResetPorts {
 #[derive(Debug)]
 pub struct PasswordResetService {
     ports: ResetPorts,
-    ttl: Duration,
+    settings: ResetSettings,
+}
+
+/// Tunables of [`PasswordResetService`].
+#[derive(Debug, Clone, Copy)]
+pub struct ResetSettings {
+    /// How long a reset token lives (one hour in the contract).
+    pub token_ttl: Duration,
+    /// How many reset emails one account may be sent, counted across
+    /// replicas; requests beyond it are answered the same and send nothing.
+    pub mails_per_account: Budget,
 }
 
 impl PasswordResetService {
-    /// Tokens live for `ttl` (one hour in the contract).
-    pub fn new(ports: ResetPorts, ttl: Duration) -> Self {
-        Self { ports, ttl }
+    /// Wires the service to its ports.
+    pub fn new(ports: ResetPorts, settings: ResetSettings) -> Self {
+        Self { ports, settings }
     }
 
-    /// Sends a reset link to `email` if an active account has it. The
-    /// answer is the same either way, so nobody learns which emails exist;
-    /// the mail goes out in the background.
+    /// Sends a reset link to `email` if an active account has it and its
+    /// budget of reset emails allows. The answer is the same either way, so
+    /// nobody learns which emails exist; the mail goes out in the
+    /// background.
     ///
     /// # Errors
     /// [`Error::Unavailable`] when storage cannot be reached.
@@ -107,6 +121,15 @@ impl PasswordResetService {
         if !credentials.user.is_active {
             return Ok(());
         }
+        let key = format!("reset-mail:{}", credentials.user.id);
+        let verdict = self
+            .ports
+            .limiter
+            .hit(&key, self.settings.mails_per_account)
+            .await?;
+        if verdict != Verdict::Allowed {
+            return Ok(());
+        }
         let (token, hash) = self.ports.opaque.generate()?;
         let now = self.ports.clock.now();
         let user = credentials.user;
@@ -117,14 +140,14 @@ impl PasswordResetService {
                 user.id,
                 credentials.token_version,
                 now,
-                now + self.ttl,
+                now + self.settings.token_ttl,
             )
             .await?;
         let mail = ResetMail {
             to: user.email,
             name: user.name,
             token,
-            valid_for: self.ttl,
+            valid_for: self.settings.token_ttl,
         };
         self.ports.mailer.send_reset(mail).await
     }
@@ -169,6 +192,7 @@ mod tests {
     use super::*;
     use crate::mail::MockMailer;
     use crate::ports::{MockClock, MockOpaqueTokens, MockPasswordHasher, MockUserRepository};
+    use crate::rate_limit::MockRateLimitStore;
     use crate::user::{Credentials, PasswordHash, User, UserName};
 
     fn at() -> DateTime<Utc> {
@@ -198,14 +222,20 @@ mod tests {
         users: MockUserRepository,
         resets: MockPasswordResetStore,
         mailer: MockMailer,
+        limits: MockRateLimitStore,
     }
 
     impl Ports {
         fn new() -> Self {
+            let mut limits = MockRateLimitStore::new();
+            limits
+                .expect_take()
+                .returning(|_, now, interval, _| Ok((true, now + interval)));
             Self {
                 users: MockUserRepository::new(),
                 resets: MockPasswordResetStore::new(),
                 mailer: MockMailer::new(),
+                limits,
             }
         }
 
@@ -223,15 +253,24 @@ mod tests {
             hasher
                 .expect_hash()
                 .returning(|_| Ok(PasswordHash::new("new".into())));
+            let clock: Arc<MockClock> = Arc::new(clock);
             let ports = ResetPorts {
                 users: Arc::new(self.users),
                 resets: Arc::new(self.resets),
                 mailer: Arc::new(self.mailer),
                 opaque: Arc::new(opaque),
                 hasher: Arc::new(hasher),
-                clock: Arc::new(clock),
+                limiter: RateLimiter::new(Arc::new(self.limits), clock.clone()),
+                clock,
             };
-            PasswordResetService::new(ports, Duration::hours(1))
+            let settings = ResetSettings {
+                token_ttl: Duration::hours(1),
+                mails_per_account: Budget {
+                    limit: 3,
+                    window: Duration::hours(1),
+                },
+            };
+            PasswordResetService::new(ports, settings)
         }
     }
 
@@ -271,6 +310,39 @@ mod tests {
             ports
                 .service()
                 .forgot_password("ADA@example.com")
+                .await
+                .is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn an_account_past_its_budget_of_reset_mails_gets_none_and_the_same_answer() {
+        let mut ports = Ports::new();
+        let found = credentials(true, 3);
+        let key = format!("reset-mail:{}", found.user.id);
+        ports
+            .users
+            .expect_find_credentials()
+            .returning(move |_| Ok(Some(found.clone())));
+        ports.limits = MockRateLimitStore::new();
+        ports
+            .limits
+            .expect_take()
+            .withf(move |hit, now, interval, window| {
+                *hit == key
+                    && *now == at().timestamp_millis()
+                    && *interval == 1_200_000
+                    && *window == 3_600_000
+            })
+            .times(1)
+            .returning(|_, now, _, _| Ok((false, now + 3_600_000)));
+        ports.resets.expect_create().never();
+        ports.mailer.expect_send_reset().never();
+
+        assert!(
+            ports
+                .service()
+                .forgot_password("ada@example.com")
                 .await
                 .is_ok()
         );

@@ -15,6 +15,7 @@ fn on_a_fresh_store(check: Check) {
         sessions: Arc::new(store.sessions()),
         idempotency: Arc::new(store.idempotency()),
         password_resets: Arc::new(store.password_resets()),
+        rate_limits: Arc::new(store.rate_limits()),
     };
     futures_executor::block_on(check(storage));
 }

@@ -11,7 +11,8 @@ use sea_orm::ConnectionTrait;
 use taskpulse_domain::testing::{Check, Storage};
 use taskpulse_infra::{
     Database, MigrationCommand, PoolSettings, SeaIdempotencyStore, SeaLabelRepository,
-    SeaPasswordResetStore, SeaSessionRepository, SeaTaskRepository, SeaUserRepository,
+    SeaPasswordResetStore, SeaRateLimitStore, SeaSessionRepository, SeaTaskRepository,
+    SeaUserRepository,
 };
 use uuid::Uuid;
 
@@ -23,7 +24,8 @@ fn storage(db: &Database) -> Storage {
         labels: Arc::new(SeaLabelRepository::new(conn.clone())),
         sessions: Arc::new(SeaSessionRepository::new(conn.clone())),
         idempotency: Arc::new(SeaIdempotencyStore::new(conn.clone())),
-        password_resets: Arc::new(SeaPasswordResetStore::new(conn)),
+        password_resets: Arc::new(SeaPasswordResetStore::new(conn.clone())),
+        rate_limits: Arc::new(SeaRateLimitStore::new(conn)),
     }
 }
 

@@ -11,11 +11,12 @@ pub mod service;
 pub mod tasks;
 
 use actix_web::http::Method;
+use actix_web::middleware::from_fn;
 use actix_web::{Route, web};
 use utoipa::openapi::path::{HttpMethod, Operation};
 
 use crate::error::ApiError;
-use crate::rate_limit::{RateLimit, limited};
+use crate::rate_limit::limited;
 
 /// One canonical operation: method, path template, handler, documentation.
 #[derive(Debug, Clone)]
@@ -122,7 +123,7 @@ pub fn endpoints(metrics_here: bool) -> Vec<Endpoint> {
 /// the task routes first (the router tries each path in turn, and most
 /// requests are for tasks), then the other canonical paths, then the
 /// aliases.
-pub fn configure(cfg: &mut web::ServiceConfig, endpoints: &[Endpoint], limit: &RateLimit) {
+pub fn configure(cfg: &mut web::ServiceConfig, endpoints: &[Endpoint]) {
     let (tasks, others): (Vec<&Endpoint>, Vec<&Endpoint>) =
         endpoints.iter().partition(|e| e.tag == TASKS);
     let canonical = tasks
@@ -145,7 +146,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, endpoints: &[Endpoint], limit: &R
             resource = resource.route((endpoint.route)().method(endpoint.method.clone()));
         }
         if at_path.iter().any(|e| e.rate_limited) {
-            cfg.service(resource.wrap(limited(limit)));
+            cfg.service(resource.wrap(from_fn(limited)));
         } else {
             cfg.service(resource);
         }

@@ -147,10 +147,13 @@ pub struct AuthSettings {
     pub max_failed_logins: u32,
     /// How long a lock lasts.
     pub lockout_secs: i64,
-    /// Per-IP limit on login, register, refresh and forgot-password.
+    /// Per-IP limit a minute on login, register, refresh and
+    /// forgot-password, shared by every replica.
     pub rate_limit_per_minute: u32,
     /// Password-reset token lifetime.
     pub reset_token_ttl_secs: i64,
+    /// Reset emails one account may be sent per hour.
+    pub reset_mails_per_hour: u32,
     /// The longest lifetime accepted of an access token without a session
     /// (`sid`), such as the shared-secret frontends sign.
     pub max_external_token_ttl_secs: i64,
@@ -170,6 +173,7 @@ impl Default for AuthSettings {
             lockout_secs: 900,
             rate_limit_per_minute: 20,
             reset_token_ttl_secs: 3600,
+            reset_mails_per_hour: 3,
             max_external_token_ttl_secs: 86_400,
         }
     }

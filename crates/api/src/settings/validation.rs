@@ -81,9 +81,12 @@ impl Settings {
                 return Err(SettingsError(format!("{name} must be positive")));
             }
         }
-        if self.auth.max_failed_logins == 0 || self.auth.rate_limit_per_minute == 0 {
+        if self.auth.max_failed_logins == 0
+            || self.auth.rate_limit_per_minute == 0
+            || self.auth.reset_mails_per_hour == 0
+        {
             return Err(SettingsError(
-                "auth.max_failed_logins and auth.rate_limit_per_minute must be at least 1".into(),
+                "auth.max_failed_logins, auth.rate_limit_per_minute and auth.reset_mails_per_hour must be at least 1".into(),
             ));
         }
         if let Some(bad) = self

@@ -19,6 +19,38 @@ backends!(with mail_to_the_sink;
 
 backends!(with mail_to_the_sink_short_lived; an_expired_reset_token_is_refused);
 
+backends!(with two_reset_mails_an_hour; an_account_gets_at_most_its_budget_of_reset_mails);
+
+fn two_reset_mails_an_hour(settings: &mut Settings) {
+    mail_to_the_sink(settings);
+    settings.auth.reset_mails_per_hour = 2;
+}
+
+async fn an_account_gets_at_most_its_budget_of_reset_mails(app: &TestApp) {
+    let user = app.signed_up().await;
+    let other = app.signed_up().await;
+
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        statuses.push(forgot(app, &user.email).await.status());
+    }
+    statuses.push(forgot(app, &other.email).await.status());
+    smtp_sink().wait_for(&other.email).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    assert_eq!(
+        statuses,
+        [StatusCode::ACCEPTED; 4],
+        "the same answer every time"
+    );
+    assert_eq!(smtp_sink().messages_to(&user.email).len(), 2);
+    assert_eq!(
+        smtp_sink().messages_to(&other.email).len(),
+        1,
+        "budgets are per account"
+    );
+}
+
 pub(crate) fn mail_to_the_sink(settings: &mut Settings) {
     settings.mail.transport = "smtp".into();
     settings.mail.smtp_url = Some(Secret::new(format!(

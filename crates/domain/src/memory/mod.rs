@@ -1,7 +1,7 @@
 //! In-memory adapters for every port (feature `memory`): for programs that
 //! embed the rules without a database, and for fast tests.
 //!
-//! The four storage adapters share one [`MemoryStore`], so that they see
+//! The storage adapters share one [`MemoryStore`], so that they see
 //! each other's data as the SeaORM adapters see one database: deleting a
 //! user deletes their tasks, sessions and idempotency keys, and a token
 //! check sees the sessions. Every method takes one lock over the whole
@@ -66,6 +66,7 @@ mod idempotency;
 mod labels;
 mod mail;
 mod opaque;
+mod rate_limits;
 mod resets;
 mod sessions;
 mod tasks;
@@ -81,6 +82,7 @@ pub use idempotency::MemoryIdempotency;
 pub use labels::MemoryLabels;
 pub use mail::RecordingMailer;
 pub use opaque::UuidTokens;
+pub use rate_limits::MemoryRateLimits;
 pub use resets::MemoryPasswordResets;
 pub use sessions::MemorySessions;
 pub use tasks::MemoryTasks;
@@ -105,6 +107,7 @@ struct Tables {
     refresh_tokens: HashMap<TokenHash, sessions::RefreshRow>,
     idempotency_keys: HashMap<(UserId, IdempotencyKey), idempotency::KeyRow>,
     password_resets: HashMap<TokenHash, resets::ResetRow>,
+    rate_limits: HashMap<String, i64>,
 }
 
 /// One in-memory storage, shared by its repositories. Cloning it gives
@@ -143,6 +146,11 @@ impl MemoryStore {
     /// Its [`SessionRepository`](crate::ports::SessionRepository).
     pub fn sessions(&self) -> MemorySessions {
         MemorySessions::new(self.clone())
+    }
+
+    /// Its [`RateLimitStore`](crate::rate_limit::RateLimitStore).
+    pub fn rate_limits(&self) -> MemoryRateLimits {
+        MemoryRateLimits::new(self.clone())
     }
 
     /// Its [`IdempotencyStore`](crate::idempotency::IdempotencyStore).

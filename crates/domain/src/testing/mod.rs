@@ -6,7 +6,7 @@
 //! ports' documentation: owner scoping, not-found cases, unique emails,
 //! version bumps, listing filters, order and pages, preconditions, lock-out
 //! counting, session rotation, reuse and ending, idempotency claims,
-//! reset tokens used once, and the races the ports forbid (a token rotated
+//! reset tokens used once, rate-limit budgets, and the races the ports forbid (a token rotated
 //! twice, a key claimed twice, a reset token used twice, each by two calls
 //! at once). The checks create the users their
 //! tasks, sessions and keys belong to, so adapters with foreign keys pass
@@ -31,6 +31,7 @@
 //!     sessions: Arc::new(store.sessions()),
 //!     idempotency: Arc::new(store.idempotency()),
 //!     password_resets: Arc::new(store.password_resets()),
+//!     rate_limits: Arc::new(store.rate_limits()),
 //! };
 //!
 //! futures_executor::block_on(testing::tasks::another_owners_task_behaves_like_a_missing_one(
@@ -48,6 +49,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use crate::idempotency::IdempotencyStore;
 use crate::ports::{LabelRepository, SessionRepository, TaskRepository, UserRepository};
+use crate::rate_limit::RateLimitStore;
 use crate::reset::PasswordResetStore;
 use crate::user::{Email, NewUser, PasswordHash, User, UserId, UserName};
 
@@ -67,6 +69,7 @@ macro_rules! assert_error {
 
 pub mod idempotency;
 pub mod labels;
+pub mod rate_limits;
 pub mod resets;
 pub mod sessions;
 pub mod tasks;
@@ -87,6 +90,8 @@ pub struct Storage {
     pub idempotency: Arc<dyn IdempotencyStore>,
     /// Password-reset tokens.
     pub password_resets: Arc<dyn PasswordResetStore>,
+    /// Rate-limit state.
+    pub rate_limits: Arc<dyn RateLimitStore>,
 }
 
 impl fmt::Debug for Storage {
@@ -102,7 +107,7 @@ pub type CheckFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 pub type Check = fn(Storage) -> CheckFuture;
 
 /// One `#[test]` per check of the suite, in modules named after the ports
-/// (`users`, `tasks`, `labels`, `sessions`, `idempotency`): invoke it in a module of
+/// (`users`, `tasks`, `labels`, `sessions`, `idempotency`, `resets`, `rate_limits`): invoke it in a module of
 /// its own. (A new check must be added to its list here.)
 ///
 /// `$runner` is a `fn(Check)` (or a path to one): for each test it makes
@@ -125,6 +130,7 @@ pub type Check = fn(Storage) -> CheckFuture;
 ///         sessions: Arc::new(store.sessions()),
 ///         idempotency: Arc::new(store.idempotency()),
 ///         password_resets: Arc::new(store.password_resets()),
+///         rate_limits: Arc::new(store.rate_limits()),
 ///     };
 ///     futures_executor::block_on(check(storage));
 /// }
@@ -224,6 +230,11 @@ macro_rules! port_contract_tests {
             expired_and_unknown_reset_tokens_are_refused,
             a_token_of_an_older_token_version_redeems_nothing,
             concurrent_redemptions_of_a_reset_token_succeed_once,
+        ]);
+        $crate::port_contract_tests!(@port rate_limits [
+            a_key_bursts_to_its_limit_then_gets_one_hit_per_interval,
+            concurrent_hits_take_the_budget_once,
+            purging_forgets_keys_whose_budget_is_whole,
         ]);
     };
     (@port $port:ident [$($check:ident),* $(,)?]) => {

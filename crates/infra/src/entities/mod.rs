@@ -3,6 +3,7 @@
 pub(crate) mod idempotency_keys;
 pub(crate) mod labels;
 pub(crate) mod password_reset_tokens;
+pub(crate) mod rate_limits;
 pub(crate) mod refresh_tokens;
 pub(crate) mod sessions;
 pub(crate) mod task_labels;

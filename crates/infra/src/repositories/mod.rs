@@ -4,6 +4,7 @@
 pub mod idempotency;
 pub mod labels;
 mod live;
+pub mod rate_limits;
 pub mod resets;
 pub mod sessions;
 pub mod tasks;
