@@ -350,6 +350,17 @@ mod tests {
     }
 
     #[test]
+    fn email_of_exactly_254_characters_is_the_longest() {
+        let domain = |last: usize| format!("{0}.{0}.{1}.com", "d".repeat(60), "e".repeat(last));
+        let longest = format!("{}@{}", "a".repeat(64), domain(63));
+        let one_more = format!("{}@{}", "a".repeat(64), "x".to_owned() + &domain(63));
+        assert_eq!(longest.chars().count(), 254);
+        assert!(Email::parse(&longest).is_ok());
+        assert_eq!(one_more.chars().count(), 255);
+        assert_eq!(Email::parse(&one_more), Err(EmailError::TooLong));
+    }
+
+    #[test]
     fn email_is_at_most_254_characters() {
         let ok = format!("{}@{}.com", "a".repeat(60), "b".repeat(60));
         assert!(Email::parse(&ok).is_ok());

@@ -5,7 +5,7 @@ use mockall::predicate::{always, eq};
 use super::{Ports, at, credentials, principal};
 use crate::auth::{Principal, ProfileChanges};
 use crate::error::Error;
-use crate::session::SessionId;
+use crate::session::{ClientInfo, Session, SessionId};
 use crate::user::{Email, Password, PasswordHash, User, UserName};
 
 fn with_credentials(ports: &mut Ports, principal: &Principal) {
@@ -174,4 +174,30 @@ async fn deleting_the_account_needs_the_password() {
 
     assert!(matches!(refused, Err(Error::WrongPassword)));
     assert!(deleted.is_ok());
+}
+
+#[tokio::test]
+async fn the_sessions_are_listed_as_stored_with_the_callers_marked() {
+    let mut ports = Ports::new();
+    let principal = principal();
+    let current = principal.session_id.expect("a session");
+    let other = SessionId::new_random();
+    let stored = [current, other].map(|id| Session {
+        id,
+        created_at: at(),
+        last_used_at: at(),
+        client: ClientInfo::default(),
+    });
+    let id = principal.user.id;
+    ports
+        .sessions
+        .expect_list_live()
+        .with(eq(id), eq(at()))
+        .times(1)
+        .returning(move |_, _| Ok(stored.to_vec()));
+
+    let listed = ports.service().sessions(&principal).await.expect("listed");
+
+    let seen: Vec<(SessionId, bool)> = listed.iter().map(|v| (v.session.id, v.current)).collect();
+    assert_eq!(seen, [(current, true), (other, false)]);
 }

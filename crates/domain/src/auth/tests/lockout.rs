@@ -161,6 +161,31 @@ async fn an_expired_lock_lets_the_right_password_in_and_clears_the_count() {
     );
 }
 
+#[tokio::test]
+async fn a_lock_ends_at_its_very_moment() {
+    let mut ports = Ports::new().password_is("right");
+    let principal = super::principal();
+    let mut was_locked = credentials(true);
+    was_locked.user = principal.user.clone();
+    was_locked.locked_until = Some(at());
+    ports
+        .users
+        .expect_find_credentials_by_id()
+        .returning(move |_| Ok(Some(was_locked.clone())));
+    ports
+        .sessions
+        .expect_end_all()
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+
+    let result = ports
+        .service()
+        .end_other_sessions(&principal, "right")
+        .await;
+
+    assert!(result.is_ok(), "{result:?}");
+}
+
 #[test]
 fn lock_waits_round_up_to_whole_seconds() {
     assert_eq!(seconds_until(at() + Duration::milliseconds(1500), at()), 2);

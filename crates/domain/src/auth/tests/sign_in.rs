@@ -105,6 +105,36 @@ async fn a_successful_login_carries_the_token_version() {
 }
 
 #[tokio::test]
+async fn a_successful_login_clears_a_failure_count_or_an_expired_lock() {
+    let mut counted = credentials(true);
+    counted.failed_logins = 2;
+    let mut expired_lock = credentials(true);
+    expired_lock.locked_until = Some(at() - chrono::Duration::seconds(1));
+    for found in [counted, expired_lock] {
+        let mut ports = Ports::new().password_is("right");
+        let id = found.user.id;
+        ports
+            .users
+            .expect_find_credentials()
+            .returning(move |_| Ok(Some(found.clone())));
+        ports
+            .users
+            .expect_clear_failed_logins()
+            .with(mockall::predicate::eq(id))
+            .times(1)
+            .returning(|_| Ok(()));
+        ports.sessions.expect_start().times(1).returning(|_| Ok(()));
+
+        let tokens = ports
+            .service()
+            .login("ada@example.com", "right", ClientInfo::default())
+            .await;
+
+        assert!(tokens.is_ok());
+    }
+}
+
+#[tokio::test]
 async fn an_inactive_account_with_the_right_password_is_disabled() {
     let mut ports = Ports::new().password_is("right");
     ports

@@ -94,6 +94,35 @@ async fn no_access_token_outlives_its_session() {
 }
 
 #[tokio::test]
+async fn a_refresh_needs_an_active_user_and_a_live_session() {
+    for (active, live) in [(true, false), (false, true)] {
+        let mut ports = Ports::new();
+        let (session_id, account) = (SessionId::new_random(), user(active));
+        let user_id = account.id;
+        ports.sessions.expect_rotate().returning(move |_, _, _, _| {
+            Ok(Rotation::Rotated {
+                session_id,
+                user_id,
+                ends_at: at() + Duration::days(90),
+            })
+        });
+        ports
+            .users
+            .expect_find_token_subject()
+            .returning(move |_, _| Ok(Some(subject(account.clone(), live, 2))));
+        ports.tokens = MockTokenCodec::new();
+        ports.tokens.expect_encode().never();
+
+        let result = ports.service().refresh("old").await;
+
+        assert!(
+            matches!(result, Err(Error::Unauthorized(_))),
+            "active {active}, live {live}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_reused_refresh_token_ends_every_session_of_its_user() {
     let mut ports = Ports::new();
     let user_id = UserId::new_random();
