@@ -157,7 +157,7 @@ fn is_valid_domain(domain: &str) -> bool {
 }
 
 /// Why a new password was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PasswordError {
     /// Fewer than 8 or more than 128 characters.
@@ -166,10 +166,16 @@ pub enum PasswordError {
     /// Among the bundled list of most common passwords.
     #[error("is too common")]
     TooCommon,
+    /// Guessable in fewer than 10^10 tries by the zxcvbn estimator (whose
+    /// word lists come from breached passwords, and which sees keyboard
+    /// patterns, dates, repeats and l33t substitutions); says why.
+    #[error("is too easy to guess: {0}")]
+    Guessable(String),
 }
 
 /// A new password that passed the rules: 8–128 characters, every one
-/// counted (never trimmed or truncated), and not a common password.
+/// counted (never trimmed or truncated), not a common password, and not
+/// guessable ([`Password::MIN_STRENGTH`]).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Password(String);
 
@@ -178,6 +184,9 @@ impl Password {
     pub const MIN_CHARS: usize = 8;
     /// Most characters.
     pub const MAX_CHARS: usize = 128;
+    /// The lowest zxcvbn score accepted: 3, "safely unguessable"
+    /// (about 10^10 guesses or more).
+    pub const MIN_STRENGTH: zxcvbn::Score = zxcvbn::Score::Three;
 
     /// Checks a new password.
     ///
@@ -191,12 +200,28 @@ impl Password {
         if is_common_password(raw) {
             return Err(PasswordError::TooCommon);
         }
+        let strength = zxcvbn::zxcvbn(raw, &[]);
+        if strength.score() < Self::MIN_STRENGTH {
+            return Err(PasswordError::Guessable(why_guessable(strength.feedback())));
+        }
         Ok(Self(raw.to_owned()))
     }
 
     /// The password itself, for hashing.
     pub fn expose(&self) -> &str {
         &self.0
+    }
+}
+
+/// zxcvbn's warning and first suggestion, as one sentence or two.
+fn why_guessable(feedback: Option<&zxcvbn::feedback::Feedback>) -> String {
+    let warning = feedback.and_then(zxcvbn::feedback::Feedback::warning);
+    let suggestion = feedback.and_then(|f| f.suggestions().first());
+    match (warning, suggestion) {
+        (Some(warning), Some(suggestion)) => format!("{warning} {suggestion}"),
+        (Some(warning), None) => warning.to_string(),
+        (None, Some(suggestion)) => suggestion.to_string(),
+        (None, None) => "add another word or two; uncommon words are better.".to_owned(),
     }
 }
 
@@ -370,14 +395,39 @@ mod tests {
     }
 
     #[test]
+    fn guessable_passwords_are_refused_saying_why_and_random_ones_pass() {
+        for guessable in ["P@ssw0rd1", "Summer2024!", "hunter22hunter22", "Tr0ub4!x"] {
+            let refused = Password::parse(guessable);
+            assert!(
+                matches!(&refused, Err(PasswordError::Guessable(why)) if why.len() > 10),
+                "{guessable}: {refused:?}"
+            );
+        }
+        let why = Password::parse("Summer2024!")
+            .expect_err("refused")
+            .to_string();
+        assert!(why.starts_with("is too easy to guess: "), "{why}");
+        for generated in [
+            "kX9#mQ2$vL7pR4nW",
+            "rNz4w-Kp8q-Ty2m",
+            "correct horse battery staple",
+            "aB3dE6gH9jK2",
+        ] {
+            assert!(Password::parse(generated).is_ok(), "{generated}");
+        }
+    }
+
+    #[test]
     fn password_length_counts_every_character() {
-        assert_eq!(Password::parse("Tr0ub4!"), Err(PasswordError::Length));
-        assert!(Password::parse("Tr0ub4!x").is_ok());
-        assert!(Password::parse(&"ü".repeat(128)).is_ok());
+        let not_length = |raw: &str| !matches!(Password::parse(raw), Err(PasswordError::Length));
+        assert_eq!(Password::parse("kX9#mQ2"), Err(PasswordError::Length));
+        assert!(not_length("kX9#mQ2$"));
+        assert!(not_length(&"ü".repeat(128)));
         assert_eq!(
             Password::parse(&"ü".repeat(129)),
             Err(PasswordError::Length)
         );
+        assert!(Password::parse("kX9#mQ2$vL7pR4nW-ü").is_ok());
     }
 
     #[test]

@@ -45,7 +45,8 @@ pub(crate) struct RegisterBody {
     /// Stored lower-cased and trimmed.
     #[schema(value_type = String, required = true, format = Email, max_length = 254, example = "ada@example.com")]
     email: Option<String>,
-    /// 8–128 characters, not among the most common passwords.
+    /// 8–128 characters, not among the most common passwords, and not
+    /// guessable (zxcvbn score 3 or more: a random one needs about 10).
     #[schema(value_type = String, required = true, format = Password, min_length = 8, max_length = 128,
         example = "correct horse battery staple")]
     password: Option<String>,
