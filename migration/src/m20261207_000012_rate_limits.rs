@@ -1,7 +1,6 @@
 //! `rate_limits`: each key's (a client address, an account) theoretical
 //! arrival time under the generic cell rate algorithm, in milliseconds
-//! since the Unix epoch, and whether its last hit was admitted; shared by
-//! every replica (issue #25, item 10).
+//! since the Unix epoch; shared by every replica (issue #25, item 10).
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -17,7 +16,6 @@ impl MigrationTrait for Migration {
                     .table(RateLimits::Table)
                     .col(string_len(RateLimits::Key, 200).primary_key())
                     .col(big_integer(RateLimits::Tat))
-                    .col(boolean(RateLimits::Admitted))
                     .to_owned(),
             )
             .await?;
@@ -44,5 +42,4 @@ enum RateLimits {
     Table,
     Key,
     Tat,
-    Admitted,
 }

@@ -2,7 +2,7 @@
 //! credentials (login, register, refresh, forgot-password), counted in the
 //! database so that every replica shares one budget.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use actix_web::ResponseError;
 use actix_web::body::{EitherBody, MessageBody};
@@ -47,7 +47,7 @@ pub async fn limited(
     let ip = trusted
         .client_ip_of(&req)
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    match state.limiter.hit(&format!("ip:{ip}"), budget.0).await {
+    match state.limiter.hit(&client_key(ip), budget.0).await {
         Ok(Verdict::Allowed) => Ok(next.call(req).await?.map_into_left_body()),
         Ok(Verdict::Exceeded { retry_after_secs }) => {
             Ok(refuse(req, ApiError::RateLimited(retry_after_secs)))
@@ -56,8 +56,40 @@ pub async fn limited(
     }
 }
 
+/// The budget's key of a client address: the address itself for IPv4,
+/// its /64 network for IPv6, which one subscriber usually holds whole (a
+/// client could otherwise take a fresh budget with each of its addresses).
+fn client_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => format!("ip:{v4}"),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => format!("ip:{v4}"),
+            None => {
+                let network = u128::from(v6) & !u128::from(u64::MAX);
+                format!("ip:{}/64", Ipv6Addr::from(network))
+            }
+        },
+    }
+}
+
 /// Answers `req` with `error`, without calling the handler.
 fn refuse<B>(req: ServiceRequest, error: ApiError) -> ServiceResponse<EitherBody<B>> {
     req.into_response(error.error_response())
         .map_into_right_body()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ipv6_client_is_keyed_by_its_64_network_and_ipv4_by_its_address() {
+        let key = |ip: &str| client_key(ip.parse().expect("an address"));
+
+        assert_eq!(key("192.0.2.7"), "ip:192.0.2.7");
+        assert_eq!(key("::ffff:192.0.2.7"), "ip:192.0.2.7");
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), "ip:2001:db8:1:2::/64");
+        assert_eq!(key("2001:db8:1:2:bbbb::9"), key("2001:db8:1:2:aaaa::1"));
+        assert_ne!(key("2001:db8:1:3::1"), key("2001:db8:1:2::1"));
+    }
 }

@@ -139,6 +139,7 @@ fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
         tokens: Arc::new(tokens),
         opaque,
         mailer,
+        limiter: limiter.clone(),
         clock: clock.clone(),
     };
     let auth_settings = AuthSettings {

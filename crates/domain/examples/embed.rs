@@ -13,6 +13,7 @@ use taskpulse_domain::memory::{
     UuidTokens,
 };
 use taskpulse_domain::ports::{Clock, LockoutPolicy};
+use taskpulse_domain::rate_limit::RateLimiter;
 use taskpulse_domain::session::ClientInfo;
 use taskpulse_domain::task::{NewTask, Precondition, TaskChanges, TaskQuery, Title};
 use taskpulse_domain::user::{Email, Password, Registration, UserName};
@@ -38,6 +39,7 @@ async fn run() -> Outcome {
             tokens: Arc::new(HmacCodec::new(b"embed example secret, 32 bytes.")),
             opaque: Arc::new(UuidTokens),
             mailer: Arc::new(RecordingMailer::new()),
+            limiter: RateLimiter::new(Arc::new(store.rate_limits()), clock.clone()),
             clock: clock.clone(),
         },
         AuthSettings {

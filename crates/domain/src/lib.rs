@@ -66,6 +66,7 @@
 //!     HmacCodec, MemoryStore, RecordingMailer, SystemClock, TestPasswordHasher, UuidTokens,
 //! };
 //! use taskpulse_domain::ports::LockoutPolicy;
+//! use taskpulse_domain::rate_limit::RateLimiter;
 //! use taskpulse_domain::session::ClientInfo;
 //! use taskpulse_domain::task::{NewTask, TaskQuery, Title};
 //! use taskpulse_domain::user::{Email, Password, Registration, UserName};
@@ -81,6 +82,7 @@
 //!         tokens: Arc::new(HmacCodec::new(b"an example secret, 32 bytes long")),
 //!         opaque: Arc::new(UuidTokens),
 //!         mailer: Arc::new(RecordingMailer::new()),
+//!         limiter: RateLimiter::new(Arc::new(store.rate_limits()), clock.clone()),
 //!         clock: clock.clone(),
 //!     },
 //!     AuthSettings {

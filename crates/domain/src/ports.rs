@@ -79,20 +79,24 @@ pub trait UserRepository: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<()>;
 
-    /// Sets a new password in one atomic step: stores the hash, bumps the
-    /// token version by one (so every earlier access token stops working),
-    /// lifts any lock-out and ends every session of the user (so every
-    /// refresh token stops working). A failure part-way changes nothing.
+    /// Sets a new password in one atomic step, provided the account's token
+    /// version is still `version` (the one its current password was
+    /// checked under): stores the hash, bumps the token version by one (so
+    /// every earlier access token stops working), lifts any lock-out and
+    /// ends every session of the user (so every refresh token stops
+    /// working). A failure part-way changes nothing. False, changing
+    /// nothing, when the account is gone or its token version has moved on
+    /// (another change or a reset came first).
     ///
     /// # Errors
-    /// [`Error::NotFound`](crate::Error::NotFound) when the account is gone;
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
     async fn change_password(
         &self,
         id: UserId,
         hash: PasswordHash,
+        version: i64,
         now: DateTime<Utc>,
-    ) -> Result<()>;
+    ) -> Result<bool>;
 
     /// Counts one failed login atomically (it must hold across server
     /// replicas): a count whose lock has expired starts again at one, and
@@ -110,11 +114,15 @@ pub trait UserRepository: Send + Sync {
         policy: LockoutPolicy,
     ) -> Result<bool>;
 
-    /// Sets the failure count to zero and lifts any lock.
+    /// After a right password: sets the failure count to zero and lifts an
+    /// expired lock, in one atomic step, unless the account is locked at
+    /// `now` (a lock that concurrent failures set while the password was
+    /// being checked counts). False, changing nothing, when it is locked or
+    /// missing.
     ///
     /// # Errors
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
-    async fn clear_failed_logins(&self, id: UserId) -> Result<()>;
+    async fn clear_failed_logins(&self, id: UserId, now: DateTime<Utc>) -> Result<bool>;
 
     /// Changes the name and/or email.
     ///

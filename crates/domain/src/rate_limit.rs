@@ -20,8 +20,8 @@ pub trait RateLimitStore: Send + Sync {
     /// Unix epoch), atomically across replicas. With `tat` the key's stored
     /// arrival time, or `now` when it has none or an older one, the hit is
     /// admitted when `tat + interval - now <= window`, and `tat + interval`
-    /// is stored; else it is refused and nothing changes. Answers whether
-    /// it was admitted and the key's stored arrival time after it.
+    /// is stored; else it is refused and nothing is written. Answers
+    /// whether it was admitted and the key's stored arrival time after it.
     ///
     /// # Errors
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.

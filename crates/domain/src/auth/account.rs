@@ -2,7 +2,7 @@
 //! deletion.
 
 use super::{AuthService, Principal, ProfileChanges, SessionView};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TokenRejection};
 use crate::session::SessionId;
 use crate::user::{Password, User};
 
@@ -95,19 +95,32 @@ impl AuthService {
     /// stops working, and every session ends.
     ///
     /// # Errors
-    /// [`Error::WrongPassword`] when `current` is wrong.
+    /// [`Error::WrongPassword`] when `current` is wrong;
+    /// [`Error::Unauthorized`] when the password changed meanwhile.
     pub async fn change_password(
         &self,
         principal: &Principal,
         current: &str,
         new: &Password,
     ) -> Result<()> {
-        self.confirm_password(principal.user.id, current).await?;
+        let checked = self.confirm_password(principal.user.id, current).await?;
         let hash = self.ports.hasher.hash(new.expose()).await?;
-        self.ports
+        let changed = self
+            .ports
             .users
-            .change_password(principal.user.id, hash, self.ports.clock.now())
-            .await
+            .change_password(
+                principal.user.id,
+                hash,
+                checked.token_version,
+                self.ports.clock.now(),
+            )
+            .await?;
+        if changed {
+            Ok(())
+        } else {
+            // A reset or another change came between the check and now.
+            Err(Error::Unauthorized(TokenRejection::Revoked))
+        }
     }
 
     /// Deletes the caller's account and everything it owns.

@@ -3,10 +3,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::AuthService;
+use super::{AuthService, LOCKOUT_NOTICES};
 use crate::error::{Error, Result, TokenRejection};
 use crate::mail::LockoutMail;
 use crate::ports::PasswordCheck;
+use crate::rate_limit::Verdict;
 use crate::user::{Credentials, UserId};
 
 /// Whole seconds from `now` until `until`, at least one.
@@ -24,6 +25,16 @@ impl AuthService {
         let credentials = credentials.ok_or(Error::Unauthorized(TokenRejection::UnknownUser))?;
         self.check_password(&credentials, password).await?;
         Ok(credentials)
+    }
+
+    /// Whether the account's budget of lock-out notices allows one more.
+    /// A failure to count is taken as no: the notice is a courtesy.
+    async fn notice_allowed(&self, id: UserId) -> bool {
+        let key = format!("lockout-mail:{id}");
+        matches!(
+            self.ports.limiter.hit(&key, LOCKOUT_NOTICES).await,
+            Ok(Verdict::Allowed)
+        )
     }
 
     /// Refuses a locked account, verifies the password and counts a
@@ -53,7 +64,7 @@ impl AuthService {
                     .users
                     .record_failed_login(credentials.user.id, now, lockout)
                     .await?;
-                if locked {
+                if locked && self.notice_allowed(credentials.user.id).await {
                     let notice = LockoutMail {
                         to: credentials.user.email.clone(),
                         name: credentials.user.name.clone(),

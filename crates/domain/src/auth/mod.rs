@@ -19,6 +19,7 @@ use crate::ports::{
     Clock, LockoutPolicy, OpaqueTokens, PasswordHasher, SessionRepository, TokenCodec,
     UserRepository,
 };
+use crate::rate_limit::{Budget, RateLimiter};
 use crate::session::{Session, SessionLifetime};
 use crate::user::{Email, User, UserName};
 
@@ -49,6 +50,13 @@ impl AuthSettings {
         }
     }
 }
+
+/// Lock-out notices one account is sent at most: a lock every quarter of
+/// an hour, all day, must not become a flood of mail.
+pub const LOCKOUT_NOTICES: Budget = Budget {
+    limit: 3,
+    window: Duration::days(1),
+};
 
 /// Freshly issued tokens and the user they are for.
 #[derive(Debug, Clone)]
@@ -100,6 +108,8 @@ pub struct AuthPorts {
     pub opaque: Arc<dyn OpaqueTokens>,
     /// Lock-out notices to account owners.
     pub mailer: Arc<dyn Mailer>,
+    /// The per-account budget of lock-out notices.
+    pub limiter: RateLimiter,
     /// Time.
     pub clock: Arc<dyn Clock>,
 }

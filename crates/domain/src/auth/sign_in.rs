@@ -83,8 +83,10 @@ impl AuthService {
         if !user.is_active {
             return Err(Error::AccountDisabled);
         }
-        if credentials.failed_logins > 0 || credentials.locked_until.is_some() {
-            self.ports.users.clear_failed_logins(user.id).await?;
+        // The lock as it is now: failures made while the password was
+        // being checked may have set one since the account was read.
+        if !self.ports.users.clear_failed_logins(user.id, now).await? {
+            return Err(Error::InvalidCredentials);
         }
         if needs_rehash {
             self.upgrade_hash(&user, password).await;

@@ -158,14 +158,14 @@ impl UserRepository for MemoryUsers {
         &self,
         id: UserId,
         hash: PasswordHash,
+        version: i64,
         now: DateTime<Utc>,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let mut tables = self.store.lock();
-        if set_password(&mut tables, id, hash, now) {
-            Ok(())
-        } else {
-            Err(Error::NotFound)
+        if token_version(&tables, id) != Some(version) {
+            return Ok(false);
         }
+        Ok(set_password(&mut tables, id, hash, now))
     }
 
     async fn record_failed_login(
@@ -192,12 +192,19 @@ impl UserRepository for MemoryUsers {
         }
     }
 
-    async fn clear_failed_logins(&self, id: UserId) -> Result<()> {
+    async fn clear_failed_logins(&self, id: UserId, now: DateTime<Utc>) -> Result<bool> {
         let cleared = self.write(id, |row| {
+            if row.locked_until.is_some_and(|until| until > now) {
+                return false;
+            }
             row.failed_logins = 0;
             row.locked_until = None;
+            true
         });
-        ignore_missing(cleared)
+        match cleared {
+            Err(Error::NotFound) => Ok(false),
+            other => other,
+        }
     }
 
     async fn update_profile(
@@ -245,13 +252,5 @@ impl UserRepository for MemoryUsers {
             .password_resets
             .retain(|_, reset| reset.user_id != id);
         Ok(())
-    }
-}
-
-/// A write to a missing account that the port lets pass silently.
-fn ignore_missing(result: Result<()>) -> Result<()> {
-    match result {
-        Err(Error::NotFound) => Ok(()),
-        other => other,
     }
 }

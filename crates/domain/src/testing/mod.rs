@@ -158,7 +158,7 @@ macro_rules! port_contract_tests {
             setting_a_password_hash_keeps_the_token_version,
             failed_logins_lock_the_account_when_they_reach_the_limit,
             an_expired_lock_starts_the_count_again_at_one,
-            clearing_failed_logins_resets_the_count_and_the_lock,
+            clearing_failed_logins_resets_the_count_and_an_expired_lock_only,
             the_token_subject_tells_whether_the_users_session_is_live,
             deleting_a_user_deletes_their_tasks_and_sessions,
         ]);

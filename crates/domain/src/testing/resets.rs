@@ -117,7 +117,7 @@ pub async fn a_token_of_an_older_token_version_redeems_nothing(storage: &Storage
     issue(storage, "stale", ada, 0, 3600).await;
     storage
         .users
-        .change_password(ada, PasswordHash::new("changed".into()), at(5))
+        .change_password(ada, PasswordHash::new("changed".into()), 0, at(5))
         .await
         .expect("changed");
     storage

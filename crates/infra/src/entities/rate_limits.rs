@@ -1,5 +1,5 @@
 //! The `rate_limits` table: each key's GCRA arrival time (ms since the
-//! epoch) and whether its last hit was admitted.
+//! epoch).
 
 use sea_orm::entity::prelude::*;
 
@@ -9,7 +9,6 @@ pub(crate) struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub key: String,
     pub tat: i64,
-    pub admitted: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

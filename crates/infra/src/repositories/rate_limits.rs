@@ -1,6 +1,6 @@
 //! Rate-limit state in the `rate_limits` table: one row per key, taken by
 //! one upsert (the generic cell rate algorithm in SQL), so that every
-//! replica shares it.
+//! replica shares it. A refused hit writes nothing.
 
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
@@ -27,39 +27,40 @@ impl SeaRateLimitStore {
 #[async_trait]
 impl RateLimitStore for SeaRateLimitStore {
     async fn take(&self, key: &str, now: i64, interval: i64, window: i64) -> Result<(bool, i64)> {
-        // One statement, under the row's lock: both SET expressions see
-        // the row as it was.
+        // One statement under the row's lock; a refused hit matches the
+        // `DO UPDATE … WHERE` to nothing, so it writes nothing and returns
+        // no row.
         let stored = Expr::col((Entity, Column::Tat));
-        let from = Expr::case(stored.clone().gt(now), stored.clone()).finally(now);
+        let from = Expr::case(stored.clone().gt(now), stored).finally(now);
         let fits = from.clone().add(interval).sub(now).lte(window);
-        let next = Expr::case(fits.clone(), from.add(interval)).finally(stored);
         let mut upsert = Query::insert();
         upsert
             .into_table(Entity)
-            .columns([Column::Key, Column::Tat, Column::Admitted])
-            .values([
-                key.into(),
-                (now + interval).into(),
-                (interval <= window).into(),
-            ])
+            .columns([Column::Key, Column::Tat])
+            .values([key.into(), (now + interval).into()])
             .map_err(Error::internal)?
             .on_conflict(
                 OnConflict::column(Column::Key)
-                    .value(Column::Admitted, fits)
-                    .value(Column::Tat, next)
+                    .value(Column::Tat, from.add(interval))
+                    .action_and_where(fits)
                     .to_owned(),
             )
-            .returning(Query::returning().columns([Column::Admitted, Column::Tat]));
-        let statement = self.db.get_database_backend().build(&upsert);
-        let row = self
+            .returning_col(Column::Tat);
+        let backend = self.db.get_database_backend();
+        let admitted = self
             .db
-            .query_one_raw(statement)
+            .query_one_raw(backend.build(&upsert))
+            .await
+            .map_err(to_domain)?;
+        if let Some(row) = admitted {
+            return Ok((true, row.try_get::<i64>("", "tat").map_err(to_domain)?));
+        }
+        let stored = Entity::find_by_id(key)
+            .one(&self.db)
             .await
             .map_err(to_domain)?
-            .ok_or_else(|| Error::internal("the upsert returned no row"))?;
-        let admitted = row.try_get::<bool>("", "admitted").map_err(to_domain)?;
-        let tat = row.try_get::<i64>("", "tat").map_err(to_domain)?;
-        Ok((admitted, tat))
+            .ok_or_else(|| Error::internal("a refused key has no row"))?;
+        Ok((false, stored.tat))
     }
 
     async fn purge(&self, cutoff: i64) -> Result<u64> {

@@ -99,5 +99,5 @@ async fn redeem_in(
         return Ok(false);
     };
     let user = UserId::from(token.user_id);
-    set_password(txn, user, password_hash, Some(token.token_version), now).await
+    set_password(txn, user, password_hash, token.token_version, now).await
 }

@@ -18,26 +18,24 @@ use crate::entities::users::{self, Column, Entity};
 
 /// Sets user `id`'s password on `conn` (a transaction of the caller's) as
 /// [`UserRepository::change_password`] says, provided its token version is
-/// `version` when one is given: the hash, one token version more, no
+/// `version`: the hash, one token version more, no
 /// lock-out, every session ended. Whether the user qualified (if not,
 /// nothing was written).
 pub(super) async fn set_password(
     conn: &impl ConnectionTrait,
     id: UserId,
     hash: &PasswordHash,
-    version: Option<i64>,
+    version: i64,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let mut update = Entity::update_many()
+    let update = Entity::update_many()
         .col_expr(Column::PasswordHash, hash.as_str().into())
         .col_expr(Column::TokenVersion, Expr::col(Column::TokenVersion).add(1))
         .col_expr(Column::FailedLogins, 0.into())
         .col_expr(Column::LockedUntil, Option::<DateTime<Utc>>::None.into())
         .col_expr(Column::UpdatedAt, now.into())
-        .filter(Column::Id.eq(id.as_uuid()));
-    if let Some(version) = version {
-        update = update.filter(Column::TokenVersion.eq(version));
-    }
+        .filter(Column::Id.eq(id.as_uuid()))
+        .filter(Column::TokenVersion.eq(version));
     let result = update.exec(conn).await.map_err(to_domain)?;
     if result.rows_affected == 0 {
         return Ok(false);
@@ -227,12 +225,12 @@ impl UserRepository for SeaUserRepository {
         &self,
         id: UserId,
         hash: PasswordHash,
+        version: i64,
         now: DateTime<Utc>,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let txn = self.db.begin().await.map_err(to_domain)?;
-        let changed = set_password(&txn, id, &hash, None, now).await;
-        let result = changed.and_then(|found| if found { Ok(()) } else { Err(Error::NotFound) });
-        txn.finish(result).await
+        let changed = set_password(&txn, id, &hash, version, now).await;
+        txn.finish(changed).await
     }
 
     async fn record_failed_login(
@@ -262,15 +260,19 @@ impl UserRepository for SeaUserRepository {
             .is_some_and(|row| i64::from(row.failed_logins) == i64::from(policy.max_failures)))
     }
 
-    async fn clear_failed_logins(&self, id: UserId) -> Result<()> {
-        Entity::update_many()
+    async fn clear_failed_logins(&self, id: UserId, now: DateTime<Utc>) -> Result<bool> {
+        let unlocked = Expr::col(Column::LockedUntil)
+            .is_null()
+            .or(Expr::col(Column::LockedUntil).lte(now));
+        let result = Entity::update_many()
             .col_expr(Column::FailedLogins, 0.into())
             .col_expr(Column::LockedUntil, Option::<DateTime<Utc>>::None.into())
             .filter(Column::Id.eq(id.as_uuid()))
+            .filter(unlocked)
             .exec(&self.db)
             .await
             .map_err(to_domain)?;
-        Ok(())
+        Ok(result.rows_affected == 1)
     }
 
     async fn update_profile(

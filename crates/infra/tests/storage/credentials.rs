@@ -77,7 +77,7 @@ async fn credential_changes_are_atomic(db: &Database) {
 
     fail_session_updates(db).await;
     let changed = users
-        .change_password(ada, PasswordHash::new("changed".into()), now)
+        .change_password(ada, PasswordHash::new("changed".into()), 0, now)
         .await;
     let rotated = sessions
         .rotate(&hash("first"), &hash("second"), now, lifetime)

@@ -51,9 +51,9 @@ async fn a_new_password_is_set_in_one_step_that_revokes_every_token_and_session(
     ports
         .users
         .expect_change_password()
-        .with(eq(id), always(), eq(at()))
+        .with(eq(id), always(), eq(3), eq(at()))
         .times(1)
-        .returning(|_, _, _| Ok(()));
+        .returning(|_, _, _, _| Ok(true));
     let new = Password::parse("a brand new secret").expect("valid");
 
     assert!(
@@ -200,4 +200,28 @@ async fn the_sessions_are_listed_as_stored_with_the_callers_marked() {
 
     let seen: Vec<(SessionId, bool)> = listed.iter().map(|v| (v.session.id, v.current)).collect();
     assert_eq!(seen, [(current, true), (other, false)]);
+}
+
+#[tokio::test]
+async fn a_change_that_a_reset_overtook_is_refused() {
+    let mut ports = Ports::new().password_is("right");
+    let principal = principal();
+    with_credentials(&mut ports, &principal);
+    ports
+        .hasher
+        .expect_hash()
+        .returning(|_| Ok(PasswordHash::new("new".into())));
+    ports
+        .users
+        .expect_change_password()
+        .times(1)
+        .returning(|_, _, _, _| Ok(false));
+    let new = Password::parse("a brand new secret").expect("valid");
+
+    let result = ports
+        .service()
+        .change_password(&principal, "right", &new)
+        .await;
+
+    assert!(matches!(result, Err(Error::Unauthorized(_))), "{result:?}");
 }

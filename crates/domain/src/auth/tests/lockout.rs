@@ -36,35 +36,46 @@ async fn a_wrong_password_is_invalid_credentials_and_counted() {
 }
 
 #[tokio::test]
-async fn the_failure_that_locks_the_account_tells_its_owner_by_email() {
-    let mut ports = Ports::new().password_is("right");
-    let found = credentials(true);
-    let email = found.user.email.clone();
-    ports
-        .users
-        .expect_find_credentials()
-        .returning(move |_| Ok(Some(found.clone())));
-    ports
-        .users
-        .expect_record_failed_login()
-        .returning(|_, _, _| Ok(true));
-    ports
-        .mailer
-        .expect_send_lockout()
-        .withf(move |mail| {
-            mail.to == email
-                && mail.failures == 5
-                && mail.locked_until == at() + Duration::minutes(15)
-        })
-        .times(1)
-        .returning(|_| Ok(()));
+async fn the_failure_that_locks_the_account_tells_its_owner_by_email_within_a_budget() {
+    for notices_left in [true, false] {
+        let mut ports = Ports::new().password_is("right");
+        let found = credentials(true);
+        let (email, id) = (found.user.email.clone(), found.user.id);
+        ports
+            .users
+            .expect_find_credentials()
+            .returning(move |_| Ok(Some(found.clone())));
+        ports
+            .users
+            .expect_record_failed_login()
+            .returning(|_, _, _| Ok(true));
+        let key = format!("lockout-mail:{id}");
+        ports
+            .limits
+            .expect_take()
+            .withf(move |hit, _, interval, window| {
+                *hit == key && *interval == 28_800_000 && *window == 86_400_000
+            })
+            .times(1)
+            .returning(move |_, now, interval, _| Ok((notices_left, now + interval)));
+        ports
+            .mailer
+            .expect_send_lockout()
+            .withf(move |mail| {
+                mail.to == email
+                    && mail.failures == 5
+                    && mail.locked_until == at() + Duration::minutes(15)
+            })
+            .times(usize::from(notices_left))
+            .returning(|_| Ok(()));
 
-    let result = ports
-        .service()
-        .login("ada@example.com", "wrong", ClientInfo::default())
-        .await;
+        let result = ports
+            .service()
+            .login("ada@example.com", "wrong", ClientInfo::default())
+            .await;
 
-    assert!(matches!(result, Err(Error::InvalidCredentials)));
+        assert!(matches!(result, Err(Error::InvalidCredentials)));
+    }
 }
 
 #[tokio::test]
@@ -147,9 +158,9 @@ async fn an_expired_lock_lets_the_right_password_in_and_clears_the_count() {
     ports
         .users
         .expect_clear_failed_logins()
-        .with(eq(id))
+        .with(eq(id), eq(at()))
         .times(1)
-        .returning(|_| Ok(()));
+        .returning(|_, _| Ok(true));
     ports.sessions.expect_start().returning(|_| Ok(()));
 
     assert!(

@@ -16,6 +16,7 @@ use crate::ports::{
     LockoutPolicy, MockClock, MockOpaqueTokens, MockPasswordHasher, MockSessionRepository,
     MockTokenCodec, MockUserRepository, PasswordCheck,
 };
+use crate::rate_limit::{MockRateLimitStore, RateLimiter};
 use crate::session::{SessionId, TokenHash};
 use crate::user::{Credentials, Email, PasswordHash, User, UserId, UserName};
 
@@ -61,6 +62,7 @@ struct Ports {
     hasher: MockPasswordHasher,
     tokens: MockTokenCodec,
     mailer: MockMailer,
+    limits: MockRateLimitStore,
 }
 
 impl Ports {
@@ -84,6 +86,7 @@ impl Ports {
             hasher,
             tokens,
             mailer: MockMailer::new(),
+            limits: MockRateLimitStore::new(),
         }
     }
 
@@ -103,6 +106,7 @@ impl Ports {
     fn service(self) -> AuthService {
         let mut clock = MockClock::new();
         clock.expect_now().returning(at);
+        let clock: Arc<MockClock> = Arc::new(clock);
         let mut opaque = MockOpaqueTokens::new();
         opaque
             .expect_generate()
@@ -117,7 +121,8 @@ impl Ports {
             tokens: Arc::new(self.tokens),
             opaque: Arc::new(opaque),
             mailer: Arc::new(self.mailer),
-            clock: Arc::new(clock),
+            limiter: RateLimiter::new(Arc::new(self.limits), clock.clone()),
+            clock,
         };
         let settings = AuthSettings {
             access_token_ttl: Duration::hours(24),

@@ -93,7 +93,11 @@ async fn a_successful_login_carries_the_token_version() {
         .users
         .expect_find_credentials()
         .returning(|_| Ok(Some(credentials(true))));
-    ports.users.expect_clear_failed_logins().never();
+    ports
+        .users
+        .expect_clear_failed_logins()
+        .times(1)
+        .returning(|_, _| Ok(true));
     ports.sessions.expect_start().times(1).returning(|_| Ok(()));
 
     let tokens = ports
@@ -105,13 +109,10 @@ async fn a_successful_login_carries_the_token_version() {
 }
 
 #[tokio::test]
-async fn a_successful_login_clears_a_failure_count_or_an_expired_lock() {
-    let mut counted = credentials(true);
-    counted.failed_logins = 2;
-    let mut expired_lock = credentials(true);
-    expired_lock.locked_until = Some(at() - chrono::Duration::seconds(1));
-    for found in [counted, expired_lock] {
+async fn a_right_password_is_refused_if_a_lock_came_while_it_was_checked() {
+    for lock_meanwhile in [false, true] {
         let mut ports = Ports::new().password_is("right");
+        let found = credentials(true);
         let id = found.user.id;
         ports
             .users
@@ -120,17 +121,25 @@ async fn a_successful_login_clears_a_failure_count_or_an_expired_lock() {
         ports
             .users
             .expect_clear_failed_logins()
-            .with(mockall::predicate::eq(id))
+            .with(mockall::predicate::eq(id), mockall::predicate::eq(at()))
             .times(1)
+            .returning(move |_, _| Ok(!lock_meanwhile));
+        ports
+            .sessions
+            .expect_start()
+            .times(usize::from(!lock_meanwhile))
             .returning(|_| Ok(()));
-        ports.sessions.expect_start().times(1).returning(|_| Ok(()));
 
-        let tokens = ports
+        let result = ports
             .service()
             .login("ada@example.com", "right", ClientInfo::default())
             .await;
 
-        assert!(tokens.is_ok());
+        if lock_meanwhile {
+            assert!(matches!(result, Err(Error::InvalidCredentials)));
+        } else {
+            assert!(result.is_ok());
+        }
     }
 }
 
@@ -162,6 +171,10 @@ async fn an_old_scheme_hash_is_upgraded_at_sign_in() {
         .hasher
         .expect_verify()
         .returning(|_, _| Ok(PasswordCheck::Match { needs_rehash: true }));
+    ports
+        .users
+        .expect_clear_failed_logins()
+        .returning(|_, _| Ok(true));
     ports
         .hasher
         .expect_hash()

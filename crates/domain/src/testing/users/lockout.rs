@@ -10,7 +10,8 @@ use crate::user::PasswordHash;
 
 /// `change_password` stores the hash, bumps the token version by exactly
 /// one per call, clears failures and lock, sets `updated_at`, and ends
-/// every session of the user (and nobody else's).
+/// every session of the user (and nobody else's); under a token version
+/// that has moved on it changes nothing.
 pub async fn changing_the_password_bumps_the_token_version_once_lifts_the_lock_and_ends_sessions(
     storage: &Storage,
 ) {
@@ -32,16 +33,20 @@ pub async fn changing_the_password_bumps_the_token_version_once_lifts_the_lock_a
 
     storage
         .users
-        .change_password(ada, PasswordHash::new("first-change".into()), at(10))
+        .change_password(ada, PasswordHash::new("first-change".into()), 0, at(10))
         .await
         .expect("changed");
     let once = credentials(storage, ada).await;
     storage
         .users
-        .change_password(ada, PasswordHash::new("second-change".into()), at(20))
+        .change_password(ada, PasswordHash::new("second-change".into()), 1, at(20))
         .await
         .expect("changed again");
     let twice = credentials(storage, ada).await;
+    let stale = storage
+        .users
+        .change_password(ada, PasswordHash::new("stale".into()), 1, at(30))
+        .await;
 
     assert_eq!(once.password_hash, PasswordHash::new("first-change".into()));
     assert_eq!(once.token_version, 1);
@@ -53,6 +58,11 @@ pub async fn changing_the_password_bumps_the_token_version_once_lifts_the_lock_a
         PasswordHash::new("second-change".into())
     );
     assert_eq!(twice.token_version, 2);
+    assert!(matches!(stale, Ok(false)), "an old version: {stale:?}");
+    assert_eq!(
+        credentials(storage, ada).await.password_hash,
+        PasswordHash::new("second-change".into())
+    );
     let subject = storage
         .users
         .find_token_subject(ada, None)
@@ -166,23 +176,37 @@ pub async fn an_expired_lock_starts_the_count_again_at_one(storage: &Storage) {
     );
 }
 
-/// `clear_failed_logins` sets the count to zero and lifts the lock.
-pub async fn clearing_failed_logins_resets_the_count_and_the_lock(storage: &Storage) {
+/// `clear_failed_logins` sets the count to zero and lifts an expired lock
+/// (at its very end included), but leaves a lock in force as it is.
+pub async fn clearing_failed_logins_resets_the_count_and_an_expired_lock_only(storage: &Storage) {
     let ada = user(storage, "ada@example.com").await;
+    let bob = user(storage, "bob@example.com").await;
     for second in [0, 1] {
-        storage
-            .users
-            .record_failed_login(ada, at(second), policy(2, 900))
-            .await
-            .expect("counted");
+        for owner in [ada, bob] {
+            storage
+                .users
+                .record_failed_login(owner, at(second), policy(2, 60))
+                .await
+                .expect("counted");
+        }
     }
-
-    storage
+    let while_locked = storage
         .users
-        .clear_failed_logins(ada)
+        .clear_failed_logins(ada, at(60))
         .await
-        .expect("cleared");
-
+        .expect("answered");
+    let locked = credentials(storage, ada).await;
+    let at_its_end = storage
+        .users
+        .clear_failed_logins(ada, at(61))
+        .await
+        .expect("answered");
     let after = credentials(storage, ada).await;
+
+    assert!(!while_locked, "a lock in force stays");
+    assert_eq!(locked.locked_until, Some(at(61)));
+    assert!(at_its_end);
     assert_eq!((after.failed_logins, after.locked_until), (0, None));
+    let bobs = credentials(storage, bob).await;
+    assert!(bobs.locked_until.is_some(), "another account is untouched");
 }
