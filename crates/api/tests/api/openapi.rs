@@ -20,6 +20,7 @@ backends!(
     signing_in_is_documented_for_swagger_uis_authorize,
     request_bodies_document_their_bounds,
     swagger_ui_is_served_from_the_binary_under_its_own_csp,
+    every_enum_of_strings_names_its_values_for_client_generators,
 );
 
 /// The official JSON Schema of OpenAPI 3.1 documents (see `data/README.md`).
@@ -342,4 +343,31 @@ async fn swagger_ui_is_served_from_the_binary_under_its_own_csp(app: &TestApp) {
         api.headers()["content-security-policy"],
         "default-src 'none'; frame-ancestors 'none'"
     );
+}
+
+/// Every string enum of a parameter names each value (`x-enum-varnames`,
+/// which openapi-python-client and @hey-api/openapi-ts use for enum
+/// members), one distinct name per value, so that generated clients say
+/// `CREATED_AT_DESC` rather than `VALUE_1`.
+async fn every_enum_of_strings_names_its_values_for_client_generators(app: &TestApp) {
+    let document = document(app).await;
+    let mut named = 0;
+    for path in document["paths"].as_object().expect("paths").values() {
+        for operation in path.as_object().expect("operations").values() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let schema = &parameter["schema"];
+                let Some(values) = schema["enum"].as_array() else {
+                    continue;
+                };
+                let names = schema["x-enum-varnames"]
+                    .as_array()
+                    .unwrap_or_else(|| panic!("{} names its values", parameter["name"]));
+                assert_eq!(names.len(), values.len(), "{}", parameter["name"]);
+                let distinct: BTreeSet<&str> = names.iter().filter_map(Value::as_str).collect();
+                assert_eq!(distinct.len(), names.len(), "{}", parameter["name"]);
+                named += 1;
+            }
+        }
+    }
+    assert!(named > 0, "the sort parameter at least");
 }

@@ -72,11 +72,26 @@ const SORTS: [&str; 14] = [
     "-position",
 ];
 
+/// The sort values with names that client generators can use for enum
+/// members (`x-enum-varnames`): `CREATED_AT`, `CREATED_AT_DESC`, …
+fn sort_names() -> Vec<String> {
+    SORTS
+        .iter()
+        .map(|sort| match sort.strip_prefix('-') {
+            Some(field) => format!("{}_DESC", field.to_ascii_uppercase()),
+            None => sort.to_ascii_uppercase(),
+        })
+        .collect()
+}
+
 fn sort_schema() -> utoipa::openapi::schema::Object {
+    let names =
+        utoipa::openapi::extensions::Extensions::from_iter([("x-enum-varnames", sort_names())]);
     utoipa::openapi::schema::ObjectBuilder::new()
         .schema_type(utoipa::openapi::schema::Type::String)
         .enum_values(Some(SORTS))
         .default(Some("-created_at".into()))
+        .extensions(Some(names))
         .build()
 }
 
