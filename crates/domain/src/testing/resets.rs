@@ -1,6 +1,7 @@
 //! The [`PasswordResetStore`](crate::reset::PasswordResetStore) contract.
 
 use super::sessions::{hash, session};
+use super::users::credentials;
 use super::{Storage, at, join, user};
 use crate::user::{PasswordHash, UserId};
 
@@ -61,12 +62,7 @@ pub async fn redeeming_sets_the_password_and_ends_every_session(storage: &Storag
 
     assert!(redeem(storage, "reset-1", "new-hash", 10).await);
 
-    let credentials = storage
-        .users
-        .find_credentials_by_id(ada)
-        .await
-        .expect("read")
-        .expect("the user exists");
+    let credentials = credentials(storage, ada).await;
     assert_eq!(
         credentials.password_hash,
         PasswordHash::new("new-hash".into())
@@ -100,12 +96,7 @@ pub async fn expired_and_unknown_reset_tokens_are_refused(storage: &Storage) {
     assert!(!redeemed_unknown);
     assert!(!redeemed_at_expiry);
     assert!(bobs);
-    let adas = storage
-        .users
-        .find_credentials_by_id(ada)
-        .await
-        .expect("read")
-        .expect("the user exists");
+    let adas = credentials(storage, ada).await;
     assert_eq!(adas.password_hash, PasswordHash::new("stored-hash".into()));
     assert_eq!(adas.token_version, 0);
 }
@@ -129,12 +120,7 @@ pub async fn a_token_of_an_older_token_version_redeems_nothing(storage: &Storage
     let redeemed = redeem(storage, "stale", "attacker", 10).await;
 
     assert!(!redeemed);
-    let credentials = storage
-        .users
-        .find_credentials_by_id(ada)
-        .await
-        .expect("read")
-        .expect("the user exists");
+    let credentials = credentials(storage, ada).await;
     assert_eq!(
         credentials.password_hash,
         PasswordHash::new("changed".into())
@@ -157,12 +143,7 @@ pub async fn concurrent_redemptions_of_a_reset_token_succeed_once(storage: &Stor
     .await;
 
     assert!(a ^ b, "exactly one wins: {a} {b}");
-    let credentials = storage
-        .users
-        .find_credentials_by_id(ada)
-        .await
-        .expect("read")
-        .expect("the user exists");
+    let credentials = credentials(storage, ada).await;
     assert_eq!(credentials.token_version, 1);
     let winner = if a { "hash-a" } else { "hash-b" };
     assert_eq!(credentials.password_hash, PasswordHash::new(winner.into()));

@@ -24,7 +24,7 @@ fn email(raw: &str) -> Email {
     Email::parse(raw).expect("a valid email")
 }
 
-async fn credentials(storage: &Storage, id: UserId) -> Credentials {
+pub(super) async fn credentials(storage: &Storage, id: UserId) -> Credentials {
     storage
         .users
         .find_credentials_by_id(id)
