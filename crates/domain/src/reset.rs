@@ -239,6 +239,23 @@ mod tests {
             }
         }
 
+        /// Ports where the presented token is unused, issued under token
+        /// version `issued_under`, and its account is at `current`.
+        fn with_reset_token(issued_under: i64, current: i64) -> Self {
+            let mut ports = Self::new();
+            let found = credentials(true, current);
+            let id = found.user.id;
+            ports
+                .resets
+                .expect_find()
+                .returning(move |_, _| Ok(Some((id, issued_under))));
+            ports
+                .users
+                .expect_find_credentials_by_id()
+                .returning(move |_| Ok(Some(found.clone())));
+            ports
+        }
+
         fn service(self) -> PasswordResetService {
             let mut clock = MockClock::new();
             clock.expect_now().returning(at);
@@ -383,17 +400,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_reset_redeems_the_token_with_the_new_password_hash() {
-        let mut ports = Ports::new();
-        let found = credentials(true, 3);
-        let id = found.user.id;
-        ports
-            .resets
-            .expect_find()
-            .returning(move |_, _| Ok(Some((id, 3))));
-        ports
-            .users
-            .expect_find_credentials_by_id()
-            .returning(move |_| Ok(Some(found.clone())));
+        let mut ports = Ports::with_reset_token(3, 3);
         ports
             .resets
             .expect_redeem()
@@ -425,17 +432,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_token_from_before_a_password_change_is_invalid() {
-        let mut ports = Ports::new();
-        let found = credentials(true, 4);
-        let id = found.user.id;
-        ports
-            .resets
-            .expect_find()
-            .returning(move |_, _| Ok(Some((id, 3))));
-        ports
-            .users
-            .expect_find_credentials_by_id()
-            .returning(move |_| Ok(Some(found.clone())));
+        let mut ports = Ports::with_reset_token(3, 4);
         ports.resets.expect_redeem().never();
 
         let result = ports.service().reset_password("tok", &new_password()).await;
@@ -445,17 +442,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_token_that_another_use_redeemed_first_is_invalid() {
-        let mut ports = Ports::new();
-        let found = credentials(true, 3);
-        let id = found.user.id;
-        ports
-            .resets
-            .expect_find()
-            .returning(move |_, _| Ok(Some((id, 3))));
-        ports
-            .users
-            .expect_find_credentials_by_id()
-            .returning(move |_| Ok(Some(found.clone())));
+        let mut ports = Ports::with_reset_token(3, 3);
         ports
             .resets
             .expect_redeem()
