@@ -9,7 +9,7 @@ use serde::Serialize;
 use taskpulse_domain::label::Label;
 use taskpulse_domain::task::{Due, Task};
 use taskpulse_domain::user::User;
-use taskpulse_domain::{SessionView, Tokens};
+use taskpulse_domain::{SecondFactorStatus, SessionView, SignIn, Tokens};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -78,6 +78,69 @@ impl From<Tokens> for TokenBody {
             refresh_token: tokens.refresh_token,
             session_ends_at: tokens.session_ends_at,
             user: tokens.user.into(),
+        }
+    }
+}
+
+/// The answer of a right password when the account has a second factor:
+/// finish the sign-in at `/api/v1/auth/login/mfa`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = MfaChallengeResponse)]
+pub struct MfaChallengeBody {
+    /// Always `true`: no tokens yet.
+    #[schema(value_type = bool, example = true)]
+    mfa_required: bool,
+    /// Single-use; send it with a code to `/api/v1/auth/login/mfa`.
+    #[schema(example = "Vv1m3Hc0q8JtZrE2bYx9sK4dWnA6uP7gLfT5oQiR0jM")]
+    challenge: String,
+    /// When the challenge stops working (five minutes after the login).
+    #[serde(serialize_with = "rfc3339")]
+    expires_at: DateTime<Utc>,
+}
+
+/// The answer of a login: tokens, or a second-factor challenge.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+#[schema(as = LoginResponse)]
+pub enum LoginBody {
+    /// Signed in.
+    Tokens(TokenBody),
+    /// The account has a second factor.
+    MfaRequired(MfaChallengeBody),
+}
+
+impl From<SignIn> for LoginBody {
+    fn from(sign_in: SignIn) -> Self {
+        match sign_in {
+            SignIn::Complete(tokens) => Self::Tokens(tokens.into()),
+            SignIn::SecondFactorRequired {
+                challenge,
+                expires_at,
+            } => Self::MfaRequired(MfaChallengeBody {
+                mfa_required: true,
+                challenge,
+                expires_at,
+            }),
+        }
+    }
+}
+
+/// The signed-in user's second factors.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = MfaStatus)]
+pub struct MfaStatusBody {
+    /// Whether sign-in asks for a TOTP code.
+    totp_enabled: bool,
+    /// Recovery codes not used yet (0 while TOTP is off).
+    #[schema(minimum = 0, maximum = 10, example = 10)]
+    recovery_codes_left: usize,
+}
+
+impl From<SecondFactorStatus> for MfaStatusBody {
+    fn from(status: SecondFactorStatus) -> Self {
+        Self {
+            totp_enabled: status.totp_enabled,
+            recovery_codes_left: status.recovery_codes_left,
         }
     }
 }

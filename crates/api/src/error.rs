@@ -52,6 +52,24 @@ pub enum ApiError {
     /// 429: too many requests from one client; retry after this many seconds.
     #[error("Too many requests; try again later")]
     RateLimited(u64),
+    /// 401: a sign-in challenge that is unknown, expired or used.
+    #[error("The sign-in has expired; sign in again")]
+    InvalidChallenge,
+    /// 401: a wrong or reused second-factor code at sign-in.
+    #[error("Incorrect or already used code")]
+    InvalidMfaCode,
+    /// 403: a wrong second-factor code from a signed-in user.
+    #[error("Incorrect or already used code")]
+    WrongMfaCode,
+    /// 409: the second factor is on already.
+    #[error("Two-factor authentication is already on")]
+    MfaAlreadyEnabled,
+    /// 409: the second factor is not on.
+    #[error("Two-factor authentication is not on")]
+    MfaNotEnabled,
+    /// 409: no enrolment was started (or a newer one replaced it).
+    #[error("Start two-factor enrolment first")]
+    MfaEnrolmentNotStarted,
     /// 403: the account is deactivated.
     #[error("Account is disabled")]
     AccountDisabled,
@@ -97,11 +115,16 @@ pub enum ApiError {
 const RETRY_AFTER_SECS: &str = "1";
 
 /// Every `code` an error answer can carry.
-pub const CODES: [&str; 19] = [
+pub const CODES: [&str; 24] = [
     "BAD_REQUEST",
     "INVALID_RESET_TOKEN",
     "UNAUTHORIZED",
     "INVALID_CREDENTIALS",
+    "INVALID_MFA_CHALLENGE",
+    "INVALID_MFA_CODE",
+    "MFA_ALREADY_ENABLED",
+    "MFA_NOT_ENABLED",
+    "MFA_ENROLMENT_NOT_STARTED",
     "ACCOUNT_LOCKED",
     "RATE_LIMITED",
     "ACCOUNT_DISABLED",
@@ -162,6 +185,11 @@ impl ApiError {
             Self::InvalidCredentials | Self::WrongPassword => "INVALID_CREDENTIALS",
             Self::AccountLocked(_) => "ACCOUNT_LOCKED",
             Self::RateLimited(_) => "RATE_LIMITED",
+            Self::InvalidChallenge => "INVALID_MFA_CHALLENGE",
+            Self::InvalidMfaCode | Self::WrongMfaCode => "INVALID_MFA_CODE",
+            Self::MfaAlreadyEnabled => "MFA_ALREADY_ENABLED",
+            Self::MfaNotEnabled => "MFA_NOT_ENABLED",
+            Self::MfaEnrolmentNotStarted => "MFA_ENROLMENT_NOT_STARTED",
             Self::AccountDisabled => "ACCOUNT_DISABLED",
             Self::NotFound => "NOT_FOUND",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
@@ -244,14 +272,22 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) | Self::InvalidResetToken => StatusCode::BAD_REQUEST,
-            Self::Unauthorized | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            Self::AccountDisabled | Self::WrongPassword => StatusCode::FORBIDDEN,
+            Self::Unauthorized
+            | Self::InvalidCredentials
+            | Self::InvalidChallenge
+            | Self::InvalidMfaCode => StatusCode::UNAUTHORIZED,
+            Self::AccountDisabled | Self::WrongPassword | Self::WrongMfaCode => {
+                StatusCode::FORBIDDEN
+            }
             Self::AccountLocked(_) | Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::EmailTaken | Self::LabelTaken | Self::IdempotencyInProgress => {
-                StatusCode::CONFLICT
-            }
+            Self::EmailTaken
+            | Self::LabelTaken
+            | Self::IdempotencyInProgress
+            | Self::MfaAlreadyEnabled
+            | Self::MfaNotEnabled
+            | Self::MfaEnrolmentNotStarted => StatusCode::CONFLICT,
             Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -280,6 +316,12 @@ impl From<Error> for ApiError {
                 Self::invalid("current_password", "required to change the email")
             }
             Error::AccountDisabled => Self::AccountDisabled,
+            Error::InvalidChallenge => Self::InvalidChallenge,
+            Error::InvalidSecondFactor => Self::InvalidMfaCode,
+            Error::WrongSecondFactor => Self::WrongMfaCode,
+            Error::SecondFactorEnabled => Self::MfaAlreadyEnabled,
+            Error::SecondFactorNotEnabled => Self::MfaNotEnabled,
+            Error::NoPendingEnrolment => Self::MfaEnrolmentNotStarted,
             Error::Unauthorized(reason) => {
                 tracing::debug!(%reason, "access token refused");
                 Self::Unauthorized
@@ -319,6 +361,12 @@ mod tests {
             ApiError::WrongPassword,
             ApiError::AccountLocked(1),
             ApiError::RateLimited(1),
+            ApiError::InvalidChallenge,
+            ApiError::InvalidMfaCode,
+            ApiError::WrongMfaCode,
+            ApiError::MfaAlreadyEnabled,
+            ApiError::MfaNotEnabled,
+            ApiError::MfaEnrolmentNotStarted,
             ApiError::AccountDisabled,
             ApiError::NotFound,
             ApiError::MethodNotAllowed,
@@ -344,6 +392,12 @@ mod tests {
                 | ApiError::WrongPassword
                 | ApiError::AccountLocked(_)
                 | ApiError::RateLimited(_)
+                | ApiError::InvalidChallenge
+                | ApiError::InvalidMfaCode
+                | ApiError::WrongMfaCode
+                | ApiError::MfaAlreadyEnabled
+                | ApiError::MfaNotEnabled
+                | ApiError::MfaEnrolmentNotStarted
                 | ApiError::AccountDisabled
                 | ApiError::NotFound
                 | ApiError::MethodNotAllowed

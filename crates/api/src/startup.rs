@@ -19,7 +19,7 @@ use taskpulse_infra::{
     SeaIdempotencyStore, SeaLabelRepository, SeaSessionRepository, SeaTaskRepository,
     SeaUserRepository, SystemClock,
 };
-use taskpulse_infra::{SeaPasswordResetStore, SeaRateLimitStore};
+use taskpulse_infra::{SeaPasswordResetStore, SeaRateLimitStore, SeaSecondFactorStore, TotpCodes};
 
 use crate::client::TrustedProxies;
 use crate::metrics::{self, Metrics};
@@ -138,6 +138,8 @@ fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
         hasher,
         tokens: Arc::new(tokens),
         opaque,
+        factors: Arc::new(SeaSecondFactorStore::new(conn.clone())),
+        codes: Arc::new(TotpCodes),
         mailer,
         limiter: limiter.clone(),
         clock: clock.clone(),

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use chrono::Duration;
 use taskpulse_domain::idempotency::{IdempotencyKey, StoredResponse};
 use taskpulse_domain::memory::{
-    FixedClock, HmacCodec, MemoryStore, RecordingMailer, SystemClock, TestPasswordHasher,
-    UuidTokens,
+    FixedClock, HmacCodec, HmacOneTimeCodes, MemoryStore, RecordingMailer, SystemClock,
+    TestPasswordHasher, UuidTokens,
 };
 use taskpulse_domain::ports::{Clock, LockoutPolicy};
 use taskpulse_domain::rate_limit::RateLimiter;
@@ -38,6 +38,8 @@ async fn run() -> Outcome {
             hasher: Arc::new(TestPasswordHasher),
             tokens: Arc::new(HmacCodec::new(b"embed example secret, 32 bytes.")),
             opaque: Arc::new(UuidTokens),
+            factors: Arc::new(store.second_factors()),
+            codes: Arc::new(HmacOneTimeCodes),
             mailer: Arc::new(RecordingMailer::new()),
             limiter: RateLimiter::new(Arc::new(store.rate_limits()), clock.clone()),
             clock: clock.clone(),

@@ -34,6 +34,25 @@ pub enum Error {
     /// A signed-in user confirmed an action with the wrong password.
     #[error("wrong confirmation password")]
     WrongPassword,
+    /// A sign-in challenge that is unknown, expired, used, or older than
+    /// the last password change.
+    #[error("invalid sign-in challenge")]
+    InvalidChallenge,
+    /// A wrong, reused or malformed second-factor code at sign-in.
+    #[error("invalid second-factor code")]
+    InvalidSecondFactor,
+    /// A signed-in user confirmed an action with a wrong second-factor code.
+    #[error("wrong second-factor code")]
+    WrongSecondFactor,
+    /// The second factor is on already.
+    #[error("second factor already enabled")]
+    SecondFactorEnabled,
+    /// The second factor is not on.
+    #[error("second factor not enabled")]
+    SecondFactorNotEnabled,
+    /// No second-factor enrolment was started (or another replaced it).
+    #[error("no second-factor enrolment pending")]
+    NoPendingEnrolment,
     /// Right credentials, but the account is deactivated.
     #[error("account disabled")]
     AccountDisabled,

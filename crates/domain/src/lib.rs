@@ -63,7 +63,7 @@
 //!
 //! use chrono::Duration;
 //! use taskpulse_domain::memory::{
-//!     HmacCodec, MemoryStore, RecordingMailer, SystemClock, TestPasswordHasher, UuidTokens,
+//!     HmacCodec, HmacOneTimeCodes, MemoryStore, RecordingMailer, SystemClock, TestPasswordHasher, UuidTokens,
 //! };
 //! use taskpulse_domain::ports::LockoutPolicy;
 //! use taskpulse_domain::rate_limit::RateLimiter;
@@ -81,6 +81,8 @@
 //!         hasher: Arc::new(TestPasswordHasher),
 //!         tokens: Arc::new(HmacCodec::new(b"an example secret, 32 bytes long")),
 //!         opaque: Arc::new(UuidTokens),
+//!         factors: Arc::new(store.second_factors()),
+//!         codes: Arc::new(HmacOneTimeCodes),
 //!         mailer: Arc::new(RecordingMailer::new()),
 //!         limiter: RateLimiter::new(Arc::new(store.rate_limits()), clock.clone()),
 //!         clock: clock.clone(),
@@ -155,6 +157,7 @@ pub mod memory;
 pub mod ports;
 pub mod rate_limit;
 pub mod reset;
+pub mod second_factor;
 pub mod session;
 pub mod task;
 pub mod tasks;
@@ -164,7 +167,8 @@ mod text;
 pub mod user;
 
 pub use auth::{
-    AuthPorts, AuthService, AuthSettings, Principal, ProfileChanges, SessionView, Tokens,
+    AuthPorts, AuthService, AuthSettings, Principal, ProfileChanges, SecondFactorStatus,
+    SessionView, SignIn, Tokens, TotpEnrolment,
 };
 pub use bearer::Bearer;
 pub use error::{Error, Result};

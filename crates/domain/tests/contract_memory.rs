@@ -16,6 +16,7 @@ fn on_a_fresh_store(check: Check) {
         idempotency: Arc::new(store.idempotency()),
         password_resets: Arc::new(store.password_resets()),
         rate_limits: Arc::new(store.rate_limits()),
+        second_factors: Arc::new(store.second_factors()),
     };
     futures_executor::block_on(check(storage));
 }

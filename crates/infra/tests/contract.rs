@@ -11,8 +11,8 @@ use sea_orm::ConnectionTrait;
 use taskpulse_domain::testing::{Check, Storage};
 use taskpulse_infra::{
     Database, MigrationCommand, PoolSettings, SeaIdempotencyStore, SeaLabelRepository,
-    SeaPasswordResetStore, SeaRateLimitStore, SeaSessionRepository, SeaTaskRepository,
-    SeaUserRepository,
+    SeaPasswordResetStore, SeaRateLimitStore, SeaSecondFactorStore, SeaSessionRepository,
+    SeaTaskRepository, SeaUserRepository,
 };
 use uuid::Uuid;
 
@@ -25,7 +25,8 @@ fn storage(db: &Database) -> Storage {
         sessions: Arc::new(SeaSessionRepository::new(conn.clone())),
         idempotency: Arc::new(SeaIdempotencyStore::new(conn.clone())),
         password_resets: Arc::new(SeaPasswordResetStore::new(conn.clone())),
-        rate_limits: Arc::new(SeaRateLimitStore::new(conn)),
+        rate_limits: Arc::new(SeaRateLimitStore::new(conn.clone())),
+        second_factors: Arc::new(SeaSecondFactorStore::new(conn)),
     }
 }
 

@@ -24,6 +24,7 @@ mod outage;
 mod password_reset;
 mod planning;
 mod replicas;
+mod second_factor;
 mod service;
 mod sessions;
 mod smtp_sink;

@@ -1,5 +1,6 @@
-//! Password checks that refuse a locked account and count each failure
-//! towards the next lock, telling the owner by email when one locks it.
+//! Password and code checks that refuse a locked account and count each
+//! failure towards the next lock, telling the owner by email when one locks
+//! it.
 
 use chrono::{DateTime, Utc};
 
@@ -44,12 +45,7 @@ impl AuthService {
         credentials: &Credentials,
         password: &str,
     ) -> Result<bool> {
-        let now = self.ports.clock.now();
-        if let Some(until) = credentials.locked_until.filter(|until| *until > now) {
-            return Err(Error::AccountLocked {
-                retry_after_secs: seconds_until(until, now),
-            });
-        }
+        self.refuse_locked(credentials)?;
         match self
             .ports
             .hasher
@@ -58,25 +54,44 @@ impl AuthService {
         {
             PasswordCheck::Match { needs_rehash } => Ok(needs_rehash),
             PasswordCheck::Mismatch => {
-                let lockout = self.settings.lockout;
-                let locked = self
-                    .ports
-                    .users
-                    .record_failed_login(credentials.user.id, now, lockout)
-                    .await?;
-                if locked && self.notice_allowed(credentials.user.id).await {
-                    let notice = LockoutMail {
-                        to: credentials.user.email.clone(),
-                        name: credentials.user.name.clone(),
-                        failures: lockout.max_failures,
-                        locked_until: now + lockout.lockout,
-                    };
-                    // Best effort: the notice must not change the answer,
-                    // which has to look like any wrong password's.
-                    let _ = self.ports.mailer.send_lockout(notice).await;
-                }
+                self.count_failure(credentials).await?;
                 Err(Error::WrongPassword)
             }
         }
+    }
+
+    /// [`Error::AccountLocked`] while repeated failures lock the account.
+    pub(super) fn refuse_locked(&self, credentials: &Credentials) -> Result<()> {
+        let now = self.ports.clock.now();
+        match credentials.locked_until.filter(|until| *until > now) {
+            Some(until) => Err(Error::AccountLocked {
+                retry_after_secs: seconds_until(until, now),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a failed password or second-factor code towards the next
+    /// lock, and tells the owner by email when this one locks the account.
+    pub(super) async fn count_failure(&self, credentials: &Credentials) -> Result<()> {
+        let now = self.ports.clock.now();
+        let lockout = self.settings.lockout;
+        let locked = self
+            .ports
+            .users
+            .record_failed_login(credentials.user.id, now, lockout)
+            .await?;
+        if locked && self.notice_allowed(credentials.user.id).await {
+            let notice = LockoutMail {
+                to: credentials.user.email.clone(),
+                name: credentials.user.name.clone(),
+                failures: lockout.max_failures,
+                locked_until: now + lockout.lockout,
+            };
+            // Best effort: the notice must not change the answer, which
+            // has to look like any wrong password's.
+            let _ = self.ports.mailer.send_lockout(notice).await;
+        }
+        Ok(())
     }
 }

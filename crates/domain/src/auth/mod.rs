@@ -1,17 +1,20 @@
-//! Accounts and access: registration, sign-in with lock-out, sessions
-//! with rotating refresh tokens, token checks, and account management.
+//! Accounts and access: registration, sign-in with lock-out and a second
+//! factor, sessions with rotating refresh tokens, token checks, and account management.
 //!
 //! This module holds [`AuthService`], its ports, settings and answers; its
 //! rules are spread over modules by topic.
 
 mod account;
 mod lockout;
+mod second_factor;
 mod sign_in;
 mod tokens;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+
+pub use second_factor::{SecondFactorStatus, TotpEnrolment};
 
 pub use crate::bearer::Principal;
 use crate::mail::Mailer;
@@ -20,6 +23,7 @@ use crate::ports::{
     UserRepository,
 };
 use crate::rate_limit::{Budget, RateLimiter};
+use crate::second_factor::{OneTimeCodes, SecondFactorStore};
 use crate::session::{Session, SessionLifetime};
 use crate::user::{Email, User, UserName};
 
@@ -73,6 +77,21 @@ pub struct Tokens {
     pub user: User,
 }
 
+/// What a right password gets.
+#[derive(Debug, Clone)]
+pub enum SignIn {
+    /// A new session.
+    Complete(Tokens),
+    /// The account has a second factor: finish with
+    /// [`AuthService::finish_login`] and this challenge.
+    SecondFactorRequired {
+        /// The single-use challenge (shown once, stored only as a hash).
+        challenge: String,
+        /// When it stops working.
+        expires_at: DateTime<Utc>,
+    },
+}
+
 /// A session as listed to its user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionView {
@@ -106,6 +125,10 @@ pub struct AuthPorts {
     pub tokens: Arc<dyn TokenCodec>,
     /// Refresh tokens.
     pub opaque: Arc<dyn OpaqueTokens>,
+    /// Second factors, recovery codes and sign-in challenges.
+    pub factors: Arc<dyn SecondFactorStore>,
+    /// TOTP codes, secrets and recovery codes.
+    pub codes: Arc<dyn OneTimeCodes>,
     /// Lock-out notices to account owners.
     pub mailer: Arc<dyn Mailer>,
     /// The per-account budget of lock-out notices.

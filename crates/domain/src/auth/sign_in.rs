@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{AuthService, Tokens};
+use super::{AuthService, SignIn, Tokens};
 use crate::error::{Error, Result};
 use crate::ports::AccessClaims;
 use crate::session::{ClientInfo, NewSession, SessionId};
@@ -41,7 +41,10 @@ impl AuthService {
         self.start_session(user, 0, client).await
     }
 
-    /// Signs a user in by email and password and starts a session.
+    /// Signs a user in by email and password and starts a session, or,
+    /// when the account has a second factor, answers a challenge for
+    /// [`finish_login`](Self::finish_login) (the failure count then stays
+    /// until the second factor is right too).
     ///
     /// An unknown or malformed email costs one hash verification too, so the
     /// answer's timing does not tell which emails are registered. Failures in
@@ -54,7 +57,7 @@ impl AuthService {
     /// [`Error::InvalidCredentials`] for an unknown email, a wrong password,
     /// or any password while the account is locked;
     /// [`Error::AccountDisabled`] for the right password of an inactive account.
-    pub async fn login(&self, email: &str, password: &str, client: ClientInfo) -> Result<Tokens> {
+    pub async fn login(&self, email: &str, password: &str, client: ClientInfo) -> Result<SignIn> {
         let credentials = match Email::parse(email) {
             Ok(email) => self.ports.users.find_credentials(&email).await?,
             Err(_) => None,
@@ -83,16 +86,20 @@ impl AuthService {
         if !user.is_active {
             return Err(Error::AccountDisabled);
         }
+        if needs_rehash {
+            self.upgrade_hash(&user, password).await;
+        }
+        if self.second_factor_on(user.id).await? {
+            return self.challenge(&user, credentials.token_version).await;
+        }
         // The lock as it is now: failures made while the password was
         // being checked may have set one since the account was read.
         if !self.ports.users.clear_failed_logins(user.id, now).await? {
             return Err(Error::InvalidCredentials);
         }
-        if needs_rehash {
-            self.upgrade_hash(&user, password).await;
-        }
         self.start_session(user, credentials.token_version, client)
             .await
+            .map(SignIn::Complete)
     }
 
     /// Replaces a hash of an older scheme after a successful sign-in. Best
@@ -107,7 +114,7 @@ impl AuthService {
         }
     }
 
-    async fn start_session(
+    pub(super) async fn start_session(
         &self,
         user: User,
         token_version: i64,

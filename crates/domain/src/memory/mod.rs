@@ -19,6 +19,7 @@
 //! The other adapters: [`TestPasswordHasher`] (fast and NOT for
 //! production), [`HmacCodec`] (signed access tokens), [`UuidTokens`]
 //! (refresh tokens), [`MemoryPasswordResets`] (password reset),
+//! [`MemorySecondFactors`] and [`HmacOneTimeCodes`] (TOTP),
 //! [`RecordingMailer`] (email), [`SystemClock`] and [`FixedClock`].
 //!
 //! ```
@@ -65,9 +66,11 @@ mod hex;
 mod idempotency;
 mod labels;
 mod mail;
+mod one_time_codes;
 mod opaque;
 mod rate_limits;
 mod resets;
+mod second_factors;
 mod sessions;
 mod tasks;
 mod token;
@@ -81,9 +84,11 @@ pub use hasher::TestPasswordHasher;
 pub use idempotency::MemoryIdempotency;
 pub use labels::MemoryLabels;
 pub use mail::RecordingMailer;
+pub use one_time_codes::HmacOneTimeCodes;
 pub use opaque::UuidTokens;
 pub use rate_limits::MemoryRateLimits;
 pub use resets::MemoryPasswordResets;
+pub use second_factors::MemorySecondFactors;
 pub use sessions::MemorySessions;
 pub use tasks::MemoryTasks;
 pub use token::HmacCodec;
@@ -91,6 +96,7 @@ pub use users::MemoryUsers;
 
 use crate::idempotency::IdempotencyKey;
 use crate::label::{Label, LabelId};
+use crate::second_factor::TotpFactor;
 use crate::session::{SessionId, TokenHash};
 use crate::task::{Task, TaskId};
 use crate::user::UserId;
@@ -108,6 +114,9 @@ struct Tables {
     idempotency_keys: HashMap<(UserId, IdempotencyKey), idempotency::KeyRow>,
     password_resets: HashMap<TokenHash, resets::ResetRow>,
     rate_limits: HashMap<String, i64>,
+    totp_factors: HashMap<UserId, TotpFactor>,
+    recovery_codes: HashMap<UserId, Vec<(TokenHash, bool)>>,
+    challenges: HashMap<TokenHash, second_factors::ChallengeRow>,
 }
 
 /// One in-memory storage, shared by its repositories. Cloning it gives
@@ -146,6 +155,11 @@ impl MemoryStore {
     /// Its [`SessionRepository`](crate::ports::SessionRepository).
     pub fn sessions(&self) -> MemorySessions {
         MemorySessions::new(self.clone())
+    }
+
+    /// Its [`SecondFactorStore`](crate::second_factor::SecondFactorStore).
+    pub fn second_factors(&self) -> MemorySecondFactors {
+        MemorySecondFactors::new(self.clone())
     }
 
     /// Its [`RateLimitStore`](crate::rate_limit::RateLimitStore).

@@ -251,6 +251,9 @@ impl UserRepository for MemoryUsers {
         tables
             .password_resets
             .retain(|_, reset| reset.user_id != id);
+        tables.totp_factors.remove(&id);
+        tables.recovery_codes.remove(&id);
+        tables.challenges.retain(|_, row| row.user_id() != id);
         Ok(())
     }
 }

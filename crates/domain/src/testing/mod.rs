@@ -6,7 +6,8 @@
 //! ports' documentation: owner scoping, not-found cases, unique emails,
 //! version bumps, listing filters, order and pages, preconditions, lock-out
 //! counting, session rotation, reuse and ending, idempotency claims,
-//! reset tokens used once, rate-limit budgets, and the races the ports forbid (a token rotated
+//! reset tokens used once, rate-limit budgets, second factors and
+//! sign-in challenges used once, and the races the ports forbid (a token rotated
 //! twice, a key claimed twice, a reset token used twice, each by two calls
 //! at once). The checks create the users their
 //! tasks, sessions and keys belong to, so adapters with foreign keys pass
@@ -32,6 +33,7 @@
 //!     idempotency: Arc::new(store.idempotency()),
 //!     password_resets: Arc::new(store.password_resets()),
 //!     rate_limits: Arc::new(store.rate_limits()),
+//!     second_factors: Arc::new(store.second_factors()),
 //! };
 //!
 //! futures_executor::block_on(testing::tasks::another_owners_task_behaves_like_a_missing_one(
@@ -51,6 +53,7 @@ use crate::idempotency::IdempotencyStore;
 use crate::ports::{LabelRepository, SessionRepository, TaskRepository, UserRepository};
 use crate::rate_limit::RateLimitStore;
 use crate::reset::PasswordResetStore;
+use crate::second_factor::SecondFactorStore;
 use crate::user::{Email, NewUser, PasswordHash, User, UserId, UserName};
 
 /// Asserts that a result is the error `$pattern`, saying what was tried.
@@ -71,6 +74,7 @@ pub mod idempotency;
 pub mod labels;
 pub mod rate_limits;
 pub mod resets;
+pub mod second_factors;
 pub mod sessions;
 pub mod tasks;
 pub mod users;
@@ -92,6 +96,8 @@ pub struct Storage {
     pub password_resets: Arc<dyn PasswordResetStore>,
     /// Rate-limit state.
     pub rate_limits: Arc<dyn RateLimitStore>,
+    /// Second factors, recovery codes and sign-in challenges.
+    pub second_factors: Arc<dyn SecondFactorStore>,
 }
 
 impl fmt::Debug for Storage {
@@ -107,7 +113,8 @@ pub type CheckFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 pub type Check = fn(Storage) -> CheckFuture;
 
 /// One `#[test]` per check of the suite, in modules named after the ports
-/// (`users`, `tasks`, `labels`, `sessions`, `idempotency`, `resets`, `rate_limits`): invoke it in a module of
+/// (`users`, `tasks`, `labels`, `sessions`, `idempotency`, `resets`, `rate_limits`,
+/// `second_factors`): invoke it in a module of
 /// its own. (A new check must be added to its list here.)
 ///
 /// `$runner` is a `fn(Check)` (or a path to one): for each test it makes
@@ -131,6 +138,7 @@ pub type Check = fn(Storage) -> CheckFuture;
 ///         idempotency: Arc::new(store.idempotency()),
 ///         password_resets: Arc::new(store.password_resets()),
 ///         rate_limits: Arc::new(store.rate_limits()),
+///         second_factors: Arc::new(store.second_factors()),
 ///     };
 ///     futures_executor::block_on(check(storage));
 /// }
@@ -235,6 +243,15 @@ macro_rules! port_contract_tests {
             a_key_bursts_to_its_limit_then_gets_one_hit_per_interval,
             concurrent_hits_take_the_budget_once,
             purging_forgets_keys_whose_budget_is_whole,
+        ]);
+        $crate::port_contract_tests!(@port second_factors [
+            totp_is_pending_until_enabled_with_its_own_secret,
+            a_time_step_is_used_once_and_only_after_the_last,
+            a_recovery_code_is_used_once_by_its_owner,
+            disabling_forgets_the_secret_and_the_recovery_codes,
+            a_challenge_is_found_until_redeemed_once_or_expired,
+            concurrent_uses_of_a_step_a_code_or_a_challenge_succeed_once,
+            deleting_a_user_deletes_their_second_factor,
         ]);
     };
     (@port $port:ident [$($check:ident),* $(,)?]) => {

@@ -2,10 +2,13 @@
 
 pub(crate) mod idempotency_keys;
 pub(crate) mod labels;
+pub(crate) mod mfa_challenges;
 pub(crate) mod password_reset_tokens;
 pub(crate) mod rate_limits;
+pub(crate) mod recovery_codes;
 pub(crate) mod refresh_tokens;
 pub(crate) mod sessions;
 pub(crate) mod task_labels;
 pub(crate) mod tasks;
+pub(crate) mod totp_factors;
 pub(crate) mod users;

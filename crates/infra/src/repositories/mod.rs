@@ -6,6 +6,7 @@ pub mod labels;
 mod live;
 pub mod rate_limits;
 pub mod resets;
+pub mod second_factors;
 pub mod sessions;
 pub mod tasks;
 pub mod users;

@@ -4,6 +4,7 @@
 
 mod account;
 mod confirmation;
+mod second_factor;
 mod sessions;
 mod sign_in;
 
@@ -11,6 +12,10 @@ use crate::routes::Endpoint;
 
 pub(crate) use account::{ChangePasswordBody, ProfileBody};
 pub(crate) use confirmation::PasswordBody;
+pub(crate) use second_factor::{
+    MfaLoginBody, RecoveryCodesBody, TotpBeginBody, TotpConfirmBody, TotpDisableBody,
+    TotpEnrolmentBody,
+};
 pub(crate) use sign_in::{LoginForm, LoginJson, RefreshBody, RegisterBody};
 
 const PREFIX: &str = "/api/v1/auth";
@@ -34,6 +39,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         sign_in::endpoints(),
         account::endpoints(),
         sessions::endpoints(),
+        second_factor::endpoints(),
     ]
     .into_iter()
     .flatten()

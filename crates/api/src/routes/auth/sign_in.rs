@@ -7,7 +7,7 @@ use taskpulse_domain::user::{Email, Password, Registration, UserName};
 
 use super::aliases;
 use crate::client::{TrustedProxies, client_info};
-use crate::dto::TokenBody;
+use crate::dto::{LoginBody, TokenBody};
 use crate::error::ApiError;
 use crate::extract::{Fields, content_type_is, json_body, required};
 use crate::routes::Endpoint;
@@ -28,7 +28,8 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
     ]
 }
 
-fn trusted(req: &HttpRequest) -> TrustedProxies {
+/// The proxies whose forwarding headers name the client.
+pub(super) fn trusted(req: &HttpRequest) -> TrustedProxies {
     req.app_data::<web::Data<TrustedProxies>>()
         .map(|t| t.get_ref().clone())
         .unwrap_or_default()
@@ -138,7 +139,9 @@ fn login_credentials(req: &HttpRequest, body: &[u8]) -> Result<(String, String),
 }
 
 /// Signs in (a new session): JSON `{email, password}` or the OAuth2
-/// password-flow form `username=…&password=…`.
+/// password-flow form `username=…&password=…`. When the account has a
+/// second factor, the answer is `{mfa_required: true, challenge}` instead
+/// of tokens: finish at `/api/v1/auth/login/mfa`.
 #[utoipa::path(
     post, path = "/api/v1/auth/login", operation_id = "login",
     request_body(content(
@@ -146,7 +149,7 @@ fn login_credentials(req: &HttpRequest, body: &[u8]) -> Result<(String, String),
         (LoginForm = "application/x-www-form-urlencoded"),
     )),
     responses(
-        (status = 200, description = "Signed in", body = TokenBody),
+        (status = 200, description = "Signed in, or (`mfa_required`) the password was right and a second-factor code is due", body = LoginBody),
         (status = 400, description = "The body is not of the expected shape"),
         (status = 401, description = "`INVALID_CREDENTIALS`: unknown email, wrong password, or an account locked after repeated failures (whatever the password; its owner is told by email)"),
         (status = 403, description = "`ACCOUNT_DISABLED`: the account is deactivated"),
@@ -164,8 +167,8 @@ async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let (email, password) = login_credentials(&req, &body)?;
     let client = client_info(&req, &trusted(&req));
-    let tokens = state.auth.login(&email, &password, client).await?;
-    Ok(HttpResponse::Ok().json(TokenBody::from(tokens)))
+    let answer = state.auth.login(&email, &password, client).await?;
+    Ok(HttpResponse::Ok().json(LoginBody::from(answer)))
 }
 
 /// A refresh token.

@@ -146,7 +146,7 @@ async fn a_signed_in_owner_is_told_their_account_is_locked() {
 
 #[tokio::test]
 async fn an_expired_lock_lets_the_right_password_in_and_clears_the_count() {
-    let mut ports = Ports::new().password_is("right");
+    let mut ports = Ports::new().password_is("right").without_second_factor();
     let mut was_locked = credentials(true);
     was_locked.locked_until = Some(at() - Duration::seconds(1));
     was_locked.failed_logins = 5;

@@ -3,6 +3,7 @@
 
 mod account;
 mod lockout;
+mod second_factor;
 mod sign_in;
 mod tokens;
 
@@ -10,13 +11,15 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-use super::{AuthPorts, AuthService, AuthSettings, Principal};
+use super::{AuthPorts, AuthService, AuthSettings, Principal, SignIn, Tokens};
+use crate::error::Result;
 use crate::mail::MockMailer;
 use crate::ports::{
     LockoutPolicy, MockClock, MockOpaqueTokens, MockPasswordHasher, MockSessionRepository,
     MockTokenCodec, MockUserRepository, PasswordCheck,
 };
 use crate::rate_limit::{MockRateLimitStore, RateLimiter};
+use crate::second_factor::{MockOneTimeCodes, MockSecondFactorStore};
 use crate::session::{SessionId, TokenHash};
 use crate::user::{Credentials, Email, PasswordHash, User, UserId, UserName};
 
@@ -54,6 +57,14 @@ fn principal() -> Principal {
     }
 }
 
+/// The tokens of a sign-in that needed no second factor.
+fn signed_in(answer: Result<SignIn>) -> Tokens {
+    match answer {
+        Ok(SignIn::Complete(tokens)) => tokens,
+        other => panic!("expected tokens, got {other:?}"),
+    }
+}
+
 /// Mocks of the ports a test sets expectations on; the clock and the
 /// refresh-token generator are fixed.
 struct Ports {
@@ -63,6 +74,8 @@ struct Ports {
     tokens: MockTokenCodec,
     mailer: MockMailer,
     limits: MockRateLimitStore,
+    factors: MockSecondFactorStore,
+    codes: MockOneTimeCodes,
 }
 
 impl Ports {
@@ -87,6 +100,8 @@ impl Ports {
             tokens,
             mailer: MockMailer::new(),
             limits: MockRateLimitStore::new(),
+            factors: MockSecondFactorStore::new(),
+            codes: MockOneTimeCodes::new(),
         }
     }
 
@@ -100,6 +115,12 @@ impl Ports {
                 PasswordCheck::Mismatch
             })
         });
+        self
+    }
+
+    /// Accounts without a second factor.
+    fn without_second_factor(mut self) -> Self {
+        self.factors.expect_totp().returning(|_| Ok(None));
         self
     }
 
@@ -120,6 +141,8 @@ impl Ports {
             hasher: Arc::new(self.hasher),
             tokens: Arc::new(self.tokens),
             opaque: Arc::new(opaque),
+            factors: Arc::new(self.factors),
+            codes: Arc::new(self.codes),
             mailer: Arc::new(self.mailer),
             limiter: RateLimiter::new(Arc::new(self.limits), clock.clone()),
             clock,

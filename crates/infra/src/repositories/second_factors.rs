@@ -1,0 +1,255 @@
+//! Second factors in the `totp_factors`, `recovery_codes` and
+//! `mfa_challenges` tables. Every single use (a time step, a recovery
+//! code, a challenge) is one conditional statement, so that of concurrent
+//! uses on any number of replicas exactly one matches its row.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use taskpulse_domain::Result;
+use taskpulse_domain::second_factor::{Challenge, SecondFactorStore, TotpFactor, TotpSecret};
+use taskpulse_domain::session::TokenHash;
+use taskpulse_domain::user::UserId;
+
+use crate::db::{Database, Transaction, to_domain};
+use crate::entities::{mfa_challenges, recovery_codes, totp_factors};
+
+/// [`SecondFactorStore`] on SeaORM.
+#[derive(Debug, Clone)]
+pub struct SeaSecondFactorStore {
+    db: Database,
+}
+
+impl SeaSecondFactorStore {
+    /// A store on this connection pool.
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait]
+impl SecondFactorStore for SeaSecondFactorStore {
+    async fn totp(&self, user: UserId) -> Result<Option<TotpFactor>> {
+        let row = totp_factors::Entity::find_by_id(user.as_uuid())
+            .one(&self.db)
+            .await
+            .map_err(to_domain)?;
+        row.map(|row| {
+            Ok(TotpFactor {
+                secret: TotpSecret::from_base32(row.secret)?,
+                enabled: row.enabled_at.is_some(),
+                last_step: row.last_step,
+            })
+        })
+        .transpose()
+    }
+
+    async fn begin_totp(
+        &self,
+        user: UserId,
+        secret: &TotpSecret,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        use totp_factors::Column;
+        let pending = totp_factors::ActiveModel {
+            user_id: Set(user.as_uuid()),
+            secret: Set(secret.expose().to_owned()),
+            created_at: Set(now),
+            enabled_at: Set(None),
+            last_step: Set(None),
+        };
+        // A pending secret is replaced; one that is on matches the
+        // `DO UPDATE … WHERE` to nothing.
+        let written = totp_factors::Entity::insert(pending)
+            .on_conflict(
+                OnConflict::column(Column::UserId)
+                    .update_columns([Column::Secret, Column::CreatedAt])
+                    .action_and_where(
+                        Expr::col((totp_factors::Entity, Column::EnabledAt)).is_null(),
+                    )
+                    .to_owned(),
+            )
+            .exec_without_returning(&self.db)
+            .await
+            .map_err(to_domain)?;
+        Ok(written == 1)
+    }
+
+    async fn enable_totp(
+        &self,
+        user: UserId,
+        secret: &TotpSecret,
+        step: i64,
+        recovery: &[TokenHash],
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let txn = self.db.begin().await.map_err(to_domain)?;
+        let enabled = enable_in(&txn, user, secret, step, recovery, now).await;
+        txn.finish(enabled).await
+    }
+
+    async fn use_totp_step(&self, user: UserId, step: i64) -> Result<bool> {
+        use totp_factors::Column;
+        let used = totp_factors::Entity::update_many()
+            .col_expr(Column::LastStep, Expr::value(step))
+            .filter(Column::UserId.eq(user.as_uuid()))
+            .filter(Column::EnabledAt.is_not_null())
+            .filter(Column::LastStep.is_null().or(Column::LastStep.lt(step)))
+            .exec(&self.db)
+            .await
+            .map_err(to_domain)?;
+        Ok(used.rows_affected == 1)
+    }
+
+    async fn use_recovery_code(
+        &self,
+        user: UserId,
+        code: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        use recovery_codes::Column;
+        let used = recovery_codes::Entity::update_many()
+            .col_expr(Column::UsedAt, Expr::value(now))
+            .filter(Column::UserId.eq(user.as_uuid()))
+            .filter(Column::Hash.eq(code.as_str()))
+            .filter(Column::UsedAt.is_null())
+            .exec(&self.db)
+            .await
+            .map_err(to_domain)?;
+        Ok(used.rows_affected == 1)
+    }
+
+    async fn recovery_codes_left(&self, user: UserId) -> Result<usize> {
+        use recovery_codes::Column;
+        let left = recovery_codes::Entity::find()
+            .filter(Column::UserId.eq(user.as_uuid()))
+            .filter(Column::UsedAt.is_null())
+            .count(&self.db)
+            .await
+            .map_err(to_domain)?;
+        Ok(usize::try_from(left).unwrap_or(usize::MAX))
+    }
+
+    async fn disable_totp(&self, user: UserId) -> Result<bool> {
+        let txn = self.db.begin().await.map_err(to_domain)?;
+        let disabled = disable_in(&txn, user).await;
+        txn.finish(disabled).await
+    }
+
+    async fn issue_challenge(
+        &self,
+        hash: &TokenHash,
+        challenge: Challenge,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        use mfa_challenges::Column;
+        mfa_challenges::Entity::delete_many()
+            .filter(Column::ExpiresAt.lte(now))
+            .exec(&self.db)
+            .await
+            .map_err(to_domain)?;
+        let row = mfa_challenges::ActiveModel {
+            hash: Set(hash.as_str().to_owned()),
+            user_id: Set(challenge.user_id.as_uuid()),
+            token_version: Set(challenge.token_version),
+            expires_at: Set(expires_at),
+        };
+        mfa_challenges::Entity::insert(row)
+            .exec_without_returning(&self.db)
+            .await
+            .map_err(to_domain)?;
+        Ok(())
+    }
+
+    async fn find_challenge(
+        &self,
+        hash: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Challenge>> {
+        use mfa_challenges::Column;
+        let row = mfa_challenges::Entity::find_by_id(hash.as_str())
+            .filter(Column::ExpiresAt.gt(now))
+            .one(&self.db)
+            .await
+            .map_err(to_domain)?;
+        Ok(row.map(|row| Challenge {
+            user_id: UserId::from(row.user_id),
+            token_version: row.token_version,
+        }))
+    }
+
+    async fn redeem_challenge(&self, hash: &TokenHash, now: DateTime<Utc>) -> Result<bool> {
+        use mfa_challenges::Column;
+        let redeemed = mfa_challenges::Entity::delete_many()
+            .filter(Column::Hash.eq(hash.as_str()))
+            .filter(Column::ExpiresAt.gt(now))
+            .exec(&self.db)
+            .await
+            .map_err(to_domain)?;
+        Ok(redeemed.rows_affected == 1)
+    }
+}
+
+/// [`SecondFactorStore::enable_totp`]'s statements, on a transaction.
+async fn enable_in(
+    txn: &Transaction,
+    user: UserId,
+    secret: &TotpSecret,
+    step: i64,
+    recovery: &[TokenHash],
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    use totp_factors::Column;
+    let enabled = totp_factors::Entity::update_many()
+        .col_expr(Column::EnabledAt, Expr::value(now))
+        .col_expr(Column::LastStep, Expr::value(step))
+        .filter(Column::UserId.eq(user.as_uuid()))
+        .filter(Column::EnabledAt.is_null())
+        .filter(Column::Secret.eq(secret.expose()))
+        .exec(txn)
+        .await
+        .map_err(to_domain)?;
+    if enabled.rows_affected != 1 {
+        return Ok(false);
+    }
+    recovery_codes::Entity::delete_many()
+        .filter(recovery_codes::Column::UserId.eq(user.as_uuid()))
+        .exec(txn)
+        .await
+        .map_err(to_domain)?;
+    let codes = recovery.iter().map(|hash| recovery_codes::ActiveModel {
+        user_id: Set(user.as_uuid()),
+        hash: Set(hash.as_str().to_owned()),
+        used_at: Set(None),
+    });
+    recovery_codes::Entity::insert_many(codes)
+        .exec_without_returning(txn)
+        .await
+        .map_err(to_domain)?;
+    Ok(true)
+}
+
+/// [`SecondFactorStore::disable_totp`]'s statements, on a transaction.
+async fn disable_in(txn: &Transaction, user: UserId) -> Result<bool> {
+    use totp_factors::Column;
+    let on = totp_factors::Entity::delete_many()
+        .filter(Column::UserId.eq(user.as_uuid()))
+        .filter(Column::EnabledAt.is_not_null())
+        .exec(txn)
+        .await
+        .map_err(to_domain)?;
+    totp_factors::Entity::delete_many()
+        .filter(Column::UserId.eq(user.as_uuid()))
+        .exec(txn)
+        .await
+        .map_err(to_domain)?;
+    recovery_codes::Entity::delete_many()
+        .filter(recovery_codes::Column::UserId.eq(user.as_uuid()))
+        .exec(txn)
+        .await
+        .map_err(to_domain)?;
+    Ok(on.rows_affected == 1)
+}
