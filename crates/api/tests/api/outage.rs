@@ -71,6 +71,21 @@ impl CuttableProxy {
     }
 }
 
+/// Sends the request built by `request` until it answers something other
+/// than 503, as a client retrying after an outage would.
+async fn until_available(
+    deadline: Instant,
+    request: impl Fn() -> reqwest::RequestBuilder,
+) -> reqwest::Response {
+    loop {
+        let response = request().send().await.expect("sent");
+        if response.status() != StatusCode::SERVICE_UNAVAILABLE {
+            return response;
+        }
+        assert!(Instant::now() < deadline, "still 503 after 15 s");
+    }
+}
+
 async fn expect_unavailable_quickly(request: reqwest::RequestBuilder) {
     let started = Instant::now();
     let response = request.send().await.expect("sent");
@@ -145,27 +160,17 @@ async fn the_server_answers_503_while_the_database_is_away_and_recovers_by_itsel
     // Each worker's pool finds a connection that the cut left dead on its
     // next use, answering 503 once for it; a client retries, and the
     // write that answers 201 is the one acknowledged.
-    loop {
-        let response = app
-            .authed(Method::POST, &user.tasks(), &user)
+    let created = until_available(deadline, || {
+        app.authed(Method::POST, &user.tasks(), &user)
             .json(&json!({"title": "after"}))
-            .send()
-            .await
-            .expect("sent");
-        if response.status() == StatusCode::CREATED {
-            let created: Value = response.json().await.expect("task body");
-            acknowledged.push(created["id"].clone());
-            break;
-        }
-        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-        assert!(Instant::now() < deadline, "no write within 15 s");
-    }
-    let tasks: Vec<Value> = app
-        .get(&user.tasks(), &user)
-        .await
-        .json()
-        .await
-        .expect("json");
+    })
+    .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let created: Value = created.json().await.expect("task body");
+    acknowledged.push(created["id"].clone());
+    let listed = until_available(deadline, || app.authed(Method::GET, &user.tasks(), &user)).await;
+    assert_eq!(listed.status(), StatusCode::OK);
+    let tasks: Vec<Value> = listed.json().await.expect("json");
     app.teardown().await;
 
     let stored: Vec<&Value> = tasks.iter().map(|t| &t["id"]).collect();
