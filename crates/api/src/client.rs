@@ -1,12 +1,14 @@
 //! Who is calling: the client's IP address (believing forwarding headers
-//! only from trusted proxies) and user agent.
+//! only from trusted proxies), user agent and request id.
 
 use std::net::IpAddr;
 
-use actix_web::HttpRequest;
 use actix_web::dev::ServiceRequest;
 use actix_web::http::header::{self, HeaderMap};
+use actix_web::{HttpMessage, HttpRequest, web};
 use taskpulse_domain::session::ClientInfo;
+
+use crate::middleware::RequestId;
 
 /// Peers whose `X-Forwarded-For` and `Forwarded` headers are believed.
 #[derive(Debug, Clone, Default)]
@@ -70,7 +72,17 @@ fn parse_forwarded_node(value: &str) -> Option<IpAddr> {
         .or_else(|| value.rsplit_once(':')?.0.parse().ok())
 }
 
-/// The session-recording view of a request.
+/// The session- and log-recording view of a request, with the app's
+/// trusted proxies.
+pub fn client_of(req: &HttpRequest) -> ClientInfo {
+    let trusted = req
+        .app_data::<web::Data<TrustedProxies>>()
+        .map(|t| t.get_ref().clone())
+        .unwrap_or_default();
+    client_info(req, &trusted)
+}
+
+/// The session- and log-recording view of a request.
 pub fn client_info(req: &HttpRequest, trusted: &TrustedProxies) -> ClientInfo {
     let user_agent = req
         .headers()
@@ -80,7 +92,12 @@ pub fn client_info(req: &HttpRequest, trusted: &TrustedProxies) -> ClientInfo {
     let ip = trusted
         .client_ip(req.peer_addr().map(|a| a.ip()), req.headers())
         .map(|ip| ip.to_string());
-    ClientInfo { user_agent, ip }
+    let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone());
+    ClientInfo {
+        user_agent,
+        ip,
+        request_id,
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use actix_web::web::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use taskpulse_domain::label::Label;
+use taskpulse_domain::security_log::RecordedEvent;
 use taskpulse_domain::task::{Due, Task};
 use taskpulse_domain::user::User;
 use taskpulse_domain::{SecondFactorStatus, SessionView, SignIn, Tokens};
@@ -172,6 +173,69 @@ impl From<SessionView> for SessionBody {
             user_agent: session.client.user_agent,
             ip: session.client.ip,
             current: view.current,
+        }
+    }
+}
+
+/// One event of the caller's security log.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = SecurityEvent)]
+pub struct SecurityEventBody {
+    /// Grows with every event; the cursor of the listing.
+    #[schema(minimum = 1, example = 42)]
+    id: i64,
+    /// What happened.
+    #[serde(rename = "type")]
+    #[schema(example = "login_succeeded", value_type = String, pattern = "^[a-z_]+$")]
+    kind: &'static str,
+    #[serde(serialize_with = "rfc3339")]
+    at: DateTime<Utc>,
+    /// The session it happened in or to (the one it started, for a
+    /// sign-in); `null` when there is none.
+    session_id: Option<Uuid>,
+    /// The client address of the request.
+    #[schema(example = "203.0.113.7")]
+    ip: Option<String>,
+    /// The `User-Agent` of the request.
+    #[schema(example = "Mozilla/5.0")]
+    user_agent: Option<String>,
+    /// The request's `X-Request-Id`, to find it in the server's logs.
+    request_id: Option<String>,
+}
+
+impl From<RecordedEvent> for SecurityEventBody {
+    fn from(recorded: RecordedEvent) -> Self {
+        let event = recorded.event;
+        Self {
+            id: recorded.id,
+            kind: event.kind.as_str(),
+            at: event.at,
+            session_id: event.session_id.map(|id| id.as_uuid()),
+            ip: event.client.ip,
+            user_agent: event.client.user_agent,
+            request_id: event.client.request_id,
+        }
+    }
+}
+
+/// A page of the caller's security events, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = SecurityEventPage)]
+pub struct SecurityEventsBody {
+    events: Vec<SecurityEventBody>,
+    /// The `before` of the next page; `null` on the last one.
+    next_before: Option<i64>,
+}
+
+impl SecurityEventsBody {
+    /// The page of `events`, asked for `limit` at most: a full page may
+    /// have a next one.
+    pub fn page(events: Vec<RecordedEvent>, limit: u32) -> Self {
+        let full = usize::try_from(limit).is_ok_and(|limit| events.len() >= limit);
+        let next_before = events.last().filter(|_| full).map(|last| last.id);
+        Self {
+            events: events.into_iter().map(SecurityEventBody::from).collect(),
+            next_before,
         }
     }
 }

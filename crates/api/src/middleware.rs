@@ -9,7 +9,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpMessage, HttpResponse, web};
 use tracing::Instrument;
 
 use crate::error::ApiError;
@@ -23,6 +23,11 @@ pub struct HeaderPolicy {
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// The id of the request being answered, as the envelope set it (and
+/// echoed in `X-Request-Id`).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
 
 /// A client's id when it is 1–128 visible ASCII characters, else a new one.
 fn request_id(headers: &HeaderMap) -> String {
@@ -45,6 +50,7 @@ pub async fn envelope(
         .map_or(HeaderPolicy { hsts: false }, |p| *p.get_ref());
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
     head_as_get(&mut req);
+    req.extensions_mut().insert(RequestId(id.clone()));
 
     // Handlers and extractors turn their errors into responses, so an `Err`
     // here can only come from the framework itself; it is passed on as is.

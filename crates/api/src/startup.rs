@@ -11,6 +11,7 @@ use chrono::Duration;
 use taskpulse_domain::ports::LockoutPolicy;
 use taskpulse_domain::rate_limit::{Budget, RateLimiter};
 use taskpulse_domain::reset::{PasswordResetService, ResetPorts, ResetSettings};
+use taskpulse_domain::security_log::SecurityLog;
 use taskpulse_domain::{AuthPorts, AuthService, AuthSettings, IdempotencyService, TaskService};
 use taskpulse_infra::db::DbErr;
 use taskpulse_infra::mail::{MailSettings, mailer};
@@ -19,7 +20,9 @@ use taskpulse_infra::{
     SeaIdempotencyStore, SeaLabelRepository, SeaSessionRepository, SeaTaskRepository,
     SeaUserRepository, SystemClock,
 };
-use taskpulse_infra::{SeaPasswordResetStore, SeaRateLimitStore, SeaSecondFactorStore, TotpCodes};
+use taskpulse_infra::{
+    SeaPasswordResetStore, SeaRateLimitStore, SeaSecondFactorStore, SeaSecurityLog, TotpCodes,
+};
 
 use crate::client::TrustedProxies;
 use crate::metrics::{self, Metrics};
@@ -114,6 +117,7 @@ fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
         Arc::new(SeaRateLimitStore::new(conn.clone())),
         clock.clone(),
     );
+    let security: Arc<dyn SecurityLog> = Arc::new(SeaSecurityLog::new(conn.clone()));
     let resets = PasswordResetService::new(
         ResetPorts {
             users: users.clone(),
@@ -121,6 +125,7 @@ fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
             mailer: mailer.clone(),
             opaque: opaque.clone(),
             hasher: hasher.clone(),
+            security: security.clone(),
             limiter: limiter.clone(),
             clock: clock.clone(),
         },
@@ -141,6 +146,7 @@ fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
         factors: Arc::new(SeaSecondFactorStore::new(conn.clone())),
         codes: Arc::new(TotpCodes),
         mailer,
+        security,
         limiter: limiter.clone(),
         clock: clock.clone(),
     };

@@ -41,6 +41,7 @@ async fn run() -> Outcome {
             factors: Arc::new(store.second_factors()),
             codes: Arc::new(HmacOneTimeCodes),
             mailer: Arc::new(RecordingMailer::new()),
+            security: Arc::new(store.security_log()),
             limiter: RateLimiter::new(Arc::new(store.rate_limits()), clock.clone()),
             clock: clock.clone(),
         },
@@ -166,9 +167,13 @@ async fn run() -> Outcome {
     );
 
     // Sessions: a refresh rotates; replaying the old token ends them all.
-    let renewed = auth.refresh(&ada.refresh_token).await?;
+    let renewed = auth
+        .refresh(&ada.refresh_token, &ClientInfo::default())
+        .await?;
     println!("refreshed: a new refresh token, the old one is used up");
-    let replay = auth.refresh(&ada.refresh_token).await;
+    let replay = auth
+        .refresh(&ada.refresh_token, &ClientInfo::default())
+        .await;
     println!(
         "old refresh token presented again: {}",
         describe(replay.map(|_| ()))

@@ -9,7 +9,7 @@
 //! [`TaskService`](crate::TaskService) asks why when it found nothing.
 
 use crate::error::{Error, Result, TokenRejection};
-use crate::session::SessionId;
+use crate::session::{ClientInfo, SessionId};
 use crate::user::{User, UserId};
 
 /// What the per-request token check needs about a user.
@@ -31,6 +31,9 @@ pub struct Principal {
     pub user: User,
     /// The token's session; `None` for tokens minted outside TaskPulse.
     pub session_id: Option<SessionId>,
+    /// The request the token came with (for the security log); the
+    /// adapter that reads the request fills it in.
+    pub client: ClientInfo,
 }
 
 /// An access token whose signature and expiry checked out: who it speaks
@@ -62,6 +65,7 @@ impl Bearer {
         Ok(Principal {
             user: subject.user,
             session_id: self.session_id,
+            client: ClientInfo::default(),
         })
     }
 }

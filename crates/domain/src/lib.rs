@@ -20,6 +20,7 @@
 //! | [`PasswordHasher`](ports::PasswordHasher) | password hashes |
 //! | [`TokenCodec`](ports::TokenCodec) | signed access tokens |
 //! | [`OpaqueTokens`](ports::OpaqueTokens) | random refresh tokens and their hashes |
+//! | [`SecurityLog`](security_log::SecurityLog) | each account's security events, for its user and the operator |
 //! | [`Clock`](ports::Clock) | the current time |
 //!
 //! Each port method's documentation says what it must do and which
@@ -84,6 +85,7 @@
 //!         factors: Arc::new(store.second_factors()),
 //!         codes: Arc::new(HmacOneTimeCodes),
 //!         mailer: Arc::new(RecordingMailer::new()),
+//!         security: Arc::new(store.security_log()),
 //!         limiter: RateLimiter::new(Arc::new(store.rate_limits()), clock.clone()),
 //!         clock: clock.clone(),
 //!     },
@@ -158,6 +160,7 @@ pub mod ports;
 pub mod rate_limit;
 pub mod reset;
 pub mod second_factor;
+pub mod security_log;
 pub mod session;
 pub mod task;
 pub mod tasks;

@@ -10,7 +10,8 @@ use crate::error::{Error, Result};
 use crate::mail::{Mailer, ResetMail};
 use crate::ports::{Clock, OpaqueTokens, PasswordHasher, UserRepository};
 use crate::rate_limit::{Budget, RateLimiter, Verdict};
-use crate::session::TokenHash;
+use crate::security_log::{SecurityEvent, SecurityEventKind, SecurityLog};
+use crate::session::{ClientInfo, TokenHash};
 use crate::user::{Email, Password, PasswordHash, UserId};
 
 /// Storage of password-reset tokens (by hash only).
@@ -69,6 +70,8 @@ pub struct ResetPorts {
     pub opaque: Arc<dyn OpaqueTokens>,
     /// Password hashing.
     pub hasher: Arc<dyn PasswordHasher>,
+    /// Where requested and completed resets are recorded.
+    pub security: Arc<dyn SecurityLog>,
     /// The per-account budget of reset emails.
     pub limiter: RateLimiter,
     /// Time.
@@ -107,11 +110,11 @@ impl PasswordResetService {
     /// Sends a reset link to `email` if an active account has it and its
     /// budget of reset emails allows. The answer is the same either way, so
     /// nobody learns which emails exist; the mail goes out in the
-    /// background.
+    /// background. A link sent is logged to its account with `client`.
     ///
     /// # Errors
     /// [`Error::Unavailable`] when storage cannot be reached.
-    pub async fn forgot_password(&self, email: &str) -> Result<()> {
+    pub async fn forgot_password(&self, email: &str, client: &ClientInfo) -> Result<()> {
         let Ok(email) = Email::parse(email) else {
             return Ok(());
         };
@@ -143,6 +146,8 @@ impl PasswordResetService {
                 now + self.settings.token_ttl,
             )
             .await?;
+        let requested = SecurityEventKind::PasswordResetRequested;
+        self.log_event(user.id, requested, client).await;
         let mail = ResetMail {
             to: user.email,
             name: user.name,
@@ -154,12 +159,17 @@ impl PasswordResetService {
 
     /// Sets a new password with a reset token: the token is used up, every
     /// earlier access and refresh token stops working, and any lock-out is
-    /// lifted.
+    /// lifted. The reset is logged to its account with `client`.
     ///
     /// # Errors
     /// [`Error::InvalidResetToken`] for a token that is unknown, expired,
     /// used, or issued before the password last changed.
-    pub async fn reset_password(&self, token: &str, new_password: &Password) -> Result<()> {
+    pub async fn reset_password(
+        &self,
+        token: &str,
+        new_password: &Password,
+        client: &ClientInfo,
+    ) -> Result<()> {
         let hash = self.ports.opaque.hash(token);
         let (user_id, version) = self
             .ports
@@ -177,11 +187,25 @@ impl PasswordResetService {
             .resets
             .redeem(&hash, new_hash, self.ports.clock.now())
             .await?;
-        if redeemed {
-            Ok(())
-        } else {
-            Err(Error::InvalidResetToken)
+        if !redeemed {
+            return Err(Error::InvalidResetToken);
         }
+        self.log_event(user_id, SecurityEventKind::PasswordReset, client)
+            .await;
+        Ok(())
+    }
+
+    /// Records `kind` for `user`, best effort (see
+    /// [`SecurityLog`]).
+    async fn log_event(&self, user: UserId, kind: SecurityEventKind, client: &ClientInfo) {
+        let event = SecurityEvent {
+            user_id: user,
+            kind,
+            session_id: None,
+            client: client.clone(),
+            at: self.ports.clock.now(),
+        };
+        let _ = self.ports.security.record(event).await;
     }
 }
 
@@ -192,7 +216,10 @@ mod tests {
     use super::*;
     use crate::mail::MockMailer;
     use crate::ports::{MockClock, MockOpaqueTokens, MockPasswordHasher, MockUserRepository};
+    use std::sync::Mutex;
+
     use crate::rate_limit::MockRateLimitStore;
+    use crate::security_log::{kinds, recording_log};
     use crate::user::{Credentials, PasswordHash, User, UserName};
 
     fn at() -> DateTime<Utc> {
@@ -223,6 +250,7 @@ mod tests {
         resets: MockPasswordResetStore,
         mailer: MockMailer,
         limits: MockRateLimitStore,
+        events: Arc<Mutex<Vec<SecurityEvent>>>,
     }
 
     impl Ports {
@@ -236,6 +264,7 @@ mod tests {
                 resets: MockPasswordResetStore::new(),
                 mailer: MockMailer::new(),
                 limits,
+                events: Arc::default(),
             }
         }
 
@@ -277,6 +306,7 @@ mod tests {
                 mailer: Arc::new(self.mailer),
                 opaque: Arc::new(opaque),
                 hasher: Arc::new(hasher),
+                security: Arc::new(recording_log(&self.events)),
                 limiter: RateLimiter::new(Arc::new(self.limits), clock.clone()),
                 clock,
             };
@@ -322,14 +352,16 @@ mod tests {
             .withf(|mail| mail.token == "tok")
             .times(1)
             .returning(|_| Ok(()));
+        let events = ports.events.clone();
 
         assert!(
             ports
                 .service()
-                .forgot_password("ADA@example.com")
+                .forgot_password("ADA@example.com", &ClientInfo::default())
                 .await
                 .is_ok()
         );
+        assert_eq!(kinds(&events), [SecurityEventKind::PasswordResetRequested]);
     }
 
     #[tokio::test]
@@ -355,14 +387,16 @@ mod tests {
             .returning(|_, now, _, _| Ok((false, now + 3_600_000)));
         ports.resets.expect_create().never();
         ports.mailer.expect_send_reset().never();
+        let events = ports.events.clone();
 
         assert!(
             ports
                 .service()
-                .forgot_password("ada@example.com")
+                .forgot_password("ada@example.com", &ClientInfo::default())
                 .await
                 .is_ok()
         );
+        assert_eq!(kinds(&events), [], "no link, nothing logged");
     }
 
     #[tokio::test]
@@ -376,8 +410,18 @@ mod tests {
         ports.resets.expect_create().never();
         let service = ports.service();
 
-        assert!(service.forgot_password("nobody@example.com").await.is_ok());
-        assert!(service.forgot_password("not an email").await.is_ok());
+        assert!(
+            service
+                .forgot_password("nobody@example.com", &ClientInfo::default())
+                .await
+                .is_ok()
+        );
+        assert!(
+            service
+                .forgot_password("not an email", &ClientInfo::default())
+                .await
+                .is_ok()
+        );
     }
 
     #[tokio::test]
@@ -392,7 +436,7 @@ mod tests {
         assert!(
             ports
                 .service()
-                .forgot_password("ada@example.com")
+                .forgot_password("ada@example.com", &ClientInfo::default())
                 .await
                 .is_ok()
         );
@@ -409,14 +453,22 @@ mod tests {
             })
             .times(1)
             .returning(|_, _, _| Ok(true));
+        let events = ports.events.clone();
+        let client = ClientInfo {
+            ip: Some("192.0.2.7".into()),
+            ..ClientInfo::default()
+        };
 
         assert!(
             ports
                 .service()
-                .reset_password("tok", &new_password())
+                .reset_password("tok", &new_password(), &client)
                 .await
                 .is_ok()
         );
+        assert_eq!(kinds(&events), [SecurityEventKind::PasswordReset]);
+        let logged = events.lock().expect("events")[0].client.clone();
+        assert_eq!(logged, client);
     }
 
     #[tokio::test]
@@ -425,7 +477,10 @@ mod tests {
         ports.resets.expect_find().returning(|_, _| Ok(None));
         ports.resets.expect_redeem().never();
 
-        let result = ports.service().reset_password("tok", &new_password()).await;
+        let result = ports
+            .service()
+            .reset_password("tok", &new_password(), &ClientInfo::default())
+            .await;
 
         assert!(matches!(result, Err(Error::InvalidResetToken)));
     }
@@ -435,7 +490,10 @@ mod tests {
         let mut ports = Ports::with_reset_token(3, 4);
         ports.resets.expect_redeem().never();
 
-        let result = ports.service().reset_password("tok", &new_password()).await;
+        let result = ports
+            .service()
+            .reset_password("tok", &new_password(), &ClientInfo::default())
+            .await;
 
         assert!(matches!(result, Err(Error::InvalidResetToken)));
     }
@@ -448,9 +506,14 @@ mod tests {
             .expect_redeem()
             .times(1)
             .returning(|_, _, _| Ok(false));
+        let events = ports.events.clone();
 
-        let result = ports.service().reset_password("tok", &new_password()).await;
+        let result = ports
+            .service()
+            .reset_password("tok", &new_password(), &ClientInfo::default())
+            .await;
 
         assert!(matches!(result, Err(Error::InvalidResetToken)));
+        assert_eq!(kinds(&events), []);
     }
 }

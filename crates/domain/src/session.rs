@@ -51,6 +51,9 @@ pub struct ClientInfo {
     pub user_agent: Option<String>,
     /// The client's IP address.
     pub ip: Option<String>,
+    /// The request's id (`X-Request-Id`), for matching it with the logs;
+    /// not stored with sessions.
+    pub request_id: Option<String>,
 }
 
 /// A live session as its user may see it.

@@ -17,6 +17,7 @@ fn on_a_fresh_store(check: Check) {
         password_resets: Arc::new(store.password_resets()),
         rate_limits: Arc::new(store.rate_limits()),
         second_factors: Arc::new(store.second_factors()),
+        security_log: Arc::new(store.security_log()),
     };
     futures_executor::block_on(check(storage));
 }

@@ -11,8 +11,8 @@ use sea_orm::ConnectionTrait;
 use taskpulse_domain::testing::{Check, Storage};
 use taskpulse_infra::{
     Database, MigrationCommand, PoolSettings, SeaIdempotencyStore, SeaLabelRepository,
-    SeaPasswordResetStore, SeaRateLimitStore, SeaSecondFactorStore, SeaSessionRepository,
-    SeaTaskRepository, SeaUserRepository,
+    SeaPasswordResetStore, SeaRateLimitStore, SeaSecondFactorStore, SeaSecurityLog,
+    SeaSessionRepository, SeaTaskRepository, SeaUserRepository,
 };
 use uuid::Uuid;
 
@@ -26,7 +26,8 @@ fn storage(db: &Database) -> Storage {
         idempotency: Arc::new(SeaIdempotencyStore::new(conn.clone())),
         password_resets: Arc::new(SeaPasswordResetStore::new(conn.clone())),
         rate_limits: Arc::new(SeaRateLimitStore::new(conn.clone())),
-        second_factors: Arc::new(SeaSecondFactorStore::new(conn)),
+        second_factors: Arc::new(SeaSecondFactorStore::new(conn.clone())),
+        security_log: Arc::new(SeaSecurityLog::new(conn)),
     }
 }
 

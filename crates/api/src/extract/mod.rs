@@ -15,10 +15,12 @@ use taskpulse_domain::Principal;
 use taskpulse_domain::task::Precondition;
 
 pub use self::tasks::{OneLabel, OneTask, OwnTasks};
+use crate::client::client_of;
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;
 
-/// The signed-in user and session, from `Authorization: Bearer <access token>`.
+/// The signed-in user and session, from `Authorization: Bearer <access
+/// token>`, with the request's client (for the security log).
 #[derive(Debug)]
 pub struct AuthUser(pub Principal);
 
@@ -36,11 +38,14 @@ impl FromRequest for AuthUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer_token(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let client = client_of(req);
         Box::pin(async move {
             let (Some(token), Some(state)) = (token, state) else {
                 return Err(ApiError::Unauthorized);
             };
-            Ok(Self(state.auth.authenticate(&token).await?))
+            let mut principal = state.auth.authenticate(&token).await?;
+            principal.client = client;
+            Ok(Self(principal))
         })
     }
 }

@@ -4,6 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use taskpulse_domain::user::Password;
 
+use crate::client::client_of;
 use crate::dto::DetailBody;
 use crate::error::ApiError;
 use crate::extract::{Fields, json_body, required};
@@ -48,7 +49,10 @@ async fn forgot_password(
 ) -> Result<HttpResponse, ApiError> {
     let body: ForgotBody = json_body(&req, &body)?;
     let email = required("email", body.email)?;
-    state.resets.forgot_password(&email).await?;
+    state
+        .resets
+        .forgot_password(&email, &client_of(&req))
+        .await?;
     Ok(HttpResponse::Accepted().json(DetailBody::new(
         "If an account has this email, a link to reset its password has been sent.",
     )))
@@ -95,6 +99,9 @@ async fn reset_password(
     let (Some(token), Some(new)) = (token, new) else {
         return Err(ApiError::Internal);
     };
-    state.resets.reset_password(&token, &new).await?;
+    state
+        .resets
+        .reset_password(&token, &new, &client_of(&req))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -25,6 +25,7 @@ mod password_reset;
 mod planning;
 mod replicas;
 mod second_factor;
+mod security_events;
 mod service;
 mod sessions;
 mod smtp_sink;

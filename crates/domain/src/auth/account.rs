@@ -1,8 +1,10 @@
 //! The signed-in user's own account: sessions, profile, password and
 //! deletion.
 
+use super::events::Origin;
 use super::{AuthService, Principal, ProfileChanges, SessionView};
 use crate::error::{Error, Result, TokenRejection};
+use crate::security_log::SecurityEventKind;
 use crate::session::SessionId;
 use crate::user::{Password, User};
 
@@ -37,13 +39,22 @@ impl AuthService {
         id: SessionId,
         password: &str,
     ) -> Result<()> {
-        self.confirm_password(principal.user.id, password).await?;
+        self.confirm_password(principal, password).await?;
         let ended = self
             .ports
             .sessions
             .end(principal.user.id, id, self.ports.clock.now())
             .await?;
-        if ended { Ok(()) } else { Err(Error::NotFound) }
+        if !ended {
+            return Err(Error::NotFound);
+        }
+        let origin = Origin {
+            session_id: Some(id),
+            client: &principal.client,
+        };
+        let kind = SecurityEventKind::SessionEnded;
+        self.log_event(principal.user.id, kind, origin).await;
+        Ok(())
     }
 
     /// Ends every session of the caller but the current one, after
@@ -52,7 +63,7 @@ impl AuthService {
     /// # Errors
     /// [`Error::WrongPassword`].
     pub async fn end_other_sessions(&self, principal: &Principal, password: &str) -> Result<()> {
-        self.confirm_password(principal.user.id, password).await?;
+        self.confirm_password(principal, password).await?;
         self.ports
             .sessions
             .end_all(
@@ -60,7 +71,11 @@ impl AuthService {
                 principal.session_id,
                 self.ports.clock.now(),
             )
-            .await
+            .await?;
+        let kind = SecurityEventKind::OtherSessionsEnded;
+        self.log_event(principal.user.id, kind, Origin::of(principal))
+            .await;
+        Ok(())
     }
 
     /// Changes the caller's name and/or email. An email change needs the
@@ -79,16 +94,27 @@ impl AuthService {
                 .current_password
                 .as_deref()
                 .ok_or(Error::ConfirmationRequired)?;
-            self.confirm_password(principal.user.id, password).await?;
+            self.confirm_password(principal, password).await?;
         }
         if changes.name.is_none() && changes.email.is_none() {
             return Ok(principal.user.clone());
         }
         let now = self.ports.clock.now();
-        self.ports
+        let email_changes = changes
+            .email
+            .as_ref()
+            .is_some_and(|email| *email != principal.user.email);
+        let updated = self
+            .ports
             .users
             .update_profile(principal.user.id, changes.name, changes.email, now)
-            .await
+            .await?;
+        if email_changes {
+            let kind = SecurityEventKind::EmailChanged;
+            self.log_event(updated.id, kind, Origin::of(principal))
+                .await;
+        }
+        Ok(updated)
     }
 
     /// Sets a new password. Every access and refresh token issued before
@@ -103,7 +129,7 @@ impl AuthService {
         current: &str,
         new: &Password,
     ) -> Result<()> {
-        let checked = self.confirm_password(principal.user.id, current).await?;
+        let checked = self.confirm_password(principal, current).await?;
         let hash = self.ports.hasher.hash(new.expose()).await?;
         let changed = self
             .ports
@@ -116,6 +142,9 @@ impl AuthService {
             )
             .await?;
         if changed {
+            let kind = SecurityEventKind::PasswordChanged;
+            self.log_event(principal.user.id, kind, Origin::of(principal))
+                .await;
             Ok(())
         } else {
             // A reset or another change came between the check and now.
@@ -128,7 +157,7 @@ impl AuthService {
     /// # Errors
     /// [`Error::WrongPassword`].
     pub async fn delete_account(&self, principal: &Principal, password: &str) -> Result<()> {
-        self.confirm_password(principal.user.id, password).await?;
+        self.confirm_password(principal, password).await?;
         self.ports.users.delete(principal.user.id).await
     }
 }

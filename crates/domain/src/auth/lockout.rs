@@ -4,11 +4,13 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{AuthService, LOCKOUT_NOTICES};
+use super::events::Origin;
+use super::{AuthService, LOCKOUT_NOTICES, Principal};
 use crate::error::{Error, Result, TokenRejection};
 use crate::mail::LockoutMail;
 use crate::ports::PasswordCheck;
 use crate::rate_limit::Verdict;
+use crate::security_log::SecurityEventKind;
 use crate::user::{Credentials, UserId};
 
 /// Whole seconds from `now` until `until`, at least one.
@@ -20,12 +22,23 @@ pub(super) fn seconds_until(until: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
 }
 
 impl AuthService {
-    /// Checks a signed-in user's password, counting failures like logins.
-    pub(super) async fn confirm_password(&self, id: UserId, password: &str) -> Result<Credentials> {
+    /// Checks a signed-in user's password, counting failures like logins
+    /// and logging each.
+    pub(super) async fn confirm_password(
+        &self,
+        principal: &Principal,
+        password: &str,
+    ) -> Result<Credentials> {
+        let id = principal.user.id;
         let credentials = self.ports.users.find_credentials_by_id(id).await?;
         let credentials = credentials.ok_or(Error::Unauthorized(TokenRejection::UnknownUser))?;
-        self.check_password(&credentials, password).await?;
-        Ok(credentials)
+        let origin = Origin::of(principal);
+        let checked = self.check_password(&credentials, password, origin).await;
+        if matches!(checked, Err(Error::WrongPassword)) {
+            let kind = SecurityEventKind::PasswordConfirmationFailed;
+            self.log_event(id, kind, origin).await;
+        }
+        checked.map(|_| credentials)
     }
 
     /// Whether the account's budget of lock-out notices allows one more.
@@ -44,6 +57,7 @@ impl AuthService {
         &self,
         credentials: &Credentials,
         password: &str,
+        origin: Origin<'_>,
     ) -> Result<bool> {
         self.refuse_locked(credentials)?;
         match self
@@ -54,7 +68,7 @@ impl AuthService {
         {
             PasswordCheck::Match { needs_rehash } => Ok(needs_rehash),
             PasswordCheck::Mismatch => {
-                self.count_failure(credentials).await?;
+                self.count_failure(credentials, origin).await?;
                 Err(Error::WrongPassword)
             }
         }
@@ -72,8 +86,13 @@ impl AuthService {
     }
 
     /// Counts a failed password or second-factor code towards the next
-    /// lock, and tells the owner by email when this one locks the account.
-    pub(super) async fn count_failure(&self, credentials: &Credentials) -> Result<()> {
+    /// lock, and tells the owner by email (and the log) when this one
+    /// locks the account.
+    pub(super) async fn count_failure(
+        &self,
+        credentials: &Credentials,
+        origin: Origin<'_>,
+    ) -> Result<()> {
         let now = self.ports.clock.now();
         let lockout = self.settings.lockout;
         let locked = self
@@ -81,6 +100,10 @@ impl AuthService {
             .users
             .record_failed_login(credentials.user.id, now, lockout)
             .await?;
+        if locked {
+            let kind = SecurityEventKind::AccountLocked;
+            self.log_event(credentials.user.id, kind, origin).await;
+        }
         if locked && self.notice_allowed(credentials.user.id).await {
             let notice = LockoutMail {
                 to: credentials.user.email.clone(),

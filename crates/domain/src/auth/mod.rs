@@ -5,6 +5,7 @@
 //! rules are spread over modules by topic.
 
 mod account;
+mod events;
 mod lockout;
 mod second_factor;
 mod sign_in;
@@ -24,7 +25,8 @@ use crate::ports::{
 };
 use crate::rate_limit::{Budget, RateLimiter};
 use crate::second_factor::{OneTimeCodes, SecondFactorStore};
-use crate::session::{Session, SessionLifetime};
+use crate::security_log::SecurityLog;
+use crate::session::{Session, SessionId, SessionLifetime};
 use crate::user::{Email, User, UserName};
 
 /// Tunables of [`AuthService`].
@@ -73,6 +75,8 @@ pub struct Tokens {
     pub refresh_token: String,
     /// When the session ends at the latest: no refresh goes past it.
     pub session_ends_at: DateTime<Utc>,
+    /// The session.
+    pub session_id: SessionId,
     /// Their user.
     pub user: User,
 }
@@ -131,6 +135,8 @@ pub struct AuthPorts {
     pub codes: Arc<dyn OneTimeCodes>,
     /// Lock-out notices to account owners.
     pub mailer: Arc<dyn Mailer>,
+    /// Where sign-ins, failures and account changes are recorded.
+    pub security: Arc<dyn SecurityLog>,
     /// The per-account budget of lock-out notices.
     pub limiter: RateLimiter,
     /// Time.

@@ -3,12 +3,14 @@
 
 use chrono::{DateTime, Utc};
 
+use super::events::Origin;
 use super::{AuthService, Principal, SignIn, Tokens};
 use crate::error::{Error, Result};
 use crate::second_factor::{
     CHALLENGE_TTL, Challenge, Proof, RECOVERY_CODES, RecoveryCode, TotpCode, TotpFactor,
     TotpSecret, matching_step,
 };
+use crate::security_log::SecurityEventKind;
 use crate::session::{ClientInfo, TokenHash};
 use crate::user::{Credentials, User, UserId};
 
@@ -95,7 +97,11 @@ impl AuthService {
         }
         let factor = self.enabled_factor(pending.user_id).await?;
         let factor = factor.ok_or(Error::InvalidChallenge)?;
-        if !self.proof_holds(&credentials, &factor, proof, now).await? {
+        let origin = Origin::anonymous(&client);
+        if !self
+            .proof_holds(&credentials, &factor, proof, now, origin)
+            .await?
+        {
             return Err(Error::InvalidSecondFactor);
         }
         if !self.ports.factors.redeem_challenge(&hash, now).await? {
@@ -109,8 +115,14 @@ impl AuthService {
         {
             return Err(Error::InvalidSecondFactor);
         }
-        self.start_session(credentials.user, credentials.token_version, client)
-            .await
+        let succeeded = SecurityEventKind::LoginSucceeded;
+        self.start_session(
+            credentials.user,
+            credentials.token_version,
+            client,
+            succeeded,
+        )
+        .await
     }
 
     /// Starts turning TOTP on for the caller, after confirming their
@@ -121,7 +133,7 @@ impl AuthService {
     /// [`Error::WrongPassword`]; [`Error::SecondFactorEnabled`] when TOTP is
     /// on already.
     pub async fn begin_totp(&self, principal: &Principal, password: &str) -> Result<TotpEnrolment> {
-        let credentials = self.confirm_password(principal.user.id, password).await?;
+        let credentials = self.confirm_password(principal, password).await?;
         let secret = self.ports.codes.new_secret()?;
         let now = self.ports.clock.now();
         if !self
@@ -179,6 +191,8 @@ impl AuthService {
             .sessions
             .end_all(user, principal.session_id, now)
             .await?;
+        let kind = SecurityEventKind::TotpEnabled;
+        self.log_event(user, kind, Origin::of(principal)).await;
         Ok(recovery)
     }
 
@@ -196,11 +210,15 @@ impl AuthService {
         proof: &Proof,
     ) -> Result<()> {
         let user = principal.user.id;
-        let credentials = self.confirm_password(user, password).await?;
+        let credentials = self.confirm_password(principal, password).await?;
         let factor = self.enabled_factor(user).await?;
         let factor = factor.ok_or(Error::SecondFactorNotEnabled)?;
         let now = self.ports.clock.now();
-        if !self.proof_holds(&credentials, &factor, proof, now).await? {
+        let origin = Origin::of(principal);
+        if !self
+            .proof_holds(&credentials, &factor, proof, now, origin)
+            .await?
+        {
             return Err(Error::WrongSecondFactor);
         }
         if !self.ports.factors.disable_totp(user).await? {
@@ -209,7 +227,10 @@ impl AuthService {
         self.ports
             .sessions
             .end_all(user, principal.session_id, now)
-            .await
+            .await?;
+        self.log_event(user, SecurityEventKind::TotpDisabled, origin)
+            .await;
+        Ok(())
     }
 
     /// The caller's second factors.
@@ -240,13 +261,15 @@ impl AuthService {
     }
 
     /// Whether `proof` holds for `factor`, using it up (a code's step, a
-    /// recovery code) when it does; a failure is counted.
+    /// recovery code) when it does; a failure is counted. Failures and
+    /// used recovery codes are logged.
     async fn proof_holds(
         &self,
         credentials: &Credentials,
         factor: &TotpFactor,
         proof: &Proof,
         now: DateTime<Utc>,
+        origin: Origin<'_>,
     ) -> Result<bool> {
         let user = credentials.user.id;
         let holds = match proof {
@@ -265,7 +288,12 @@ impl AuthService {
             }
         };
         if !holds {
-            self.count_failure(credentials).await?;
+            let kind = SecurityEventKind::SecondFactorFailed;
+            self.log_event(user, kind, origin).await;
+            self.count_failure(credentials, origin).await?;
+        } else if matches!(proof, Proof::Recovery(_)) {
+            let kind = SecurityEventKind::RecoveryCodeUsed;
+            self.log_event(user, kind, origin).await;
         }
         Ok(holds)
     }

@@ -4,9 +4,11 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::events::Origin;
 use super::{AuthService, SignIn, Tokens};
 use crate::error::{Error, Result};
 use crate::ports::AccessClaims;
+use crate::security_log::SecurityEventKind;
 use crate::session::{ClientInfo, NewSession, SessionId};
 use crate::user::{Email, NewUser, Registration, User, UserId};
 
@@ -38,7 +40,8 @@ impl AuthService {
                 password_hash,
             })
             .await?;
-        self.start_session(user, 0, client).await
+        self.start_session(user, 0, client, SecurityEventKind::Registered)
+            .await
     }
 
     /// Signs a user in by email and password and starts a session, or,
@@ -63,25 +66,31 @@ impl AuthService {
             Err(_) => None,
         };
         let now = self.ports.clock.now();
+        let origin = Origin::anonymous(&client);
+        let failed = SecurityEventKind::LoginFailed;
         let credentials = match credentials {
             Some(found) if !found.is_locked_at(now) => found,
-            unknown_or_locked => {
+            Some(locked) => {
                 // The work and the answer of a wrong password.
-                let hash = unknown_or_locked.map_or_else(
-                    || self.ports.hasher.dummy_hash(),
-                    |locked| locked.password_hash,
-                );
+                self.ports
+                    .hasher
+                    .verify(password, &locked.password_hash)
+                    .await?;
+                self.log_event(locked.user.id, failed, origin).await;
+                return Err(Error::InvalidCredentials);
+            }
+            None => {
+                let hash = self.ports.hasher.dummy_hash();
                 self.ports.hasher.verify(password, &hash).await?;
                 return Err(Error::InvalidCredentials);
             }
         };
-        let needs_rehash = self
-            .check_password(&credentials, password)
-            .await
-            .map_err(|err| match err {
-                Error::WrongPassword => Error::InvalidCredentials,
-                other => other,
-            })?;
+        let checked = self.check_password(&credentials, password, origin).await;
+        if matches!(checked, Err(Error::WrongPassword)) {
+            self.log_event(credentials.user.id, failed, origin).await;
+            return Err(Error::InvalidCredentials);
+        }
+        let needs_rehash = checked?;
         let user = credentials.user;
         if !user.is_active {
             return Err(Error::AccountDisabled);
@@ -95,9 +104,11 @@ impl AuthService {
         // The lock as it is now: failures made while the password was
         // being checked may have set one since the account was read.
         if !self.ports.users.clear_failed_logins(user.id, now).await? {
+            self.log_event(user.id, failed, origin).await;
             return Err(Error::InvalidCredentials);
         }
-        self.start_session(user, credentials.token_version, client)
+        let succeeded = SecurityEventKind::LoginSucceeded;
+        self.start_session(user, credentials.token_version, client, succeeded)
             .await
             .map(SignIn::Complete)
     }
@@ -114,11 +125,13 @@ impl AuthService {
         }
     }
 
+    /// Starts a session of `user` and records `event` in it.
     pub(super) async fn start_session(
         &self,
         user: User,
         token_version: i64,
         client: ClientInfo,
+        event: SecurityEventKind,
     ) -> Result<Tokens> {
         let now = self.ports.clock.now();
         let (refresh_token, refresh_hash) = self.ports.opaque.generate()?;
@@ -129,10 +142,15 @@ impl AuthService {
             created_at: now,
             expires_at: lifetime.token_expires_at(now, now),
             refresh_hash,
-            client,
+            client: client.clone(),
         };
         let session_id = session.id;
         self.ports.sessions.start(session).await?;
+        let origin = Origin {
+            session_id: Some(session_id),
+            client: &client,
+        };
+        self.log_event(user.id, event, origin).await;
         let session_ends_at = lifetime.ends_at(now);
         let (access_token, expires_in) =
             self.access_token(&user, session_id, token_version, session_ends_at)?;
@@ -141,6 +159,7 @@ impl AuthService {
             expires_in,
             refresh_token,
             session_ends_at,
+            session_id,
             user,
         })
     }

@@ -3,11 +3,13 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::events::Origin;
 use super::{AuthService, AuthSettings, Principal, Tokens};
 use crate::bearer::Bearer;
 use crate::error::{Error, Result, TokenRejection};
 use crate::ports::AccessClaims;
-use crate::session::Rotation;
+use crate::security_log::SecurityEventKind;
+use crate::session::{ClientInfo, Rotation};
 
 /// How far a token's `iat` and `nbf` may lie ahead of this server's clock.
 pub const CLOCK_LEEWAY: Duration = Duration::seconds(60);
@@ -16,11 +18,12 @@ impl AuthService {
     /// Exchanges a refresh token for new tokens in the same session; the
     /// presented one stops working. No token outlives the session's
     /// absolute end. Presenting an already-rotated token
-    /// again ends every session of its user (it was stolen or replayed).
+    /// again ends every session of its user (it was stolen or replayed),
+    /// and is logged with `client`.
     ///
     /// # Errors
     /// [`Error::Unauthorized`] for an unknown, expired, rotated or ended token.
-    pub async fn refresh(&self, refresh_token: &str) -> Result<Tokens> {
+    pub async fn refresh(&self, refresh_token: &str, client: &ClientInfo) -> Result<Tokens> {
         let presented = self.ports.opaque.hash(refresh_token);
         let (next, next_hash) = self.ports.opaque.generate()?;
         let now = self.ports.clock.now();
@@ -55,11 +58,15 @@ impl AuthService {
                     expires_in,
                     refresh_token: next,
                     session_ends_at: ends_at,
+                    session_id,
                     user: subject.user,
                 })
             }
             Rotation::Reused { user_id } => {
                 self.ports.sessions.end_all(user_id, None, now).await?;
+                let kind = SecurityEventKind::RefreshTokenReused;
+                self.log_event(user_id, kind, Origin::anonymous(client))
+                    .await;
                 Err(Error::Unauthorized(TokenRejection::Revoked))
             }
             _ => Err(Error::Unauthorized(TokenRejection::Invalid)),

@@ -20,6 +20,7 @@
 //! production), [`HmacCodec`] (signed access tokens), [`UuidTokens`]
 //! (refresh tokens), [`MemoryPasswordResets`] (password reset),
 //! [`MemorySecondFactors`] and [`HmacOneTimeCodes`] (TOTP),
+//! [`MemorySecurityLog`] (security events),
 //! [`RecordingMailer`] (email), [`SystemClock`] and [`FixedClock`].
 //!
 //! ```
@@ -71,6 +72,7 @@ mod opaque;
 mod rate_limits;
 mod resets;
 mod second_factors;
+mod security_log;
 mod sessions;
 mod tasks;
 mod token;
@@ -89,6 +91,7 @@ pub use opaque::UuidTokens;
 pub use rate_limits::MemoryRateLimits;
 pub use resets::MemoryPasswordResets;
 pub use second_factors::MemorySecondFactors;
+pub use security_log::MemorySecurityLog;
 pub use sessions::MemorySessions;
 pub use tasks::MemoryTasks;
 pub use token::HmacCodec;
@@ -97,6 +100,7 @@ pub use users::MemoryUsers;
 use crate::idempotency::IdempotencyKey;
 use crate::label::{Label, LabelId};
 use crate::second_factor::TotpFactor;
+use crate::security_log::RecordedEvent;
 use crate::session::{SessionId, TokenHash};
 use crate::task::{Task, TaskId};
 use crate::user::UserId;
@@ -117,6 +121,7 @@ struct Tables {
     totp_factors: HashMap<UserId, TotpFactor>,
     recovery_codes: HashMap<UserId, Vec<(TokenHash, bool)>>,
     challenges: HashMap<TokenHash, second_factors::ChallengeRow>,
+    security_events: Vec<RecordedEvent>,
 }
 
 /// One in-memory storage, shared by its repositories. Cloning it gives
@@ -160,6 +165,11 @@ impl MemoryStore {
     /// Its [`SecondFactorStore`](crate::second_factor::SecondFactorStore).
     pub fn second_factors(&self) -> MemorySecondFactors {
         MemorySecondFactors::new(self.clone())
+    }
+
+    /// Its [`SecurityLog`](crate::security_log::SecurityLog).
+    pub fn security_log(&self) -> MemorySecurityLog {
+        MemorySecurityLog::new(self.clone())
     }
 
     /// Its [`RateLimitStore`](crate::rate_limit::RateLimitStore).

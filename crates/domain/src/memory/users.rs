@@ -254,6 +254,9 @@ impl UserRepository for MemoryUsers {
         tables.totp_factors.remove(&id);
         tables.recovery_codes.remove(&id);
         tables.challenges.retain(|_, row| row.user_id() != id);
+        tables
+            .security_events
+            .retain(|recorded| recorded.event.user_id != id);
         Ok(())
     }
 }

@@ -34,6 +34,7 @@
 //!     password_resets: Arc::new(store.password_resets()),
 //!     rate_limits: Arc::new(store.rate_limits()),
 //!     second_factors: Arc::new(store.second_factors()),
+//!     security_log: Arc::new(store.security_log()),
 //! };
 //!
 //! futures_executor::block_on(testing::tasks::another_owners_task_behaves_like_a_missing_one(
@@ -54,6 +55,7 @@ use crate::ports::{LabelRepository, SessionRepository, TaskRepository, UserRepos
 use crate::rate_limit::RateLimitStore;
 use crate::reset::PasswordResetStore;
 use crate::second_factor::SecondFactorStore;
+use crate::security_log::SecurityLog;
 use crate::user::{Email, NewUser, PasswordHash, User, UserId, UserName};
 
 /// Asserts that a result is the error `$pattern`, saying what was tried.
@@ -75,6 +77,7 @@ pub mod labels;
 pub mod rate_limits;
 pub mod resets;
 pub mod second_factors;
+pub mod security_log;
 pub mod sessions;
 pub mod tasks;
 pub mod users;
@@ -98,6 +101,8 @@ pub struct Storage {
     pub rate_limits: Arc<dyn RateLimitStore>,
     /// Second factors, recovery codes and sign-in challenges.
     pub second_factors: Arc<dyn SecondFactorStore>,
+    /// Security events.
+    pub security_log: Arc<dyn SecurityLog>,
 }
 
 impl fmt::Debug for Storage {
@@ -114,7 +119,7 @@ pub type Check = fn(Storage) -> CheckFuture;
 
 /// One `#[test]` per check of the suite, in modules named after the ports
 /// (`users`, `tasks`, `labels`, `sessions`, `idempotency`, `resets`, `rate_limits`,
-/// `second_factors`): invoke it in a module of
+/// `second_factors`, `security_log`): invoke it in a module of
 /// its own. (A new check must be added to its list here.)
 ///
 /// `$runner` is a `fn(Check)` (or a path to one): for each test it makes
@@ -139,6 +144,7 @@ pub type Check = fn(Storage) -> CheckFuture;
 ///         password_resets: Arc::new(store.password_resets()),
 ///         rate_limits: Arc::new(store.rate_limits()),
 ///         second_factors: Arc::new(store.second_factors()),
+///         security_log: Arc::new(store.security_log()),
 ///     };
 ///     futures_executor::block_on(check(storage));
 /// }
@@ -252,6 +258,11 @@ macro_rules! port_contract_tests {
             a_challenge_is_found_until_redeemed_once_or_expired,
             concurrent_uses_of_a_step_a_code_or_a_challenge_succeed_once,
             deleting_a_user_deletes_their_second_factor,
+        ]);
+        $crate::port_contract_tests!(@port security_log [
+            events_are_listed_newest_first_to_their_user_only,
+            the_listing_pages_by_id,
+            deleting_a_user_deletes_their_events,
         ]);
     };
     (@port $port:ident [$($check:ident),* $(,)?]) => {

@@ -20,6 +20,7 @@ pub(super) fn session(user_id: UserId, token: &str, start: i64, end: i64) -> New
         expires_at: at(end),
         refresh_hash: hash(token),
         client: ClientInfo {
+            request_id: None,
             user_agent: Some("contract-suite/1.0".into()),
             ip: Some("127.0.0.1".into()),
         },

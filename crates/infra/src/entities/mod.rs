@@ -7,6 +7,7 @@ pub(crate) mod password_reset_tokens;
 pub(crate) mod rate_limits;
 pub(crate) mod recovery_codes;
 pub(crate) mod refresh_tokens;
+pub(crate) mod security_events;
 pub(crate) mod sessions;
 pub(crate) mod task_labels;
 pub(crate) mod tasks;

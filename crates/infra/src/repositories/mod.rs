@@ -7,6 +7,7 @@ mod live;
 pub mod rate_limits;
 pub mod resets;
 pub mod second_factors;
+pub mod security_log;
 pub mod sessions;
 pub mod tasks;
 pub mod users;

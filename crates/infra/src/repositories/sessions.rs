@@ -232,6 +232,7 @@ impl SessionRepository for SeaSessionRepository {
                 created_at: row.created_at,
                 last_used_at: row.last_used_at,
                 client: ClientInfo {
+                    request_id: None,
                     user_agent: row.user_agent,
                     ip: row.ip,
                 },

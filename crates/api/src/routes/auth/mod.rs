@@ -5,6 +5,7 @@
 mod account;
 mod confirmation;
 mod second_factor;
+mod security_events;
 mod sessions;
 mod sign_in;
 
@@ -40,6 +41,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         account::endpoints(),
         sessions::endpoints(),
         second_factor::endpoints(),
+        security_events::endpoints(),
     ]
     .into_iter()
     .flatten()

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use taskpulse_domain::second_factor::{Proof, RecoveryCode, TotpCode};
 
 use super::aliases;
-use crate::client::client_info;
+use crate::client::client_of;
 use crate::dto::{MfaStatusBody, TokenBody};
 use crate::error::ApiError;
 use crate::extract::{AuthUser, Fields, json_body};
@@ -101,7 +101,7 @@ async fn login_mfa(
     let (Some(challenge), Some(proof)) = (challenge, proof) else {
         return Err(ApiError::Internal);
     };
-    let client = client_info(&req, &super::sign_in::trusted(&req));
+    let client = client_of(&req);
     let tokens = state.auth.finish_login(&challenge, &proof, client).await?;
     Ok(HttpResponse::Ok().json(TokenBody::from(tokens)))
 }

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use taskpulse_domain::user::{Email, Password, Registration, UserName};
 
 use super::aliases;
-use crate::client::{TrustedProxies, client_info};
+use crate::client::client_of;
 use crate::dto::{LoginBody, TokenBody};
 use crate::error::ApiError;
 use crate::extract::{Fields, content_type_is, json_body, required};
@@ -26,13 +26,6 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
         Endpoint::of::<__path_refresh>(|| web::route().to(refresh)).rate_limited(),
         Endpoint::of::<__path_logout>(|| web::route().to(logout)),
     ]
-}
-
-/// The proxies whose forwarding headers name the client.
-pub(super) fn trusted(req: &HttpRequest) -> TrustedProxies {
-    req.app_data::<web::Data<TrustedProxies>>()
-        .map(|t| t.get_ref().clone())
-        .unwrap_or_default()
 }
 
 /// A new account.
@@ -82,7 +75,7 @@ async fn register(
     let (Some(name), Some(email), Some(password)) = (name, email, password) else {
         return Err(ApiError::Internal);
     };
-    let client = client_info(&req, &trusted(&req));
+    let client = client_of(&req);
     let tokens = state
         .auth
         .register(
@@ -166,7 +159,7 @@ async fn login(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (email, password) = login_credentials(&req, &body)?;
-    let client = client_info(&req, &trusted(&req));
+    let client = client_of(&req);
     let answer = state.auth.login(&email, &password, client).await?;
     Ok(HttpResponse::Ok().json(LoginBody::from(answer)))
 }
@@ -202,7 +195,7 @@ async fn refresh(
 ) -> Result<HttpResponse, ApiError> {
     let body: RefreshBody = json_body(&req, &body)?;
     let token = required("refresh_token", body.refresh_token)?;
-    let tokens = state.auth.refresh(&token).await?;
+    let tokens = state.auth.refresh(&token, &client_of(&req)).await?;
     Ok(HttpResponse::Ok().json(TokenBody::from(tokens)))
 }
 

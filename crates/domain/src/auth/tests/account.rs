@@ -5,6 +5,7 @@ use mockall::predicate::{always, eq};
 use super::{Ports, at, credentials, principal};
 use crate::auth::{Principal, ProfileChanges};
 use crate::error::Error;
+use crate::security_log::{SecurityEventKind, kinds};
 use crate::session::{ClientInfo, Session, SessionId};
 use crate::user::{Email, Password, PasswordHash, User, UserName};
 
@@ -29,6 +30,7 @@ async fn changing_the_password_needs_the_current_one() {
         .returning(|_, _, _| Ok(false));
     ports.users.expect_change_password().never();
     let new = Password::parse("a brand new secret").expect("valid");
+    let events = ports.events.clone();
 
     let result = ports
         .service()
@@ -36,6 +38,12 @@ async fn changing_the_password_needs_the_current_one() {
         .await;
 
     assert!(matches!(result, Err(Error::WrongPassword)));
+    assert_eq!(
+        kinds(&events),
+        [SecurityEventKind::PasswordConfirmationFailed]
+    );
+    let logged = events.lock().expect("events")[0].session_id;
+    assert_eq!(logged, principal.session_id);
 }
 
 #[tokio::test]
@@ -55,6 +63,7 @@ async fn a_new_password_is_set_in_one_step_that_revokes_every_token_and_session(
         .times(1)
         .returning(|_, _, _, _| Ok(true));
     let new = Password::parse("a brand new secret").expect("valid");
+    let events = ports.events.clone();
 
     assert!(
         ports
@@ -63,6 +72,7 @@ async fn a_new_password_is_set_in_one_step_that_revokes_every_token_and_session(
             .await
             .is_ok()
     );
+    assert_eq!(kinds(&events), [SecurityEventKind::PasswordChanged]);
 }
 
 #[tokio::test]
@@ -103,6 +113,7 @@ async fn a_name_change_needs_no_password() {
         name: Some(name),
         ..ProfileChanges::default()
     };
+    let events = ports.events.clone();
     let updated = ports
         .service()
         .update_profile(&principal, changes)
@@ -110,6 +121,41 @@ async fn a_name_change_needs_no_password() {
         .expect("updated");
 
     assert_eq!(updated.name.as_str(), "Grace");
+    assert_eq!(kinds(&events), [], "only an email change is logged");
+}
+
+#[tokio::test]
+async fn an_email_change_with_the_password_is_logged() {
+    let mut ports = Ports::new().password_is("right");
+    let principal = principal();
+    with_credentials(&mut ports, &principal);
+    let email = Email::parse("new@example.com").expect("valid");
+    let moved = User {
+        email: email.clone(),
+        ..principal.user.clone()
+    };
+    ports
+        .users
+        .expect_update_profile()
+        .with(
+            eq(principal.user.id),
+            eq(None),
+            eq(Some(email.clone())),
+            eq(at()),
+        )
+        .times(1)
+        .returning(move |_, _, _, _| Ok(moved.clone()));
+    let events = ports.events.clone();
+    let changes = ProfileChanges {
+        email: Some(email),
+        current_password: Some("right".into()),
+        ..ProfileChanges::default()
+    };
+
+    let updated = ports.service().update_profile(&principal, changes).await;
+
+    assert_eq!(updated.expect("updated").email.as_str(), "new@example.com");
+    assert_eq!(kinds(&events), [SecurityEventKind::EmailChanged]);
 }
 
 #[tokio::test]
@@ -122,6 +168,7 @@ async fn ending_someone_elses_or_an_unknown_session_is_not_found() {
         .expect_end()
         .with(eq(principal.user.id), always(), always())
         .returning(|_, _, _| Ok(false));
+    let events = ports.events.clone();
 
     let result = ports
         .service()
@@ -129,6 +176,32 @@ async fn ending_someone_elses_or_an_unknown_session_is_not_found() {
         .await;
 
     assert!(matches!(result, Err(Error::NotFound)));
+    assert_eq!(kinds(&events), []);
+}
+
+#[tokio::test]
+async fn ending_a_session_is_logged_with_its_id() {
+    let mut ports = Ports::new().password_is("right");
+    let principal = principal();
+    with_credentials(&mut ports, &principal);
+    let ended = SessionId::new_random();
+    ports
+        .sessions
+        .expect_end()
+        .with(eq(principal.user.id), eq(ended), eq(at()))
+        .times(1)
+        .returning(|_, _, _| Ok(true));
+    let events = ports.events.clone();
+
+    let result = ports
+        .service()
+        .end_session(&principal, ended, "right")
+        .await;
+
+    assert!(result.is_ok(), "{result:?}");
+    assert_eq!(kinds(&events), [SecurityEventKind::SessionEnded]);
+    let logged = events.lock().expect("events")[0].session_id;
+    assert_eq!(logged, Some(ended));
 }
 
 #[tokio::test]
@@ -142,6 +215,7 @@ async fn ending_other_sessions_keeps_the_current_one() {
         .with(eq(principal.user.id), eq(principal.session_id), always())
         .times(1)
         .returning(|_, _, _| Ok(()));
+    let events = ports.events.clone();
 
     assert!(
         ports
@@ -150,6 +224,7 @@ async fn ending_other_sessions_keeps_the_current_one() {
             .await
             .is_ok()
     );
+    assert_eq!(kinds(&events), [SecurityEventKind::OtherSessionsEnded]);
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ use super::{Ports, at, credentials};
 use crate::auth::lockout::seconds_until;
 use crate::error::Error;
 use crate::ports::PasswordCheck;
+use crate::security_log::{SecurityEventKind, kinds};
 use crate::session::ClientInfo;
 
 #[tokio::test]
@@ -26,13 +27,23 @@ async fn a_wrong_password_is_invalid_credentials_and_counted() {
         .returning(|_, _, _| Ok(false));
     ports.sessions.expect_start().never();
     ports.mailer.expect_send_lockout().never();
+    let events = ports.events.clone();
+    let client = ClientInfo {
+        user_agent: Some("curl/8".into()),
+        ip: Some("198.51.100.4".into()),
+        request_id: Some("req-7".into()),
+    };
 
     let result = ports
         .service()
-        .login("ada@example.com", "wrong", ClientInfo::default())
+        .login("ada@example.com", "wrong", client.clone())
         .await;
 
     assert!(matches!(result, Err(Error::InvalidCredentials)));
+    assert_eq!(kinds(&events), [SecurityEventKind::LoginFailed]);
+    let logged = events.lock().expect("events")[0].clone();
+    assert_eq!((logged.user_id, logged.session_id), (id, None));
+    assert_eq!((logged.client, logged.at), (client, at()));
 }
 
 #[tokio::test]
@@ -68,6 +79,7 @@ async fn the_failure_that_locks_the_account_tells_its_owner_by_email_within_a_bu
             })
             .times(usize::from(notices_left))
             .returning(|_| Ok(()));
+        let events = ports.events.clone();
 
         let result = ports
             .service()
@@ -75,6 +87,13 @@ async fn the_failure_that_locks_the_account_tells_its_owner_by_email_within_a_bu
             .await;
 
         assert!(matches!(result, Err(Error::InvalidCredentials)));
+        assert_eq!(
+            kinds(&events),
+            [
+                SecurityEventKind::AccountLocked,
+                SecurityEventKind::LoginFailed
+            ]
+        );
     }
 }
 
@@ -105,6 +124,7 @@ async fn a_locked_account_answers_as_a_wrong_password_after_the_same_hashing() {
             });
         ports.users.expect_record_failed_login().never();
         ports.sessions.expect_start().never();
+        let events = ports.events.clone();
 
         let result = ports
             .service()
@@ -115,6 +135,7 @@ async fn a_locked_account_answers_as_a_wrong_password_after_the_same_hashing() {
             matches!(result, Err(Error::InvalidCredentials)),
             "{password}"
         );
+        assert_eq!(kinds(&events), [SecurityEventKind::LoginFailed]);
     }
 }
 

@@ -7,7 +7,7 @@ mod second_factor;
 mod sign_in;
 mod tokens;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
@@ -20,7 +20,8 @@ use crate::ports::{
 };
 use crate::rate_limit::{MockRateLimitStore, RateLimiter};
 use crate::second_factor::{MockOneTimeCodes, MockSecondFactorStore};
-use crate::session::{SessionId, TokenHash};
+use crate::security_log::{SecurityEvent, recording_log};
+use crate::session::{ClientInfo, SessionId, TokenHash};
 use crate::user::{Credentials, Email, PasswordHash, User, UserId, UserName};
 
 fn at() -> DateTime<Utc> {
@@ -54,6 +55,7 @@ fn principal() -> Principal {
     Principal {
         user: user(true),
         session_id: Some(SessionId::new_random()),
+        client: ClientInfo::default(),
     }
 }
 
@@ -76,6 +78,8 @@ struct Ports {
     limits: MockRateLimitStore,
     factors: MockSecondFactorStore,
     codes: MockOneTimeCodes,
+    /// What the service logged.
+    events: Arc<Mutex<Vec<SecurityEvent>>>,
 }
 
 impl Ports {
@@ -102,6 +106,7 @@ impl Ports {
             limits: MockRateLimitStore::new(),
             factors: MockSecondFactorStore::new(),
             codes: MockOneTimeCodes::new(),
+            events: Arc::default(),
         }
     }
 
@@ -144,6 +149,7 @@ impl Ports {
             factors: Arc::new(self.factors),
             codes: Arc::new(self.codes),
             mailer: Arc::new(self.mailer),
+            security: Arc::new(recording_log(&self.events)),
             limiter: RateLimiter::new(Arc::new(self.limits), clock.clone()),
             clock,
         };

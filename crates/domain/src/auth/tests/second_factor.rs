@@ -9,6 +9,7 @@ use crate::error::Error;
 use crate::second_factor::{
     Challenge, Proof, RecoveryCode, TotpCode, TotpFactor, TotpSecret, time_step,
 };
+use crate::security_log::{SecurityEventKind, kinds};
 use crate::session::{ClientInfo, TokenHash};
 use crate::user::Credentials;
 
@@ -169,6 +170,7 @@ async fn the_current_code_finishes_the_sign_in_once_and_clears_the_failures() {
         .returning(|_, _| Ok(true));
     ports.users.expect_record_failed_login().never();
     ports.sessions.expect_start().times(1).returning(|_| Ok(()));
+    let events = ports.events.clone();
 
     let tokens = ports
         .service()
@@ -177,6 +179,7 @@ async fn the_current_code_finishes_the_sign_in_once_and_clears_the_failures() {
         .expect("signed in");
 
     assert_eq!(tokens.user.id, id);
+    assert_eq!(kinds(&events), [SecurityEventKind::LoginSucceeded]);
     assert!(
         tokens.access_token.ends_with(":3"),
         "{}",
@@ -207,6 +210,7 @@ async fn a_wrong_or_reused_code_is_counted_and_keeps_the_challenge() {
         ports.users.expect_clear_failed_logins().never();
         ports.sessions.expect_start().never();
         let proof = Proof::Totp(TotpCode::parse(code).expect("six digits"));
+        let events = ports.events.clone();
 
         let result = ports
             .service()
@@ -217,6 +221,7 @@ async fn a_wrong_or_reused_code_is_counted_and_keeps_the_challenge() {
             matches!(result, Err(Error::InvalidSecondFactor)),
             "{code}: {result:?}"
         );
+        assert_eq!(kinds(&events), [SecurityEventKind::SecondFactorFailed]);
     }
 }
 
@@ -247,6 +252,7 @@ async fn a_recovery_code_is_used_up_by_its_hash() {
         .returning(|_, _| Ok(true));
     ports.sessions.expect_start().times(1).returning(|_| Ok(()));
     let proof = Proof::Recovery(RecoveryCode::parse("abcde-fghij-klmno-pqr27").expect("valid"));
+    let events = ports.events.clone();
 
     let result = ports
         .service()
@@ -254,6 +260,13 @@ async fn a_recovery_code_is_used_up_by_its_hash() {
         .await;
 
     assert!(result.is_ok(), "{result:?}");
+    assert_eq!(
+        kinds(&events),
+        [
+            SecurityEventKind::RecoveryCodeUsed,
+            SecurityEventKind::LoginSucceeded
+        ]
+    );
 }
 
 #[tokio::test]
@@ -429,6 +442,7 @@ async fn the_first_code_turns_totp_on_with_ten_hashed_recovery_codes_and_ends_ot
         .with(eq(id), eq(current), eq(at()))
         .times(1)
         .returning(|_, _, _| Ok(()));
+    let events = ports.events.clone();
 
     let codes = ports
         .service()
@@ -436,6 +450,7 @@ async fn the_first_code_turns_totp_on_with_ten_hashed_recovery_codes_and_ends_ot
         .await
         .expect("turned on");
 
+    assert_eq!(kinds(&events), [SecurityEventKind::TotpEnabled]);
     assert_eq!(codes.len(), 10);
     assert_eq!(codes[9], RecoveryCode::from_bytes(&[10; 13]));
 }
@@ -499,6 +514,7 @@ async fn turning_totp_off_needs_the_password_and_a_code_and_counts_a_wrong_code(
             .returning(|_, _, _| Ok(()));
         let code = if right_code { "000000" } else { "999999" };
         let proof = Proof::Totp(TotpCode::parse(code).expect("six digits"));
+        let events = ports.events.clone();
 
         let result = ports
             .service()
@@ -507,11 +523,13 @@ async fn turning_totp_off_needs_the_password_and_a_code_and_counts_a_wrong_code(
 
         if right_code {
             assert!(result.is_ok(), "{result:?}");
+            assert_eq!(kinds(&events), [SecurityEventKind::TotpDisabled]);
         } else {
             assert!(
                 matches!(result, Err(Error::WrongSecondFactor)),
                 "{result:?}"
             );
+            assert_eq!(kinds(&events), [SecurityEventKind::SecondFactorFailed]);
         }
     }
 }

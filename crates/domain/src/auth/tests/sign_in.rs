@@ -6,6 +6,7 @@ use mockall::predicate::eq;
 use super::{Ports, at, credentials, signed_in};
 use crate::error::Error;
 use crate::ports::PasswordCheck;
+use crate::security_log::{SecurityEventKind, kinds};
 use crate::session::ClientInfo;
 use crate::user::{Email, Password, PasswordHash, Registration, UserName};
 
@@ -31,12 +32,18 @@ async fn registration_stores_the_hash_and_starts_a_session() {
         email: Email::parse("ada@example.com").expect("valid"),
         password: Password::parse("Tr0ub4dor&3x").expect("valid"),
     };
+    let events = ports.events.clone();
 
     let tokens = ports
         .service()
         .register(registration, ClientInfo::default())
         .await
         .expect("registered");
+
+    assert_eq!(kinds(&events), [SecurityEventKind::Registered]);
+    let logged = events.lock().expect("events")[0].clone();
+    assert_eq!(logged.user_id, tokens.user.id);
+    assert_eq!(logged.session_id, Some(tokens.session_id));
 
     assert_eq!(tokens.expires_in, 86_400);
     assert_eq!(tokens.session_ends_at, at() + Duration::days(90));
@@ -99,13 +106,19 @@ async fn a_successful_login_carries_the_token_version() {
         .times(1)
         .returning(|_, _| Ok(true));
     ports.sessions.expect_start().times(1).returning(|_| Ok(()));
+    let events = ports.events.clone();
 
-    let tokens = ports
-        .service()
-        .login("ADA@example.com ", "right", ClientInfo::default())
-        .await;
+    let tokens = signed_in(
+        ports
+            .service()
+            .login("ADA@example.com ", "right", ClientInfo::default())
+            .await,
+    );
 
-    assert!(signed_in(tokens).access_token.ends_with(":3"));
+    assert!(tokens.access_token.ends_with(":3"));
+    assert_eq!(kinds(&events), [SecurityEventKind::LoginSucceeded]);
+    let logged = events.lock().expect("events")[0].session_id;
+    assert_eq!(logged, Some(tokens.session_id));
 }
 
 #[tokio::test]

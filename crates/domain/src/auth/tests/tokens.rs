@@ -8,7 +8,8 @@ use super::{Ports, at, user};
 use crate::auth::Principal;
 use crate::error::{Error, Result, TokenRejection};
 use crate::ports::{AccessClaims, MockTokenCodec, TokenSubject};
-use crate::session::{Rotation, SessionId, SessionLifetime};
+use crate::security_log::{SecurityEventKind, kinds};
+use crate::session::{ClientInfo, Rotation, SessionId, SessionLifetime};
 use crate::user::{User, UserId};
 
 fn subject(user: User, live: bool, version: i64) -> TokenSubject {
@@ -50,7 +51,11 @@ async fn a_refresh_rotates_within_the_session() {
         .with(eq(user_id), eq(Some(session_id)))
         .returning(move |_, _| Ok(Some(subject(account.clone(), true, 2))));
 
-    let tokens = ports.service().refresh("old").await.expect("rotated");
+    let tokens = ports
+        .service()
+        .refresh("old", &ClientInfo::default())
+        .await
+        .expect("rotated");
 
     assert_eq!(tokens.refresh_token, "fresh");
     assert_eq!(
@@ -86,7 +91,11 @@ async fn no_access_token_outlives_its_session() {
         .times(1)
         .returning(|_| Ok("capped".into()));
 
-    let tokens = ports.service().refresh("old").await.expect("rotated");
+    let tokens = ports
+        .service()
+        .refresh("old", &ClientInfo::default())
+        .await
+        .expect("rotated");
 
     assert_eq!(tokens.access_token, "capped");
     assert_eq!(tokens.expires_in, 600);
@@ -113,7 +122,7 @@ async fn a_refresh_needs_an_active_user_and_a_live_session() {
         ports.tokens = MockTokenCodec::new();
         ports.tokens.expect_encode().never();
 
-        let result = ports.service().refresh("old").await;
+        let result = ports.service().refresh("old", &ClientInfo::default()).await;
 
         assert!(
             matches!(result, Err(Error::Unauthorized(_))),
@@ -136,13 +145,21 @@ async fn a_reused_refresh_token_ends_every_session_of_its_user() {
         .with(eq(user_id), eq(None), eq(at()))
         .times(1)
         .returning(|_, _, _| Ok(()));
+    let events = ports.events.clone();
+    let client = ClientInfo {
+        ip: Some("203.0.113.9".into()),
+        ..ClientInfo::default()
+    };
 
-    let result = ports.service().refresh("stolen").await;
+    let result = ports.service().refresh("stolen", &client).await;
 
     assert!(matches!(
         result,
         Err(Error::Unauthorized(TokenRejection::Revoked))
     ));
+    assert_eq!(kinds(&events), [SecurityEventKind::RefreshTokenReused]);
+    let logged = events.lock().expect("events")[0].clone();
+    assert_eq!((logged.user_id, logged.client), (user_id, client));
 }
 
 #[tokio::test]
@@ -155,7 +172,10 @@ async fn an_unknown_refresh_token_is_unauthorized() {
     ports.sessions.expect_end_all().never();
 
     assert!(matches!(
-        ports.service().refresh("nope").await,
+        ports
+            .service()
+            .refresh("nope", &ClientInfo::default())
+            .await,
         Err(Error::Unauthorized(_))
     ));
 }
