@@ -12,6 +12,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse, web};
 use tracing::Instrument;
 
+use crate::audit;
 use crate::error::ApiError;
 
 /// Response header policy.
@@ -59,6 +60,9 @@ pub async fn envelope(
         .instrument(span.clone())
         .await?
         .map_into_boxed_body();
+    if is_refused_token(&response) {
+        span.in_scope(|| audit::token_refused(response.request()));
+    }
     let mut response = with_error_body(response, &id);
     let status = response.status();
     let is_api = response.request().path().starts_with("/api/");
@@ -75,6 +79,15 @@ pub async fn envelope(
         );
     });
     Ok(response)
+}
+
+/// Whether the answer is the 401 of a refused (or missing) access token.
+fn is_refused_token(response: &ServiceResponse<BoxBody>) -> bool {
+    let error = response.response().error();
+    matches!(
+        error.and_then(|e| e.as_error::<ApiError>()),
+        Some(ApiError::Unauthorized)
+    )
 }
 
 /// Routes a `HEAD` request as the `GET` of the same target (RFC 9110

@@ -8,12 +8,13 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
-use taskpulse_domain::OwnerTasks;
 use taskpulse_domain::label::LabelId;
 use taskpulse_domain::task::TaskId;
 use taskpulse_domain::user::UserId;
+use taskpulse_domain::{Error, OwnerTasks};
 
 use super::bearer_token;
+use crate::audit;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -63,7 +64,7 @@ fn addressed_owner(req: &HttpRequest) -> Option<UserId> {
 
 /// Opens the addressed owner's tasks: 401 without a valid token, 404 for
 /// an owner that is not the bearer (401 instead when the token was
-/// revoked).
+/// revoked), logged as a cross-user attempt.
 fn open(req: &HttpRequest) -> impl Future<Output = Result<OwnerTasks, ApiError>> + 'static {
     let bearer = match (bearer_token(req), req.app_data::<web::Data<AppState>>()) {
         (Some(token), Some(state)) => state
@@ -74,9 +75,15 @@ fn open(req: &HttpRequest) -> impl Future<Output = Result<OwnerTasks, ApiError>>
         _ => Err(ApiError::Unauthorized),
     };
     let owner = addressed_owner(req);
+    let req = req.clone();
     async move {
         let (bearer, state) = bearer?;
-        Ok(state.tasks.for_owner(bearer, owner).await?)
+        let someone_else = owner.filter(|owner| *owner != bearer.user_id);
+        let opened = state.tasks.for_owner(bearer, owner).await;
+        if let (Err(Error::NotFound), Some(owner)) = (&opened, someone_else) {
+            audit::cross_user_attempt(&req, &bearer, owner);
+        }
+        Ok(opened?)
     }
 }
 

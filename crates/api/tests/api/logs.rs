@@ -1,5 +1,5 @@
 //! The `taskpulse` binary's log: each request's lines carry its request id,
-//! and no password, password hash, token or secret is ever written, in
+//! security events (stored or not) are written with theirs, and no password, password hash, token or secret is ever written, in
 //! either format (JSON as in production, pretty as in development). And a
 //! bare production binary, started away from `config/`, is hardened.
 
@@ -192,6 +192,24 @@ async fn sign_up_and_in(app_env: &str, format: &str) -> (Vec<String>, Vec<String
     )
     .await;
     assert_eq!(failed.status(), StatusCode::UNAUTHORIZED);
+    let client = reqwest::Client::new();
+    let forged = client
+        .get(format!("{address}/api/v1/auth/me"))
+        .header("x-request-id", "logtest-forged-token")
+        .bearer_auth("forged.token.value")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+    let someone_else = uuid::Uuid::new_v4();
+    let cross_user = client
+        .get(format!("{address}/api/v1/users/{someone_else}/tasks"))
+        .header("x-request-id", "logtest-cross-user")
+        .bearer_auth(&access)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(cross_user.status(), StatusCode::NOT_FOUND);
 
     let hash = password_hash(&server.dir).await;
     let mut secrets = vec![
@@ -227,6 +245,20 @@ fn check(lines: &[String], secrets: &[String]) {
                 .iter()
                 .any(|l| l.contains(id) && l.contains("request finished")),
             "no line of request {id}: {lines:#?}"
+        );
+    }
+    for (id, event) in [
+        ("logtest-register", "registered"),
+        ("logtest-login", "login_succeeded"),
+        ("logtest-failed-login", "login_failed"),
+        ("logtest-forged-token", "token_refused"),
+        ("logtest-cross-user", "cross_user_attempt"),
+    ] {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains(id) && l.contains("security event") && l.contains(event)),
+            "no security event {event} of request {id}: {lines:#?}"
         );
     }
 }
