@@ -27,6 +27,8 @@ pub struct UserBody {
     #[schema(example = "Ada")]
     name: String,
     is_active: bool,
+    /// Whether a link sent to `email` was followed.
+    email_verified: bool,
     #[schema(example = "2026-11-22T10:00:00Z")]
     created_at: DateTime<Utc>,
     #[schema(example = "2026-11-22T10:00:00Z")]
@@ -40,6 +42,7 @@ impl From<User> for UserBody {
             email: user.email.as_str().to_owned(),
             name: user.name.as_str().to_owned(),
             is_active: user.is_active,
+            email_verified: user.email_verified,
             created_at: user.created_at,
             updated_at: user.updated_at,
         }

@@ -73,6 +73,12 @@ pub enum ApiError {
     /// 403: the account is deactivated.
     #[error("Account is disabled")]
     AccountDisabled,
+    /// 403: sign-in requires a verified email and this account's is not.
+    #[error("Confirm your email address first: follow the link sent to it")]
+    EmailNotVerified,
+    /// 400: an email-verification link that is unknown, expired or used.
+    #[error("The verification link is invalid or has expired")]
+    InvalidVerificationToken,
     /// 404: unknown route or resource, or another user's.
     #[error("Not found")]
     NotFound,
@@ -115,7 +121,7 @@ pub enum ApiError {
 const RETRY_AFTER_SECS: &str = "1";
 
 /// Every `code` an error answer can carry.
-pub const CODES: [&str; 24] = [
+pub const CODES: [&str; 26] = [
     "BAD_REQUEST",
     "INVALID_RESET_TOKEN",
     "UNAUTHORIZED",
@@ -128,6 +134,8 @@ pub const CODES: [&str; 24] = [
     "ACCOUNT_LOCKED",
     "RATE_LIMITED",
     "ACCOUNT_DISABLED",
+    "EMAIL_NOT_VERIFIED",
+    "INVALID_VERIFICATION_TOKEN",
     "NOT_FOUND",
     "METHOD_NOT_ALLOWED",
     "EMAIL_TAKEN",
@@ -191,6 +199,8 @@ impl ApiError {
             Self::MfaNotEnabled => "MFA_NOT_ENABLED",
             Self::MfaEnrolmentNotStarted => "MFA_ENROLMENT_NOT_STARTED",
             Self::AccountDisabled => "ACCOUNT_DISABLED",
+            Self::EmailNotVerified => "EMAIL_NOT_VERIFIED",
+            Self::InvalidVerificationToken => "INVALID_VERIFICATION_TOKEN",
             Self::NotFound => "NOT_FOUND",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::EmailTaken => "EMAIL_TAKEN",
@@ -271,14 +281,17 @@ fn mime_json() -> HeaderValue {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::BadRequest(_) | Self::InvalidResetToken => StatusCode::BAD_REQUEST,
+            Self::BadRequest(_) | Self::InvalidResetToken | Self::InvalidVerificationToken => {
+                StatusCode::BAD_REQUEST
+            }
             Self::Unauthorized
             | Self::InvalidCredentials
             | Self::InvalidChallenge
             | Self::InvalidMfaCode => StatusCode::UNAUTHORIZED,
-            Self::AccountDisabled | Self::WrongPassword | Self::WrongMfaCode => {
-                StatusCode::FORBIDDEN
-            }
+            Self::AccountDisabled
+            | Self::EmailNotVerified
+            | Self::WrongPassword
+            | Self::WrongMfaCode => StatusCode::FORBIDDEN,
             Self::AccountLocked(_) | Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -316,6 +329,8 @@ impl From<Error> for ApiError {
                 Self::invalid("current_password", "required to change the email")
             }
             Error::AccountDisabled => Self::AccountDisabled,
+            Error::EmailNotVerified => Self::EmailNotVerified,
+            Error::InvalidVerificationToken => Self::InvalidVerificationToken,
             Error::InvalidChallenge => Self::InvalidChallenge,
             Error::InvalidSecondFactor => Self::InvalidMfaCode,
             Error::WrongSecondFactor => Self::WrongMfaCode,
@@ -368,6 +383,8 @@ mod tests {
             ApiError::MfaNotEnabled,
             ApiError::MfaEnrolmentNotStarted,
             ApiError::AccountDisabled,
+            ApiError::EmailNotVerified,
+            ApiError::InvalidVerificationToken,
             ApiError::NotFound,
             ApiError::MethodNotAllowed,
             ApiError::EmailTaken,
@@ -399,6 +416,8 @@ mod tests {
                 | ApiError::MfaNotEnabled
                 | ApiError::MfaEnrolmentNotStarted
                 | ApiError::AccountDisabled
+                | ApiError::EmailNotVerified
+                | ApiError::InvalidVerificationToken
                 | ApiError::NotFound
                 | ApiError::MethodNotAllowed
                 | ApiError::EmailTaken

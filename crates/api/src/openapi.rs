@@ -44,6 +44,7 @@ const EXAMPLE_REQUEST_ID: &str = "3f2b6c1e-8d4a-4f7a-9c0e-5b1d2a3c4e5f";
         crate::routes::auth::TotpEnrolmentBody, crate::routes::auth::TotpConfirmBody,
         crate::routes::auth::RecoveryCodesBody, crate::routes::auth::TotpDisableBody,
         crate::routes::password_reset::ForgotBody, crate::routes::password_reset::ResetBody,
+        crate::routes::verification::VerifyBody, crate::routes::verification::ResendBody,
         crate::routes::tasks::TaskInput, crate::routes::tasks::TaskPatch,
         crate::routes::tasks::CompletionBody, crate::routes::tasks::MoveBody,
         crate::routes::labels::LabelInput,

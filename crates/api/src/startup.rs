@@ -21,7 +21,8 @@ use taskpulse_infra::{
     SeaUserRepository, SystemClock,
 };
 use taskpulse_infra::{
-    SeaPasswordResetStore, SeaRateLimitStore, SeaSecondFactorStore, SeaSecurityLog, TotpCodes,
+    SeaEmailVerificationStore, SeaPasswordResetStore, SeaRateLimitStore, SeaSecondFactorStore,
+    SeaSecurityLog, TotpCodes,
 };
 
 use crate::client::TrustedProxies;
@@ -105,6 +106,7 @@ fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
     let mail_settings = MailSettings {
         from: mail.from.clone(),
         reset_url: mail.reset_url.clone(),
+        verify_url: mail.verify_url.clone(),
     };
     let mailer = mailer(
         &mail.transport,
@@ -147,6 +149,7 @@ fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
         codes: Arc::new(TotpCodes),
         mailer,
         security,
+        verifications: Arc::new(SeaEmailVerificationStore::new(conn.clone())),
         limiter: limiter.clone(),
         clock: clock.clone(),
     };
@@ -159,6 +162,8 @@ fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
             lockout: Duration::seconds(settings.auth.lockout_secs),
         },
         max_external_token_ttl: Duration::seconds(settings.auth.max_external_token_ttl_secs),
+        require_verified_email: settings.auth.require_verified_email,
+        verification_ttl: Duration::seconds(settings.auth.verification_token_ttl_secs),
     };
     let auth = AuthService::new(ports, auth_settings);
     let tasks = TaskService::new(

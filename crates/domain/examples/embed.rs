@@ -42,6 +42,7 @@ async fn run() -> Outcome {
             codes: Arc::new(HmacOneTimeCodes),
             mailer: Arc::new(RecordingMailer::new()),
             security: Arc::new(store.security_log()),
+            verifications: Arc::new(store.email_verifications()),
             limiter: RateLimiter::new(Arc::new(store.rate_limits()), clock.clone()),
             clock: clock.clone(),
         },
@@ -54,6 +55,8 @@ async fn run() -> Outcome {
                 lockout: Duration::minutes(15),
             },
             max_external_token_ttl: Duration::days(1),
+            require_verified_email: false,
+            verification_ttl: Duration::hours(24),
         },
     );
     let tasks = TaskService::new(

@@ -56,6 +56,13 @@ pub enum Error {
     /// Right credentials, but the account is deactivated.
     #[error("account disabled")]
     AccountDisabled,
+    /// Right credentials, but the account's email is not verified and
+    /// sign-in requires it.
+    #[error("email not verified")]
+    EmailNotVerified,
+    /// An email-verification link that is unknown, expired or used.
+    #[error("invalid verification token")]
+    InvalidVerificationToken,
     /// The access token is missing, malformed, expired, or revoked, or its
     /// user no longer exists or is inactive.
     #[error("unauthorized: {0}")]

@@ -20,6 +20,7 @@
 //! | [`PasswordHasher`](ports::PasswordHasher) | password hashes |
 //! | [`TokenCodec`](ports::TokenCodec) | signed access tokens |
 //! | [`OpaqueTokens`](ports::OpaqueTokens) | random refresh tokens and their hashes |
+//! | [`EmailVerificationStore`](verification::EmailVerificationStore) | email-verification links, by hash |
 //! | [`SecurityLog`](security_log::SecurityLog) | each account's security events, for its user and the operator |
 //! | [`Clock`](ports::Clock) | the current time |
 //!
@@ -86,6 +87,7 @@
 //!         codes: Arc::new(HmacOneTimeCodes),
 //!         mailer: Arc::new(RecordingMailer::new()),
 //!         security: Arc::new(store.security_log()),
+//!         verifications: Arc::new(store.email_verifications()),
 //!         limiter: RateLimiter::new(Arc::new(store.rate_limits()), clock.clone()),
 //!         clock: clock.clone(),
 //!     },
@@ -98,6 +100,8 @@
 //!             lockout: Duration::minutes(15),
 //!         },
 //!         max_external_token_ttl: Duration::days(1),
+//!         require_verified_email: false,
+//!         verification_ttl: Duration::hours(24),
 //!     },
 //! );
 //! let tasks = TaskService::new(
@@ -168,6 +172,7 @@ pub mod tasks;
 pub mod testing;
 mod text;
 pub mod user;
+pub mod verification;
 
 pub use auth::{
     AuthPorts, AuthService, AuthSettings, Principal, ProfileChanges, SecondFactorStatus,

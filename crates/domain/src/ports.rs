@@ -124,19 +124,14 @@ pub trait UserRepository: Send + Sync {
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
     async fn clear_failed_logins(&self, id: UserId, now: DateTime<Utc>) -> Result<bool>;
 
-    /// Changes the name and/or email.
+    /// Changes the display name (the email changes only through a
+    /// verification link, see
+    /// [`EmailVerificationStore`](crate::verification::EmailVerificationStore)).
     ///
     /// # Errors
-    /// [`Error::EmailTaken`](crate::Error::EmailTaken) when the email belongs to
-    /// another account; [`Error::NotFound`](crate::Error::NotFound) when the
-    /// account is gone; [`Error::Unavailable`](crate::Error::Unavailable).
-    async fn update_profile(
-        &self,
-        id: UserId,
-        name: Option<UserName>,
-        email: Option<Email>,
-        now: DateTime<Utc>,
-    ) -> Result<User>;
+    /// [`Error::NotFound`](crate::Error::NotFound) when the account is gone;
+    /// [`Error::Unavailable`](crate::Error::Unavailable).
+    async fn rename(&self, id: UserId, name: UserName, now: DateTime<Utc>) -> Result<User>;
 
     /// Deletes the account; its tasks and sessions go with it.
     ///

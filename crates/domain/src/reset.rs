@@ -235,6 +235,7 @@ mod tests {
                 email: Email::parse("ada@example.com").expect("valid"),
                 name: UserName::parse("Ada").expect("valid"),
                 is_active: active,
+                email_verified: false,
                 created_at: at(),
                 updated_at: at(),
             },

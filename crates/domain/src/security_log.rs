@@ -42,8 +42,13 @@ pub enum SecurityEventKind {
     PasswordResetRequested,
     /// The password was set by a reset link.
     PasswordReset,
+    /// A change of the email address was asked for (it waits for the new
+    /// address to be verified).
+    EmailChangeRequested,
     /// The email address was changed.
     EmailChanged,
+    /// A verification link proved the account's email address.
+    EmailVerified,
     /// One session was ended by its user.
     SessionEnded,
     /// Every other session was ended by the user.
@@ -54,7 +59,7 @@ pub enum SecurityEventKind {
 
 impl SecurityEventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 18] = [
         Self::Registered,
         Self::LoginSucceeded,
         Self::LoginFailed,
@@ -67,7 +72,9 @@ impl SecurityEventKind {
         Self::PasswordChanged,
         Self::PasswordResetRequested,
         Self::PasswordReset,
+        Self::EmailChangeRequested,
         Self::EmailChanged,
+        Self::EmailVerified,
         Self::SessionEnded,
         Self::OtherSessionsEnded,
         Self::RefreshTokenReused,
@@ -88,7 +95,9 @@ impl SecurityEventKind {
             Self::PasswordChanged => "password_changed",
             Self::PasswordResetRequested => "password_reset_requested",
             Self::PasswordReset => "password_reset",
+            Self::EmailChangeRequested => "email_change_requested",
             Self::EmailChanged => "email_changed",
+            Self::EmailVerified => "email_verified",
             Self::SessionEnded => "session_ended",
             Self::OtherSessionsEnded => "other_sessions_ended",
             Self::RefreshTokenReused => "refresh_token_reused",

@@ -281,6 +281,8 @@ pub struct User {
     pub name: UserName,
     /// Whether the account may sign in.
     pub is_active: bool,
+    /// Whether a link sent to `email` was followed.
+    pub email_verified: bool,
     /// When the account was created.
     pub created_at: DateTime<Utc>,
     /// When the account last changed.

@@ -18,6 +18,7 @@ fn on_a_fresh_store(check: Check) {
         rate_limits: Arc::new(store.rate_limits()),
         second_factors: Arc::new(store.second_factors()),
         security_log: Arc::new(store.security_log()),
+        email_verifications: Arc::new(store.email_verifications()),
     };
     futures_executor::block_on(check(storage));
 }

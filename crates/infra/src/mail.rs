@@ -1,6 +1,6 @@
-//! Outgoing mail: the reset email and the lock-out notice (plain text and
-//! HTML), sent in the background over SMTP, or written to the log in
-//! development.
+//! Outgoing mail: the reset email, the verification link, the notice of an
+//! email change and the lock-out notice (plain text and HTML), sent in the
+//! background over SMTP, or written to the log in development.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -10,17 +10,20 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use percent_encoding::percent_decode_str;
-use taskpulse_domain::mail::{LockoutMail, Mailer, ResetMail};
+use taskpulse_domain::mail::{EmailChangeMail, LockoutMail, Mailer, ResetMail, VerificationMail};
 use taskpulse_domain::user::Email;
 use taskpulse_domain::{Error, Result};
 
-/// What every message needs: the sender and the link to the reset page.
+/// What every message needs: the sender and the links to the reset and
+/// verification pages.
 #[derive(Debug, Clone)]
 pub struct MailSettings {
     /// `From:`, e.g. `TaskPulse <no-reply@example.com>`.
     pub from: String,
     /// The reset page; `{token}` is replaced by the token.
     pub reset_url: String,
+    /// The email-verification page; `{token}` is replaced by the token.
+    pub verify_url: String,
 }
 
 /// A mail setting the server cannot work with.
@@ -81,6 +84,68 @@ fn lockout_message(mail: &LockoutMail) -> (String, String, String) {
     (subject, text, html)
 }
 
+/// The verification link's subject, text and HTML.
+fn verification_message(
+    mail: &VerificationMail,
+    settings: &MailSettings,
+) -> (String, String, String) {
+    let link = settings.verify_url.replace("{token}", &mail.token);
+    let hours = mail.valid_for.num_hours();
+    let (subject, why) = if mail.change {
+        (
+            "Confirm the new email of your TaskPulse account",
+            "Someone asked to move your TaskPulse account to this address. The change takes \
+             effect when you open this link",
+        )
+    } else {
+        (
+            "Confirm your TaskPulse email",
+            "Welcome to TaskPulse. To confirm that this address is yours, open this link",
+        )
+    };
+    let text = format!(
+        "Hello {name},\n\n{why} within {hours} hours:\n\n{link}\n\n\
+         The link works once. If you did not ask for it, ignore this email.\n\n\
+         TaskPulse\n",
+        name = mail.name.as_str()
+    );
+    let html = format!(
+        "<!doctype html><html><body><p>Hello {name},</p>\
+         <p>{why} within {hours} hours:</p>\
+         <p><a href=\"{link}\">Confirm this address</a></p>\
+         <p>The link works once. If you did not ask for it, ignore this email.</p>\
+         <p>TaskPulse</p></body></html>",
+        name = escape_html(mail.name.as_str()),
+        link = escape_html(&link),
+    );
+    (subject.to_owned(), text, html)
+}
+
+/// The change-of-address notice's subject, text and HTML.
+fn email_change_message(mail: &EmailChangeMail) -> (String, String, String) {
+    let subject = "Your TaskPulse account is moving to another email".to_owned();
+    let text = format!(
+        "Hello {name},\n\nSomeone signed in to your TaskPulse account asked to move it from \
+         this address to {new}. The change takes effect when a link sent there is opened.\n\n\
+         If this was not you, change your password now: that signs out every device and \
+         stops the change.\n\n\
+         TaskPulse\n",
+        name = mail.name.as_str(),
+        new = mail.new_email.as_str(),
+    );
+    let html = format!(
+        "<!doctype html><html><body><p>Hello {name},</p>\
+         <p>Someone signed in to your TaskPulse account asked to move it from this address to \
+         {new}. The change takes effect when a link sent there is opened.</p>\
+         <p>If this was not you, change your password now: that signs out every device and \
+         stops the change.</p>\
+         <p>TaskPulse</p></body></html>",
+        name = escape_html(mail.name.as_str()),
+        new = escape_html(mail.new_email.as_str()),
+    );
+    (subject, text, html)
+}
+
 fn escape_html(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -122,6 +187,26 @@ impl Mailer for LogMailer {
             tracing::info!(to = %mail.to.as_str(), %subject, "mail (log transport):\n{text}");
         } else {
             tracing::info!("an account was locked (log transport: no mail sent)");
+        }
+        Ok(())
+    }
+
+    async fn send_verification(&self, mail: VerificationMail) -> Result<()> {
+        if self.reveal {
+            let (subject, text, _) = verification_message(&mail, &self.settings);
+            tracing::info!(to = %mail.to.as_str(), %subject, "mail (log transport):\n{text}");
+        } else {
+            tracing::info!("email verification sent (log transport: no mail sent)");
+        }
+        Ok(())
+    }
+
+    async fn send_email_change(&self, mail: EmailChangeMail) -> Result<()> {
+        if self.reveal {
+            let (subject, text, _) = email_change_message(&mail);
+            tracing::info!(to = %mail.to.as_str(), %subject, "mail (log transport):\n{text}");
+        } else {
+            tracing::info!("email change notice sent (log transport: no mail sent)");
         }
         Ok(())
     }
@@ -240,6 +325,15 @@ impl Mailer for SmtpMailer {
     async fn send_lockout(&self, mail: LockoutMail) -> Result<()> {
         self.send(&mail.to, lockout_message(&mail), "lock-out notice")
     }
+
+    async fn send_verification(&self, mail: VerificationMail) -> Result<()> {
+        let message = verification_message(&mail, &self.settings);
+        self.send(&mail.to, message, "verification mail")
+    }
+
+    async fn send_email_change(&self, mail: EmailChangeMail) -> Result<()> {
+        self.send(&mail.to, email_change_message(&mail), "email change notice")
+    }
 }
 
 /// The mailer for `mail.transport`.
@@ -277,6 +371,7 @@ mod tests {
         MailSettings {
             from: "TaskPulse <no-reply@localhost>".into(),
             reset_url: "https://app.example/reset?token={token}".into(),
+            verify_url: "https://app.example/verify?token={token}".into(),
         }
     }
 
@@ -318,6 +413,42 @@ mod tests {
         assert!(text.contains("5 failed sign-ins") && text.contains("2026-12-07 10:15 UTC"));
         assert!(text.contains("Forgot password"));
         assert!(html.contains("Ada &lt;b&gt;") && html.contains("2026-12-07 10:15 UTC"));
+    }
+
+    #[test]
+    fn the_verification_link_says_what_it_confirms_and_for_how_long() {
+        for change in [false, true] {
+            let mail = VerificationMail {
+                to: Email::parse("ada@example.com").expect("valid"),
+                name: UserName::parse("Ada").expect("valid"),
+                token: "tok&en".into(),
+                valid_for: Duration::hours(24),
+                change,
+            };
+
+            let (subject, text, html) = verification_message(&mail, &settings());
+
+            assert!(text.contains("https://app.example/verify?token=tok&en"));
+            assert!(html.contains("https://app.example/verify?token=tok&amp;en"));
+            assert!(text.contains("within 24 hours"));
+            assert_eq!(subject.contains("new email"), change, "{subject}");
+            assert_eq!(text.contains("move your TaskPulse account"), change);
+        }
+    }
+
+    #[test]
+    fn the_change_notice_names_the_new_address_and_what_to_do() {
+        let mail = EmailChangeMail {
+            to: Email::parse("ada@example.com").expect("valid"),
+            name: UserName::parse("Ada").expect("valid"),
+            new_email: Email::parse("mallory@example.com").expect("valid"),
+        };
+
+        let (subject, text, html) = email_change_message(&mail);
+
+        assert!(subject.contains("TaskPulse"));
+        assert!(text.contains("mallory@example.com") && html.contains("mallory@example.com"));
+        assert!(text.contains("change your password now"));
     }
 
     #[test]

@@ -10,9 +10,9 @@ use std::sync::Arc;
 use sea_orm::ConnectionTrait;
 use taskpulse_domain::testing::{Check, Storage};
 use taskpulse_infra::{
-    Database, MigrationCommand, PoolSettings, SeaIdempotencyStore, SeaLabelRepository,
-    SeaPasswordResetStore, SeaRateLimitStore, SeaSecondFactorStore, SeaSecurityLog,
-    SeaSessionRepository, SeaTaskRepository, SeaUserRepository,
+    Database, MigrationCommand, PoolSettings, SeaEmailVerificationStore, SeaIdempotencyStore,
+    SeaLabelRepository, SeaPasswordResetStore, SeaRateLimitStore, SeaSecondFactorStore,
+    SeaSecurityLog, SeaSessionRepository, SeaTaskRepository, SeaUserRepository,
 };
 use uuid::Uuid;
 
@@ -27,7 +27,8 @@ fn storage(db: &Database) -> Storage {
         password_resets: Arc::new(SeaPasswordResetStore::new(conn.clone())),
         rate_limits: Arc::new(SeaRateLimitStore::new(conn.clone())),
         second_factors: Arc::new(SeaSecondFactorStore::new(conn.clone())),
-        security_log: Arc::new(SeaSecurityLog::new(conn)),
+        security_log: Arc::new(SeaSecurityLog::new(conn.clone())),
+        email_verifications: Arc::new(SeaEmailVerificationStore::new(conn)),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod labels;
 pub mod password_reset;
 pub mod service;
 pub mod tasks;
+pub mod verification;
 
 use actix_web::http::Method;
 use actix_web::middleware::from_fn;
@@ -107,6 +108,7 @@ pub fn endpoints(metrics_here: bool) -> Vec<Endpoint> {
         ("service", docs::endpoints()),
         ("auth", auth::endpoints()),
         ("auth", password_reset::endpoints()),
+        ("auth", verification::endpoints()),
         (TASKS, tasks::endpoints()),
         (TASKS, labels::endpoints()),
     ]

@@ -157,6 +157,10 @@ pub struct AuthSettings {
     /// The longest lifetime accepted of an access token without a session
     /// (`sid`), such as the shared-secret frontends sign.
     pub max_external_token_ttl_secs: i64,
+    /// Whether sign-in refuses an account whose email is not verified.
+    pub require_verified_email: bool,
+    /// Email-verification link lifetime.
+    pub verification_token_ttl_secs: i64,
 }
 
 impl Default for AuthSettings {
@@ -175,6 +179,8 @@ impl Default for AuthSettings {
             reset_token_ttl_secs: 3600,
             reset_mails_per_hour: 3,
             max_external_token_ttl_secs: 86_400,
+            require_verified_email: false,
+            verification_token_ttl_secs: 86_400,
         }
     }
 }
@@ -240,6 +246,8 @@ pub struct MailSettings {
     pub from: String,
     /// Link in the reset email; `{token}` is replaced.
     pub reset_url: String,
+    /// Link in the verification email; `{token}` is replaced.
+    pub verify_url: String,
 }
 
 impl Default for MailSettings {
@@ -249,6 +257,7 @@ impl Default for MailSettings {
             smtp_url: None,
             from: "TaskPulse <no-reply@localhost>".into(),
             reset_url: "http://localhost:3000/reset-password?token={token}".into(),
+            verify_url: "http://localhost:3000/verify-email?token={token}".into(),
         }
     }
 }

@@ -73,6 +73,10 @@ impl Settings {
             ("auth.lockout_secs", self.auth.lockout_secs),
             ("auth.reset_token_ttl_secs", self.auth.reset_token_ttl_secs),
             (
+                "auth.verification_token_ttl_secs",
+                self.auth.verification_token_ttl_secs,
+            ),
+            (
                 "auth.max_external_token_ttl_secs",
                 self.auth.max_external_token_ttl_secs,
             ),

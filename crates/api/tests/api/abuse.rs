@@ -76,11 +76,16 @@ async fn five_failed_logins_lock_the_account_and_tell_only_its_owner(app: &TestA
         "the right password is refused like a wrong one"
     );
     assert_eq!(right, unknown, "a locked account looks like no account");
-    let notice = smtp_sink().wait_for(&user.email).await.decoded();
+    let notice = smtp_sink()
+        .wait_for_one_with(&user.email, "failed sign-ins")
+        .await
+        .decoded();
     assert!(notice.contains("5 failed sign-ins"), "{notice}");
     assert!(notice.contains("Forgot password"), "{notice}");
     assert_eq!(
-        smtp_sink().messages_to(&user.email).len(),
+        smtp_sink()
+            .messages_to_with(&user.email, "failed sign-ins")
+            .len(),
         1,
         "one notice per lock, however many tries follow"
     );

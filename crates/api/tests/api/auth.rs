@@ -178,7 +178,8 @@ async fn me_returns_the_signed_in_user_without_secrets(app: &TestApp) {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(keys.len(), 6, "{keys:?}");
+    assert_eq!(keys.len(), 7, "{keys:?}");
+    assert_eq!(body["email_verified"], false);
     assert!(!body.to_string().contains("password") && !body.to_string().contains("$2"));
 }
 

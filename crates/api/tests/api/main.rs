@@ -33,3 +33,4 @@ mod tasks;
 mod tokens;
 mod tree;
 mod validation;
+mod verification;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use taskpulse_api::settings::{Secret, Settings};
 
 use crate::helpers::{TestApp, error_body};
-use crate::smtp_sink::smtp_sink;
+use crate::smtp_sink::{RESET_LINK, VERIFY_LINK, smtp_sink};
 
 backends!(with mail_to_the_sink;
     a_reset_by_email_sets_the_password_and_revokes_every_earlier_token,
@@ -35,7 +35,9 @@ async fn an_account_gets_at_most_its_budget_of_reset_mails(app: &TestApp) {
         statuses.push(forgot(app, &user.email).await.status());
     }
     statuses.push(forgot(app, &other.email).await.status());
-    smtp_sink().wait_for(&other.email).await;
+    smtp_sink()
+        .wait_for_one_with(&other.email, RESET_LINK)
+        .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     assert_eq!(
@@ -43,9 +45,12 @@ async fn an_account_gets_at_most_its_budget_of_reset_mails(app: &TestApp) {
         [StatusCode::ACCEPTED; 4],
         "the same answer every time"
     );
-    assert_eq!(smtp_sink().messages_to(&user.email).len(), 2);
     assert_eq!(
-        smtp_sink().messages_to(&other.email).len(),
+        smtp_sink().messages_to_with(&user.email, RESET_LINK).len(),
+        2
+    );
+    assert_eq!(
+        smtp_sink().messages_to_with(&other.email, RESET_LINK).len(),
         1,
         "budgets are per account"
     );
@@ -57,7 +62,8 @@ pub(crate) fn mail_to_the_sink(settings: &mut Settings) {
         "smtp://127.0.0.1:{}?tls=none",
         smtp_sink().port
     )));
-    settings.mail.reset_url = "https://app.example/reset?token={token}".into();
+    settings.mail.reset_url = format!("{RESET_LINK}{{token}}");
+    settings.mail.verify_url = format!("{VERIFY_LINK}{{token}}");
 }
 
 fn mail_to_the_sink_short_lived(settings: &mut Settings) {
@@ -83,7 +89,7 @@ async fn a_reset_by_email_sets_the_password_and_revokes_every_earlier_token(app:
 
     let asked = forgot(app, &user.email.to_uppercase()).await;
     assert_eq!(asked.status(), StatusCode::ACCEPTED);
-    let message = smtp_sink().wait_for(&user.email).await;
+    let message = smtp_sink().wait_for_one_with(&user.email, RESET_LINK).await;
     let token = message.reset_token();
     let done = reset(app, &token, "a fresh new passphrase").await;
     let again = reset(app, &token, "yet another passphrase").await;
@@ -132,9 +138,9 @@ async fn an_unknown_email_gets_the_same_answer_and_no_email(app: &TestApp) {
         known.json::<Value>().await.expect("json"),
         unknown.json::<Value>().await.expect("json")
     );
-    smtp_sink().wait_for(&user.email).await;
+    smtp_sink().wait_for_one_with(&user.email, RESET_LINK).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(smtp_sink().messages_to(&nobody).is_empty());
+    assert!(smtp_sink().messages_to_with(&nobody, "").is_empty());
 }
 
 async fn a_reset_lifts_a_lock_out(app: &TestApp) {
@@ -150,7 +156,7 @@ async fn a_reset_lifts_a_lock_out(app: &TestApp) {
 
     forgot(app, &user.email).await;
     let token = smtp_sink()
-        .wait_for_one_with(&user.email, "https://app.example/reset?token=")
+        .wait_for_one_with(&user.email, RESET_LINK)
         .await
         .reset_token();
     assert_eq!(
@@ -169,7 +175,10 @@ async fn a_reset_lifts_a_lock_out(app: &TestApp) {
 async fn a_password_change_voids_an_outstanding_reset_token(app: &TestApp) {
     let user = app.signed_up().await;
     forgot(app, &user.email).await;
-    let token = smtp_sink().wait_for(&user.email).await.reset_token();
+    let token = smtp_sink()
+        .wait_for_one_with(&user.email, RESET_LINK)
+        .await
+        .reset_token();
 
     let changed = app
         .send_json(
@@ -194,7 +203,10 @@ async fn a_password_change_voids_an_outstanding_reset_token(app: &TestApp) {
 async fn the_new_password_must_follow_the_rules(app: &TestApp) {
     let user = app.signed_up().await;
     forgot(app, &user.email).await;
-    let token = smtp_sink().wait_for(&user.email).await.reset_token();
+    let token = smtp_sink()
+        .wait_for_one_with(&user.email, RESET_LINK)
+        .await
+        .reset_token();
 
     let common = reset(app, &token, "password1").await;
     let unknown = reset(app, "not-a-token", "a fresh new passphrase").await;
@@ -215,7 +227,10 @@ async fn the_new_password_must_follow_the_rules(app: &TestApp) {
 async fn an_expired_reset_token_is_refused(app: &TestApp) {
     let user = app.signed_up().await;
     forgot(app, &user.email).await;
-    let token = smtp_sink().wait_for(&user.email).await.reset_token();
+    let token = smtp_sink()
+        .wait_for_one_with(&user.email, RESET_LINK)
+        .await
+        .reset_token();
 
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let response = reset(app, &token, "a fresh new passphrase").await;

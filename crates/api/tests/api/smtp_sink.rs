@@ -84,20 +84,22 @@ fn converse(stream: TcpStream, inbox: &Mutex<Vec<Delivered>>) -> std::io::Result
     }
 }
 
+/// The start of the reset link in the test servers' reset mail.
+pub const RESET_LINK: &str = "https://app.example/reset?token=";
+/// The start of the link in the test servers' verification mail.
+pub const VERIFY_LINK: &str = "https://app.example/verify?token=";
+
 impl SmtpSink {
-    /// The messages received for `address` so far.
-    pub fn messages_to(&self, address: &str) -> Vec<Delivered> {
+    /// The messages received for `address` so far whose decoded text holds
+    /// `text`.
+    pub fn messages_to_with(&self, address: &str, text: &str) -> Vec<Delivered> {
         let inbox = self.inbox.lock().expect("inbox");
         inbox
             .iter()
             .filter(|m| m.to.iter().any(|t| t == &address.to_ascii_lowercase()))
+            .filter(|m| m.decoded().contains(text))
             .cloned()
             .collect()
-    }
-
-    /// The first message for `address`, waiting up to five seconds.
-    pub async fn wait_for(&self, address: &str) -> Delivered {
-        self.wait_for_one_with(address, "").await
     }
 
     /// The first message for `address` whose decoded text holds `text`,
@@ -105,8 +107,7 @@ impl SmtpSink {
     pub async fn wait_for_one_with(&self, address: &str, text: &str) -> Delivered {
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
-            let mut messages = self.messages_to(address).into_iter();
-            if let Some(message) = messages.find(|m| m.decoded().contains(text)) {
+            if let Some(message) = self.messages_to_with(address, text).into_iter().next() {
                 return message;
             }
             assert!(
@@ -124,13 +125,19 @@ impl Delivered {
         self.data.replace("=\r\n", "").replace("=3D", "=")
     }
 
-    /// The reset token in the link `https://app.example/reset?token=…`.
+    /// The reset token in the link [`RESET_LINK`]`…`.
     pub fn reset_token(&self) -> String {
+        self.token_after(RESET_LINK)
+    }
+
+    /// The verification token in the link [`VERIFY_LINK`]`…`.
+    pub fn verify_token(&self) -> String {
+        self.token_after(VERIFY_LINK)
+    }
+
+    fn token_after(&self, link: &str) -> String {
         let text = self.decoded();
-        let start = text
-            .find("https://app.example/reset?token=")
-            .expect("reset link")
-            + 32;
+        let start = text.find(link).expect("the link") + link.len();
         text[start..]
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')

@@ -78,8 +78,11 @@ impl AuthService {
         Ok(())
     }
 
-    /// Changes the caller's name and/or email. An email change needs the
-    /// current password.
+    /// Changes the caller's name, and asks for a change of their email: a
+    /// link goes to the new address and the change waits for it (see
+    /// [`verify_email`](Self::verify_email)); the current address is told.
+    /// An email change needs the current password; asking for the email
+    /// the account has changes nothing.
     ///
     /// # Errors
     /// [`Error::ConfirmationRequired`] when the email changes without a
@@ -89,32 +92,23 @@ impl AuthService {
         principal: &Principal,
         changes: ProfileChanges,
     ) -> Result<User> {
-        if changes.email.is_some() {
+        let new_email = changes.email.filter(|email| *email != principal.user.email);
+        if let Some(email) = &new_email {
             let password = changes
                 .current_password
                 .as_deref()
                 .ok_or(Error::ConfirmationRequired)?;
-            self.confirm_password(principal, password).await?;
+            let checked = self.confirm_password(principal, password).await?;
+            self.request_email_change(principal, checked.token_version, email)
+                .await?;
         }
-        if changes.name.is_none() && changes.email.is_none() {
-            return Ok(principal.user.clone());
+        match changes.name {
+            Some(name) => {
+                let now = self.ports.clock.now();
+                self.ports.users.rename(principal.user.id, name, now).await
+            }
+            None => Ok(principal.user.clone()),
         }
-        let now = self.ports.clock.now();
-        let email_changes = changes
-            .email
-            .as_ref()
-            .is_some_and(|email| *email != principal.user.email);
-        let updated = self
-            .ports
-            .users
-            .update_profile(principal.user.id, changes.name, changes.email, now)
-            .await?;
-        if email_changes {
-            let kind = SecurityEventKind::EmailChanged;
-            self.log_event(updated.id, kind, Origin::of(principal))
-                .await;
-        }
-        Ok(updated)
     }
 
     /// Sets a new password. Every access and refresh token issued before

@@ -10,6 +10,7 @@ mod lockout;
 mod second_factor;
 mod sign_in;
 mod tokens;
+mod verification;
 
 use std::sync::Arc;
 
@@ -28,6 +29,7 @@ use crate::second_factor::{OneTimeCodes, SecondFactorStore};
 use crate::security_log::SecurityLog;
 use crate::session::{Session, SessionId, SessionLifetime};
 use crate::user::{Email, User, UserName};
+use crate::verification::EmailVerificationStore;
 
 /// Tunables of [`AuthService`].
 #[derive(Debug, Clone)]
@@ -45,6 +47,10 @@ pub struct AuthSettings {
     /// (`sid`), as the shared-secret frontends sign: from its `iat`, or
     /// from now when it has none.
     pub max_external_token_ttl: Duration,
+    /// Whether sign-in refuses an account whose email is not verified.
+    pub require_verified_email: bool,
+    /// How long an email-verification link works.
+    pub verification_ttl: Duration,
 }
 
 impl AuthSettings {
@@ -110,7 +116,8 @@ pub struct SessionView {
 pub struct ProfileChanges {
     /// New display name.
     pub name: Option<UserName>,
-    /// New email; needs `current_password`.
+    /// New email; needs `current_password`, and takes effect when a link
+    /// sent to it is followed.
     pub email: Option<Email>,
     /// The current password, to confirm an email change.
     pub current_password: Option<String>,
@@ -137,6 +144,8 @@ pub struct AuthPorts {
     pub mailer: Arc<dyn Mailer>,
     /// Where sign-ins, failures and account changes are recorded.
     pub security: Arc<dyn SecurityLog>,
+    /// Email-verification links.
+    pub verifications: Arc<dyn EmailVerificationStore>,
     /// The per-account budget of lock-out notices.
     pub limiter: RateLimiter,
     /// Time.

@@ -13,7 +13,9 @@ use crate::session::{ClientInfo, NewSession, SessionId};
 use crate::user::{Email, NewUser, Registration, User, UserId};
 
 impl AuthService {
-    /// Creates an account and starts its first session.
+    /// Creates an account, starts its first session and mails a link that
+    /// verifies its email (best effort: an account whose link did not go
+    /// out can ask for it again).
     ///
     /// # Errors
     /// [`Error::EmailTaken`] when the email is already registered.
@@ -29,6 +31,7 @@ impl AuthService {
             email: registration.email,
             name: registration.name,
             is_active: true,
+            email_verified: false,
             created_at: now,
             updated_at: now,
         };
@@ -40,8 +43,12 @@ impl AuthService {
                 password_hash,
             })
             .await?;
-        self.start_session(user, 0, client, SecurityEventKind::Registered)
-            .await
+        let tokens = self
+            .start_session(user, 0, client, SecurityEventKind::Registered)
+            .await?;
+        let user = &tokens.user;
+        let _ = self.send_verification(user, 0, &user.email, false).await;
+        Ok(tokens)
     }
 
     /// Signs a user in by email and password and starts a session, or,
@@ -59,7 +66,9 @@ impl AuthService {
     /// # Errors
     /// [`Error::InvalidCredentials`] for an unknown email, a wrong password,
     /// or any password while the account is locked;
-    /// [`Error::AccountDisabled`] for the right password of an inactive account.
+    /// [`Error::AccountDisabled`] for the right password of an inactive
+    /// account; [`Error::EmailNotVerified`] for the right password of an
+    /// account whose email is not verified, when sign-in requires it.
     pub async fn login(&self, email: &str, password: &str, client: ClientInfo) -> Result<SignIn> {
         let credentials = match Email::parse(email) {
             Ok(email) => self.ports.users.find_credentials(&email).await?,
@@ -94,6 +103,9 @@ impl AuthService {
         let user = credentials.user;
         if !user.is_active {
             return Err(Error::AccountDisabled);
+        }
+        if self.settings.require_verified_email && !user.email_verified {
+            return Err(Error::EmailNotVerified);
         }
         if needs_rehash {
             self.upgrade_hash(&user, password).await;

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use async_trait::async_trait;
 
 use crate::error::Result;
-use crate::mail::{LockoutMail, Mailer, ResetMail};
+use crate::mail::{EmailChangeMail, LockoutMail, Mailer, ResetMail, VerificationMail};
 
 /// [`Mailer`] that keeps every email it is given, for tests and programs
 /// that deliver mail themselves.
@@ -18,6 +18,8 @@ pub struct RecordingMailer {
 struct Outbox {
     resets: Vec<ResetMail>,
     lockouts: Vec<LockoutMail>,
+    verifications: Vec<VerificationMail>,
+    email_changes: Vec<EmailChangeMail>,
 }
 
 impl RecordingMailer {
@@ -36,6 +38,16 @@ impl RecordingMailer {
         self.outbox().lockouts.clone()
     }
 
+    /// The verification links sent so far, oldest first.
+    pub fn verifications(&self) -> Vec<VerificationMail> {
+        self.outbox().verifications.clone()
+    }
+
+    /// The change-of-address notices sent so far, oldest first.
+    pub fn email_changes(&self) -> Vec<EmailChangeMail> {
+        self.outbox().email_changes.clone()
+    }
+
     fn outbox(&self) -> std::sync::MutexGuard<'_, Outbox> {
         self.outbox.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -50,6 +62,16 @@ impl Mailer for RecordingMailer {
 
     async fn send_lockout(&self, mail: LockoutMail) -> Result<()> {
         self.outbox().lockouts.push(mail);
+        Ok(())
+    }
+
+    async fn send_verification(&self, mail: VerificationMail) -> Result<()> {
+        self.outbox().verifications.push(mail);
+        Ok(())
+    }
+
+    async fn send_email_change(&self, mail: EmailChangeMail) -> Result<()> {
+        self.outbox().email_changes.push(mail);
         Ok(())
     }
 }

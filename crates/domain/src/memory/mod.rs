@@ -20,7 +20,8 @@
 //! production), [`HmacCodec`] (signed access tokens), [`UuidTokens`]
 //! (refresh tokens), [`MemoryPasswordResets`] (password reset),
 //! [`MemorySecondFactors`] and [`HmacOneTimeCodes`] (TOTP),
-//! [`MemorySecurityLog`] (security events),
+//! [`MemorySecurityLog`] (security events), [`MemoryEmailVerifications`]
+//! (verified email),
 //! [`RecordingMailer`] (email), [`SystemClock`] and [`FixedClock`].
 //!
 //! ```
@@ -38,6 +39,7 @@
 //!     email: Email::parse("ada@example.com")?,
 //!     name: UserName::parse("Ada")?,
 //!     is_active: true,
+//!     email_verified: false,
 //!     created_at: clock.now(),
 //!     updated_at: clock.now(),
 //! };
@@ -77,6 +79,7 @@ mod sessions;
 mod tasks;
 mod token;
 mod users;
+mod verifications;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -96,6 +99,7 @@ pub use sessions::MemorySessions;
 pub use tasks::MemoryTasks;
 pub use token::HmacCodec;
 pub use users::MemoryUsers;
+pub use verifications::MemoryEmailVerifications;
 
 use crate::idempotency::IdempotencyKey;
 use crate::label::{Label, LabelId};
@@ -122,6 +126,7 @@ struct Tables {
     recovery_codes: HashMap<UserId, Vec<(TokenHash, bool)>>,
     challenges: HashMap<TokenHash, second_factors::ChallengeRow>,
     security_events: Vec<RecordedEvent>,
+    email_verifications: HashMap<TokenHash, verifications::VerificationRow>,
 }
 
 /// One in-memory storage, shared by its repositories. Cloning it gives
@@ -165,6 +170,11 @@ impl MemoryStore {
     /// Its [`SecondFactorStore`](crate::second_factor::SecondFactorStore).
     pub fn second_factors(&self) -> MemorySecondFactors {
         MemorySecondFactors::new(self.clone())
+    }
+
+    /// Its [`EmailVerificationStore`](crate::verification::EmailVerificationStore).
+    pub fn email_verifications(&self) -> MemoryEmailVerifications {
+        MemoryEmailVerifications::new(self.clone())
     }
 
     /// Its [`SecurityLog`](crate::security_log::SecurityLog).

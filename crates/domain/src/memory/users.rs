@@ -20,6 +20,11 @@ pub(super) struct UserRow {
 }
 
 impl UserRow {
+    /// The account.
+    pub(super) fn user(&self) -> &User {
+        &self.user
+    }
+
     fn credentials(&self) -> Credentials {
         Credentials {
             user: self.user.clone(),
@@ -68,6 +73,21 @@ pub(super) fn set_password(
     row.user.updated_at = now;
     super::sessions::end_where(tables, now, |_, session| session.user_id == id);
     true
+}
+
+/// Makes `email` user `id`'s verified address; its address before, or
+/// `None` when there is no such user.
+pub(super) fn verify_email(
+    tables: &mut Tables,
+    id: UserId,
+    email: &Email,
+    now: DateTime<Utc>,
+) -> Option<Email> {
+    let row = tables.users.get_mut(&id)?;
+    let previous = std::mem::replace(&mut row.user.email, email.clone());
+    row.user.email_verified = true;
+    row.user.updated_at = now;
+    Some(previous)
 }
 
 /// The token version of user `id`, if stored.
@@ -207,35 +227,12 @@ impl UserRepository for MemoryUsers {
         }
     }
 
-    async fn update_profile(
-        &self,
-        id: UserId,
-        name: Option<UserName>,
-        email: Option<Email>,
-        now: DateTime<Utc>,
-    ) -> Result<User> {
-        let mut tables = self.store.lock();
-        if !tables.users.contains_key(&id) {
-            return Err(Error::NotFound);
-        }
-        if let Some(email) = &email {
-            let taken = tables
-                .users
-                .values()
-                .any(|row| row.user.id != id && &row.user.email == email);
-            if taken {
-                return Err(Error::EmailTaken);
-            }
-        }
-        let row = tables.users.get_mut(&id).ok_or(Error::NotFound)?;
-        if let Some(name) = name {
+    async fn rename(&self, id: UserId, name: UserName, now: DateTime<Utc>) -> Result<User> {
+        self.write(id, |row| {
             row.user.name = name;
-        }
-        if let Some(email) = email {
-            row.user.email = email;
-        }
-        row.user.updated_at = now;
-        Ok(row.user.clone())
+            row.user.updated_at = now;
+            row.user.clone()
+        })
     }
 
     async fn delete(&self, id: UserId) -> Result<()> {
@@ -254,6 +251,9 @@ impl UserRepository for MemoryUsers {
         tables.totp_factors.remove(&id);
         tables.recovery_codes.remove(&id);
         tables.challenges.retain(|_, row| row.user_id() != id);
+        tables
+            .email_verifications
+            .retain(|_, row| row.user_id != id);
         tables
             .security_events
             .retain(|recorded| recorded.event.user_id != id);

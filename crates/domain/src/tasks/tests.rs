@@ -66,6 +66,7 @@ fn users_at_version(bearer: &Bearer, version: i64) -> MockUserRepository {
         email: Email::parse("ada@example.com").expect("valid"),
         name: UserName::parse("Ada").expect("valid"),
         is_active: true,
+        email_verified: false,
         created_at: at(),
         updated_at: at(),
     };

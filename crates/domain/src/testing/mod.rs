@@ -35,6 +35,7 @@
 //!     rate_limits: Arc::new(store.rate_limits()),
 //!     second_factors: Arc::new(store.second_factors()),
 //!     security_log: Arc::new(store.security_log()),
+//!     email_verifications: Arc::new(store.email_verifications()),
 //! };
 //!
 //! futures_executor::block_on(testing::tasks::another_owners_task_behaves_like_a_missing_one(
@@ -57,6 +58,7 @@ use crate::reset::PasswordResetStore;
 use crate::second_factor::SecondFactorStore;
 use crate::security_log::SecurityLog;
 use crate::user::{Email, NewUser, PasswordHash, User, UserId, UserName};
+use crate::verification::EmailVerificationStore;
 
 /// Asserts that a result is the error `$pattern`, saying what was tried.
 macro_rules! assert_error {
@@ -81,6 +83,7 @@ pub mod security_log;
 pub mod sessions;
 pub mod tasks;
 pub mod users;
+pub mod verifications;
 
 /// The storage adapters under test, all over one fresh, empty store.
 #[derive(Clone)]
@@ -103,6 +106,8 @@ pub struct Storage {
     pub second_factors: Arc<dyn SecondFactorStore>,
     /// Security events.
     pub security_log: Arc<dyn SecurityLog>,
+    /// Email-verification links.
+    pub email_verifications: Arc<dyn EmailVerificationStore>,
 }
 
 impl fmt::Debug for Storage {
@@ -119,7 +124,7 @@ pub type Check = fn(Storage) -> CheckFuture;
 
 /// One `#[test]` per check of the suite, in modules named after the ports
 /// (`users`, `tasks`, `labels`, `sessions`, `idempotency`, `resets`, `rate_limits`,
-/// `second_factors`, `security_log`): invoke it in a module of
+/// `second_factors`, `security_log`, `verifications`): invoke it in a module of
 /// its own. (A new check must be added to its list here.)
 ///
 /// `$runner` is a `fn(Check)` (or a path to one): for each test it makes
@@ -145,6 +150,7 @@ pub type Check = fn(Storage) -> CheckFuture;
 ///         rate_limits: Arc::new(store.rate_limits()),
 ///         second_factors: Arc::new(store.second_factors()),
 ///         security_log: Arc::new(store.security_log()),
+///         email_verifications: Arc::new(store.email_verifications()),
 ///     };
 ///     futures_executor::block_on(check(storage));
 /// }
@@ -165,8 +171,7 @@ macro_rules! port_contract_tests {
             an_inactive_account_is_stored_inactive,
             unknown_users_are_absent,
             emails_are_unique,
-            an_email_of_another_account_cannot_be_taken,
-            a_profile_update_changes_only_what_is_given,
+            a_rename_changes_the_name_only,
             writes_to_a_missing_user_are_not_found,
             changing_the_password_bumps_the_token_version_once_lifts_the_lock_and_ends_sessions,
             setting_a_password_hash_keeps_the_token_version,
@@ -264,6 +269,16 @@ macro_rules! port_contract_tests {
             the_listing_pages_by_id,
             deleting_a_user_deletes_their_events,
         ]);
+        $crate::port_contract_tests!(@port verifications [
+            a_link_verifies_its_address_once,
+            a_link_for_a_new_address_moves_the_account_and_drops_the_others,
+            expired_and_unknown_links_redeem_nothing,
+            a_link_from_before_a_password_change_redeems_nothing,
+            a_newer_link_for_an_address_replaces_the_older,
+            a_link_to_an_address_taken_meanwhile_changes_nothing,
+            deleting_a_user_deletes_their_links,
+            concurrent_redemptions_of_a_link_succeed_once,
+        ]);
     };
     (@port $port:ident [$($check:ident),* $(,)?]) => {
         mod $port {
@@ -299,6 +314,7 @@ fn new_user(email: &str) -> NewUser {
         email: Email::parse(email).expect("a valid email"),
         name: UserName::parse("Test User").expect("a valid name"),
         is_active: true,
+        email_verified: false,
         created_at: at(0),
         updated_at: at(0),
     };

@@ -148,63 +148,24 @@ pub async fn emails_are_unique(storage: &Storage) {
     assert_eq!(lost, None);
 }
 
-/// `update_profile` refuses another account's email with `EmailTaken` and
-/// changes nothing; an account may keep its own email.
-pub async fn an_email_of_another_account_cannot_be_taken(storage: &Storage) {
-    user(storage, "ada@example.com").await;
-    let bob = user(storage, "bob@example.com").await;
-
-    let taken = storage
-        .users
-        .update_profile(bob, None, Some(email("ADA@example.com")), at(10))
-        .await;
-    let unchanged = storage.users.find_by_id(bob).await.expect("read");
-    let own = storage
-        .users
-        .update_profile(bob, None, Some(email("bob@example.com")), at(20))
-        .await;
-
-    assert_error!(taken, Error::EmailTaken, "taking another account's email");
-    let unchanged = unchanged.expect("bob exists");
-    assert_eq!(unchanged.email, email("bob@example.com"));
-    assert_eq!(unchanged.updated_at, at(0));
-    let own = own.expect("an account keeps its own email");
-    assert_eq!(own.email, email("bob@example.com"));
-    assert_eq!(own.updated_at, at(20));
-}
-
-/// `update_profile` changes the name and/or email it is given, sets
-/// `updated_at`, keeps the rest, and answers the stored account.
-pub async fn a_profile_update_changes_only_what_is_given(storage: &Storage) {
+/// `rename` changes the name, sets `updated_at`, keeps the rest, and
+/// answers the stored account.
+pub async fn a_rename_changes_the_name_only(storage: &Storage) {
     let ada = user(storage, "ada@example.com").await;
     let grace = UserName::parse("Grace").expect("a valid name");
 
     let renamed = storage
         .users
-        .update_profile(ada, Some(grace.clone()), None, at(10))
+        .rename(ada, grace.clone(), at(10))
         .await
         .expect("renamed");
-    let moved = storage
-        .users
-        .update_profile(ada, None, Some(email("grace@example.com")), at(20))
-        .await
-        .expect("email changed");
 
     assert_eq!(renamed.name, grace);
     assert_eq!(renamed.email, email("ada@example.com"));
+    assert_eq!(renamed.created_at, at(0));
     assert_eq!(renamed.updated_at, at(10));
-    assert_eq!(moved.name, grace);
-    assert_eq!(moved.email, email("grace@example.com"));
-    assert_eq!(moved.created_at, at(0));
-    assert_eq!(moved.updated_at, at(20));
     let stored = storage.users.find_by_id(ada).await.expect("read");
-    assert_eq!(stored, Some(moved));
-    let old = storage
-        .users
-        .find_credentials(&email("ada@example.com"))
-        .await
-        .expect("read");
-    assert!(old.is_none(), "the old email finds nobody");
+    assert_eq!(stored, Some(renamed));
 }
 
 /// Writes that must find their account answer `NotFound` for a missing
@@ -215,7 +176,7 @@ pub async fn writes_to_a_missing_user_are_not_found(storage: &Storage) {
 
     let profile = storage
         .users
-        .update_profile(nobody, None, Some(email("x@example.com")), at(1))
+        .rename(nobody, UserName::parse("X").expect("a valid name"), at(1))
         .await;
     let set = storage.users.set_password_hash(nobody, hash(), at(1)).await;
     let changed = storage
@@ -229,7 +190,7 @@ pub async fn writes_to_a_missing_user_are_not_found(storage: &Storage) {
     let cleared = storage.users.clear_failed_logins(nobody, at(1)).await;
     let deleted = storage.users.delete(nobody).await;
 
-    assert_error!(profile, Error::NotFound, "update_profile of nobody");
+    assert_error!(profile, Error::NotFound, "rename of nobody");
     assert_error!(set, Error::NotFound, "set_password_hash of nobody");
     assert!(
         matches!(changed, Ok(false)),

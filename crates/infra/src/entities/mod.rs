@@ -1,5 +1,6 @@
 //! SeaORM entities. Private to infra: repositories map them to domain types.
 
+pub(crate) mod email_verifications;
 pub(crate) mod idempotency_keys;
 pub(crate) mod labels;
 pub(crate) mod mfa_challenges;

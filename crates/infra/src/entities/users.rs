@@ -12,6 +12,7 @@ pub(crate) struct Model {
     pub name: String,
     pub password_hash: String,
     pub is_active: bool,
+    pub email_verified: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub token_version: i64,

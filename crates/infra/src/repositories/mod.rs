@@ -11,3 +11,4 @@ pub mod security_log;
 pub mod sessions;
 pub mod tasks;
 pub mod users;
+pub mod verifications;

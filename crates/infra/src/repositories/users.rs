@@ -76,6 +76,7 @@ fn to_user(model: &users::Model) -> Result<User> {
         email: Email::parse(&model.email).map_err(Error::internal)?,
         name: UserName::parse(&model.name).map_err(Error::internal)?,
         is_active: model.is_active,
+        email_verified: model.email_verified,
         created_at: model.created_at,
         updated_at: model.updated_at,
     })
@@ -118,6 +119,7 @@ impl UserRepository for SeaUserRepository {
             name: Set(user.name.as_str().to_owned()),
             password_hash: Set(new.password_hash.as_str().to_owned()),
             is_active: Set(user.is_active),
+            email_verified: Set(user.email_verified),
             created_at: Set(user.created_at),
             updated_at: Set(user.updated_at),
             token_version: Set(0),
@@ -275,29 +277,14 @@ impl UserRepository for SeaUserRepository {
         Ok(result.rows_affected == 1)
     }
 
-    async fn update_profile(
-        &self,
-        id: UserId,
-        name: Option<UserName>,
-        email: Option<Email>,
-        now: DateTime<Utc>,
-    ) -> Result<User> {
-        let mut update = Entity::update_many().col_expr(Column::UpdatedAt, now.into());
-        if let Some(name) = name {
-            update = update.col_expr(Column::Name, name.as_str().into());
-        }
-        if let Some(email) = email {
-            update = update.col_expr(Column::Email, email.as_str().into());
-        }
-        let rows = match update
+    async fn rename(&self, id: UserId, name: UserName, now: DateTime<Utc>) -> Result<User> {
+        let rows = Entity::update_many()
+            .col_expr(Column::Name, name.as_str().into())
+            .col_expr(Column::UpdatedAt, now.into())
             .filter(Column::Id.eq(id.as_uuid()))
             .exec_with_returning(&self.db)
             .await
-        {
-            Ok(rows) => rows,
-            Err(err) if is_unique_violation(&err) => return Err(Error::EmailTaken),
-            Err(err) => return Err(to_domain(err)),
-        };
+            .map_err(to_domain)?;
         rows.first()
             .map(to_user)
             .transpose()?

@@ -56,7 +56,9 @@ pub(crate) struct ProfileBody {
         pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
     )]
     name: Option<String>,
-    /// A new email; needs `current_password`.
+    /// A new email; needs `current_password`. It takes effect when the link
+    /// mailed to it is followed (`/api/v1/auth/verify-email`); the current
+    /// address is told.
     #[schema(format = Email, max_length = 254, example = "ada@example.org")]
     email: Option<String>,
     /// The current password, required to change the email.
@@ -64,13 +66,15 @@ pub(crate) struct ProfileBody {
     current_password: Option<String>,
 }
 
-/// Changes the signed-in user's name or email.
+/// Changes the signed-in user's name, and asks for a change of their
+/// email: the answer shows the account as it is until the new address's
+/// link is followed.
 #[utoipa::path(
     patch, path = "/api/v1/auth/me", operation_id = "update_me",
     security(("bearer" = []), ("oauth2" = [])),
     request_body = ProfileBody,
     responses(
-        (status = 200, description = "The updated user", body = UserBody),
+        (status = 200, description = "The user, renamed; an email change waits for its link", body = UserBody),
         (status = 400, description = "The body is not a JSON object of the expected shape"),
         (status = 401, description = "Missing, invalid, expired or revoked access token"),
         (status = 403, description = "`INVALID_CREDENTIALS`: wrong `current_password`"),

@@ -78,7 +78,7 @@ async fn a_new_password_is_set_in_one_step_that_revokes_every_token_and_session(
 #[tokio::test]
 async fn an_email_change_needs_the_current_password() {
     let mut ports = Ports::new();
-    ports.users.expect_update_profile().never();
+    ports.users.expect_rename().never();
     let changes = ProfileChanges {
         email: Some(Email::parse("new@example.com").expect("valid")),
         ..ProfileChanges::default()
@@ -100,14 +100,9 @@ async fn a_name_change_needs_no_password() {
     };
     ports
         .users
-        .expect_update_profile()
-        .with(
-            eq(principal.user.id),
-            eq(Some(name.clone())),
-            eq(None),
-            eq(at()),
-        )
-        .returning(move |_, _, _, _| Ok(renamed.clone()));
+        .expect_rename()
+        .with(eq(principal.user.id), eq(name.clone()), eq(at()))
+        .returning(move |_, _, _| Ok(renamed.clone()));
 
     let changes = ProfileChanges {
         name: Some(name),
@@ -125,37 +120,114 @@ async fn a_name_change_needs_no_password() {
 }
 
 #[tokio::test]
-async fn an_email_change_with_the_password_is_logged() {
+async fn an_email_change_mails_a_link_to_the_new_address_and_a_notice_to_the_old() {
     let mut ports = Ports::new().password_is("right");
     let principal = principal();
     with_credentials(&mut ports, &principal);
-    let email = Email::parse("new@example.com").expect("valid");
-    let moved = User {
-        email: email.clone(),
-        ..principal.user.clone()
-    };
+    let (id, old) = (principal.user.id, principal.user.email.clone());
+    let new = Email::parse("new@example.com").expect("valid");
+    let (asked, told) = (new.clone(), new.clone());
     ports
         .users
-        .expect_update_profile()
-        .with(
-            eq(principal.user.id),
-            eq(None),
-            eq(Some(email.clone())),
-            eq(at()),
-        )
+        .expect_find_credentials()
+        .with(eq(new.clone()))
+        .returning(|_| Ok(None));
+    let key = format!("verify-mail:{id}");
+    ports
+        .limits
+        .expect_take()
+        .withf(move |hit, _, _, _| *hit == key)
         .times(1)
-        .returning(move |_, _, _, _| Ok(moved.clone()));
+        .returning(|_, now, interval, _| Ok((true, now + interval)));
+    ports
+        .verifications
+        .expect_issue()
+        .withf(move |hash, user, email, version, now, expires| {
+            hash.as_str() == "hash:fresh"
+                && *user == id
+                && *email == asked
+                && *version == 3
+                && *now == at()
+                && *expires == at() + chrono::Duration::hours(24)
+        })
+        .times(1)
+        .returning(|_, _, _, _, _, _| Ok(()));
+    ports
+        .mailer
+        .expect_send_verification()
+        .withf(move |mail| mail.to == told && mail.change && mail.token == "fresh")
+        .times(1)
+        .returning(|_| Ok(()));
+    let notified = old.clone();
+    ports
+        .mailer
+        .expect_send_email_change()
+        .withf(move |mail| mail.to == notified && mail.new_email.as_str() == "new@example.com")
+        .times(1)
+        .returning(|_| Ok(()));
+    ports.users.expect_rename().never();
     let events = ports.events.clone();
     let changes = ProfileChanges {
-        email: Some(email),
+        email: Some(new),
         current_password: Some("right".into()),
         ..ProfileChanges::default()
     };
 
     let updated = ports.service().update_profile(&principal, changes).await;
 
-    assert_eq!(updated.expect("updated").email.as_str(), "new@example.com");
-    assert_eq!(kinds(&events), [SecurityEventKind::EmailChanged]);
+    assert_eq!(updated.expect("asked").email, old, "nothing changes yet");
+    assert_eq!(kinds(&events), [SecurityEventKind::EmailChangeRequested]);
+}
+
+#[tokio::test]
+async fn an_email_change_to_a_taken_address_or_past_the_budget_sends_nothing() {
+    for taken in [true, false] {
+        let mut ports = Ports::new().password_is("right");
+        let principal = principal();
+        with_credentials(&mut ports, &principal);
+        let owner = credentials(true);
+        ports
+            .users
+            .expect_find_credentials()
+            .returning(move |_| Ok(taken.then(|| owner.clone())));
+        ports
+            .limits
+            .expect_take()
+            .times(usize::from(!taken))
+            .returning(|_, now, _, _| Ok((false, now + 3_600_000)));
+        ports.verifications.expect_issue().never();
+        ports.mailer.expect_send_verification().never();
+        ports.mailer.expect_send_email_change().never();
+        let changes = ProfileChanges {
+            email: Some(Email::parse("new@example.com").expect("valid")),
+            current_password: Some("right".into()),
+            ..ProfileChanges::default()
+        };
+
+        let result = ports.service().update_profile(&principal, changes).await;
+
+        if taken {
+            assert!(matches!(result, Err(Error::EmailTaken)), "{result:?}");
+        } else {
+            assert!(result.is_ok(), "{result:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn asking_for_the_email_the_account_has_needs_no_password_and_changes_nothing() {
+    let mut ports = Ports::new();
+    let principal = principal();
+    ports.users.expect_rename().never();
+    ports.verifications.expect_issue().never();
+    let changes = ProfileChanges {
+        email: Some(principal.user.email.clone()),
+        ..ProfileChanges::default()
+    };
+
+    let result = ports.service().update_profile(&principal, changes).await;
+
+    assert_eq!(result.expect("answered"), principal.user);
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@ mod lockout;
 mod second_factor;
 mod sign_in;
 mod tokens;
+mod verification;
 
 use std::sync::{Arc, Mutex};
 
@@ -23,6 +24,7 @@ use crate::second_factor::{MockOneTimeCodes, MockSecondFactorStore};
 use crate::security_log::{SecurityEvent, recording_log};
 use crate::session::{ClientInfo, SessionId, TokenHash};
 use crate::user::{Credentials, Email, PasswordHash, User, UserId, UserName};
+use crate::verification::MockEmailVerificationStore;
 
 fn at() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0)
@@ -36,6 +38,7 @@ fn user(active: bool) -> User {
         email: Email::parse("ada@example.com").expect("valid"),
         name: UserName::parse("Ada").expect("valid"),
         is_active: active,
+        email_verified: false,
         created_at: at(),
         updated_at: at(),
     }
@@ -78,8 +81,11 @@ struct Ports {
     limits: MockRateLimitStore,
     factors: MockSecondFactorStore,
     codes: MockOneTimeCodes,
+    verifications: MockEmailVerificationStore,
     /// What the service logged.
     events: Arc<Mutex<Vec<SecurityEvent>>>,
+    /// `AuthSettings::require_verified_email`.
+    require_verified_email: bool,
 }
 
 impl Ports {
@@ -106,7 +112,9 @@ impl Ports {
             limits: MockRateLimitStore::new(),
             factors: MockSecondFactorStore::new(),
             codes: MockOneTimeCodes::new(),
+            verifications: MockEmailVerificationStore::new(),
             events: Arc::default(),
+            require_verified_email: false,
         }
     }
 
@@ -150,6 +158,7 @@ impl Ports {
             codes: Arc::new(self.codes),
             mailer: Arc::new(self.mailer),
             security: Arc::new(recording_log(&self.events)),
+            verifications: Arc::new(self.verifications),
             limiter: RateLimiter::new(Arc::new(self.limits), clock.clone()),
             clock,
         };
@@ -162,6 +171,8 @@ impl Ports {
                 lockout: Duration::minutes(15),
             },
             max_external_token_ttl: Duration::days(1),
+            require_verified_email: self.require_verified_email,
+            verification_ttl: Duration::hours(24),
         };
         AuthService::new(ports, settings)
     }

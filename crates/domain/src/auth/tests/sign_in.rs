@@ -27,6 +27,22 @@ async fn registration_stores_the_hash_and_starts_a_session() {
         assert_eq!(session.expires_at, at() + Duration::days(30));
         Ok(())
     });
+    ports
+        .verifications
+        .expect_issue()
+        .withf(|_, _, email, version, _, expires| {
+            email.as_str() == "ada@example.com"
+                && *version == 0
+                && *expires == at() + Duration::hours(24)
+        })
+        .times(1)
+        .returning(|_, _, _, _, _, _| Ok(()));
+    ports
+        .mailer
+        .expect_send_verification()
+        .withf(|mail| mail.to.as_str() == "ada@example.com" && !mail.change)
+        .times(1)
+        .returning(|_| Ok(()));
     let registration = Registration {
         name: UserName::parse("Ada").expect("valid"),
         email: Email::parse("ada@example.com").expect("valid"),
@@ -45,6 +61,7 @@ async fn registration_stores_the_hash_and_starts_a_session() {
     assert_eq!(logged.user_id, tokens.user.id);
     assert_eq!(logged.session_id, Some(tokens.session_id));
 
+    assert!(!tokens.user.email_verified);
     assert_eq!(tokens.expires_in, 86_400);
     assert_eq!(tokens.session_ends_at, at() + Duration::days(90));
     assert_eq!(tokens.refresh_token, "fresh");
