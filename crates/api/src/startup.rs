@@ -22,7 +22,7 @@ use taskpulse_infra::{
 };
 use taskpulse_infra::{
     SeaEmailVerificationStore, SeaPasswordResetStore, SeaRateLimitStore, SeaSecondFactorStore,
-    SeaSecurityLog, TotpCodes,
+    SeaSecurityLog, Sealer, TotpCodes,
 };
 
 use crate::client::TrustedProxies;
@@ -62,6 +62,9 @@ pub enum StartupError {
     /// The metrics address could not be bound.
     #[error("metrics.listen: cannot bind: {0}")]
     MetricsBind(#[source] std::io::Error),
+    /// TOTP secrets stored before sealing could not be sealed.
+    #[error("sealing stored TOTP secrets failed: {0}")]
+    Seal(#[source] taskpulse_domain::Error),
 }
 
 /// Connects to the configured database (without migrating).
@@ -84,11 +87,16 @@ pub async fn connect(settings: &Settings) -> Result<Database, StartupError> {
         .map_err(StartupError::Connect)
 }
 
-/// Builds the services on their adapters.
+/// Builds the services on their adapters; `factors` is the second-factor
+/// store (sealed secrets made ready by [`Application::build`]).
 ///
 /// # Errors
 /// [`StartupError::Config`] for a bcrypt cost the hasher refuses.
-fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
+fn state(
+    settings: &Settings,
+    db: Database,
+    factors: SeaSecondFactorStore,
+) -> Result<AppState, StartupError> {
     let conn = db.clone();
     let clock = Arc::new(SystemClock);
     let hasher = BcryptHasher::new(settings.auth.bcrypt_cost)
@@ -145,7 +153,7 @@ fn state(settings: &Settings, db: Database) -> Result<AppState, StartupError> {
         hasher,
         tokens: Arc::new(tokens),
         opaque,
-        factors: Arc::new(SeaSecondFactorStore::new(conn.clone())),
+        factors: Arc::new(factors),
         codes: Arc::new(TotpCodes),
         mailer,
         security,
@@ -264,7 +272,18 @@ impl Application {
                 .await
                 .map_err(StartupError::Migrate)?;
         }
-        let state = web::Data::new(state(&settings, db)?);
+        let factors = SeaSecondFactorStore::new(
+            db.clone(),
+            Sealer::new(settings.secret().as_bytes(), "totp"),
+        );
+        let sealed = factors
+            .seal_legacy_secrets()
+            .await
+            .map_err(StartupError::Seal)?;
+        if sealed > 0 {
+            tracing::info!(sealed, "sealed TOTP secrets stored before sealing");
+        }
+        let state = web::Data::new(state(&settings, db, factors)?);
         tokio::spawn(purge_expired(state.clone()));
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .map_err(StartupError::Bind)?;

@@ -12,7 +12,7 @@ use taskpulse_domain::testing::{Check, Storage};
 use taskpulse_infra::{
     Database, MigrationCommand, PoolSettings, SeaEmailVerificationStore, SeaIdempotencyStore,
     SeaLabelRepository, SeaPasswordResetStore, SeaRateLimitStore, SeaSecondFactorStore,
-    SeaSecurityLog, SeaSessionRepository, SeaTaskRepository, SeaUserRepository,
+    SeaSecurityLog, SeaSessionRepository, SeaTaskRepository, SeaUserRepository, Sealer,
 };
 use uuid::Uuid;
 
@@ -26,7 +26,10 @@ fn storage(db: &Database) -> Storage {
         idempotency: Arc::new(SeaIdempotencyStore::new(conn.clone())),
         password_resets: Arc::new(SeaPasswordResetStore::new(conn.clone())),
         rate_limits: Arc::new(SeaRateLimitStore::new(conn.clone())),
-        second_factors: Arc::new(SeaSecondFactorStore::new(conn.clone())),
+        second_factors: Arc::new(SeaSecondFactorStore::new(
+            conn.clone(),
+            Sealer::new(b"contract suite secret", "totp"),
+        )),
         security_log: Arc::new(SeaSecurityLog::new(conn.clone())),
         email_verifications: Arc::new(SeaEmailVerificationStore::new(conn)),
     }

@@ -1,7 +1,8 @@
 //! Second factors in the `totp_factors`, `recovery_codes` and
 //! `mfa_challenges` tables. Every single use (a time step, a recovery
 //! code, a challenge) is one conditional statement, so that of concurrent
-//! uses on any number of replicas exactly one matches its row.
+//! uses on any number of replicas exactly one matches its row. Secrets
+//! are stored sealed ([`Sealer`]), never in plain text.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -15,17 +16,54 @@ use taskpulse_domain::user::UserId;
 
 use crate::db::{Database, Transaction, to_domain};
 use crate::entities::{mfa_challenges, recovery_codes, totp_factors};
+use crate::sealing::Sealer;
 
 /// [`SecondFactorStore`] on SeaORM.
 #[derive(Debug, Clone)]
 pub struct SeaSecondFactorStore {
     db: Database,
+    sealer: Sealer,
 }
 
 impl SeaSecondFactorStore {
-    /// A store on this connection pool.
-    pub fn new(db: Database) -> Self {
-        Self { db }
+    /// A store on this connection pool, sealing secrets with `sealer`.
+    pub fn new(db: Database, sealer: Sealer) -> Self {
+        Self { db, sealer }
+    }
+
+    /// `secret` sealed for `user`'s row.
+    fn seal(&self, user: UserId, secret: &TotpSecret) -> Result<String> {
+        self.sealer.seal(user.as_uuid().as_bytes(), secret.expose())
+    }
+
+    /// Seals the secrets stored before sealing existed; answers how many.
+    /// Idempotent, and safe on several replicas at once: each row is
+    /// rewritten only while it still holds its plain secret.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](taskpulse_domain::Error::Unavailable) when
+    /// storage cannot be reached.
+    pub async fn seal_legacy_secrets(&self) -> Result<u64> {
+        use totp_factors::Column;
+        let rows = totp_factors::Entity::find()
+            .filter(Column::Secret.not_like("v1:%"))
+            .all(&self.db)
+            .await
+            .map_err(to_domain)?;
+        let mut sealed = 0;
+        for row in rows {
+            let secret = TotpSecret::from_base32(row.secret.clone())?;
+            let user = UserId::from(row.user_id);
+            let written = totp_factors::Entity::update_many()
+                .col_expr(Column::Secret, Expr::value(self.seal(user, &secret)?))
+                .filter(Column::UserId.eq(row.user_id))
+                .filter(Column::Secret.eq(row.secret))
+                .exec(&self.db)
+                .await
+                .map_err(to_domain)?;
+            sealed += written.rows_affected;
+        }
+        Ok(sealed)
     }
 }
 
@@ -37,8 +75,9 @@ impl SecondFactorStore for SeaSecondFactorStore {
             .await
             .map_err(to_domain)?;
         row.map(|row| {
+            let secret = self.sealer.open(row.user_id.as_bytes(), &row.secret)?;
             Ok(TotpFactor {
-                secret: TotpSecret::from_base32(row.secret)?,
+                secret: TotpSecret::from_base32(secret)?,
                 enabled: row.enabled_at.is_some(),
                 last_step: row.last_step,
             })
@@ -55,7 +94,7 @@ impl SecondFactorStore for SeaSecondFactorStore {
         use totp_factors::Column;
         let pending = totp_factors::ActiveModel {
             user_id: Set(user.as_uuid()),
-            secret: Set(secret.expose().to_owned()),
+            secret: Set(self.seal(user, secret)?),
             created_at: Set(now),
             enabled_at: Set(None),
             last_step: Set(None),
@@ -85,8 +124,9 @@ impl SecondFactorStore for SeaSecondFactorStore {
         recovery: &[TokenHash],
         now: DateTime<Utc>,
     ) -> Result<bool> {
+        let sealed = self.seal(user, secret)?;
         let txn = self.db.begin().await.map_err(to_domain)?;
-        let enabled = enable_in(&txn, user, secret, step, recovery, now).await;
+        let enabled = enable_in(&txn, user, &sealed, step, recovery, now).await;
         txn.finish(enabled).await
     }
 
@@ -193,11 +233,12 @@ impl SecondFactorStore for SeaSecondFactorStore {
     }
 }
 
-/// [`SecondFactorStore::enable_totp`]'s statements, on a transaction.
+/// [`SecondFactorStore::enable_totp`]'s statements, on a transaction;
+/// `sealed` is the secret as stored.
 async fn enable_in(
     txn: &Transaction,
     user: UserId,
-    secret: &TotpSecret,
+    sealed: &str,
     step: i64,
     recovery: &[TokenHash],
     now: DateTime<Utc>,
@@ -208,7 +249,7 @@ async fn enable_in(
         .col_expr(Column::LastStep, Expr::value(step))
         .filter(Column::UserId.eq(user.as_uuid()))
         .filter(Column::EnabledAt.is_null())
-        .filter(Column::Secret.eq(secret.expose()))
+        .filter(Column::Secret.eq(sealed))
         .exec(txn)
         .await
         .map_err(to_domain)?;

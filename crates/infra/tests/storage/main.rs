@@ -16,12 +16,13 @@ use taskpulse_domain::idempotency::{Claim, IdempotencyStore};
 use taskpulse_domain::idempotency::{IdempotencyKey, StoredResponse};
 use taskpulse_domain::label::LabelName;
 use taskpulse_domain::ports::{TaskRepository, UserRepository};
+use taskpulse_domain::second_factor::{SecondFactorStore, TotpSecret};
 use taskpulse_domain::task::{Priority, TaskId, TaskQuery};
 use taskpulse_domain::user::{Email, NewUser, PasswordHash, User, UserId, UserName};
 use taskpulse_infra::repositories::tasks::list_statements;
 use taskpulse_infra::{
-    Database, MigrationCommand, PoolSettings, SeaIdempotencyStore, SeaTaskRepository,
-    SeaUserRepository,
+    Database, MigrationCommand, PoolSettings, SeaIdempotencyStore, SeaSecondFactorStore,
+    SeaTaskRepository, SeaUserRepository, Sealer,
 };
 use uuid::Uuid;
 
@@ -681,4 +682,75 @@ async fn completing_a_task_is_a_hot_update_and_the_migration_that_allows_it_goes
         "an index on completed rules HOT out"
     );
     assert_eq!(up_again, up);
+}
+
+/// The raw `totp_factors.secret` of `user`.
+async fn stored_secret(db: &Database, user: UserId) -> String {
+    let select = Query::select()
+        .column(Alias::new("secret"))
+        .from(Alias::new("totp_factors"))
+        .and_where(Expr::col(Alias::new("user_id")).eq(user.as_uuid()))
+        .to_owned();
+    let row = db
+        .query_one_raw(db.backend().build(&select))
+        .await
+        .expect("read")
+        .expect("a row");
+    row.try_get::<String>("", "secret").expect("secret")
+}
+
+async fn totp_secrets_are_sealed(db: &Database) {
+    let sealer = Sealer::new(b"storage test secret", "totp");
+    let store = SeaSecondFactorStore::new(db.clone(), sealer.clone());
+    let (new, old) = (insert_user(db).await, insert_user(db).await);
+    let secret = TotpSecret::from_bytes(&[7; 20]);
+    assert!(
+        store
+            .begin_totp(new, &secret, Utc::now())
+            .await
+            .expect("begun")
+    );
+    let legacy = Query::insert()
+        .into_table(Alias::new("totp_factors"))
+        .columns(["user_id", "secret", "created_at"].map(Alias::new))
+        .values_panic([
+            old.as_uuid().into(),
+            secret.expose().into(),
+            Utc::now().into(),
+        ])
+        .to_owned();
+    db.execute_raw(db.backend().build(&legacy))
+        .await
+        .expect("a secret stored before sealing");
+
+    let new_raw = stored_secret(db, new).await;
+    let resealed = store.seal_legacy_secrets().await.expect("sealed");
+    let again = store.seal_legacy_secrets().await.expect("sealed");
+    let old_raw = stored_secret(db, old).await;
+    let read = store.totp(old).await.expect("read").expect("a factor");
+    let enabled = store
+        .enable_totp(new, &secret, 1, &[], Utc::now())
+        .await
+        .expect("answered");
+
+    assert!(Sealer::is_sealed(&new_raw), "{new_raw}");
+    assert!(!new_raw.contains(secret.expose()));
+    assert_eq!((resealed, again), (1, 0), "old secrets are sealed once");
+    assert!(Sealer::is_sealed(&old_raw) && !old_raw.contains(secret.expose()));
+    assert_eq!(read.secret, secret);
+    assert!(enabled, "a sealed pending secret is matched by its value");
+}
+
+#[tokio::test]
+async fn totp_secrets_are_stored_sealed_on_sqlite_and_postgres() {
+    let (lite, path) = sqlite().await;
+    totp_secrets_are_sealed(&lite).await;
+    drop(lite);
+    let _ = std::fs::remove_file(path);
+    let Some((db, name)) = postgres(&PoolSettings::default()).await else {
+        return;
+    };
+    totp_secrets_are_sealed(&db).await;
+    db.close().await.expect("closed");
+    drop_postgres(&name).await;
 }
