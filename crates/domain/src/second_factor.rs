@@ -326,6 +326,12 @@ pub trait SecondFactorStore: Send + Sync {
     /// # Errors
     /// [`Error::Unavailable`] when storage cannot be reached.
     async fn recovery_codes_left(&self, user: UserId) -> Result<usize>;
+    /// Replaces every recovery code of the user, used or not, with
+    /// `codes` (hashes), while TOTP is on. False when it is not.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when storage cannot be reached.
+    async fn replace_recovery_codes(&self, user: UserId, codes: &[TokenHash]) -> Result<bool>;
     /// Turns TOTP off: forgets its secret (pending or on) and the user's
     /// recovery codes. False when it was not on.
     ///

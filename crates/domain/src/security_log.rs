@@ -36,6 +36,8 @@ pub enum SecurityEventKind {
     TotpDisabled,
     /// A recovery code was used up at sign-in.
     RecoveryCodeUsed,
+    /// New recovery codes replaced the old ones.
+    RecoveryCodesRegenerated,
     /// The password was changed by its user.
     PasswordChanged,
     /// A password reset was asked for by email.
@@ -59,7 +61,7 @@ pub enum SecurityEventKind {
 
 impl SecurityEventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 19] = [
         Self::Registered,
         Self::LoginSucceeded,
         Self::LoginFailed,
@@ -69,6 +71,7 @@ impl SecurityEventKind {
         Self::TotpEnabled,
         Self::TotpDisabled,
         Self::RecoveryCodeUsed,
+        Self::RecoveryCodesRegenerated,
         Self::PasswordChanged,
         Self::PasswordResetRequested,
         Self::PasswordReset,
@@ -92,6 +95,7 @@ impl SecurityEventKind {
             Self::TotpEnabled => "totp_enabled",
             Self::TotpDisabled => "totp_disabled",
             Self::RecoveryCodeUsed => "recovery_code_used",
+            Self::RecoveryCodesRegenerated => "recovery_codes_regenerated",
             Self::PasswordChanged => "password_changed",
             Self::PasswordResetRequested => "password_reset_requested",
             Self::PasswordReset => "password_reset",

@@ -16,6 +16,7 @@ backends!(
     a_recovery_code_signs_in_once,
     wrong_codes_count_towards_the_lock_out,
     turning_totp_off_needs_the_password_and_a_code,
+    new_recovery_codes_replace_the_old_ones,
     totp_routes_refuse_what_the_state_does_not_allow,
     a_password_change_voids_open_challenges_and_keeps_totp_on,
     the_compatibility_login_asks_for_the_code_too,
@@ -406,4 +407,63 @@ async fn bad_second_factor_input_gets_the_contract_errors(app: &TestApp) {
         StatusCode::OK,
         "malformed input used nothing up"
     );
+}
+
+async fn new_recovery_codes_replace_the_old_ones(app: &TestApp) {
+    let totp = with_totp(app).await;
+    let user = &totp.user;
+    let path = "/api/v1/auth/mfa/recovery-codes";
+    let wrong = app
+        .send_json(
+            Method::POST,
+            path,
+            user,
+            &json!({"current_password": user.password, "code": code(&totp.secret, totp.used_step)}),
+        )
+        .await;
+
+    let fresh = app
+        .send_json(
+            Method::POST,
+            path,
+            user,
+            &json!({"current_password": user.password, "recovery_code": totp.recovery_codes[0]}),
+        )
+        .await;
+
+    error_body(wrong, StatusCode::FORBIDDEN, "INVALID_MFA_CODE").await;
+    assert_eq!(fresh.status(), StatusCode::OK);
+    let fresh: Value = fresh.json().await.expect("json");
+    let fresh: Vec<&str> = fresh["recovery_codes"]
+        .as_array()
+        .expect("codes")
+        .iter()
+        .map(|c| c.as_str().expect("code"))
+        .collect();
+    assert_eq!(fresh.len(), 10);
+    assert!(
+        fresh
+            .iter()
+            .all(|c| !totp.recovery_codes.iter().any(|old| old == c))
+    );
+    let status: Value = app
+        .get("/api/v1/auth/mfa", user)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(status["recovery_codes_left"], 10);
+    let pending = challenge(app, user).await;
+    let old = finish(
+        app,
+        json!({"challenge": pending, "recovery_code": totp.recovery_codes[1]}),
+    )
+    .await;
+    error_body(old, StatusCode::UNAUTHORIZED, "INVALID_MFA_CODE").await;
+    let new = finish(
+        app,
+        json!({"challenge": pending, "recovery_code": fresh[0]}),
+    )
+    .await;
+    assert_eq!(new.status(), StatusCode::OK);
 }

@@ -172,13 +172,7 @@ impl AuthService {
         let now = self.ports.clock.now();
         let step = matching_step(self.ports.codes.as_ref(), &factor, code, now)
             .ok_or(Error::WrongSecondFactor)?;
-        let recovery = (0..RECOVERY_CODES)
-            .map(|_| self.ports.codes.recovery_code())
-            .collect::<Result<Vec<_>>>()?;
-        let hashes: Vec<TokenHash> = recovery
-            .iter()
-            .map(|code| self.recovery_hash(code))
-            .collect();
+        let (recovery, hashes) = self.new_recovery_codes()?;
         if !self
             .ports
             .factors
@@ -233,6 +227,46 @@ impl AuthService {
         Ok(())
     }
 
+    /// Replaces the caller's recovery codes, used or not, with
+    /// [`RECOVERY_CODES`] new ones (shown this once, stored hashed), after
+    /// their password and a proof of the factor (a wrong code counts
+    /// towards the lock-out).
+    ///
+    /// # Errors
+    /// [`Error::WrongPassword`]; [`Error::SecondFactorNotEnabled`];
+    /// [`Error::WrongSecondFactor`].
+    pub async fn regenerate_recovery_codes(
+        &self,
+        principal: &Principal,
+        password: &str,
+        proof: &Proof,
+    ) -> Result<Vec<RecoveryCode>> {
+        let user = principal.user.id;
+        let credentials = self.confirm_password(principal, password).await?;
+        let factor = self.enabled_factor(user).await?;
+        let factor = factor.ok_or(Error::SecondFactorNotEnabled)?;
+        let now = self.ports.clock.now();
+        let origin = Origin::of(principal);
+        if !self
+            .proof_holds(&credentials, &factor, proof, now, origin)
+            .await?
+        {
+            return Err(Error::WrongSecondFactor);
+        }
+        let (recovery, hashes) = self.new_recovery_codes()?;
+        if !self
+            .ports
+            .factors
+            .replace_recovery_codes(user, &hashes)
+            .await?
+        {
+            return Err(Error::SecondFactorNotEnabled);
+        }
+        let kind = SecurityEventKind::RecoveryCodesRegenerated;
+        self.log_event(user, kind, origin).await;
+        Ok(recovery)
+    }
+
     /// The caller's second factors.
     ///
     /// # Errors
@@ -254,6 +288,15 @@ impl AuthService {
     async fn enabled_factor(&self, user: UserId) -> Result<Option<TotpFactor>> {
         let factor = self.ports.factors.totp(user).await?;
         Ok(factor.filter(|factor| factor.enabled))
+    }
+
+    /// [`RECOVERY_CODES`] new recovery codes and their hashes.
+    fn new_recovery_codes(&self) -> Result<(Vec<RecoveryCode>, Vec<TokenHash>)> {
+        let codes = (0..RECOVERY_CODES)
+            .map(|_| self.ports.codes.recovery_code())
+            .collect::<Result<Vec<_>>>()?;
+        let hashes = codes.iter().map(|code| self.recovery_hash(code)).collect();
+        Ok((codes, hashes))
     }
 
     fn recovery_hash(&self, code: &RecoveryCode) -> TokenHash {

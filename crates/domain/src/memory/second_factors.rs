@@ -115,6 +115,16 @@ impl SecondFactorStore for MemorySecondFactors {
         Ok(codes.map_or(0, |codes| codes.iter().filter(|(_, used)| !used).count()))
     }
 
+    async fn replace_recovery_codes(&self, user: UserId, codes: &[TokenHash]) -> Result<bool> {
+        let mut tables = self.store.lock();
+        if !tables.totp_factors.get(&user).is_some_and(|f| f.enabled) {
+            return Ok(false);
+        }
+        let fresh = codes.iter().map(|hash| (hash.clone(), false)).collect();
+        tables.recovery_codes.insert(user, fresh);
+        Ok(true)
+    }
+
     async fn disable_totp(&self, user: UserId) -> Result<bool> {
         let mut tables = self.store.lock();
         tables.recovery_codes.remove(&user);

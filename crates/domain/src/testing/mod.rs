@@ -259,6 +259,7 @@ macro_rules! port_contract_tests {
             totp_is_pending_until_enabled_with_its_own_secret,
             a_time_step_is_used_once_and_only_after_the_last,
             a_recovery_code_is_used_once_by_its_owner,
+            recovery_codes_are_replaced_only_while_totp_is_on,
             disabling_forgets_the_secret_and_the_recovery_codes,
             a_challenge_is_found_until_redeemed_once_or_expired,
             concurrent_uses_of_a_step_a_code_or_a_challenge_succeed_once,

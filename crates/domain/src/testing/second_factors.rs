@@ -123,6 +123,42 @@ pub async fn a_recovery_code_is_used_once_by_its_owner(storage: &Storage) {
     assert_eq!(factors.recovery_codes_left(bob).await.expect("answered"), 3);
 }
 
+/// New recovery codes replace every old one, used or not, of their owner
+/// only, and only while TOTP is on.
+pub async fn recovery_codes_are_replaced_only_while_totp_is_on(storage: &Storage) {
+    let ada = user(storage, "ada@example.com").await;
+    let bob = user(storage, "bob@example.com").await;
+    let carol = user(storage, "carol@example.com").await;
+    enable(storage, ada, 1, 10, "ada").await;
+    enable(storage, bob, 2, 10, "bob").await;
+    let factors = &storage.second_factors;
+    let pending = factors.begin_totp(carol, &secret(3), at(0)).await;
+    let used = factors.use_recovery_code(ada, &hash("ada-0"), at(5)).await;
+
+    let replaced = factors.replace_recovery_codes(ada, &codes("fresh")).await;
+    let when_pending = factors.replace_recovery_codes(carol, &codes("carol")).await;
+    let without = factors
+        .replace_recovery_codes(UserId::new_random(), &codes("nobody"))
+        .await;
+    let old = factors.use_recovery_code(ada, &hash("ada-1"), at(6)).await;
+    let new = factors
+        .use_recovery_code(ada, &hash("fresh-0"), at(6))
+        .await;
+
+    assert!(pending.expect("answered") && used.expect("answered"));
+    assert!(replaced.expect("answered"));
+    assert!(!when_pending.expect("answered"), "TOTP is only pending");
+    assert!(!without.expect("answered"), "no factor at all");
+    assert!(!old.expect("answered"), "the old codes are gone");
+    assert!(new.expect("answered"));
+    assert_eq!(factors.recovery_codes_left(ada).await.expect("answered"), 2);
+    assert_eq!(factors.recovery_codes_left(bob).await.expect("answered"), 3);
+    assert_eq!(
+        factors.recovery_codes_left(carol).await.expect("answered"),
+        0
+    );
+}
+
 /// Turning TOTP off forgets its secret and its recovery codes; turning it
 /// on again starts from a new set.
 pub async fn disabling_forgets_the_secret_and_the_recovery_codes(storage: &Storage) {

@@ -172,6 +172,18 @@ impl SecondFactorStore for SeaSecondFactorStore {
         Ok(usize::try_from(left).unwrap_or(usize::MAX))
     }
 
+    async fn replace_recovery_codes(&self, user: UserId, codes: &[TokenHash]) -> Result<bool> {
+        let txn = self.db.begin().await.map_err(to_domain)?;
+        let replaced = replace_codes_in(&txn, user, codes).await;
+        match replaced {
+            Ok(true) => txn.finish(Ok(true)).await,
+            other => {
+                let _ = txn.rollback().await;
+                other
+            }
+        }
+    }
+
     async fn disable_totp(&self, user: UserId) -> Result<bool> {
         let txn = self.db.begin().await.map_err(to_domain)?;
         let disabled = disable_in(&txn, user).await;
@@ -256,21 +268,47 @@ async fn enable_in(
     if enabled.rows_affected != 1 {
         return Ok(false);
     }
+    store_codes(txn, user, recovery).await?;
+    Ok(true)
+}
+
+/// [`SecondFactorStore::replace_recovery_codes`]'s statements, on a
+/// transaction. The no-op update of the factor is the check that TOTP is
+/// on, and on PostgreSQL holds its row until the end, so that a
+/// concurrent `disable_totp` comes after and takes the new codes along.
+async fn replace_codes_in(txn: &Transaction, user: UserId, codes: &[TokenHash]) -> Result<bool> {
+    use totp_factors::Column;
+    let on = totp_factors::Entity::update_many()
+        .col_expr(Column::LastStep, Expr::col(Column::LastStep))
+        .filter(Column::UserId.eq(user.as_uuid()))
+        .filter(Column::EnabledAt.is_not_null())
+        .exec(txn)
+        .await
+        .map_err(to_domain)?;
+    if on.rows_affected != 1 {
+        return Ok(false);
+    }
+    store_codes(txn, user, codes).await?;
+    Ok(true)
+}
+
+/// Replaces the user's recovery codes with `codes`.
+async fn store_codes(txn: &Transaction, user: UserId, codes: &[TokenHash]) -> Result<()> {
     recovery_codes::Entity::delete_many()
         .filter(recovery_codes::Column::UserId.eq(user.as_uuid()))
         .exec(txn)
         .await
         .map_err(to_domain)?;
-    let codes = recovery.iter().map(|hash| recovery_codes::ActiveModel {
+    let rows = codes.iter().map(|hash| recovery_codes::ActiveModel {
         user_id: Set(user.as_uuid()),
         hash: Set(hash.as_str().to_owned()),
         used_at: Set(None),
     });
-    recovery_codes::Entity::insert_many(codes)
+    recovery_codes::Entity::insert_many(rows)
         .exec_without_returning(txn)
         .await
         .map_err(to_domain)?;
-    Ok(true)
+    Ok(())
 }
 
 /// [`SecondFactorStore::disable_totp`]'s statements, on a transaction.

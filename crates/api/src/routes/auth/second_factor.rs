@@ -26,6 +26,9 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
         Endpoint::of::<__path_begin_totp>(|| web::route().to(begin_totp)),
         Endpoint::of::<__path_confirm_totp>(|| web::route().to(confirm_totp)),
         Endpoint::of::<__path_disable_totp>(|| web::route().to(disable_totp)),
+        Endpoint::of::<__path_regenerate_recovery_codes>(|| {
+            web::route().to(regenerate_recovery_codes)
+        }),
     ]
 }
 
@@ -245,7 +248,8 @@ async fn confirm_totp(
     }))
 }
 
-/// The password and a proof of the factor, to turn TOTP off.
+/// The password and a proof of the factor, to turn TOTP off or to
+/// replace the recovery codes.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[schema(as = TotpDisableRequest)]
 pub(crate) struct TotpDisableBody {
@@ -284,7 +288,49 @@ async fn disable_totp(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let body: TotpDisableBody = json_body(&req, &body)?;
+    let (password, proof) = password_and_proof(&req, &body)?;
+    state.auth.disable_totp(&user.0, &password, &proof).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Replaces the recovery codes, used or not, with ten new ones, shown this
+/// once; the old ones stop working.
+#[utoipa::path(
+    post, path = "/api/v1/auth/mfa/recovery-codes", operation_id = "regenerate_recovery_codes",
+    security(("bearer" = []), ("oauth2" = [])),
+    request_body = TotpDisableBody,
+    responses(
+        (status = 200, description = "The new recovery codes", body = RecoveryCodesBody),
+        (status = 400, description = "The body is not a JSON object of the expected shape"),
+        (status = 401, description = "Missing, invalid, expired or revoked access token"),
+        (status = 403, description = "`INVALID_CREDENTIALS`: wrong `current_password`; `INVALID_MFA_CODE`: a wrong or already used code"),
+        (status = 409, description = "`MFA_NOT_ENABLED`: TOTP is not on"),
+        (status = 413, description = "The body is over the limit"),
+        (status = 415, description = "The body is not JSON"),
+        (status = 422, description = "`current_password` is missing, or not exactly one of `code` and `recovery_code` is given in its form"),
+        (status = 429, description = "`ACCOUNT_LOCKED`: too many wrong passwords or codes"),
+        (status = 503, description = "The database cannot be reached"),
+    ),
+)]
+async fn regenerate_recovery_codes(
+    user: AuthUser,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let (password, proof) = password_and_proof(&req, &body)?;
+    let codes = state
+        .auth
+        .regenerate_recovery_codes(&user.0, &password, &proof)
+        .await?;
+    Ok(HttpResponse::Ok().json(RecoveryCodesBody {
+        recovery_codes: codes.iter().map(RecoveryCode::display).collect(),
+    }))
+}
+
+/// The password and the proof of a [`TotpDisableBody`].
+fn password_and_proof(req: &HttpRequest, body: &[u8]) -> Result<(String, Proof), ApiError> {
+    let body: TotpDisableBody = json_body(req, body)?;
     let mut fields = Fields::default();
     let password = fields.text("current_password", body.current_password);
     let proof = proof(
@@ -293,9 +339,5 @@ async fn disable_totp(
         body.recovery_code.as_deref(),
     );
     fields.finish()?;
-    let (Some(password), Some(proof)) = (password, proof) else {
-        return Err(ApiError::Internal);
-    };
-    state.auth.disable_totp(&user.0, &password, &proof).await?;
-    Ok(HttpResponse::NoContent().finish())
+    password.zip(proof).ok_or(ApiError::Internal)
 }

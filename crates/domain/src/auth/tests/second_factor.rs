@@ -535,6 +535,95 @@ async fn turning_totp_off_needs_the_password_and_a_code_and_counts_a_wrong_code(
 }
 
 #[tokio::test]
+async fn new_recovery_codes_need_the_password_and_a_code_and_replace_the_old() {
+    for right_code in [true, false] {
+        let signed_in = principal();
+        let mut found = credentials(true);
+        found.user = signed_in.user.clone();
+        let (id, stored) = (found.user.id, found.clone());
+        let mut ports = Ports::new()
+            .password_is("right")
+            .codes_by_step()
+            .with_factor(&found, true);
+        ports
+            .users
+            .expect_find_credentials_by_id()
+            .returning(move |_| Ok(Some(stored.clone())));
+        ports
+            .factors
+            .expect_use_totp_step()
+            .returning(|_, _| Ok(true));
+        ports
+            .users
+            .expect_record_failed_login()
+            .times(usize::from(!right_code))
+            .returning(|_, _, _| Ok(false));
+        let mut made = 0u8;
+        ports
+            .codes
+            .expect_recovery_code()
+            .times(if right_code { 10 } else { 0 })
+            .returning(move || {
+                made += 1;
+                Ok(RecoveryCode::from_bytes(&[made; 13]))
+            });
+        ports
+            .factors
+            .expect_replace_recovery_codes()
+            .withf(move |user, hashes| *user == id && hashes.len() == 10)
+            .times(usize::from(right_code))
+            .returning(|_, _| Ok(true));
+        let code = if right_code { "000000" } else { "999999" };
+        let proof = Proof::Totp(TotpCode::parse(code).expect("six digits"));
+        let events = ports.events.clone();
+
+        let result = ports
+            .service()
+            .regenerate_recovery_codes(&signed_in, "right", &proof)
+            .await;
+
+        if right_code {
+            let codes = result.expect("replaced");
+            assert_eq!(codes.len(), 10);
+            assert_eq!(codes[0], RecoveryCode::from_bytes(&[1; 13]));
+            assert_eq!(
+                kinds(&events),
+                [SecurityEventKind::RecoveryCodesRegenerated]
+            );
+        } else {
+            assert!(
+                matches!(result, Err(Error::WrongSecondFactor)),
+                "{result:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn new_recovery_codes_need_totp_on() {
+    let signed_in = principal();
+    let mut found = credentials(true);
+    found.user = signed_in.user.clone();
+    let stored = found.clone();
+    let mut ports = Ports::new().password_is("right").with_factor(&found, false);
+    ports
+        .users
+        .expect_find_credentials_by_id()
+        .returning(move |_| Ok(Some(stored.clone())));
+    ports.factors.expect_replace_recovery_codes().never();
+
+    let result = ports
+        .service()
+        .regenerate_recovery_codes(&signed_in, "right", &current_code())
+        .await;
+
+    assert!(
+        matches!(result, Err(Error::SecondFactorNotEnabled)),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
 async fn the_status_counts_unused_recovery_codes_only_while_totp_is_on() {
     for on in [true, false] {
         let signed_in = principal();
