@@ -30,8 +30,10 @@ impl MigrationTrait for Migration {
         secret_length(manager, 255).await
     }
 
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        secret_length(manager, 64).await
+    /// Keeps the column wide: sealed values do not fit the old width, and
+    /// a wider column changes nothing for the schema before.
+    async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {
+        Ok(())
     }
 }
 

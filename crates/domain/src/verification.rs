@@ -10,8 +10,9 @@ use crate::rate_limit::Budget;
 use crate::session::TokenHash;
 use crate::user::{Email, UserId};
 
-/// Verification and change-of-address mails one account is sent at most,
-/// beyond the one registration sends.
+/// Resent verification links, and apart from them change-of-address
+/// requests, one account is sent at most (beyond the link registration
+/// sends).
 pub const VERIFICATION_MAILS: Budget = Budget {
     limit: 3,
     window: Duration::hours(1),

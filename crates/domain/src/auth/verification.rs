@@ -39,10 +39,11 @@ impl AuthService {
         self.ports.mailer.send_verification(mail).await
     }
 
-    /// Whether the account's budget of verification mails allows one
-    /// more.
-    async fn verification_allowed(&self, user: &User) -> Result<bool> {
-        let key = format!("verify-mail:{}", user.id);
+    /// Whether the account's budget of mails of kind `kind` (resent
+    /// links, change requests: apart, so that strangers resending links
+    /// cannot spend the owner's change requests) allows one more.
+    async fn mail_allowed(&self, kind: &str, user: &User) -> Result<bool> {
+        let key = format!("{kind}:{}", user.id);
         let verdict = self.ports.limiter.hit(&key, VERIFICATION_MAILS).await?;
         Ok(verdict == Verdict::Allowed)
     }
@@ -84,7 +85,10 @@ impl AuthService {
             return Ok(());
         };
         let user = credentials.user;
-        if !user.is_active || user.email_verified || !self.verification_allowed(&user).await? {
+        if !user.is_active
+            || user.email_verified
+            || !self.mail_allowed("verify-mail", &user).await?
+        {
             return Ok(());
         }
         let version = credentials.token_version;
@@ -94,20 +98,20 @@ impl AuthService {
 
     /// Starts moving the caller's account to `email`: a link goes to the
     /// new address, a notice to the current one, and nothing changes until
-    /// the link is followed. Past the account's budget of such mails, a
-    /// request is taken but sends nothing.
+    /// the link is followed. Past the account's budget of such requests,
+    /// one is taken but checks and sends nothing.
     pub(super) async fn request_email_change(
         &self,
         principal: &Principal,
         token_version: i64,
         email: &Email,
     ) -> Result<()> {
+        let user = &principal.user;
+        if !self.mail_allowed("email-change-mail", user).await? {
+            return Ok(());
+        }
         if self.ports.users.find_credentials(email).await?.is_some() {
             return Err(Error::EmailTaken);
-        }
-        let user = &principal.user;
-        if !self.verification_allowed(user).await? {
-            return Ok(());
         }
         self.send_verification(user, token_version, email, true)
             .await?;

@@ -74,15 +74,23 @@ impl SecondFactorStore for SeaSecondFactorStore {
             .one(&self.db)
             .await
             .map_err(to_domain)?;
-        row.map(|row| {
-            let secret = self.sealer.open(row.user_id.as_bytes(), &row.secret)?;
-            Ok(TotpFactor {
-                secret: TotpSecret::from_base32(secret)?,
-                enabled: row.enabled_at.is_some(),
-                last_step: row.last_step,
-            })
-        })
-        .transpose()
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let enabled = row.enabled_at.is_some();
+        let secret = match self.sealer.open(row.user_id.as_bytes(), &row.secret) {
+            Ok(secret) => secret,
+            // A pending secret sealed under another server secret is as
+            // good as none: its enrolment starts again. One that is on
+            // fails closed.
+            Err(_) if !enabled => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        Ok(Some(TotpFactor {
+            secret: TotpSecret::from_base32(secret)?,
+            enabled,
+            last_step: row.last_step,
+        }))
     }
 
     async fn begin_totp(

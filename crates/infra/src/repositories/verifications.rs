@@ -104,19 +104,23 @@ async fn redeem_in(
         .one(txn)
         .await
         .map_err(to_domain)?;
-    let Some(account) = account.filter(|a| a.token_version == link.token_version) else {
+    let Some(account) = account else {
         return Ok(None);
     };
     let previous = Email::parse(&account.email).map_err(Error::internal)?;
+    // The token version is checked by the write itself, so that a password
+    // change committed after the read above still stops the move.
     let moved = users::Entity::update_many()
         .col_expr(users::Column::Email, Expr::value(email.as_str()))
         .col_expr(users::Column::EmailVerified, Expr::value(true))
         .col_expr(users::Column::UpdatedAt, Expr::value(now))
         .filter(users::Column::Id.eq(link.user_id))
+        .filter(users::Column::TokenVersion.eq(link.token_version))
         .exec(txn)
         .await;
     match moved {
-        Ok(_) => {}
+        Ok(moved) if moved.rows_affected == 1 => {}
+        Ok(_) => return Ok(None),
         Err(err) if is_unique_violation(&err) => return Err(Error::EmailTaken),
         Err(err) => return Err(to_domain(err)),
     }

@@ -728,10 +728,13 @@ async fn totp_secrets_are_sealed(db: &Database) {
     let again = store.seal_legacy_secrets().await.expect("sealed");
     let old_raw = stored_secret(db, old).await;
     let read = store.totp(old).await.expect("read").expect("a factor");
+    let rotated = SeaSecondFactorStore::new(db.clone(), Sealer::new(b"rotated", "totp"));
+    let pending_after_rotation = rotated.totp(new).await;
     let enabled = store
         .enable_totp(new, &secret, 1, &[], Utc::now())
         .await
         .expect("answered");
+    let on_after_rotation = rotated.totp(new).await;
 
     assert!(Sealer::is_sealed(&new_raw), "{new_raw}");
     assert!(!new_raw.contains(secret.expose()));
@@ -739,6 +742,12 @@ async fn totp_secrets_are_sealed(db: &Database) {
     assert!(Sealer::is_sealed(&old_raw) && !old_raw.contains(secret.expose()));
     assert_eq!(read.secret, secret);
     assert!(enabled, "a sealed pending secret is matched by its value");
+    assert_eq!(
+        pending_after_rotation.expect("answered"),
+        None,
+        "a pending secret that does not open is as good as none"
+    );
+    assert!(on_after_rotation.is_err(), "one that is on fails closed");
 }
 
 #[tokio::test]

@@ -132,7 +132,7 @@ async fn an_email_change_mails_a_link_to_the_new_address_and_a_notice_to_the_old
         .expect_find_credentials()
         .with(eq(new.clone()))
         .returning(|_| Ok(None));
-    let key = format!("verify-mail:{id}");
+    let key = format!("email-change-mail:{id}");
     ports
         .limits
         .expect_take()
@@ -189,12 +189,13 @@ async fn an_email_change_to_a_taken_address_or_past_the_budget_sends_nothing() {
         ports
             .users
             .expect_find_credentials()
-            .returning(move |_| Ok(taken.then(|| owner.clone())));
+            .times(usize::from(taken))
+            .returning(move |_| Ok(Some(owner.clone())));
         ports
             .limits
             .expect_take()
-            .times(usize::from(!taken))
-            .returning(|_, now, _, _| Ok((false, now + 3_600_000)));
+            .times(1)
+            .returning(move |_, now, _, _| Ok((taken, now + 3_600_000)));
         ports.verifications.expect_issue().never();
         ports.mailer.expect_send_verification().never();
         ports.mailer.expect_send_email_change().never();
