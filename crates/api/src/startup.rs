@@ -212,6 +212,11 @@ async fn purge_expired(state: web::Data<AppState>) {
             Ok(purged) => tracing::info!(purged, "old rate-limit counts purged"),
             Err(err) => tracing::warn!(error = %err, "purging rate-limit counts failed"),
         }
+        match state.auth.purge_expired_links().await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "expired verification links purged"),
+            Err(err) => tracing::warn!(error = %err, "purging verification links failed"),
+        }
     }
 }
 

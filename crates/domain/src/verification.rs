@@ -62,4 +62,11 @@ pub trait EmailVerificationStore: Send + Sync {
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage
     /// cannot be reached.
     async fn redeem(&self, hash: &TokenHash, now: DateTime<Utc>) -> Result<Option<VerifiedEmail>>;
+
+    /// Deletes the links expired at `now`; answers how many.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage
+    /// cannot be reached.
+    async fn purge(&self, now: DateTime<Utc>) -> Result<u64>;
 }

@@ -71,6 +71,16 @@ impl AuthService {
         Ok(())
     }
 
+    /// Deletes the verification links that have expired; answers how
+    /// many.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when storage cannot be reached.
+    pub async fn purge_expired_links(&self) -> Result<u64> {
+        let now = self.ports.clock.now();
+        self.ports.verifications.purge(now).await
+    }
+
     /// Sends the verification link again to `email` when an active account
     /// has it unverified and its budget allows. The answer is the same
     /// either way, so nobody learns which emails exist.

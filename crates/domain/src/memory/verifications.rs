@@ -89,4 +89,14 @@ impl EmailVerificationStore for MemoryEmailVerifications {
             previous,
         }))
     }
+
+    async fn purge(&self, now: DateTime<Utc>) -> Result<u64> {
+        let mut tables = self.store.lock();
+        let before = tables.email_verifications.len();
+        tables
+            .email_verifications
+            .retain(|_, row| row.expires_at > now);
+        let purged = before - tables.email_verifications.len();
+        Ok(u64::try_from(purged).unwrap_or(u64::MAX))
+    }
 }

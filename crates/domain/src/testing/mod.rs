@@ -277,6 +277,7 @@ macro_rules! port_contract_tests {
             a_link_from_before_a_password_change_redeems_nothing,
             a_newer_link_for_an_address_replaces_the_older,
             a_link_to_an_address_taken_meanwhile_changes_nothing,
+            purging_deletes_expired_links_only,
             deleting_a_user_deletes_their_links,
             concurrent_redemptions_of_a_link_succeed_once,
         ]);

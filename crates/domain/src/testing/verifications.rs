@@ -141,6 +141,21 @@ pub async fn a_link_to_an_address_taken_meanwhile_changes_nothing(storage: &Stor
     assert_eq!(freed.map(|v| v.email), Some(email("bob@example.com")));
 }
 
+/// Purging deletes the links expired at its time, and only those.
+pub async fn purging_deletes_expired_links_only(storage: &Storage) {
+    let ada = user(storage, "ada@example.com").await;
+    issue(storage, "short", ada, "ada@example.com", 10).await;
+    issue(storage, "long", ada, "ada@new.example", 3600).await;
+
+    let purged = storage.email_verifications.purge(at(10)).await;
+    let again = storage.email_verifications.purge(at(10)).await;
+    let long = redeem(storage, "long", 11).await.expect("answered");
+
+    assert_eq!(purged.expect("purged"), 1);
+    assert_eq!(again.expect("purged"), 0);
+    assert!(long.is_some(), "a live link stays");
+}
+
 /// Deleting an account deletes its links.
 pub async fn deleting_a_user_deletes_their_links(storage: &Storage) {
     let ada = user(storage, "ada@example.com").await;

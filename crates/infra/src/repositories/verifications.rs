@@ -66,6 +66,15 @@ impl EmailVerificationStore for SeaEmailVerificationStore {
             }
         }
     }
+
+    async fn purge(&self, now: DateTime<Utc>) -> Result<u64> {
+        let purged = Entity::delete_many()
+            .filter(Column::ExpiresAt.lte(now))
+            .exec(&self.db)
+            .await
+            .map_err(to_domain)?;
+        Ok(purged.rows_affected)
+    }
 }
 
 /// [`EmailVerificationStore::issue`]'s statements, on a transaction: the

@@ -192,3 +192,18 @@ async fn sign_in_refuses_an_unverified_address_only_when_required_and_after_the_
         }
     }
 }
+
+#[tokio::test]
+async fn expired_links_are_purged_as_of_now() {
+    let mut ports = Ports::new();
+    ports
+        .verifications
+        .expect_purge()
+        .with(eq(at()))
+        .times(1)
+        .returning(|_| Ok(2));
+
+    let purged = ports.service().purge_expired_links().await;
+
+    assert_eq!(purged.expect("purged"), 2);
+}
