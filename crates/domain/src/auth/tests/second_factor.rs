@@ -4,7 +4,7 @@ use chrono::Duration;
 use mockall::predicate::{always, eq};
 
 use super::{Ports, at, credentials, principal};
-use crate::auth::SignIn;
+use crate::auth::{Principal, SignIn};
 use crate::error::Error;
 use crate::second_factor::{
     Challenge, Proof, RecoveryCode, TotpCode, TotpFactor, TotpSecret, time_step,
@@ -53,6 +53,33 @@ impl Ports {
             .with(eq(id))
             .returning(move |_| Ok(Some(factor(enabled))));
         self
+    }
+
+    /// The signed-in `signed_in` with TOTP on, password "right", codes by
+    /// step and every step unused (a wrong code counts, as
+    /// `record_failed_login` is expected `failures` times).
+    fn signed_in_with_totp(signed_in: &Principal, failures: usize) -> Self {
+        let mut found = credentials(true);
+        found.user = signed_in.user.clone();
+        let stored = found.clone();
+        let mut ports = Self::new()
+            .password_is("right")
+            .codes_by_step()
+            .with_factor(&found, true);
+        ports
+            .users
+            .expect_find_credentials_by_id()
+            .returning(move |_| Ok(Some(stored.clone())));
+        ports
+            .factors
+            .expect_use_totp_step()
+            .returning(|_, _| Ok(true));
+        ports
+            .users
+            .expect_record_failed_login()
+            .times(failures)
+            .returning(|_, _, _| Ok(false));
+        ports
     }
 
     /// A stored challenge "pending" of `found`, issued under `version`.
@@ -481,26 +508,8 @@ async fn a_wrong_first_code_or_no_enrolment_turns_nothing_on() {
 async fn turning_totp_off_needs_the_password_and_a_code_and_counts_a_wrong_code() {
     for right_code in [true, false] {
         let signed_in = principal();
-        let mut found = credentials(true);
-        found.user = signed_in.user.clone();
-        let (id, stored) = (found.user.id, found.clone());
-        let mut ports = Ports::new()
-            .password_is("right")
-            .codes_by_step()
-            .with_factor(&found, true);
-        ports
-            .users
-            .expect_find_credentials_by_id()
-            .returning(move |_| Ok(Some(stored.clone())));
-        ports
-            .factors
-            .expect_use_totp_step()
-            .returning(|_, _| Ok(true));
-        ports
-            .users
-            .expect_record_failed_login()
-            .times(usize::from(!right_code))
-            .returning(|_, _, _| Ok(false));
+        let id = signed_in.user.id;
+        let mut ports = Ports::signed_in_with_totp(&signed_in, usize::from(!right_code));
         ports
             .factors
             .expect_disable_totp()
@@ -538,26 +547,8 @@ async fn turning_totp_off_needs_the_password_and_a_code_and_counts_a_wrong_code(
 async fn new_recovery_codes_need_the_password_and_a_code_and_replace_the_old() {
     for right_code in [true, false] {
         let signed_in = principal();
-        let mut found = credentials(true);
-        found.user = signed_in.user.clone();
-        let (id, stored) = (found.user.id, found.clone());
-        let mut ports = Ports::new()
-            .password_is("right")
-            .codes_by_step()
-            .with_factor(&found, true);
-        ports
-            .users
-            .expect_find_credentials_by_id()
-            .returning(move |_| Ok(Some(stored.clone())));
-        ports
-            .factors
-            .expect_use_totp_step()
-            .returning(|_, _| Ok(true));
-        ports
-            .users
-            .expect_record_failed_login()
-            .times(usize::from(!right_code))
-            .returning(|_, _, _| Ok(false));
+        let id = signed_in.user.id;
+        let mut ports = Ports::signed_in_with_totp(&signed_in, usize::from(!right_code));
         let mut made = 0u8;
         ports
             .codes
