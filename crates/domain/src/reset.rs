@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::mail::{Mailer, ResetMail};
 use crate::ports::{Clock, OpaqueTokens, PasswordHasher, UserRepository};
 use crate::rate_limit::{Budget, RateLimiter, Verdict};
-use crate::security_log::{SecurityEvent, SecurityEventKind, SecurityLog};
+use crate::security_log::{SecurityEventKind, SecurityLog, record_best_effort};
 use crate::session::{ClientInfo, TokenHash};
 use crate::user::{Email, Password, PasswordHash, UserId};
 
@@ -195,17 +195,11 @@ impl PasswordResetService {
         Ok(())
     }
 
-    /// Records `kind` for `user`, best effort (see
-    /// [`SecurityLog`]).
+    /// Records `kind` for `user`, best effort (see [`record_best_effort`]).
     async fn log_event(&self, user: UserId, kind: SecurityEventKind, client: &ClientInfo) {
-        let event = SecurityEvent {
-            user_id: user,
-            kind,
-            session_id: None,
-            client: client.clone(),
-            at: self.ports.clock.now(),
-        };
-        let _ = self.ports.security.record(event).await;
+        let now = self.ports.clock.now();
+        let log = self.ports.security.as_ref();
+        record_best_effort(log, user, kind, None, client, now).await;
     }
 }
 
@@ -219,7 +213,7 @@ mod tests {
     use std::sync::Mutex;
 
     use crate::rate_limit::MockRateLimitStore;
-    use crate::security_log::{kinds, recording_log};
+    use crate::security_log::{SecurityEvent, kinds, recording_log};
     use crate::user::{Credentials, PasswordHash, User, UserName};
 
     fn at() -> DateTime<Utc> {

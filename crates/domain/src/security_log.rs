@@ -167,6 +167,28 @@ pub trait SecurityLog: Send + Sync {
     ) -> Result<Vec<RecordedEvent>>;
 }
 
+/// Records what `kind` of event happened to `user` at `at`, in
+/// `session_id`, from `client`. Best effort: an answer already decided
+/// does not change because the log could not be written (the adapter
+/// writes the operator's log either way).
+pub(crate) async fn record_best_effort(
+    log: &dyn SecurityLog,
+    user: UserId,
+    kind: SecurityEventKind,
+    session_id: Option<SessionId>,
+    client: &ClientInfo,
+    at: DateTime<Utc>,
+) {
+    let event = SecurityEvent {
+        user_id: user,
+        kind,
+        session_id,
+        client: client.clone(),
+        at,
+    };
+    let _ = log.record(event).await;
+}
+
 /// A mock log that keeps what it is given in `events`.
 #[cfg(test)]
 pub(crate) fn recording_log(

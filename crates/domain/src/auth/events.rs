@@ -2,7 +2,7 @@
 
 use super::{AuthService, Principal};
 use crate::error::Result;
-use crate::security_log::{RecordedEvent, SecurityEvent, SecurityEventKind};
+use crate::security_log::{RecordedEvent, SecurityEventKind, record_best_effort};
 use crate::session::{ClientInfo, SessionId};
 use crate::user::UserId;
 
@@ -24,23 +24,17 @@ impl AuthService {
             .await
     }
 
-    /// Records `kind` for `user`. Best effort: an answer already decided
-    /// does not change because the log could not be written (the adapter
-    /// tells the operator's log either way).
+    /// Records `kind` for `user`, best effort (see
+    /// [`record_best_effort`]).
     pub(super) async fn log_event(
         &self,
         user: UserId,
         kind: SecurityEventKind,
         origin: Origin<'_>,
     ) {
-        let event = SecurityEvent {
-            user_id: user,
-            kind,
-            session_id: origin.session_id,
-            client: origin.client.clone(),
-            at: self.ports.clock.now(),
-        };
-        let _ = self.ports.security.record(event).await;
+        let now = self.ports.clock.now();
+        let log = self.ports.security.as_ref();
+        record_best_effort(log, user, kind, origin.session_id, origin.client, now).await;
     }
 }
 
