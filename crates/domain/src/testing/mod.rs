@@ -212,6 +212,7 @@ macro_rules! port_contract_tests {
             a_batch_writes_every_op_or_none,
             a_batch_cannot_touch_another_owners_task,
             creates_in_a_batch_go_last_in_order,
+            batched_creates_store_what_single_creates_store,
             a_bearer_that_is_not_live_reads_and_writes_nothing,
             a_deleted_users_bearer_reads_and_writes_nothing,
         ]);

@@ -12,7 +12,7 @@ mod tree;
 
 pub use batch::{
     a_batch_cannot_touch_another_owners_task, a_batch_writes_every_op_or_none,
-    creates_in_a_batch_go_last_in_order,
+    batched_creates_store_what_single_creates_store, creates_in_a_batch_go_last_in_order,
 };
 pub use listing::{
     an_empty_search_filters_nothing, search_finds_text_in_the_case_it_was_stored,
@@ -62,7 +62,12 @@ async fn create(storage: &Storage, owner: Bearer, title: &str, seconds: i64) -> 
     create_with(storage, owner, new_task(title, None, false), seconds).await
 }
 
-async fn create_with(storage: &Storage, owner: Bearer, task: NewTask, seconds: i64) -> Task {
+pub(super) async fn create_with(
+    storage: &Storage,
+    owner: Bearer,
+    task: NewTask,
+    seconds: i64,
+) -> Task {
     storage
         .tasks
         .create(&owner, task, at(seconds))

@@ -1,10 +1,13 @@
 //! Batches in the [`TaskRepository`](crate::ports::TaskRepository)
 //! contract: every op written, or none.
 
-use super::{bearer, completion, create, listed, new_task, stored};
+use chrono::{NaiveDate, TimeZone as _, Utc};
+
+use super::{bearer, completion, create, create_with, listed, new_task, stored};
 use crate::Error;
+use crate::bearer::Bearer;
 use crate::label::{LabelName, TaskLabels};
-use crate::task::{Precondition, TaskOp, TaskQuery};
+use crate::task::{Due, NewTask, Precondition, Priority, Task, TaskOp, TaskQuery, TimeZone};
 use crate::testing::{Storage, at};
 
 /// A batch writes its ops in order, each as its own method would; when one
@@ -152,4 +155,67 @@ pub async fn creates_in_a_batch_go_last_in_order(storage: &Storage) {
     let mut ids = vec![existing.id];
     ids.extend(created.iter().map(|t| t.id));
     assert_eq!(listed(storage, ada, &query).await, (ids, 4));
+}
+
+/// Tasks created in a batch are stored as single creates store them: every
+/// field (times as precisely as the storage keeps them), read back alike.
+pub async fn batched_creates_store_what_single_creates_store(storage: &Storage) {
+    let ada = bearer(storage, "ada@example.com").await;
+    let at_nanos = Utc
+        .with_ymd_and_hms(2031, 3, 30, 23, 59, 58)
+        .single()
+        .expect("a time")
+        + chrono::Duration::nanoseconds(123_456_789);
+    let date = NaiveDate::from_ymd_opt(2031, 3, 30).expect("a date");
+    let paris = TimeZone::parse("Europe/Paris").expect("a zone");
+    let variants: Vec<NewTask> = vec![
+        new_task("Plain", None, false),
+        NewTask {
+            priority: Priority::new(4).expect("a priority"),
+            due: Some(Due::At(at_nanos)),
+            ..new_task(
+                "Due at an instant",
+                Some("with \"quotes\", \\ and ✓"),
+                false,
+            )
+        },
+        NewTask {
+            due: Some(Due::Date(date)),
+            time_zone: paris,
+            ..new_task("Due on a day in Paris", Some(""), true)
+        },
+    ];
+    let singles = created_one_by_one(storage, ada, &variants).await;
+    let ops = variants.iter().cloned().map(TaskOp::Create).collect();
+    let batched: Vec<_> = storage
+        .tasks
+        .apply_all(&ada, ops, at(2))
+        .await
+        .expect("reached storage")
+        .expect("written")
+        .into_iter()
+        .map(|task| task.expect("a created task"))
+        .collect();
+    assert_eq!(batched.len(), variants.len());
+    for (single, made) in singles.iter().zip(&batched) {
+        assert_eq!(stored(storage, ada, made.id).await.as_ref(), Some(made));
+        let unplaced = |task: &Task| {
+            let mut task = task.clone();
+            (task.id, task.position) = (made.id, made.position);
+            (task.created_at, task.updated_at) = (made.created_at, made.updated_at);
+            task.completed_at = task.completed_at.map(|_| made.created_at);
+            task
+        };
+        assert_eq!(&unplaced(single), made, "as a single create stores it");
+    }
+    assert_eq!(batched[2].completed_at, Some(at(2)));
+}
+
+/// Each of `tasks` created on its own, at second 1.
+async fn created_one_by_one(storage: &Storage, owner: Bearer, tasks: &[NewTask]) -> Vec<Task> {
+    let mut created = Vec::new();
+    for task in tasks {
+        created.push(create_with(storage, owner, task.clone(), 1).await);
+    }
+    created
 }

@@ -5,7 +5,7 @@ use super::{bearer, completion, create, listed, new_task, stored};
 use crate::bearer::Bearer;
 use crate::error::Error;
 use crate::session::SessionId;
-use crate::task::{Precondition, TaskQuery};
+use crate::task::{Precondition, TaskOp, TaskQuery};
 use crate::testing::sessions::session;
 use crate::testing::{Storage, at};
 
@@ -63,6 +63,16 @@ pub async fn a_bearer_that_is_not_live_reads_and_writes_nothing(storage: &Storag
             .await
             .expect("answered");
         assert_eq!(created, None, "create with {what}");
+        let creates = vec![TaskOp::Create(new_task("Sneaked in", None, false)); 2];
+        let batch = storage
+            .tasks
+            .apply_all(&dead, creates, at(20))
+            .await
+            .expect("answered");
+        assert!(
+            matches!(&batch, Err(r) if r.index == 0 && matches!(r.error, Error::NotFound)),
+            "batch of creates with {what}: {batch:?}"
+        );
         assert_eq!(
             stored(storage, dead, task.id).await,
             None,

@@ -22,9 +22,7 @@ pub(super) async fn apply_ops(
     now: DateTime<Utc>,
 ) -> Result<std::result::Result<Vec<Option<Task>>, BatchRefusal>> {
     if !lock_owner(txn, bearer).await? {
-        // The service tells the bearer why.
-        let error = Error::NotFound;
-        return Ok(Err(BatchRefusal { index: 0, error }));
+        return Ok(Err(bearer_gone()));
     }
     let mut written = Vec::with_capacity(ops.len());
     let mut ops = ops.into_iter().peekable();
@@ -53,6 +51,28 @@ pub(super) async fn apply_ops(
         }
     }
     Ok(Ok(written))
+}
+
+/// The tasks of a batch made of nothing but creates that a multi-row
+/// insert can take; `None` for any other batch (an empty one too).
+pub(super) fn only_plain_creates(ops: &[TaskOp]) -> Option<Vec<&NewTask>> {
+    let tasks: Vec<&NewTask> = ops
+        .iter()
+        .map(|op| match op {
+            TaskOp::Create(task) if is_plain(task) => Some(task),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    (!tasks.is_empty()).then_some(tasks)
+}
+
+/// What a batch gets whose bearer is not live (the service tells the
+/// bearer why).
+pub(super) fn bearer_gone() -> BatchRefusal {
+    BatchRefusal {
+        index: 0,
+        error: Error::NotFound,
+    }
 }
 
 /// A create that a multi-row insert can take: top level, no labels.

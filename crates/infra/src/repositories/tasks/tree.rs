@@ -40,6 +40,15 @@ pub(super) fn next_position(owner: UserId, parent: Option<TaskId>) -> SimpleExpr
         .add(Position::GAP)
 }
 
+/// The key of the `rank`-th (from 1) of top-level tasks added after the
+/// owner's last one, in one statement: [`Position::after`] `rank` times.
+pub(super) fn ranked_top_level_position(owner: UserId, rank: SimpleExpr) -> SimpleExpr {
+    let last = last_position(owner, None);
+    Expr::expr(Expr::SubQuery(None, Box::new(last.into())))
+        .if_null(0)
+        .add(rank.mul(Position::GAP))
+}
+
 /// The key of the owner's last top-level task, if any.
 pub(super) async fn last_top_level(
     conn: &impl ConnectionTrait,

@@ -1,14 +1,15 @@
 //! The statements that write a task, and running them for the task as it
 //! then is (`RETURNING` its row).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, InsertStatement, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryTrait, UpdateMany};
+use serde::Serialize;
 use taskpulse_domain::task::{Due, NewTask, Position, Task, TaskChanges};
 use taskpulse_domain::{Bearer, Error, Result};
 
 use super::row::{self, due_columns, returning};
-use super::tree::next_position;
+use super::tree::{next_position, ranked_top_level_position};
 use crate::entities::tasks::{Column, Entity};
 use crate::repositories::live::live;
 
@@ -116,6 +117,101 @@ pub(super) async fn insert_top_level(
     // Ids grow in the order of the rows; RETURNING need not keep it.
     created.sort_by_key(|task| task.id);
     Ok(created)
+}
+
+/// `INSERT … SELECT … FROM json_populate_recordset(…) WHERE live …
+/// RETURNING` of top-level `tasks` without labels, on PostgreSQL: one
+/// statement whose rows come from one JSON parameter, each after the
+/// owner's last top-level task and the ones before it. PostgreSQL plans a
+/// 100-row `VALUES` list of 1 700 parameters in longer than it takes to
+/// insert the rows, and decodes the document in a fraction of that.
+/// Nothing is stored for a bearer that is not live.
+pub(super) fn insert_run_statement(
+    bearer: &Bearer,
+    tasks: &[&NewTask],
+    now: DateTime<Utc>,
+) -> Result<InsertStatement> {
+    let rows: Vec<RunRow> = (1..)
+        .zip(tasks)
+        .map(|(rank, task)| RunRow::of(rank, task, now))
+        .collect();
+    let document = serde_json::to_string(&rows).map_err(Error::internal)?;
+    let source = Func::cust("json_populate_recordset")
+        .arg(Expr::cust("NULL::tasks"))
+        .arg(Expr::val(document).cast_as("json"));
+    let row = |column: Column| Expr::col((RUN, column));
+    let mut values = Query::select();
+    values
+        .exprs([
+            Expr::val(bearer.user_id.as_uuid()),
+            row(Column::Title),
+            row(Column::Description),
+            row(Column::Completed),
+            row(Column::CompletedAt),
+            row(Column::Priority),
+            row(Column::DueDate),
+            row(Column::DueAt),
+            row(Column::TimeZone),
+            row(Column::DueKey),
+            row(Column::ParentId),
+            ranked_top_level_position(bearer.user_id, row(Column::Position)),
+            Expr::val(""),
+            row(Column::DueDeadline),
+            Expr::val(1_i64),
+            Expr::val(now),
+            Expr::val(now),
+        ])
+        .from_function(source, RUN)
+        .and_where(live(bearer));
+    let mut insert = Query::insert();
+    insert
+        .into_table(Entity)
+        .columns(INSERTED)
+        .select_from(values)
+        .map_err(Error::internal)?
+        .returning(returning());
+    Ok(insert)
+}
+
+/// The alias of [`insert_run_statement`]'s rows.
+const RUN: &str = "run";
+
+/// A new task as a row of [`insert_run_statement`]'s document, in the
+/// `tasks` columns' names (absent ones are `NULL`): `position` is its rank
+/// in the run. Times to the microsecond, as PostgreSQL keeps them.
+#[derive(Serialize)]
+struct RunRow<'a> {
+    position: i64,
+    title: &'a str,
+    description: Option<&'a str>,
+    completed: bool,
+    completed_at: Option<String>,
+    priority: u8,
+    due_date: Option<NaiveDate>,
+    due_at: Option<String>,
+    time_zone: &'a str,
+    due_key: Option<String>,
+    due_deadline: Option<String>,
+}
+
+impl<'a> RunRow<'a> {
+    fn of(rank: i64, task: &'a NewTask, now: DateTime<Utc>) -> Self {
+        let (due_date, due_at) = due_columns(task.due);
+        let time = |time: DateTime<Utc>| time.to_rfc3339_opts(SecondsFormat::Micros, true);
+        Self {
+            position: rank,
+            title: task.title.as_str(),
+            description: task.description.as_ref().map(|d| d.as_str()),
+            completed: task.completed,
+            completed_at: Task::completion_time(task.completed, None, now).map(time),
+            priority: task.priority.get(),
+            due_date,
+            due_at: due_at.map(time),
+            time_zone: task.time_zone.name(),
+            due_key: task.due.map(|due| time(due.sort_key())),
+            due_deadline: task.due.map(|due| time(due.deadline(task.time_zone))),
+        }
+    }
 }
 
 /// Runs an insert: the new task, if one was stored.
