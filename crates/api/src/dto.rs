@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use taskpulse_domain::label::Label;
 use taskpulse_domain::security_log::RecordedEvent;
-use taskpulse_domain::task::{Due, Task};
+use taskpulse_domain::task::{Due, Task, TrashedTask};
 use taskpulse_domain::user::User;
 use taskpulse_domain::{SecondFactorStatus, SessionView, SignIn, Tokens};
 use utoipa::ToSchema;
@@ -354,6 +354,36 @@ pub fn page_body(tasks: Vec<Task>) -> serde_json::Result<Bytes> {
     // growth copies what is written so far).
     let mut body = Vec::with_capacity(2 + tasks.len() * TASK_JSON_BYTES);
     let tasks: Vec<TaskBody> = tasks.into_iter().map(TaskBody::from).collect();
+    serde_json::to_writer(&mut body, &tasks)?;
+    Ok(Bytes::from(body))
+}
+
+/// A task in the trash as clients see it: the task as it was deleted, and
+/// when.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = TrashedTask)]
+pub struct TrashedTaskBody {
+    #[serde(flatten)]
+    task: TaskBody,
+    /// When it was deleted.
+    #[serde(serialize_with = "rfc3339")]
+    #[schema(value_type = String, format = DateTime, example = "2026-12-07T10:00:00Z")]
+    deleted_at: DateTime<Utc>,
+}
+
+/// A page of the trash as a JSON array.
+///
+/// # Errors
+/// The serializer's error (it has none for these types in practice).
+pub fn trash_body(tasks: Vec<TrashedTask>) -> serde_json::Result<Bytes> {
+    let mut body = Vec::with_capacity(2 + tasks.len() * TASK_JSON_BYTES);
+    let tasks: Vec<TrashedTaskBody> = tasks
+        .into_iter()
+        .map(|trashed| TrashedTaskBody {
+            task: TaskBody::from(trashed.task),
+            deleted_at: trashed.deleted_at,
+        })
+        .collect();
     serde_json::to_writer(&mut body, &tasks)?;
     Ok(Bytes::from(body))
 }

@@ -34,7 +34,7 @@ const EXAMPLE_REQUEST_ID: &str = "3f2b6c1e-8d4a-4f7a-9c0e-5b1d2a3c4e5f";
     ),
     components(schemas(
         crate::error::Body, FieldError,
-        crate::dto::UserBody, crate::dto::TokenBody, crate::dto::LoginBody, crate::dto::MfaChallengeBody, crate::dto::MfaStatusBody, crate::dto::SessionBody, crate::dto::SecurityEventBody, crate::dto::SecurityEventsBody, crate::dto::TaskBody, crate::dto::LabelBody,
+        crate::dto::UserBody, crate::dto::TokenBody, crate::dto::LoginBody, crate::dto::MfaChallengeBody, crate::dto::MfaStatusBody, crate::dto::SessionBody, crate::dto::SecurityEventBody, crate::dto::SecurityEventsBody, crate::dto::TaskBody, crate::dto::TrashedTaskBody, crate::dto::LabelBody,
         crate::dto::ServiceInfoBody, crate::dto::HealthBody, crate::dto::DetailBody,
         crate::routes::auth::RegisterBody, crate::routes::auth::LoginJson,
         crate::routes::auth::LoginForm, crate::routes::auth::RefreshBody,

@@ -13,6 +13,7 @@ use crate::label::{Label, LabelChanges, LabelId, NewLabel};
 use crate::session::{NewSession, Rotation, Session, SessionId, SessionLifetime, TokenHash};
 use crate::task::{
     BatchRefusal, NewTask, Precondition, Task, TaskChanges, TaskId, TaskOp, TaskPage, TaskQuery,
+    TrashPage, TrashQuery,
 };
 use crate::user::{Credentials, Email, NewUser, PasswordHash, User, UserId, UserName};
 
@@ -301,12 +302,57 @@ pub trait TaskRepository: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<Task>;
 
-    /// Deletes the task and its subtasks, at every level, in one atomic
-    /// step with the precondition check.
+    /// Moves the task and its subtasks, at every level, to the trash at
+    /// `now`, in one atomic step with the precondition check: they are no
+    /// longer listed, read, changed or chosen as a parent, until
+    /// [`TaskRepository::restore`] brings them back.
     ///
     /// # Errors
     /// As [`TaskRepository::update`].
-    async fn delete(&self, bearer: &Bearer, id: TaskId, precondition: Precondition) -> Result<()>;
+    async fn delete(
+        &self,
+        bearer: &Bearer,
+        id: TaskId,
+        precondition: Precondition,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// One page of the bearer's trash (see [`TrashQuery`]): the tasks
+    /// deleted on their own, not the subtasks deleted with them (empty for
+    /// a bearer that is not live).
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn trash(&self, bearer: &Bearer, query: &TrashQuery) -> Result<TrashPage>;
+
+    /// Brings the bearer's deleted task `id` (one the trash lists) back
+    /// with the subtasks deleted with it, each one version more, changed
+    /// `now`. When its parent is no longer there (deleted since, or
+    /// erased), it comes back at the top level, after the last top-level
+    /// task.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`](crate::Error::NotFound) when the bearer's trash
+    /// lists no such task; [`Error::PreconditionFailed`](crate::Error::PreconditionFailed)
+    /// when it is at another version; one of the two for a bearer that is
+    /// not live; [`Error::Unavailable`](crate::Error::Unavailable) when
+    /// storage cannot be reached.
+    async fn restore(
+        &self,
+        bearer: &Bearer,
+        id: TaskId,
+        precondition: Precondition,
+        now: DateTime<Utc>,
+    ) -> Result<Task>;
+
+    /// Erases the bearer's deleted task `id` (one the trash lists) and
+    /// everything under it, for good.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`](crate::Error::NotFound) when the bearer's trash
+    /// lists no such task (or the bearer is not live);
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn purge(&self, bearer: &Bearer, id: TaskId) -> Result<()>;
 
     /// Applies `ops` in order, each as its own method would, all in one
     /// atomic step at `now`: either every op is written (the tasks as they

@@ -31,6 +31,7 @@ mod sessions;
 mod smtp_sink;
 mod tasks;
 mod tokens;
+mod trash;
 mod tree;
 mod validation;
 mod verification;

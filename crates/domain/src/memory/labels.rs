@@ -111,7 +111,13 @@ pub(super) fn resolve(
 /// Renames `old` to `new` (`None`: takes it off) on every task of
 /// `owner` that carries it, each of them one version more.
 fn relabel(tables: &mut Tables, owner: UserId, old: &str, new: Option<&str>, now: DateTime<Utc>) {
-    for task in tables.tasks.values_mut().filter(|t| t.owner == owner) {
+    let trashed = tables.trash.values_mut().map(|t| &mut t.task);
+    for task in tables
+        .tasks
+        .values_mut()
+        .chain(trashed)
+        .filter(|t| t.owner == owner)
+    {
         let Some(at) = task.labels.iter().position(|l| l == old) else {
             continue;
         };

@@ -114,6 +114,7 @@ use crate::user::UserId;
 struct Tables {
     users: HashMap<UserId, users::UserRow>,
     tasks: BTreeMap<TaskId, Task>,
+    trash: BTreeMap<TaskId, tasks::Trashed>,
     last_task_id: i64,
     labels: BTreeMap<LabelId, Label>,
     last_label_id: i64,

@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 use crate::ports::TaskRepository;
 use crate::task::{
     BatchRefusal, MAX_DEPTH, NewTask, Placement, PlacementError, Position, Precondition, Task,
-    TaskChanges, TaskId, TaskOp, TaskPage, TaskQuery, check_parent, place,
+    TaskChanges, TaskId, TaskOp, TaskPage, TaskQuery, TrashPage, TrashQuery, TrashedTask,
+    check_parent, place,
 };
 use crate::user::UserId;
 
@@ -26,6 +27,16 @@ impl MemoryTasks {
     pub(super) fn new(store: MemoryStore) -> Self {
         Self { store }
     }
+}
+
+/// A task in the trash.
+#[derive(Debug, Clone)]
+pub(super) struct Trashed {
+    pub(super) task: Task,
+    deleted_at: DateTime<Utc>,
+    /// The task whose deletion took this one (itself, when deleted on its
+    /// own).
+    with: TaskId,
 }
 
 /// Whether the bearer is live, by the same rule as the token check.
@@ -264,17 +275,96 @@ fn delete_in(
     bearer: &Bearer,
     id: TaskId,
     precondition: Precondition,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     owned_at(tables, bearer, id, precondition)?;
     let mut doomed = vec![id];
-    while let Some(id) = doomed.pop() {
-        tables.tasks.remove(&id);
+    while let Some(next) = doomed.pop() {
+        let Some(task) = tables.tasks.remove(&next) else {
+            continue;
+        };
         doomed.extend(
             tables
                 .tasks
                 .values()
-                .filter(|task| task.parent == Some(id))
+                .filter(|task| task.parent == Some(next))
                 .map(|task| task.id),
+        );
+        let trashed = Trashed {
+            task,
+            deleted_at: now,
+            with: id,
+        };
+        tables.trash.insert(next, trashed);
+    }
+    Ok(())
+}
+
+/// The bearer's task `id` as the trash lists it (deleted on its own), if
+/// the bearer is live.
+fn in_trash<'t>(tables: &'t Tables, bearer: &Bearer, id: TaskId) -> Option<&'t Trashed> {
+    let trashed = tables.trash.get(&id)?;
+    (live(tables, bearer) && trashed.task.owner == bearer.user_id && trashed.with == id)
+        .then_some(trashed)
+}
+
+/// [`TaskRepository::restore`] on locked tables.
+fn restore_in(
+    tables: &mut Tables,
+    bearer: &Bearer,
+    id: TaskId,
+    precondition: Precondition,
+    now: DateTime<Utc>,
+) -> Result<Task> {
+    let trashed = in_trash(tables, bearer, id).ok_or(Error::NotFound)?;
+    if let Precondition::Version(expected) = precondition
+        && expected != trashed.task.version
+    {
+        return Err(Error::PreconditionFailed);
+    }
+    let orphaned = trashed
+        .task
+        .parent
+        .is_some_and(|parent| !tables.tasks.contains_key(&parent));
+    let top = if orphaned {
+        let last = siblings(tables, bearer.user_id, None, None)
+            .last()
+            .map(|&(_, position)| position);
+        Some(Position::after(last).ok_or_else(|| Error::internal("no room after the last task"))?)
+    } else {
+        None
+    };
+    let back: Vec<TaskId> = tables
+        .trash
+        .values()
+        .filter(|trashed| trashed.with == id)
+        .map(|trashed| trashed.task.id)
+        .collect();
+    for task_id in back {
+        if let Some(Trashed { mut task, .. }) = tables.trash.remove(&task_id) {
+            if let (true, Some(position)) = (task_id == id, top) {
+                (task.parent, task.position) = (None, position);
+            }
+            touch(&mut task, now);
+            tables.tasks.insert(task_id, task);
+        }
+    }
+    tables.tasks.get(&id).cloned().ok_or(Error::NotFound)
+}
+
+/// [`TaskRepository::purge`] on locked tables: the task and every task
+/// under it in the trash, whichever deletion took them.
+fn purge_in(tables: &mut Tables, bearer: &Bearer, id: TaskId) -> Result<()> {
+    in_trash(tables, bearer, id).ok_or(Error::NotFound)?;
+    let mut doomed = vec![id];
+    while let Some(next) = doomed.pop() {
+        tables.trash.remove(&next);
+        doomed.extend(
+            tables
+                .trash
+                .values()
+                .filter(|trashed| trashed.task.parent == Some(next))
+                .map(|trashed| trashed.task.id),
         );
     }
     Ok(())
@@ -301,7 +391,7 @@ fn apply_op(
             toggle_in(tables, bearer, id, precondition, now).map(Some)
         }
         TaskOp::Delete { id, precondition } => {
-            delete_in(tables, bearer, id, precondition).map(|()| None)
+            delete_in(tables, bearer, id, precondition, now).map(|()| None)
         }
     }
 }
@@ -378,8 +468,51 @@ impl TaskRepository for MemoryTasks {
         toggle_in(&mut self.store.lock(), bearer, id, precondition, now)
     }
 
-    async fn delete(&self, bearer: &Bearer, id: TaskId, precondition: Precondition) -> Result<()> {
-        delete_in(&mut self.store.lock(), bearer, id, precondition)
+    async fn delete(
+        &self,
+        bearer: &Bearer,
+        id: TaskId,
+        precondition: Precondition,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        delete_in(&mut self.store.lock(), bearer, id, precondition, now)
+    }
+
+    async fn trash(&self, bearer: &Bearer, query: &TrashQuery) -> Result<TrashPage> {
+        let tables = self.store.lock();
+        let mut found: Vec<&Trashed> = tables
+            .trash
+            .keys()
+            .filter_map(|&id| in_trash(&tables, bearer, id))
+            .collect();
+        found.sort_by_key(|t| std::cmp::Reverse((t.deleted_at, t.task.id)));
+        let total = u64::try_from(found.len()).map_err(Error::internal)?;
+        let offset = usize::try_from(query.offset).unwrap_or(usize::MAX);
+        let limit = usize::try_from(query.limit.get()).unwrap_or(usize::MAX);
+        let tasks = found
+            .into_iter()
+            .skip(offset)
+            .take(limit)
+            .map(|trashed| TrashedTask {
+                task: trashed.task.clone(),
+                deleted_at: trashed.deleted_at,
+            })
+            .collect();
+        Ok(TrashPage { tasks, total })
+    }
+
+    async fn restore(
+        &self,
+        bearer: &Bearer,
+        id: TaskId,
+        precondition: Precondition,
+        now: DateTime<Utc>,
+    ) -> Result<Task> {
+        restore_in(&mut self.store.lock(), bearer, id, precondition, now)
+    }
+
+    async fn purge(&self, bearer: &Bearer, id: TaskId) -> Result<()> {
+        purge_in(&mut self.store.lock(), bearer, id)
     }
 
     async fn apply_all(

@@ -241,6 +241,7 @@ impl UserRepository for MemoryUsers {
             return Ok(());
         }
         tables.tasks.retain(|_, task| task.owner != id);
+        tables.trash.retain(|_, trashed| trashed.task.owner != id);
         tables.labels.retain(|_, label| label.owner != id);
         tables.sessions.retain(|_, session| session.user_id != id);
         tables.refresh_tokens.retain(|_, token| token.user_id != id);

@@ -1,10 +1,11 @@
-//! Tasks and the validated values they are made of (`fields`) and listed
-//! by (`query`).
+//! Tasks and the validated values they are made of (`fields`), listed by
+//! (`query`) and kept after deletion (`trash`).
 
 mod batch;
 mod due;
 mod fields;
 mod query;
+mod trash;
 mod tree;
 
 use chrono::{DateTime, Utc};
@@ -15,6 +16,7 @@ pub use fields::{
     Description, DescriptionError, Priority, PriorityError, TaskId, TaskIdError, Title, TitleError,
 };
 pub use query::{PageLimit, PageLimitError, Sort, SortError, SortField, TaskPage, TaskQuery};
+pub use trash::{TrashPage, TrashQuery, TrashedTask};
 pub use tree::{MAX_DEPTH, Placement, PlacementError, Position, Slot, Spot, check_parent, place};
 
 use crate::label::TaskLabels;

@@ -10,7 +10,9 @@ use std::sync::Arc;
 use crate::bearer::Bearer;
 use crate::error::{Error, Result};
 use crate::ports::{Clock, LabelRepository, TaskRepository, UserRepository};
-use crate::task::{NewTask, Precondition, Task, TaskChanges, TaskId, TaskPage, TaskQuery};
+use crate::task::{
+    NewTask, Precondition, Task, TaskChanges, TaskId, TaskPage, TaskQuery, TrashPage, TrashQuery,
+};
 use crate::user::UserId;
 
 /// The task rules.
@@ -232,17 +234,56 @@ impl OwnerTasks {
         self.explain_miss(written).await
     }
 
-    /// Deletes a task.
+    /// Deletes a task: it goes to the trash with its subtasks.
     ///
     /// # Errors
     /// As [`OwnerTasks::update`].
     pub async fn delete(&self, id: TaskId, precondition: Precondition) -> Result<()> {
+        let now = self.service.clock.now();
         let deleted = self
             .service
             .tasks
-            .delete(&self.bearer, id, precondition)
+            .delete(&self.bearer, id, precondition, now)
             .await;
         self.explain_miss(deleted).await
+    }
+
+    /// One page of the trash.
+    ///
+    /// # Errors
+    /// As [`OwnerTasks::list`].
+    pub async fn trash(&self, query: &TrashQuery) -> Result<TrashPage> {
+        let page = self.service.tasks.trash(&self.bearer, query).await?;
+        if page.total == 0 {
+            self.ensure_live().await?;
+        }
+        Ok(page)
+    }
+
+    /// Brings a deleted task back from the trash, with the subtasks
+    /// deleted with it.
+    ///
+    /// # Errors
+    /// As [`OwnerTasks::update`], [`Error::NotFound`] meaning that the trash
+    /// has no such task.
+    pub async fn restore(&self, id: TaskId, precondition: Precondition) -> Result<Task> {
+        let now = self.service.clock.now();
+        let restored = self
+            .service
+            .tasks
+            .restore(&self.bearer, id, precondition, now)
+            .await;
+        self.explain_miss(restored).await
+    }
+
+    /// Erases a deleted task from the trash, for good.
+    ///
+    /// # Errors
+    /// As [`OwnerTasks::get`], [`Error::NotFound`] meaning that the trash
+    /// has no such task.
+    pub async fn purge(&self, id: TaskId) -> Result<()> {
+        let purged = self.service.tasks.purge(&self.bearer, id).await;
+        self.explain_miss(purged).await
     }
 
     /// A write that matched no row: `NotFound` or `PreconditionFailed`,

@@ -217,7 +217,16 @@ async fn nothing_found_for_a_revoked_bearer_is_unauthorized() {
     repo.expect_toggle()
         .returning(|_, _, _, _| Err(Error::PreconditionFailed));
     repo.expect_delete()
-        .returning(|_, _, _| Err(Error::NotFound));
+        .returning(|_, _, _, _| Err(Error::NotFound));
+    repo.expect_trash().returning(|_, _| {
+        Ok(TrashPage {
+            tasks: Vec::new(),
+            total: 0,
+        })
+    });
+    repo.expect_restore()
+        .returning(|_, _, _, _| Err(Error::NotFound));
+    repo.expect_purge().returning(|_, _| Err(Error::NotFound));
     let service = service(repo, revoked(&bearer));
     let tasks = own(&service, &bearer).await;
 
@@ -228,7 +237,13 @@ async fn nothing_found_for_a_revoked_bearer_is_unauthorized() {
         .set_completion(id(), None, Precondition::Version(3))
         .await;
     let delete = tasks.delete(id(), Precondition::None).await;
+    let trash = tasks.trash(&TrashQuery::default()).await;
+    let restore = tasks.restore(id(), Precondition::Version(2)).await;
+    let purge = tasks.purge(id()).await;
 
+    assert!(is_revoked(&trash), "trash: {trash:?}");
+    assert!(is_revoked(&restore), "restore: {restore:?}");
+    assert!(is_revoked(&purge), "purge: {purge:?}");
     assert!(is_revoked(&get), "get: {get:?}");
     assert!(is_revoked(&list), "list: {list:?}");
     assert!(is_revoked(&create), "create: {create:?}");

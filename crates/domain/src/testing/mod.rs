@@ -213,6 +213,10 @@ macro_rules! port_contract_tests {
             a_batch_cannot_touch_another_owners_task,
             creates_in_a_batch_go_last_in_order,
             batched_creates_store_what_single_creates_store,
+            a_deleted_task_waits_in_the_trash_until_restored,
+            a_restored_subtask_whose_parent_is_gone_comes_back_at_the_top,
+            a_purged_task_is_gone_for_good,
+            another_owners_trash_is_out_of_reach,
             a_bearer_that_is_not_live_reads_and_writes_nothing,
             a_deleted_users_bearer_reads_and_writes_nothing,
         ]);

@@ -1,13 +1,14 @@
 //! The [`TaskRepository`](crate::ports::TaskRepository) contract: writes
 //! and reads of one task here, listings in `listing`, bearers that are not
 //! live in `live`, planning fields in `planning`, subtasks and manual
-//! order in `tree`.
+//! order in `tree`, deleted tasks in `trash`.
 
 mod batch;
 mod listing;
 mod live;
 mod planning;
 mod preconditions;
+mod trash;
 mod tree;
 
 pub use batch::{
@@ -30,6 +31,11 @@ pub use planning::{
     the_due_time_is_stored_sorted_and_filtered, the_priority_is_stored_changed_filtered_and_sorted,
 };
 pub use preconditions::{a_matching_version_writes, a_stale_version_changes_nothing};
+pub use trash::{
+    a_deleted_task_waits_in_the_trash_until_restored, a_purged_task_is_gone_for_good,
+    a_restored_subtask_whose_parent_is_gone_comes_back_at_the_top,
+    another_owners_trash_is_out_of_reach,
+};
 pub use tree::{
     a_move_refuses_cycles_and_depth_and_changes_nothing_then, concurrent_moves_never_make_a_cycle,
     deleting_a_task_deletes_its_subtasks,
@@ -155,7 +161,7 @@ async fn assert_every_write_is_not_found(storage: &Storage, owner: Bearer, id: T
             .update(&owner, id, completion(true), precondition, at(50))
             .await;
         let toggle = storage.tasks.toggle(&owner, id, precondition, at(50)).await;
-        let delete = storage.tasks.delete(&owner, id, precondition).await;
+        let delete = storage.tasks.delete(&owner, id, precondition, at(40)).await;
 
         assert_error!(update, Error::NotFound, "update with {precondition:?}");
         assert_error!(toggle, Error::NotFound, "toggle with {precondition:?}");
@@ -214,7 +220,7 @@ pub async fn a_missing_task_is_not_found(storage: &Storage) {
     let gone = create(storage, ada, "Short-lived", 1).await;
     storage
         .tasks
-        .delete(&ada, gone.id, Precondition::None)
+        .delete(&ada, gone.id, Precondition::None, at(40))
         .await
         .expect("deleted");
 
@@ -366,12 +372,12 @@ pub async fn a_deleted_task_is_gone(storage: &Storage) {
 
     storage
         .tasks
-        .delete(&ada, task.id, Precondition::None)
+        .delete(&ada, task.id, Precondition::None, at(40))
         .await
         .expect("deleted");
     let again = storage
         .tasks
-        .delete(&ada, task.id, Precondition::None)
+        .delete(&ada, task.id, Precondition::None, at(40))
         .await;
 
     assert_eq!(stored(storage, ada, task.id).await, None);

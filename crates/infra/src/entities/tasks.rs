@@ -24,6 +24,8 @@ pub(crate) struct Model {
     pub position: i64,
     pub labels: String,
     pub due_deadline: Option<DateTimeUtc>,
+    pub deleted_at: Option<DateTimeUtc>,
+    pub trashed_with: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,7 @@ mod fields;
 mod input;
 mod output;
 mod query;
+mod trash;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -20,6 +21,9 @@ use self::input::{
 };
 use self::output::{answered, created, page_response, replay};
 use self::query::{ListParams, list_query};
+use self::trash::{
+    __path_list_trash, __path_purge_task, __path_restore_task, list_trash, purge_task, restore_task,
+};
 use crate::dto::{TaskBody, task_response};
 use crate::error::ApiError;
 use crate::extract::{IfMatch, OneTask, OwnTasks, json_body};
@@ -40,6 +44,9 @@ const COMPAT_PREFIXES: [&str; 3] = [
 pub fn endpoints() -> Vec<Endpoint> {
     [
         Endpoint::of::<__path_batch_tasks>(|| web::route().to(batch_tasks)),
+        Endpoint::of::<__path_list_trash>(|| web::route().to(list_trash)),
+        Endpoint::of::<__path_purge_task>(|| web::route().to(purge_task)),
+        Endpoint::of::<__path_restore_task>(|| web::route().to(restore_task)),
         Endpoint::of::<__path_list>(|| web::route().to(list)),
         Endpoint::of::<__path_create>(|| web::route().to(create)),
         Endpoint::of::<__path_get>(|| web::route().to(get)),
@@ -361,7 +368,8 @@ async fn write_changes<T: DeserializeOwned>(
     Ok(task_response(StatusCode::OK, changed))
 }
 
-/// Deletes a task.
+/// Deletes a task: it goes to the trash with its subtasks
+/// (`…/tasks/trash`), from where it can be restored until it is purged.
 #[utoipa::path(
     delete, path = "/api/v1/users/{user_id}/tasks/{task_id}", operation_id = "delete_task",
     security(("bearer" = []), ("oauth2" = [])),
@@ -372,7 +380,7 @@ async fn write_changes<T: DeserializeOwned>(
             description = "`\"<version>\"` or `*`: change only that version (412 otherwise)"),
     ),
     responses(
-        (status = 204, description = "Deleted"),
+        (status = 204, description = "Deleted: in the trash with its subtasks"),
         (status = 401, description = "Missing, invalid, expired or revoked access token"),
         (status = 404, description = "No such task of the caller's"),
         (status = 412, description = "`If-Match` names another version; nothing changed"),

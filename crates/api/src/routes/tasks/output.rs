@@ -11,7 +11,8 @@ use taskpulse_domain::user::UserId;
 use crate::dto::{TaskBody, page_body};
 use crate::error::ApiError;
 
-const X_TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
+/// The header that gives a listing's total before paging.
+pub(super) const X_TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
 
 /// `Link: <…>; rel="next"` for the page after this one: the same path and
 /// parameters with the offset moved on.

@@ -1,11 +1,14 @@
-//! The listing's query parameters, parsed into a [`TaskQuery`] or the
-//! contract's 422 naming each bad one.
+//! The listing's and the trash's query parameters, parsed into a
+//! [`TaskQuery`] or a [`TrashQuery`], or the contract's 422 naming each bad
+//! one.
 
 use actix_web::HttpRequest;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use taskpulse_domain::label::LabelName;
-use taskpulse_domain::task::{Due, PageLimit, PageLimitError, Priority, Sort, TaskId, TaskQuery};
+use taskpulse_domain::task::{
+    Due, PageLimit, PageLimitError, Priority, Sort, TaskId, TaskQuery, TrashQuery,
+};
 
 use super::fields::{date, instant};
 use crate::error::ApiError;
@@ -96,7 +99,6 @@ fn sort_schema() -> utoipa::openapi::schema::Object {
 }
 
 pub(super) fn list_query(req: &HttpRequest) -> Result<TaskQuery, ApiError> {
-    let malformed = || ApiError::invalid("query", "malformed query string");
     let mut pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(req.query_string()).map_err(|_| malformed())?;
     // `label` repeats, which a struct cannot take from serde_urlencoded (its
@@ -154,24 +156,64 @@ pub(super) fn list_query(req: &HttpRequest) -> Result<TaskQuery, ApiError> {
             .parse("sort", raw, str::parse::<Sort>)
             .unwrap_or_default();
     }
-    if let Some(raw) = params.limit.as_deref() {
-        let limit = fields.parse("limit", raw, |s| {
+    (query.limit, query.offset) = paging(&mut fields, &params.limit, &params.offset);
+    fields.finish()?;
+    Ok(query)
+}
+
+/// The trash's query parameters, as sent.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct TrashParams {
+    /// Page size.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500, example = 100)]
+    limit: Option<String>,
+    /// Deleted tasks to skip.
+    #[param(value_type = Option<u64>, minimum = 0, maximum = 9223372036854775807_i64, example = 0)]
+    offset: Option<String>,
+}
+
+/// The trash's [`TrashQuery`], or the contract's 422 naming each bad
+/// parameter.
+///
+/// # Errors
+/// [`ApiError::Validation`] for a bad value; a malformed query string is a
+/// 422 too.
+pub(super) fn trash_query(req: &HttpRequest) -> Result<TrashQuery, ApiError> {
+    let params: TrashParams =
+        serde_urlencoded::from_str(req.query_string()).map_err(|_| malformed())?;
+    let mut fields = Fields::default();
+    let (limit, offset) = paging(&mut fields, &params.limit, &params.offset);
+    fields.finish()?;
+    Ok(TrashQuery { limit, offset })
+}
+
+/// A page's `limit` and `offset` (the defaults where absent or bad; a bad
+/// one is recorded in `fields`).
+fn paging(
+    fields: &mut Fields,
+    limit: &Option<String>,
+    offset: &Option<String>,
+) -> (PageLimit, u64) {
+    let limit = limit.as_deref().and_then(|raw| {
+        fields.parse("limit", raw, |s| {
             s.parse::<u32>()
                 .map_err(|_| PageLimitError)
                 .and_then(PageLimit::new)
-        });
-        query.limit = limit.unwrap_or_default();
-    }
-    if let Some(raw) = params.offset.as_deref() {
-        query.offset = fields
-            .parse("offset", raw, |s| match s.parse::<u64>() {
-                Ok(n) if i64::try_from(n).is_ok() => Ok(n),
-                _ => Err("must be an integer from 0 to 9223372036854775807"),
-            })
-            .unwrap_or_default();
-    }
-    fields.finish()?;
-    Ok(query)
+        })
+    });
+    let offset = offset.as_deref().and_then(|raw| {
+        fields.parse("offset", raw, |s| match s.parse::<u64>() {
+            Ok(n) if i64::try_from(n).is_ok() => Ok(n),
+            _ => Err("must be an integer from 0 to 9223372036854775807"),
+        })
+    });
+    (limit.unwrap_or_default(), offset.unwrap_or_default())
+}
+
+/// The 422 of a query string that is not `key=value` pairs.
+fn malformed() -> ApiError {
+    ApiError::invalid("query", "malformed query string")
 }
 
 /// `true` or `false`.

@@ -93,7 +93,10 @@ pub async fn a_bearer_that_is_not_live_reads_and_writes_nothing(storage: &Storag
                 .tasks
                 .toggle(&dead, task.id, precondition, at(30))
                 .await;
-            let delete = storage.tasks.delete(&dead, task.id, precondition).await;
+            let delete = storage
+                .tasks
+                .delete(&dead, task.id, precondition, at(40))
+                .await;
             for (write, result) in [
                 ("update", update.map(|_| ())),
                 ("toggle", toggle.map(|_| ())),

@@ -28,7 +28,7 @@ pub async fn a_stale_version_changes_nothing(storage: &Storage) {
         .await;
     let delete = storage
         .tasks
-        .delete(&ada, task.id, Precondition::Version(7))
+        .delete(&ada, task.id, Precondition::Version(7), at(40))
         .await;
 
     assert_error!(
@@ -72,7 +72,7 @@ pub async fn a_matching_version_writes(storage: &Storage) {
         .expect("toggled at version 2");
     let deleted = storage
         .tasks
-        .delete(&ada, task.id, Precondition::Version(3))
+        .delete(&ada, task.id, Precondition::Version(3), at(40))
         .await;
 
     assert_eq!((updated.version, updated.completed), (2, true));

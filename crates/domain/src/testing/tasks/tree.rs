@@ -162,7 +162,7 @@ pub async fn deleting_a_task_deletes_its_subtasks(storage: &Storage) {
     let other = create(storage, ada, "Other", 0).await;
     storage
         .tasks
-        .delete(&ada, root.id, Precondition::None)
+        .delete(&ada, root.id, Precondition::None, at(40))
         .await
         .expect("deleted");
     for gone in [root.id, child.id, grandchild.id] {

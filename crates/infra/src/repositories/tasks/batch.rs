@@ -6,9 +6,10 @@ use taskpulse_domain::task::{BatchRefusal, NewTask, Task, TaskOp};
 use taskpulse_domain::{Bearer, Error, Result};
 
 use super::conditions::owned_at;
+use super::trash::trash_in;
 use super::tree::last_top_level;
 use super::writes::{insert_top_level, toggled, write};
-use super::{create_in, delete_on, miss, update_in};
+use super::{create_in, miss, update_in};
 use crate::db::{Transaction, to_domain};
 use crate::repositories::live::lock_owner;
 
@@ -107,7 +108,7 @@ async fn apply_op(
                 None => Err(miss(txn, bearer, id, precondition).await),
             }
         }
-        TaskOp::Delete { id, precondition } => delete_on(txn, bearer, id, precondition)
+        TaskOp::Delete { id, precondition } => trash_in(txn, bearer, id, precondition, now)
             .await
             .map(|()| None),
     }

@@ -13,11 +13,13 @@ use super::row::due_columns;
 use crate::entities::tasks::Column;
 use crate::repositories::live::live;
 
-/// The bearer's task `id`, while the bearer is live.
+/// The bearer's task `id`, while the bearer is live and the task is not in
+/// the trash.
 pub(super) fn owned(bearer: &Bearer, id: TaskId) -> Condition {
     Condition::all()
         .add(Column::Id.eq(id.get()))
         .add(Column::UserId.eq(bearer.user_id.as_uuid()))
+        .add(Column::DeletedAt.is_null())
         .add(live(bearer))
 }
 
@@ -96,10 +98,12 @@ fn contains(column: Column, pattern: &str) -> SimpleExpr {
     Expr::expr(Func::lower(Expr::col(column))).binary(BinOper::Like, pattern)
 }
 
-/// The owner's tasks that `query` matches: the SQL form of
-/// [`TaskQuery::matches`].
+/// The owner's tasks outside the trash that `query` matches: the SQL form
+/// of [`TaskQuery::matches`].
 pub(super) fn matching(owner: UserId, query: &TaskQuery) -> Condition {
-    let mut condition = Condition::all().add(Column::UserId.eq(owner.as_uuid()));
+    let mut condition = Condition::all()
+        .add(Column::UserId.eq(owner.as_uuid()))
+        .add(Column::DeletedAt.is_null());
     if let Some(completed) = query.completed {
         condition = condition.add(Column::Completed.eq(completed));
     }

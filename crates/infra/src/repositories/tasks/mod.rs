@@ -6,6 +6,7 @@ mod conditions;
 mod labels;
 mod listing;
 mod row;
+mod trash;
 mod tree;
 mod writes;
 
@@ -16,6 +17,7 @@ use taskpulse_domain::Bearer;
 use taskpulse_domain::ports::TaskRepository;
 use taskpulse_domain::task::{
     BatchRefusal, NewTask, Precondition, Task, TaskChanges, TaskId, TaskOp, TaskPage, TaskQuery,
+    TrashPage, TrashQuery,
 };
 use taskpulse_domain::{Error, Result};
 
@@ -258,8 +260,42 @@ impl TaskRepository for SeaTaskRepository {
         }
     }
 
-    async fn delete(&self, bearer: &Bearer, id: TaskId, precondition: Precondition) -> Result<()> {
-        delete_on(&self.db, bearer, id, precondition).await
+    async fn delete(
+        &self,
+        bearer: &Bearer,
+        id: TaskId,
+        precondition: Precondition,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let txn = self.db.begin().await.map_err(to_domain)?;
+        let trashed = match lock_owner(&txn, bearer).await {
+            Ok(_) => trash::trash_in(&txn, bearer, id, precondition, now).await,
+            Err(err) => Err(err),
+        };
+        txn.finish(trashed).await
+    }
+
+    async fn trash(&self, bearer: &Bearer, query: &TrashQuery) -> Result<TrashPage> {
+        trash::list(&self.db, bearer, query).await
+    }
+
+    async fn restore(
+        &self,
+        bearer: &Bearer,
+        id: TaskId,
+        precondition: Precondition,
+        now: DateTime<Utc>,
+    ) -> Result<Task> {
+        let txn = self.db.begin().await.map_err(to_domain)?;
+        let restored = match lock_owner(&txn, bearer).await {
+            Ok(_) => trash::restore_in(&txn, bearer, id, precondition, now).await,
+            Err(err) => Err(err),
+        };
+        txn.finish(restored).await
+    }
+
+    async fn purge(&self, bearer: &Bearer, id: TaskId) -> Result<()> {
+        trash::purge_on(&self.db, bearer, id).await
     }
 
     async fn apply_all(
@@ -295,24 +331,5 @@ impl TaskRepository for SeaTaskRepository {
                 refused_or_failed
             }
         }
-    }
-}
-
-/// Deletes the bearer's task `id` (its subtasks with it) on `conn`.
-async fn delete_on(
-    conn: &impl ConnectionTrait,
-    bearer: &Bearer,
-    id: TaskId,
-    precondition: Precondition,
-) -> Result<()> {
-    let deleted = Entity::delete_many()
-        .filter(owned_at(bearer, id, precondition))
-        .exec(conn)
-        .await
-        .map_err(to_domain)?;
-    if deleted.rows_affected == 0 {
-        Err(miss(conn, bearer, id, precondition).await)
-    } else {
-        Ok(())
     }
 }

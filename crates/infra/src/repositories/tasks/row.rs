@@ -39,6 +39,10 @@ const READ: [Column; 15] = [
     Column::Labels,
 ];
 
+/// How many columns a task row has: a statement that reads more puts them
+/// after, from this index on.
+pub(super) const WIDTH: usize = READ.len();
+
 /// The position of `column` in [`READ`].
 const fn at(column: Column) -> usize {
     let mut index = 0;

@@ -16,16 +16,18 @@ use taskpulse_domain::{Error, Result};
 use crate::db::to_domain;
 use crate::entities::tasks::{Column, Entity};
 
-/// The key of the owner's last task under `parent`: read off the end of
-/// the position index, whatever the table's statistics (`MAX(position)`
-/// under a generic plan, on a table not analyzed yet, read every key of
-/// the owner: 3 ms a create at 35 000 tasks).
+/// The key of the owner's last task under `parent` outside the trash:
+/// read off the end of the position index, whatever the table's
+/// statistics (`MAX(position)` under a generic plan, on a table not
+/// analyzed yet, read every key of the owner: 3 ms a create at 35 000
+/// tasks).
 fn last_position(owner: UserId, parent: Option<TaskId>) -> SelectStatement {
     Query::select()
         .column(Column::Position)
         .from(Entity)
         .and_where(Column::UserId.eq(owner.as_uuid()))
         .and_where(of_parent(parent))
+        .and_where(Column::DeletedAt.is_null())
         .order_by(Column::Position, Order::Desc)
         .limit(1)
         .to_owned()
@@ -122,6 +124,7 @@ async fn ancestors(
             .column(Column::ParentId)
             .filter(Column::Id.eq(id.get()))
             .filter(Column::UserId.eq(owner.as_uuid()))
+            .filter(Column::DeletedAt.is_null())
             .into_tuple()
             .one(txn)
             .await
@@ -159,6 +162,7 @@ async fn height(txn: &impl ConnectionTrait, owner: UserId, id: TaskId) -> Result
             .column(Column::Id)
             .from(Entity)
             .and_where(Column::UserId.eq(owner.as_uuid()))
+            .and_where(Column::DeletedAt.is_null())
             .and_where(Column::ParentId.in_subquery(level));
         level = below;
     }
@@ -177,6 +181,7 @@ async fn siblings(
         .columns([Column::Id, Column::Position])
         .filter(Column::UserId.eq(owner.as_uuid()))
         .filter(of_parent(parent))
+        .filter(Column::DeletedAt.is_null())
         .filter(Column::Id.ne(except.get()))
         .order_by(Column::Position, Order::Asc)
         .order_by(Column::Id, Order::Asc)

@@ -1,0 +1,208 @@
+//! The trash: a deleted task stays in `tasks` with `deleted_at` set and
+//! `trashed_with` naming the task whose deletion took it (itself, when
+//! deleted on its own); only those are listed, restored and purged. Every
+//! other statement reads only rows whose `deleted_at` is NULL.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
+    QueryTrait,
+};
+use taskpulse_domain::task::{
+    MAX_DEPTH, Position, Precondition, Task, TaskId, TrashPage, TrashQuery, TrashedTask,
+};
+use taskpulse_domain::{Bearer, Error, Result};
+
+use super::conditions::owned_at;
+use super::miss;
+use super::row;
+use super::tree::last_top_level;
+use crate::db::{Transaction, to_domain};
+use crate::entities::tasks::{Column, Entity};
+use crate::repositories::live::live;
+
+/// Moves the bearer's task `id` and its subtasks, at every level, to the
+/// trash at `now`, inside `txn`, which holds the owner's lock.
+pub(super) async fn trash_in(
+    txn: &Transaction,
+    bearer: &Bearer,
+    id: TaskId,
+    precondition: Precondition,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let root = Entity::update_many()
+        .col_expr(Column::DeletedAt, now.into())
+        .col_expr(Column::TrashedWith, id.get().into())
+        .filter(owned_at(bearer, id, precondition))
+        .exec(txn)
+        .await
+        .map_err(to_domain)?;
+    if root.rows_affected == 0 {
+        return Err(miss(txn, bearer, id, precondition).await);
+    }
+    // One level further down each time: the children of what went with it.
+    for _ in 0..MAX_DEPTH {
+        let mut taken = Query::select();
+        taken
+            .column(Column::Id)
+            .from(Entity)
+            .and_where(Column::UserId.eq(bearer.user_id.as_uuid()))
+            .and_where(Column::DeletedAt.is_not_null())
+            .and_where(Column::TrashedWith.eq(id.get()));
+        let level = Entity::update_many()
+            .col_expr(Column::DeletedAt, now.into())
+            .col_expr(Column::TrashedWith, id.get().into())
+            .filter(Column::UserId.eq(bearer.user_id.as_uuid()))
+            .filter(Column::DeletedAt.is_null())
+            .filter(Column::ParentId.in_subquery(taken))
+            .exec(txn)
+            .await
+            .map_err(to_domain)?;
+        if level.rows_affected == 0 {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The bearer's task `id` as the trash lists it (deleted on its own),
+/// while the bearer is live.
+fn listed_in_trash(bearer: &Bearer, id: TaskId) -> Condition {
+    in_trash(bearer).add(Column::Id.eq(id.get()))
+}
+
+/// The bearer's trash as it is listed, while the bearer is live.
+fn in_trash(bearer: &Bearer) -> Condition {
+    Condition::all()
+        .add(Column::UserId.eq(bearer.user_id.as_uuid()))
+        .add(Column::DeletedAt.is_not_null())
+        .add(Expr::col(Column::TrashedWith).equals(Column::Id))
+        .add(live(bearer))
+}
+
+/// One page of the bearer's trash, newest deletion first.
+pub(super) async fn list(
+    conn: &impl ConnectionTrait,
+    bearer: &Bearer,
+    query: &TrashQuery,
+) -> Result<TrashPage> {
+    let page = row::select()
+        .column(Column::DeletedAt)
+        .cond_where(in_trash(bearer))
+        .order_by(Column::DeletedAt, Order::Desc)
+        .order_by(Column::Id, Order::Desc)
+        .limit(u64::from(query.limit.get()))
+        .offset(query.offset)
+        .to_owned();
+    let rows = conn.query_all(&page).await.map_err(to_domain)?;
+    let tasks = rows
+        .iter()
+        .map(|found| {
+            let task = row::decode(found, bearer.user_id)?;
+            let deleted_at = found.try_get_by_index(row::WIDTH)?;
+            Ok(TrashedTask { task, deleted_at })
+        })
+        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
+        .map_err(to_domain)?;
+    let total = Entity::find()
+        .filter(in_trash(bearer))
+        .count(conn)
+        .await
+        .map_err(to_domain)?;
+    Ok(TrashPage { tasks, total })
+}
+
+/// Brings the bearer's deleted task `id` back with what went with it,
+/// inside `txn`, which holds the owner's lock.
+pub(super) async fn restore_in(
+    txn: &Transaction,
+    bearer: &Bearer,
+    id: TaskId,
+    precondition: Precondition,
+    now: DateTime<Utc>,
+) -> Result<Task> {
+    let mut wanted = listed_in_trash(bearer, id);
+    if let Precondition::Version(version) = precondition {
+        wanted = wanted.add(Column::Version.eq(version));
+    }
+    let select = row::select().cond_where(wanted).limit(1).to_owned();
+    let Some(task) = row::one(txn, &select, bearer.user_id)
+        .await
+        .map_err(to_domain)?
+    else {
+        let there = Entity::find()
+            .filter(listed_in_trash(bearer, id))
+            .count(txn)
+            .await
+            .map_err(to_domain)?;
+        return Err(if there > 0 {
+            Error::PreconditionFailed
+        } else {
+            Error::NotFound
+        });
+    };
+    let orphaned = match task.parent {
+        Some(parent) => !parent_is_there(txn, bearer, parent).await?,
+        None => false,
+    };
+    let back = Entity::update_many()
+        .col_expr(Column::DeletedAt, Expr::value(None::<DateTime<Utc>>))
+        .col_expr(Column::TrashedWith, Expr::value(None::<i64>))
+        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+        .col_expr(Column::UpdatedAt, now.into())
+        .filter(Column::UserId.eq(bearer.user_id.as_uuid()))
+        .filter(Column::DeletedAt.is_not_null())
+        .filter(Column::TrashedWith.eq(id.get()));
+    txn.execute(&back.into_query()).await.map_err(to_domain)?;
+    if orphaned {
+        let last = last_top_level(txn, bearer.user_id).await?;
+        let position =
+            Position::after(last).ok_or_else(|| Error::internal("no room after the last task"))?;
+        let top = Entity::update_many()
+            .col_expr(Column::ParentId, Expr::value(None::<i64>))
+            .col_expr(Column::Position, position.get().into())
+            .filter(Column::Id.eq(id.get()))
+            .filter(Column::UserId.eq(bearer.user_id.as_uuid()));
+        txn.execute(&top.into_query()).await.map_err(to_domain)?;
+    }
+    let select = row::select()
+        .cond_where(owned_at(bearer, id, Precondition::None))
+        .limit(1)
+        .to_owned();
+    row::one(txn, &select, bearer.user_id)
+        .await
+        .map_err(to_domain)?
+        .ok_or_else(|| Error::internal("a restored task was not read back"))
+}
+
+/// Whether `parent` is one of the bearer's tasks outside the trash.
+async fn parent_is_there(txn: &Transaction, bearer: &Bearer, parent: TaskId) -> Result<bool> {
+    let found = Entity::find()
+        .filter(Column::Id.eq(parent.get()))
+        .filter(Column::UserId.eq(bearer.user_id.as_uuid()))
+        .filter(Column::DeletedAt.is_null())
+        .count(txn)
+        .await
+        .map_err(to_domain)?;
+    Ok(found > 0)
+}
+
+/// Erases the bearer's deleted task `id` and everything under it (the
+/// foreign key's cascade).
+pub(super) async fn purge_on(
+    conn: &impl ConnectionTrait,
+    bearer: &Bearer,
+    id: TaskId,
+) -> Result<()> {
+    let purged = Entity::delete_many()
+        .filter(listed_in_trash(bearer, id))
+        .exec(conn)
+        .await
+        .map_err(to_domain)?;
+    if purged.rows_affected == 0 {
+        Err(Error::NotFound)
+    } else {
+        Ok(())
+    }
+}
