@@ -12,12 +12,14 @@ use taskpulse_domain::ports::LockoutPolicy;
 use taskpulse_domain::rate_limit::{Budget, RateLimiter};
 use taskpulse_domain::reset::{PasswordResetService, ResetPorts, ResetSettings};
 use taskpulse_domain::security_log::SecurityLog;
-use taskpulse_domain::{AuthPorts, AuthService, AuthSettings, IdempotencyService, TaskService};
+use taskpulse_domain::{
+    AuthPorts, AuthService, AuthSettings, IdempotencyService, TaskService, TrashPurge,
+};
 use taskpulse_infra::db::DbErr;
 use taskpulse_infra::mail::{MailSettings, mailer};
 use taskpulse_infra::{
     BcryptHasher, Database, JwtCodec, MigrationCommand, PoolSettings, RandomTokens,
-    SeaIdempotencyStore, SeaLabelRepository, SeaSessionRepository, SeaTaskRepository,
+    SeaIdempotencyStore, SeaJobLeases, SeaLabelRepository, SeaSessionRepository, SeaTaskRepository,
     SeaUserRepository, SystemClock,
 };
 use taskpulse_infra::{
@@ -40,9 +42,9 @@ const IDEMPOTENCY_WINDOW_HOURS: i64 = 24;
 /// After this long, an unfinished idempotent request is taken to have died
 /// with its server and its key may be claimed again.
 const IDEMPOTENCY_LEASE_SECS: i64 = 60;
-/// How often expired idempotency keys and old rate-limit counts are
-/// purged.
-const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+/// How often expired idempotency keys, old rate-limit counts, expired
+/// verification links and the trash (once across replicas) are purged.
+const PURGE_EVERY_SECS: u32 = 3600;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -174,8 +176,16 @@ fn state(
         verification_ttl: Duration::seconds(settings.auth.verification_token_ttl_secs),
     };
     let auth = AuthService::new(ports, auth_settings);
+    let task_store = Arc::new(SeaTaskRepository::new(conn.clone()));
+    let trash_purge = TrashPurge::new(
+        task_store.clone(),
+        Arc::new(SeaJobLeases::new(conn.clone())),
+        clock.clone(),
+        Duration::days(i64::from(settings.tasks.trash_retention_days)),
+        Duration::seconds(i64::from(PURGE_EVERY_SECS)),
+    );
     let tasks = TaskService::new(
-        Arc::new(SeaTaskRepository::new(conn.clone())),
+        task_store,
         Arc::new(SeaLabelRepository::new(conn.clone())),
         users.clone(),
         clock.clone(),
@@ -189,6 +199,7 @@ fn state(
     Ok(AppState {
         auth,
         tasks,
+        trash_purge,
         idempotency,
         resets,
         limiter,
@@ -199,7 +210,8 @@ fn state(
 /// Deletes expired idempotency keys now and then, for as long as the
 /// server runs.
 async fn purge_expired(state: web::Data<AppState>) {
-    let mut ticks = tokio::time::interval(PURGE_EVERY);
+    let mut ticks =
+        tokio::time::interval(std::time::Duration::from_secs(u64::from(PURGE_EVERY_SECS)));
     loop {
         ticks.tick().await;
         match state.idempotency.purge_expired().await {
@@ -216,6 +228,11 @@ async fn purge_expired(state: web::Data<AppState>) {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "expired verification links purged"),
             Err(err) => tracing::warn!(error = %err, "purging verification links failed"),
+        }
+        match state.trash_purge.run().await {
+            Ok(None | Some(0)) => {}
+            Ok(Some(purged)) => tracing::info!(purged, "tasks deleted before the retention purged"),
+            Err(err) => tracing::warn!(error = %err, "purging the trash failed"),
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use taskpulse_domain::rate_limit::RateLimiter;
 use taskpulse_domain::reset::PasswordResetService;
-use taskpulse_domain::{AuthService, IdempotencyService, TaskService};
+use taskpulse_domain::{AuthService, IdempotencyService, TaskService, TrashPurge};
 use taskpulse_infra::Database;
 
 /// What the handlers share.
@@ -13,6 +13,8 @@ pub struct AppState {
     pub auth: AuthService,
     /// Task rules.
     pub tasks: TaskService,
+    /// The scheduled purge of the trash.
+    pub trash_purge: TrashPurge,
     /// `Idempotency-Key` handling.
     pub idempotency: IdempotencyService,
     /// Password reset by email.

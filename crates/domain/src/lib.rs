@@ -156,6 +156,7 @@ pub mod auth;
 pub mod bearer;
 pub mod error;
 pub mod idempotency;
+pub mod jobs;
 pub mod label;
 pub mod mail;
 #[cfg(feature = "memory")]
@@ -181,4 +182,4 @@ pub use auth::{
 pub use bearer::Bearer;
 pub use error::{Error, Result};
 pub use idempotency::IdempotencyService;
-pub use tasks::{OwnerTasks, TaskService};
+pub use tasks::{OwnerTasks, TaskService, TrashPurge};

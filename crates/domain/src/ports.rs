@@ -354,6 +354,13 @@ pub trait TaskRepository: Send + Sync {
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
     async fn purge(&self, bearer: &Bearer, id: TaskId) -> Result<()>;
 
+    /// Erases every user's tasks deleted before `before`, with everything
+    /// under them; answers how many tasks it erased.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn purge_deleted_before(&self, before: DateTime<Utc>) -> Result<u64>;
+
     /// Applies `ops` in order, each as its own method would, all in one
     /// atomic step at `now`: either every op is written (the tasks as they
     /// now are, `None` for a delete), or the first op refused is named and

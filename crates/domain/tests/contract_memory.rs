@@ -19,6 +19,7 @@ fn on_a_fresh_store(check: Check) {
         second_factors: Arc::new(store.second_factors()),
         security_log: Arc::new(store.security_log()),
         email_verifications: Arc::new(store.email_verifications()),
+        job_leases: Arc::new(store.job_leases()),
     };
     futures_executor::block_on(check(storage));
 }

@@ -11,8 +11,9 @@ use sea_orm::ConnectionTrait;
 use taskpulse_domain::testing::{Check, Storage};
 use taskpulse_infra::{
     Database, MigrationCommand, PoolSettings, SeaEmailVerificationStore, SeaIdempotencyStore,
-    SeaLabelRepository, SeaPasswordResetStore, SeaRateLimitStore, SeaSecondFactorStore,
-    SeaSecurityLog, SeaSessionRepository, SeaTaskRepository, SeaUserRepository, Sealer,
+    SeaJobLeases, SeaLabelRepository, SeaPasswordResetStore, SeaRateLimitStore,
+    SeaSecondFactorStore, SeaSecurityLog, SeaSessionRepository, SeaTaskRepository,
+    SeaUserRepository, Sealer,
 };
 use uuid::Uuid;
 
@@ -31,7 +32,8 @@ fn storage(db: &Database) -> Storage {
             Sealer::new(b"contract suite secret", "totp"),
         )),
         security_log: Arc::new(SeaSecurityLog::new(conn.clone())),
-        email_verifications: Arc::new(SeaEmailVerificationStore::new(conn)),
+        email_verifications: Arc::new(SeaEmailVerificationStore::new(conn.clone())),
+        job_leases: Arc::new(SeaJobLeases::new(conn)),
     }
 }
 

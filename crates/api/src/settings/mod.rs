@@ -19,7 +19,7 @@ use serde::Deserialize;
 pub use secret::Secret;
 pub use sections::{
     AuthSettings, DatabaseSettings, LogFormat, LogSettings, MailSettings, MetricsSettings,
-    ServerSettings,
+    ServerSettings, TasksSettings,
 };
 
 /// Where the server runs.
@@ -79,6 +79,8 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     /// Outgoing mail.
     pub mail: MailSettings,
+    /// Tasks.
+    pub tasks: TasksSettings,
     /// Whether `APP_ENV` is `production` (set by validation).
     #[serde(skip)]
     pub production: bool,

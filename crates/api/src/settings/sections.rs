@@ -261,3 +261,20 @@ impl Default for MailSettings {
         }
     }
 }
+
+/// `tasks.*`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct TasksSettings {
+    /// Days a deleted task stays in the trash before the scheduled purge
+    /// erases it (1–3650).
+    pub trash_retention_days: u32,
+}
+
+impl Default for TasksSettings {
+    fn default() -> Self {
+        Self {
+            trash_retention_days: 30,
+        }
+    }
+}

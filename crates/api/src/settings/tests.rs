@@ -254,3 +254,18 @@ fn a_public_url_must_be_http_with_a_host_and_https_in_production() {
             .is_ok()
     );
 }
+
+#[test]
+fn a_trash_retention_outside_1_to_3650_days_is_refused() {
+    for days in [0, 3651] {
+        let mut settings = with_secret(&"k".repeat(32));
+        settings.tasks.trash_retention_days = days;
+        assert!(
+            message(settings.validated(AppEnv::Test)).contains("tasks.trash_retention_days"),
+            "{days}"
+        );
+    }
+    let mut settings = with_secret(&"k".repeat(32));
+    settings.tasks.trash_retention_days = 3650;
+    assert!(settings.validated(AppEnv::Test).is_ok());
+}

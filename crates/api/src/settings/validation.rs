@@ -85,6 +85,11 @@ impl Settings {
                 return Err(SettingsError(format!("{name} must be positive")));
             }
         }
+        if !(1..=3650).contains(&self.tasks.trash_retention_days) {
+            return Err(SettingsError(
+                "tasks.trash_retention_days must be from 1 to 3650".into(),
+            ));
+        }
         if self.auth.max_failed_logins == 0
             || self.auth.rate_limit_per_minute == 0
             || self.auth.reset_mails_per_hour == 0

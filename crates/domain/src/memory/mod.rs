@@ -67,6 +67,7 @@ mod clock;
 mod hasher;
 mod hex;
 mod idempotency;
+mod jobs;
 mod labels;
 mod mail;
 mod one_time_codes;
@@ -84,9 +85,12 @@ mod verifications;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use chrono::{DateTime, Utc};
+
 pub use clock::{FixedClock, SystemClock};
 pub use hasher::TestPasswordHasher;
 pub use idempotency::MemoryIdempotency;
+pub use jobs::MemoryJobLeases;
 pub use labels::MemoryLabels;
 pub use mail::RecordingMailer;
 pub use one_time_codes::HmacOneTimeCodes;
@@ -128,6 +132,7 @@ struct Tables {
     challenges: HashMap<TokenHash, second_factors::ChallengeRow>,
     security_events: Vec<RecordedEvent>,
     email_verifications: HashMap<TokenHash, verifications::VerificationRow>,
+    job_leases: HashMap<String, DateTime<Utc>>,
 }
 
 /// One in-memory storage, shared by its repositories. Cloning it gives
@@ -186,6 +191,11 @@ impl MemoryStore {
     /// Its [`RateLimitStore`](crate::rate_limit::RateLimitStore).
     pub fn rate_limits(&self) -> MemoryRateLimits {
         MemoryRateLimits::new(self.clone())
+    }
+
+    /// Its [`JobLeases`](crate::jobs::JobLeases).
+    pub fn job_leases(&self) -> MemoryJobLeases {
+        MemoryJobLeases::new(self.clone())
     }
 
     /// Its [`IdempotencyStore`](crate::idempotency::IdempotencyStore).

@@ -515,6 +515,15 @@ impl TaskRepository for MemoryTasks {
         purge_in(&mut self.store.lock(), bearer, id)
     }
 
+    async fn purge_deleted_before(&self, before: DateTime<Utc>) -> Result<u64> {
+        let mut tables = self.store.lock();
+        let count = tables.trash.len();
+        tables
+            .trash
+            .retain(|_, trashed| trashed.deleted_at >= before);
+        u64::try_from(count - tables.trash.len()).map_err(Error::internal)
+    }
+
     async fn apply_all(
         &self,
         bearer: &Bearer,

@@ -15,6 +15,8 @@ use crate::task::{
 };
 use crate::user::UserId;
 
+pub use purge::TrashPurge;
+
 /// The task rules.
 #[derive(Clone)]
 pub struct TaskService {
@@ -300,5 +302,6 @@ impl OwnerTasks {
 
 mod batch;
 mod labels;
+mod purge;
 #[cfg(test)]
 mod tests;

@@ -36,6 +36,7 @@
 //!     second_factors: Arc::new(store.second_factors()),
 //!     security_log: Arc::new(store.security_log()),
 //!     email_verifications: Arc::new(store.email_verifications()),
+//!     job_leases: Arc::new(store.job_leases()),
 //! };
 //!
 //! futures_executor::block_on(testing::tasks::another_owners_task_behaves_like_a_missing_one(
@@ -52,6 +53,7 @@ use std::task::Poll;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use crate::idempotency::IdempotencyStore;
+use crate::jobs::JobLeases;
 use crate::ports::{LabelRepository, SessionRepository, TaskRepository, UserRepository};
 use crate::rate_limit::RateLimitStore;
 use crate::reset::PasswordResetStore;
@@ -75,6 +77,7 @@ macro_rules! assert_error {
 }
 
 pub mod idempotency;
+pub mod jobs;
 pub mod labels;
 pub mod rate_limits;
 pub mod resets;
@@ -108,6 +111,8 @@ pub struct Storage {
     pub security_log: Arc<dyn SecurityLog>,
     /// Email-verification links.
     pub email_verifications: Arc<dyn EmailVerificationStore>,
+    /// Leases of jobs.
+    pub job_leases: Arc<dyn JobLeases>,
 }
 
 impl fmt::Debug for Storage {
@@ -124,7 +129,7 @@ pub type Check = fn(Storage) -> CheckFuture;
 
 /// One `#[test]` per check of the suite, in modules named after the ports
 /// (`users`, `tasks`, `labels`, `sessions`, `idempotency`, `resets`, `rate_limits`,
-/// `second_factors`, `security_log`, `verifications`): invoke it in a module of
+/// `second_factors`, `security_log`, `verifications`, `jobs`): invoke it in a module of
 /// its own. (A new check must be added to its list here.)
 ///
 /// `$runner` is a `fn(Check)` (or a path to one): for each test it makes
@@ -151,6 +156,7 @@ pub type Check = fn(Storage) -> CheckFuture;
 ///         second_factors: Arc::new(store.second_factors()),
 ///         security_log: Arc::new(store.security_log()),
 ///         email_verifications: Arc::new(store.email_verifications()),
+///         job_leases: Arc::new(store.job_leases()),
 ///     };
 ///     futures_executor::block_on(check(storage));
 /// }
@@ -217,6 +223,7 @@ macro_rules! port_contract_tests {
             a_restored_subtask_whose_parent_is_gone_comes_back_at_the_top,
             a_purged_task_is_gone_for_good,
             another_owners_trash_is_out_of_reach,
+            the_trash_is_purged_of_what_was_deleted_before_a_time,
             a_bearer_that_is_not_live_reads_and_writes_nothing,
             a_deleted_users_bearer_reads_and_writes_nothing,
         ]);
@@ -285,6 +292,10 @@ macro_rules! port_contract_tests {
             purging_deletes_expired_links_only,
             deleting_a_user_deletes_their_links,
             concurrent_redemptions_of_a_link_succeed_once,
+        ]);
+        $crate::port_contract_tests!(@port jobs [
+            a_lease_is_held_by_one_caller_until_it_ends,
+            concurrent_callers_get_a_free_lease_once,
         ]);
     };
     (@port $port:ident [$($check:ident),* $(,)?]) => {

@@ -2,6 +2,7 @@
 
 pub(crate) mod email_verifications;
 pub(crate) mod idempotency_keys;
+pub(crate) mod job_leases;
 pub(crate) mod labels;
 pub(crate) mod mfa_challenges;
 pub(crate) mod password_reset_tokens;

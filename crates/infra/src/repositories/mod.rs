@@ -2,6 +2,7 @@
 //! PostgreSQL alike: every statement is built from the entities.
 
 pub mod idempotency;
+pub mod job_leases;
 pub mod labels;
 mod live;
 pub mod rate_limits;

@@ -201,3 +201,35 @@ pub async fn another_owners_trash_is_out_of_reach(storage: &Storage) {
     assert!(matches!(refused, Err(Error::Placement(_))), "{refused:?}");
     assert_eq!(trashed(storage, ada).await, (vec![adas.id], 1));
 }
+
+/// The scheduled purge erases every user's tasks deleted before its time,
+/// subtasks with them, and keeps the newer ones and every live task.
+pub async fn the_trash_is_purged_of_what_was_deleted_before_a_time(storage: &Storage) {
+    let ada = bearer(storage, "ada@example.com").await;
+    let bob = bearer(storage, "bob@example.com").await;
+    let old = create(storage, ada, "Old", 0).await;
+    subtask(storage, ada, "Old child", old.id).await;
+    let bobs_old = create(storage, bob, "Bob's old", 0).await;
+    let recent = create(storage, ada, "Recent", 0).await;
+    let live = create(storage, ada, "Live", 0).await;
+    let tasks = &storage.tasks;
+    tasks
+        .delete(&ada, old.id, Precondition::None, at(10))
+        .await
+        .expect("deleted");
+    tasks
+        .delete(&bob, bobs_old.id, Precondition::None, at(19))
+        .await
+        .expect("deleted");
+    tasks
+        .delete(&ada, recent.id, Precondition::None, at(20))
+        .await
+        .expect("deleted");
+
+    let purged = tasks.purge_deleted_before(at(20)).await.expect("purged");
+
+    assert_eq!(purged, 3, "the old task, its subtask and Bob's");
+    assert_eq!(trashed(storage, ada).await, (vec![recent.id], 1));
+    assert_eq!(trashed(storage, bob).await, (vec![], 0));
+    assert_eq!(stored(storage, ada, live.id).await, Some(live));
+}

@@ -298,6 +298,12 @@ impl TaskRepository for SeaTaskRepository {
         trash::purge_on(&self.db, bearer, id).await
     }
 
+    async fn purge_deleted_before(&self, before: DateTime<Utc>) -> Result<u64> {
+        let txn = self.db.begin().await.map_err(to_domain)?;
+        let purged = trash::purge_deleted_before(&txn, before).await;
+        txn.finish(purged).await
+    }
+
     async fn apply_all(
         &self,
         bearer: &Bearer,

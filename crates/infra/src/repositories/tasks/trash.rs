@@ -206,3 +206,27 @@ pub(super) async fn purge_on(
         Ok(())
     }
 }
+
+/// Erases every user's tasks deleted before `before`, inside `txn`: each
+/// subtree went to the trash at one time, and what was deleted on its own
+/// under it went earlier, so every row under an erased task goes too. The
+/// rows are counted first, as the cascade's rows are not counted alike by
+/// both databases.
+pub(super) async fn purge_deleted_before(txn: &Transaction, before: DateTime<Utc>) -> Result<u64> {
+    let expired = || {
+        Condition::all()
+            .add(Column::DeletedAt.is_not_null())
+            .add(Column::DeletedAt.lt(before))
+    };
+    let count = Entity::find()
+        .filter(expired())
+        .count(txn)
+        .await
+        .map_err(to_domain)?;
+    Entity::delete_many()
+        .filter(expired())
+        .exec(txn)
+        .await
+        .map_err(to_domain)?;
+    Ok(count)
+}
