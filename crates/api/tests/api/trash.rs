@@ -165,6 +165,13 @@ async fn the_trash_pages_and_refuses_bad_parameters(app: &TestApp) {
         made.push(task);
     }
 
+    let first_page = app
+        .get(&format!("{}/trash?limit=2", user.tasks()), &user)
+        .await;
+    assert_eq!(
+        first_page.headers()["link"],
+        format!("<{}/trash?limit=2&offset=2>; rel=\"next\"", user.tasks()).as_str()
+    );
     let (first, total) = trash(app, &user, "?limit=2").await;
     let (rest, _) = trash(app, &user, "?limit=2&offset=2").await;
 

@@ -79,6 +79,7 @@ mod security_log;
 mod sessions;
 mod tasks;
 mod token;
+mod trash;
 mod users;
 mod verifications;
 
@@ -118,7 +119,7 @@ use crate::user::UserId;
 struct Tables {
     users: HashMap<UserId, users::UserRow>,
     tasks: BTreeMap<TaskId, Task>,
-    trash: BTreeMap<TaskId, tasks::Trashed>,
+    trash: BTreeMap<TaskId, trash::Trashed>,
     last_task_id: i64,
     labels: BTreeMap<LabelId, Label>,
     last_label_id: i64,

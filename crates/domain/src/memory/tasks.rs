@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::labels::{check_room, resolve};
+use super::trash;
 use super::users::token_subject;
 use super::{MemoryStore, Tables};
 use crate::bearer::Bearer;
@@ -11,8 +12,7 @@ use crate::error::{Error, Result};
 use crate::ports::TaskRepository;
 use crate::task::{
     BatchRefusal, MAX_DEPTH, NewTask, Placement, PlacementError, Position, Precondition, Task,
-    TaskChanges, TaskId, TaskOp, TaskPage, TaskQuery, TrashPage, TrashQuery, TrashedTask,
-    check_parent, place,
+    TaskChanges, TaskId, TaskOp, TaskPage, TaskQuery, TrashPage, TrashQuery, check_parent, place,
 };
 use crate::user::UserId;
 
@@ -29,16 +29,6 @@ impl MemoryTasks {
     }
 }
 
-/// A task in the trash.
-#[derive(Debug, Clone)]
-pub(super) struct Trashed {
-    pub(super) task: Task,
-    deleted_at: DateTime<Utc>,
-    /// The task whose deletion took this one (itself, when deleted on its
-    /// own).
-    with: TaskId,
-}
-
 /// Whether the bearer is live, by the same rule as the token check.
 pub(super) fn live(tables: &Tables, bearer: &Bearer) -> bool {
     let subject = token_subject(tables, bearer.user_id, bearer.session_id);
@@ -48,7 +38,7 @@ pub(super) fn live(tables: &Tables, bearer: &Bearer) -> bool {
 /// The bearer's task `id`, if its version satisfies `precondition`:
 /// `NotFound` when the bearer has no such task (or is not live),
 /// `PreconditionFailed` when it is at another version.
-fn owned_at<'t>(
+pub(super) fn owned_at<'t>(
     tables: &'t mut Tables,
     bearer: &Bearer,
     id: TaskId,
@@ -71,7 +61,7 @@ fn owned_at<'t>(
 }
 
 /// `parent` and its ancestors, nearest first, if `parent` is the owner's.
-fn ancestors(tables: &Tables, owner: UserId, parent: TaskId) -> Result<Vec<TaskId>> {
+pub(super) fn ancestors(tables: &Tables, owner: UserId, parent: TaskId) -> Result<Vec<TaskId>> {
     let mut chain = Vec::new();
     let mut next = Some(parent);
     while let Some(id) = next.filter(|_| chain.len() <= MAX_DEPTH) {
@@ -88,7 +78,7 @@ fn ancestors(tables: &Tables, owner: UserId, parent: TaskId) -> Result<Vec<TaskI
 
 /// How many levels the subtree of `id` has, itself included (at most one
 /// more than [`MAX_DEPTH`]).
-fn height(tables: &Tables, id: TaskId) -> usize {
+pub(super) fn height(tables: &Tables, id: TaskId) -> usize {
     let mut level = vec![id];
     let mut height = 0;
     while !level.is_empty() && height <= MAX_DEPTH {
@@ -104,7 +94,7 @@ fn height(tables: &Tables, id: TaskId) -> usize {
 }
 
 /// The owner's tasks under `parent` other than `except`, in order.
-fn siblings(
+pub(super) fn siblings(
     tables: &Tables,
     owner: UserId,
     parent: Option<TaskId>,
@@ -153,7 +143,7 @@ fn apply(
 }
 
 /// Records a write: one version more, changed now.
-fn touch(task: &mut Task, now: DateTime<Utc>) -> Task {
+pub(super) fn touch(task: &mut Task, now: DateTime<Utc>) -> Task {
     task.version += 1;
     task.updated_at = now;
     task.clone()
@@ -269,107 +259,6 @@ fn toggle_in(
     Ok(touch(task, now))
 }
 
-/// [`TaskRepository::delete`] on locked tables.
-fn delete_in(
-    tables: &mut Tables,
-    bearer: &Bearer,
-    id: TaskId,
-    precondition: Precondition,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    owned_at(tables, bearer, id, precondition)?;
-    let mut doomed = vec![id];
-    while let Some(next) = doomed.pop() {
-        let Some(task) = tables.tasks.remove(&next) else {
-            continue;
-        };
-        doomed.extend(
-            tables
-                .tasks
-                .values()
-                .filter(|task| task.parent == Some(next))
-                .map(|task| task.id),
-        );
-        let trashed = Trashed {
-            task,
-            deleted_at: now,
-            with: id,
-        };
-        tables.trash.insert(next, trashed);
-    }
-    Ok(())
-}
-
-/// The bearer's task `id` as the trash lists it (deleted on its own), if
-/// the bearer is live.
-fn in_trash<'t>(tables: &'t Tables, bearer: &Bearer, id: TaskId) -> Option<&'t Trashed> {
-    let trashed = tables.trash.get(&id)?;
-    (live(tables, bearer) && trashed.task.owner == bearer.user_id && trashed.with == id)
-        .then_some(trashed)
-}
-
-/// [`TaskRepository::restore`] on locked tables.
-fn restore_in(
-    tables: &mut Tables,
-    bearer: &Bearer,
-    id: TaskId,
-    precondition: Precondition,
-    now: DateTime<Utc>,
-) -> Result<Task> {
-    let trashed = in_trash(tables, bearer, id).ok_or(Error::NotFound)?;
-    if let Precondition::Version(expected) = precondition
-        && expected != trashed.task.version
-    {
-        return Err(Error::PreconditionFailed);
-    }
-    let orphaned = trashed
-        .task
-        .parent
-        .is_some_and(|parent| !tables.tasks.contains_key(&parent));
-    let top = if orphaned {
-        let last = siblings(tables, bearer.user_id, None, None)
-            .last()
-            .map(|&(_, position)| position);
-        Some(Position::after(last).ok_or_else(|| Error::internal("no room after the last task"))?)
-    } else {
-        None
-    };
-    let back: Vec<TaskId> = tables
-        .trash
-        .values()
-        .filter(|trashed| trashed.with == id)
-        .map(|trashed| trashed.task.id)
-        .collect();
-    for task_id in back {
-        if let Some(Trashed { mut task, .. }) = tables.trash.remove(&task_id) {
-            if let (true, Some(position)) = (task_id == id, top) {
-                (task.parent, task.position) = (None, position);
-            }
-            touch(&mut task, now);
-            tables.tasks.insert(task_id, task);
-        }
-    }
-    tables.tasks.get(&id).cloned().ok_or(Error::NotFound)
-}
-
-/// [`TaskRepository::purge`] on locked tables: the task and every task
-/// under it in the trash, whichever deletion took them.
-fn purge_in(tables: &mut Tables, bearer: &Bearer, id: TaskId) -> Result<()> {
-    in_trash(tables, bearer, id).ok_or(Error::NotFound)?;
-    let mut doomed = vec![id];
-    while let Some(next) = doomed.pop() {
-        tables.trash.remove(&next);
-        doomed.extend(
-            tables
-                .trash
-                .values()
-                .filter(|trashed| trashed.task.parent == Some(next))
-                .map(|trashed| trashed.task.id),
-        );
-    }
-    Ok(())
-}
-
 /// One op of a batch on locked tables: the task written (`None` for a
 /// delete); a bearer that is not live has a create refused as `NotFound`.
 fn apply_op(
@@ -391,7 +280,7 @@ fn apply_op(
             toggle_in(tables, bearer, id, precondition, now).map(Some)
         }
         TaskOp::Delete { id, precondition } => {
-            delete_in(tables, bearer, id, precondition, now).map(|()| None)
+            trash::delete_in(tables, bearer, id, precondition, now).map(|()| None)
         }
     }
 }
@@ -475,30 +364,11 @@ impl TaskRepository for MemoryTasks {
         precondition: Precondition,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        delete_in(&mut self.store.lock(), bearer, id, precondition, now)
+        trash::delete_in(&mut self.store.lock(), bearer, id, precondition, now)
     }
 
     async fn trash(&self, bearer: &Bearer, query: &TrashQuery) -> Result<TrashPage> {
-        let tables = self.store.lock();
-        let mut found: Vec<&Trashed> = tables
-            .trash
-            .keys()
-            .filter_map(|&id| in_trash(&tables, bearer, id))
-            .collect();
-        found.sort_by_key(|t| std::cmp::Reverse((t.deleted_at, t.task.id)));
-        let total = u64::try_from(found.len()).map_err(Error::internal)?;
-        let offset = usize::try_from(query.offset).unwrap_or(usize::MAX);
-        let limit = usize::try_from(query.limit.get()).unwrap_or(usize::MAX);
-        let tasks = found
-            .into_iter()
-            .skip(offset)
-            .take(limit)
-            .map(|trashed| TrashedTask {
-                task: trashed.task.clone(),
-                deleted_at: trashed.deleted_at,
-            })
-            .collect();
-        Ok(TrashPage { tasks, total })
+        trash::page(&self.store.lock(), bearer, query)
     }
 
     async fn restore(
@@ -508,20 +378,15 @@ impl TaskRepository for MemoryTasks {
         precondition: Precondition,
         now: DateTime<Utc>,
     ) -> Result<Task> {
-        restore_in(&mut self.store.lock(), bearer, id, precondition, now)
+        trash::restore_in(&mut self.store.lock(), bearer, id, precondition, now)
     }
 
     async fn purge(&self, bearer: &Bearer, id: TaskId) -> Result<()> {
-        purge_in(&mut self.store.lock(), bearer, id)
+        trash::purge_in(&mut self.store.lock(), bearer, id)
     }
 
     async fn purge_deleted_before(&self, before: DateTime<Utc>) -> Result<u64> {
-        let mut tables = self.store.lock();
-        let count = tables.trash.len();
-        tables
-            .trash
-            .retain(|_, trashed| trashed.deleted_at >= before);
-        u64::try_from(count - tables.trash.len()).map_err(Error::internal)
+        trash::purge_deleted_before(&mut self.store.lock(), before)
     }
 
     async fn apply_all(

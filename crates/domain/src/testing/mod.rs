@@ -221,6 +221,7 @@ macro_rules! port_contract_tests {
             batched_creates_store_what_single_creates_store,
             a_deleted_task_waits_in_the_trash_until_restored,
             a_restored_subtask_whose_parent_is_gone_comes_back_at_the_top,
+            a_restored_task_that_would_be_too_deep_comes_back_at_the_top,
             a_purged_task_is_gone_for_good,
             another_owners_trash_is_out_of_reach,
             the_trash_is_purged_of_what_was_deleted_before_a_time,

@@ -1,23 +1,23 @@
-//! What the task routes answer beyond a single task: a listing's page with
-//! `X-Total-Count` and `Link`, and a create's stored 201.
+//! What the task routes answer beyond a single task: a listing's or the
+//! trash's page with `X-Total-Count` and `Link`, and a create's stored 201.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ContentType, HeaderName, HeaderValue, LINK};
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use taskpulse_domain::idempotency::StoredResponse;
-use taskpulse_domain::task::{Task, TaskId, TaskPage, TaskQuery};
+use taskpulse_domain::task::{PageLimit, Task, TaskId, TaskPage, TaskQuery, TrashPage, TrashQuery};
 use taskpulse_domain::user::UserId;
 
-use crate::dto::{TaskBody, page_body};
+use crate::dto::{TaskBody, page_body, trash_body};
 use crate::error::ApiError;
 
-/// The header that gives a listing's total before paging.
-pub(super) const X_TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
+const X_TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
 
-/// `Link: <…>; rel="next"` for the page after this one: the same path and
-/// parameters with the offset moved on.
-fn next_link(req: &HttpRequest, query: &TaskQuery) -> Option<HeaderValue> {
-    let next_offset = query.offset + u64::from(query.limit.get());
+/// `Link: <…>; rel="next"` for the page after the one at `offset` of
+/// `limit` items: the same path and parameters with the offset moved on.
+fn next_link(req: &HttpRequest, offset: u64, limit: PageLimit) -> Option<HeaderValue> {
+    let next_offset = offset + u64::from(limit.get());
     let mut pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
     pairs.retain(|(key, _)| key != "offset");
@@ -38,14 +38,52 @@ pub(super) fn page_response(
 ) -> Result<HttpResponse, ApiError> {
     let shown = page.tasks.len() as u64;
     let body = page_body(page.tasks).map_err(|_| ApiError::Internal)?;
+    Ok(paged(
+        req,
+        (query.offset, query.limit),
+        shown,
+        page.total,
+        body,
+    ))
+}
+
+/// The trash's answer: the page, `X-Total-Count`, and `Link` when more
+/// deleted tasks remain.
+///
+/// # Errors
+/// [`ApiError::Internal`] when the page cannot be written as JSON.
+pub(super) fn trash_response(
+    req: &HttpRequest,
+    query: &TrashQuery,
+    page: TrashPage,
+) -> Result<HttpResponse, ApiError> {
+    let shown = page.tasks.len() as u64;
+    let body = trash_body(page.tasks).map_err(|_| ApiError::Internal)?;
+    Ok(paged(
+        req,
+        (query.offset, query.limit),
+        shown,
+        page.total,
+        body,
+    ))
+}
+
+/// A JSON page of `shown` items at `(offset, limit)` out of `total`.
+fn paged(
+    req: &HttpRequest,
+    (offset, limit): (u64, PageLimit),
+    shown: u64,
+    total: u64,
+    body: Bytes,
+) -> HttpResponse {
     let mut response = HttpResponse::Ok();
-    response.insert_header((X_TOTAL_COUNT, page.total));
-    if query.offset.saturating_add(shown) < page.total
-        && let Some(link) = next_link(req, query)
+    response.insert_header((X_TOTAL_COUNT, total));
+    if offset.saturating_add(shown) < total
+        && let Some(link) = next_link(req, offset, limit)
     {
         response.insert_header((LINK, link));
     }
-    Ok(response.content_type(ContentType::json()).body(body))
+    response.content_type(ContentType::json()).body(body)
 }
 
 fn location(owner: UserId, id: TaskId) -> String {

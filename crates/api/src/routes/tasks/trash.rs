@@ -2,12 +2,11 @@
 //! listed, restored and purged.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse};
 
-use super::output::X_TOTAL_COUNT;
+use super::output::trash_response;
 use super::query::{TrashParams, trash_query};
-use crate::dto::{TrashedTaskBody, task_response, trash_body};
+use crate::dto::{TrashedTaskBody, task_response};
 use crate::error::ApiError;
 use crate::extract::{IfMatch, OneTask, OwnTasks};
 
@@ -23,6 +22,7 @@ use crate::extract::{IfMatch, OneTask, OwnTasks};
     responses(
         (status = 200, description = "One page of the trash", body = [TrashedTaskBody], headers(
             ("X-Total-Count" = u64, description = "Tasks in the trash, before paging"),
+            ("Link" = String, description = "`<…>; rel=\"next\"` when more deleted tasks remain"),
         )),
         (status = 401, description = "Missing, invalid, expired or revoked access token"),
         (status = 404, description = "`user_id` is not the caller's"),
@@ -36,12 +36,7 @@ pub(super) async fn list_trash(
 ) -> Result<HttpResponse, ApiError> {
     let query = tasks.accept(trash_query(&req)).await?;
     let page = tasks.trash(&query).await?;
-    let total = page.total;
-    let body = trash_body(page.tasks).map_err(|_| ApiError::Internal)?;
-    Ok(HttpResponse::Ok()
-        .insert_header((X_TOTAL_COUNT, total))
-        .content_type(ContentType::json())
-        .body(body))
+    trash_response(&req, &query, page)
 }
 
 /// Brings a deleted task back, with the subtasks deleted with it, one

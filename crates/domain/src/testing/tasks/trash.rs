@@ -5,7 +5,9 @@
 use super::{bearer, create, create_with, listed, new_task, stored};
 use crate::Error;
 use crate::bearer::Bearer;
-use crate::task::{NewTask, Precondition, Task, TaskId, TaskQuery, TrashQuery};
+use crate::task::{
+    NewTask, Placement, Precondition, Slot, Task, TaskChanges, TaskId, TaskQuery, TrashQuery,
+};
 use crate::testing::{Storage, at};
 
 /// A subtask of `parent` for `owner`, created at second 1.
@@ -137,6 +139,47 @@ pub async fn a_restored_subtask_whose_parent_is_gone_comes_back_at_the_top(stora
     assert_eq!(top.parent, None);
     assert!(top.position > last.position, "{top:?} after {last:?}");
     assert_eq!(trashed(storage, ada).await, (vec![parent.id], 1));
+}
+
+/// A deleted subtree that would go past the depth limit under its parent
+/// (moved deeper since) comes back at the top level instead.
+pub async fn a_restored_task_that_would_be_too_deep_comes_back_at_the_top(storage: &Storage) {
+    let ada = bearer(storage, "ada@example.com").await;
+    let parent = create(storage, ada, "Parent", 0).await;
+    let child = subtask(storage, ada, "Child", parent.id).await;
+    let grandchild = subtask(storage, ada, "Grandchild", child.id).await;
+    subtask(storage, ada, "Great-grandchild", grandchild.id).await;
+    let holder = create(storage, ada, "Holder", 2).await;
+    let tasks = &storage.tasks;
+    tasks
+        .delete(&ada, child.id, Precondition::None, at(10))
+        .await
+        .expect("deleted");
+    let under_holder = TaskChanges {
+        placement: Some(Placement {
+            parent: Some(Some(holder.id)),
+            slot: Slot::Kept,
+        }),
+        ..TaskChanges::default()
+    };
+    tasks
+        .update(&ada, parent.id, under_holder, Precondition::None, at(11))
+        .await
+        .expect("moved one level down");
+
+    let back = tasks
+        .restore(&ada, child.id, Precondition::None, at(12))
+        .await
+        .expect("restored");
+
+    assert_eq!(
+        back.parent, None,
+        "five levels under the holder would be too deep"
+    );
+    let below = stored(storage, ada, grandchild.id)
+        .await
+        .expect("back with it");
+    assert_eq!(below.parent, Some(child.id));
 }
 
 /// Purging erases a deleted task and everything under it for good; only

@@ -295,7 +295,12 @@ impl TaskRepository for SeaTaskRepository {
     }
 
     async fn purge(&self, bearer: &Bearer, id: TaskId) -> Result<()> {
-        trash::purge_on(&self.db, bearer, id).await
+        let txn = self.db.begin().await.map_err(to_domain)?;
+        let purged = match lock_owner(&txn, bearer).await {
+            Ok(_) => trash::purge_in(&txn, bearer, id).await,
+            Err(err) => Err(err),
+        };
+        txn.finish(purged).await
     }
 
     async fn purge_deleted_before(&self, before: DateTime<Utc>) -> Result<u64> {
@@ -324,8 +329,9 @@ impl TaskRepository for SeaTaskRepository {
             if created.is_empty() {
                 return Ok(Err(bearer_gone()));
             }
-            // Ids grow in the order of the rows; RETURNING need not keep it.
-            created.sort_by_key(|task| task.id);
+            // Keys grow in the order of the document; RETURNING need not
+            // keep it.
+            created.sort_by_key(|task| task.position);
             return Ok(Ok(created.into_iter().map(Some).collect()));
         }
         let txn = self.db.begin().await.map_err(to_domain)?;

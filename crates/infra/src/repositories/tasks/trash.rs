@@ -1,7 +1,9 @@
 //! The trash: a deleted task stays in `tasks` with `deleted_at` set and
 //! `trashed_with` naming the task whose deletion took it (itself, when
 //! deleted on its own); only those are listed, restored and purged. Every
-//! other statement reads only rows whose `deleted_at` is NULL.
+//! other statement on tasks reads only rows whose `deleted_at` is NULL,
+//! but for a label's rename or deletion, which rewrites the tasks in the
+//! trash that carry it too (they come back with the label as it is).
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -17,7 +19,7 @@ use taskpulse_domain::{Bearer, Error, Result};
 use super::conditions::owned_at;
 use super::miss;
 use super::row;
-use super::tree::last_top_level;
+use super::tree::{fits_under, last_top_level};
 use crate::db::{Transaction, to_domain};
 use crate::entities::tasks::{Column, Entity};
 use crate::repositories::live::live;
@@ -69,11 +71,11 @@ pub(super) async fn trash_in(
 /// The bearer's task `id` as the trash lists it (deleted on its own),
 /// while the bearer is live.
 fn listed_in_trash(bearer: &Bearer, id: TaskId) -> Condition {
-    in_trash(bearer).add(Column::Id.eq(id.get()))
+    whole_trash(bearer).add(Column::Id.eq(id.get()))
 }
 
 /// The bearer's trash as it is listed, while the bearer is live.
-fn in_trash(bearer: &Bearer) -> Condition {
+fn whole_trash(bearer: &Bearer) -> Condition {
     Condition::all()
         .add(Column::UserId.eq(bearer.user_id.as_uuid()))
         .add(Column::DeletedAt.is_not_null())
@@ -89,7 +91,7 @@ pub(super) async fn list(
 ) -> Result<TrashPage> {
     let page = row::select()
         .column(Column::DeletedAt)
-        .cond_where(in_trash(bearer))
+        .cond_where(whole_trash(bearer))
         .order_by(Column::DeletedAt, Order::Desc)
         .order_by(Column::Id, Order::Desc)
         .limit(u64::from(query.limit.get()))
@@ -106,7 +108,7 @@ pub(super) async fn list(
         .collect::<Result<Vec<_>, sea_orm::DbErr>>()
         .map_err(to_domain)?;
     let total = Entity::find()
-        .filter(in_trash(bearer))
+        .filter(whole_trash(bearer))
         .count(conn)
         .await
         .map_err(to_domain)?;
@@ -114,7 +116,9 @@ pub(super) async fn list(
 }
 
 /// Brings the bearer's deleted task `id` back with what went with it,
-/// inside `txn`, which holds the owner's lock.
+/// inside `txn`, which holds the owner's lock: under its parent, or at the
+/// top level when the parent is gone or the subtree would be too deep
+/// there.
 pub(super) async fn restore_in(
     txn: &Transaction,
     bearer: &Bearer,
@@ -142,8 +146,8 @@ pub(super) async fn restore_in(
             Error::NotFound
         });
     };
-    let orphaned = match task.parent {
-        Some(parent) => !parent_is_there(txn, bearer, parent).await?,
+    let to_top = match task.parent {
+        Some(parent) => !fits_under(txn, bearer.user_id, parent, id).await?,
         None => false,
     };
     let back = Entity::update_many()
@@ -155,7 +159,7 @@ pub(super) async fn restore_in(
         .filter(Column::DeletedAt.is_not_null())
         .filter(Column::TrashedWith.eq(id.get()));
     txn.execute(&back.into_query()).await.map_err(to_domain)?;
-    if orphaned {
+    if to_top {
         let last = last_top_level(txn, bearer.user_id).await?;
         let position =
             Position::after(last).ok_or_else(|| Error::internal("no room after the last task"))?;
@@ -176,28 +180,12 @@ pub(super) async fn restore_in(
         .ok_or_else(|| Error::internal("a restored task was not read back"))
 }
 
-/// Whether `parent` is one of the bearer's tasks outside the trash.
-async fn parent_is_there(txn: &Transaction, bearer: &Bearer, parent: TaskId) -> Result<bool> {
-    let found = Entity::find()
-        .filter(Column::Id.eq(parent.get()))
-        .filter(Column::UserId.eq(bearer.user_id.as_uuid()))
-        .filter(Column::DeletedAt.is_null())
-        .count(txn)
-        .await
-        .map_err(to_domain)?;
-    Ok(found > 0)
-}
-
 /// Erases the bearer's deleted task `id` and everything under it (the
-/// foreign key's cascade).
-pub(super) async fn purge_on(
-    conn: &impl ConnectionTrait,
-    bearer: &Bearer,
-    id: TaskId,
-) -> Result<()> {
+/// foreign key's cascade), inside `txn`, which holds the owner's lock.
+pub(super) async fn purge_in(txn: &Transaction, bearer: &Bearer, id: TaskId) -> Result<()> {
     let purged = Entity::delete_many()
         .filter(listed_in_trash(bearer, id))
-        .exec(conn)
+        .exec(txn)
         .await
         .map_err(to_domain)?;
     if purged.rows_affected == 0 {

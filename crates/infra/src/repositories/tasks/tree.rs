@@ -36,16 +36,18 @@ fn last_position(owner: UserId, parent: Option<TaskId>) -> SelectStatement {
 /// The key a new task takes after the last of the owner's tasks under
 /// `parent`: the SQL form of [`Position::after`].
 pub(super) fn next_position(owner: UserId, parent: Option<TaskId>) -> SimpleExpr {
-    let last = last_position(owner, parent);
-    Expr::expr(Expr::SubQuery(None, Box::new(last.into())))
-        .if_null(0)
-        .add(Position::GAP)
+    ranked_position(owner, parent, Expr::val(1).into())
 }
 
-/// The key of the `rank`-th (from 1) of top-level tasks added after the
-/// owner's last one, in one statement: [`Position::after`] `rank` times.
-pub(super) fn ranked_top_level_position(owner: UserId, rank: SimpleExpr) -> SimpleExpr {
-    let last = last_position(owner, None);
+/// The key of the `rank`-th (from 1) of tasks added one after the other
+/// after the last of the owner's tasks under `parent`, in one statement:
+/// [`Position::after`] `rank` times.
+pub(super) fn ranked_position(
+    owner: UserId,
+    parent: Option<TaskId>,
+    rank: SimpleExpr,
+) -> SimpleExpr {
+    let last = last_position(owner, parent);
     Expr::expr(Expr::SubQuery(None, Box::new(last.into())))
         .if_null(0)
         .add(rank.mul(Position::GAP))
@@ -138,9 +140,39 @@ async fn ancestors(
     Ok(chain)
 }
 
-/// How many levels the subtree of `id` has, itself included (at most one
-/// more than [`MAX_DEPTH`]).
+/// Whether the owner's deleted task `id` can come back under `parent`:
+/// the parent is one of the owner's tasks outside the trash, and the
+/// subtree deleted with `id` fits under it ([`check_parent`]).
+pub(super) async fn fits_under(
+    txn: &impl ConnectionTrait,
+    owner: UserId,
+    parent: TaskId,
+    id: TaskId,
+) -> Result<bool> {
+    let chain = match ancestors(txn, owner, parent).await {
+        Ok(chain) => chain,
+        Err(Error::Placement(_)) => return Ok(false),
+        Err(err) => return Err(err),
+    };
+    let deleted_with = Column::TrashedWith.eq(id.get());
+    let height = height_within(txn, owner, id, deleted_with).await?;
+    Ok(check_parent(Some(id), &chain, height).is_ok())
+}
+
+/// How many levels the subtree of `id` outside the trash has, itself
+/// included (at most one more than [`MAX_DEPTH`]).
 async fn height(txn: &impl ConnectionTrait, owner: UserId, id: TaskId) -> Result<usize> {
+    height_within(txn, owner, id, Column::DeletedAt.is_null()).await
+}
+
+/// How many levels the subtree of `id` has, itself and the rows below it
+/// that match `rows` included (at most one more than [`MAX_DEPTH`]).
+async fn height_within(
+    txn: &impl ConnectionTrait,
+    owner: UserId,
+    id: TaskId,
+    rows: SimpleExpr,
+) -> Result<usize> {
     // Each level is a subquery of the one above, so that no level's ids
     // travel as parameters (a wide subtree would pass the driver's limit).
     let mut level = Query::select();
@@ -162,7 +194,7 @@ async fn height(txn: &impl ConnectionTrait, owner: UserId, id: TaskId) -> Result
             .column(Column::Id)
             .from(Entity)
             .and_where(Column::UserId.eq(owner.as_uuid()))
-            .and_where(Column::DeletedAt.is_null())
+            .and_where(rows.clone())
             .and_where(Column::ParentId.in_subquery(level));
         level = below;
     }

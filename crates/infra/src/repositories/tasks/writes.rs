@@ -9,7 +9,7 @@ use taskpulse_domain::task::{Due, NewTask, Position, Task, TaskChanges};
 use taskpulse_domain::{Bearer, Error, Result};
 
 use super::row::{self, due_columns, returning};
-use super::tree::{next_position, ranked_top_level_position};
+use super::tree::{next_position, ranked_position};
 use crate::entities::tasks::{Column, Entity};
 use crate::repositories::live::live;
 
@@ -121,11 +121,10 @@ pub(super) async fn insert_top_level(
 
 /// `INSERT … SELECT … FROM json_populate_recordset(…) WHERE live …
 /// RETURNING` of top-level `tasks` without labels, on PostgreSQL: one
-/// statement whose rows come from one JSON parameter, each after the
-/// owner's last top-level task and the ones before it. PostgreSQL plans a
-/// 100-row `VALUES` list of 1 700 parameters in longer than it takes to
-/// insert the rows, and decodes the document in a fraction of that.
-/// Nothing is stored for a bearer that is not live.
+/// statement whose rows come from one JSON parameter (a long `VALUES`
+/// list costs PostgreSQL more to plan than to insert), each after the
+/// owner's last top-level task and the ones before it. Nothing is stored
+/// for a bearer that is not live.
 pub(super) fn insert_run_statement(
     bearer: &Bearer,
     tasks: &[&NewTask],
@@ -154,7 +153,7 @@ pub(super) fn insert_run_statement(
             row(Column::TimeZone),
             row(Column::DueKey),
             row(Column::ParentId),
-            ranked_top_level_position(bearer.user_id, row(Column::Position)),
+            ranked_position(bearer.user_id, None, row(Column::Position)),
             Expr::val(""),
             row(Column::DueDeadline),
             Expr::val(1_i64),

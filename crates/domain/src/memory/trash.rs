@@ -1,0 +1,176 @@
+//! The trash in memory: a deleted task moves from the live tasks to the
+//! `trash` table, with when and with which task it went.
+
+use chrono::{DateTime, Utc};
+
+use super::Tables;
+use super::tasks::{ancestors, live, owned_at, siblings, touch};
+use crate::bearer::Bearer;
+use crate::error::{Error, Result};
+use crate::task::{
+    MAX_DEPTH, Position, Precondition, Task, TaskId, TrashPage, TrashQuery, TrashedTask,
+    check_parent,
+};
+
+/// A task in the trash.
+#[derive(Debug, Clone)]
+pub(super) struct Trashed {
+    pub(super) task: Task,
+    deleted_at: DateTime<Utc>,
+    /// The task whose deletion took this one (itself, when deleted on its
+    /// own).
+    with: TaskId,
+}
+
+/// [`TaskRepository::delete`](crate::ports::TaskRepository::delete) on
+/// locked tables.
+pub(super) fn delete_in(
+    tables: &mut Tables,
+    bearer: &Bearer,
+    id: TaskId,
+    precondition: Precondition,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    owned_at(tables, bearer, id, precondition)?;
+    let mut doomed = vec![id];
+    while let Some(next) = doomed.pop() {
+        let Some(task) = tables.tasks.remove(&next) else {
+            continue;
+        };
+        doomed.extend(
+            tables
+                .tasks
+                .values()
+                .filter(|task| task.parent == Some(next))
+                .map(|task| task.id),
+        );
+        let trashed = Trashed {
+            task,
+            deleted_at: now,
+            with: id,
+        };
+        tables.trash.insert(next, trashed);
+    }
+    Ok(())
+}
+
+/// The bearer's task `id` as the trash lists it (deleted on its own), if
+/// the bearer is live.
+fn listed<'t>(tables: &'t Tables, bearer: &Bearer, id: TaskId) -> Option<&'t Trashed> {
+    let trashed = tables.trash.get(&id)?;
+    (live(tables, bearer) && trashed.task.owner == bearer.user_id && trashed.with == id)
+        .then_some(trashed)
+}
+
+/// One page of the bearer's trash, newest deletion first.
+pub(super) fn page(tables: &Tables, bearer: &Bearer, query: &TrashQuery) -> Result<TrashPage> {
+    let mut found: Vec<&Trashed> = tables
+        .trash
+        .keys()
+        .filter_map(|&id| listed(tables, bearer, id))
+        .collect();
+    found.sort_by_key(|t| std::cmp::Reverse((t.deleted_at, t.task.id)));
+    let total = u64::try_from(found.len()).map_err(Error::internal)?;
+    let offset = usize::try_from(query.offset).unwrap_or(usize::MAX);
+    let limit = usize::try_from(query.limit.get()).unwrap_or(usize::MAX);
+    let tasks = found
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(|trashed| TrashedTask {
+            task: trashed.task.clone(),
+            deleted_at: trashed.deleted_at,
+        })
+        .collect();
+    Ok(TrashPage { tasks, total })
+}
+
+/// How many levels the subtree deleted with `id` has, itself included.
+fn trashed_height(tables: &Tables, id: TaskId) -> usize {
+    let mut level = vec![id];
+    let mut height = 0;
+    while !level.is_empty() && height <= MAX_DEPTH {
+        height += 1;
+        level = tables
+            .trash
+            .values()
+            .filter(|t| t.with == id && t.task.parent.is_some_and(|p| level.contains(&p)))
+            .map(|t| t.task.id)
+            .collect();
+    }
+    height
+}
+
+/// [`TaskRepository::restore`](crate::ports::TaskRepository::restore) on
+/// locked tables.
+pub(super) fn restore_in(
+    tables: &mut Tables,
+    bearer: &Bearer,
+    id: TaskId,
+    precondition: Precondition,
+    now: DateTime<Utc>,
+) -> Result<Task> {
+    let trashed = listed(tables, bearer, id).ok_or(Error::NotFound)?;
+    if let Precondition::Version(expected) = precondition
+        && expected != trashed.task.version
+    {
+        return Err(Error::PreconditionFailed);
+    }
+    let fits = trashed.task.parent.is_none_or(|parent| {
+        ancestors(tables, bearer.user_id, parent)
+            .is_ok_and(|chain| check_parent(Some(id), &chain, trashed_height(tables, id)).is_ok())
+    });
+    let top = if fits {
+        None
+    } else {
+        let last = siblings(tables, bearer.user_id, None, None)
+            .last()
+            .map(|&(_, position)| position);
+        Some(Position::after(last).ok_or_else(|| Error::internal("no room after the last task"))?)
+    };
+    let back: Vec<TaskId> = tables
+        .trash
+        .values()
+        .filter(|trashed| trashed.with == id)
+        .map(|trashed| trashed.task.id)
+        .collect();
+    for task_id in back {
+        if let Some(Trashed { mut task, .. }) = tables.trash.remove(&task_id) {
+            if let (true, Some(position)) = (task_id == id, top) {
+                (task.parent, task.position) = (None, position);
+            }
+            touch(&mut task, now);
+            tables.tasks.insert(task_id, task);
+        }
+    }
+    tables.tasks.get(&id).cloned().ok_or(Error::NotFound)
+}
+
+/// [`TaskRepository::purge`](crate::ports::TaskRepository::purge) on
+/// locked tables: the task and every task under it in the trash,
+/// whichever deletion took them.
+pub(super) fn purge_in(tables: &mut Tables, bearer: &Bearer, id: TaskId) -> Result<()> {
+    listed(tables, bearer, id).ok_or(Error::NotFound)?;
+    let mut doomed = vec![id];
+    while let Some(next) = doomed.pop() {
+        tables.trash.remove(&next);
+        doomed.extend(
+            tables
+                .trash
+                .values()
+                .filter(|trashed| trashed.task.parent == Some(next))
+                .map(|trashed| trashed.task.id),
+        );
+    }
+    Ok(())
+}
+
+/// [`TaskRepository::purge_deleted_before`](crate::ports::TaskRepository::purge_deleted_before)
+/// on locked tables.
+pub(super) fn purge_deleted_before(tables: &mut Tables, before: DateTime<Utc>) -> Result<u64> {
+    let count = tables.trash.len();
+    tables
+        .trash
+        .retain(|_, trashed| trashed.deleted_at >= before);
+    u64::try_from(count - tables.trash.len()).map_err(Error::internal)
+}
