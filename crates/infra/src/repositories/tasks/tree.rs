@@ -36,7 +36,7 @@ fn last_position(owner: UserId, parent: Option<TaskId>) -> SelectStatement {
 /// The key a new task takes after the last of the owner's tasks under
 /// `parent`: the SQL form of [`Position::after`].
 pub(super) fn next_position(owner: UserId, parent: Option<TaskId>) -> SimpleExpr {
-    ranked_position(owner, parent, Expr::val(1).into())
+    ranked_position(owner, parent, Expr::val(1))
 }
 
 /// The key of the `rank`-th (from 1) of tasks added one after the other
