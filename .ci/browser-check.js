@@ -52,7 +52,7 @@ async function main() {
     await page.fill('#oauth_username', email);
     await page.fill('#oauth_password', password);
     const [login] = await Promise.all([
-      page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login')),
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login/access-token')),
       page.click('.auth-container:has(#oauth_username) button.authorize'),
     ]);
     if (login.status() !== 200) problems.push(`Authorize: login answered ${login.status()}`);

@@ -105,7 +105,9 @@ pub struct MfaChallengeBody {
 /// The answer of a login: tokens, or a second-factor challenge.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
-#[schema(as = LoginResponse)]
+// Not `LoginResponse`: generated TypeScript clients give that name to the
+// login operation's answer.
+#[schema(as = LoginResult)]
 pub enum LoginBody {
     /// Signed in.
     Tokens(TokenBody),

@@ -26,8 +26,9 @@ const EXAMPLE_REQUEST_ID: &str = "3f2b6c1e-8d4a-4f7a-9c0e-5b1d2a3c4e5f";
     info(
         title = "TaskPulse API",
         description = "A multi-user task-management REST API. Sign in with \
-            `POST /api/v1/auth/login` (or **Authorize** above, OAuth2 password flow with your \
-            email as the username) and send `Authorization: Bearer <access_token>`. Every error \
+            `POST /api/v1/auth/login` (JSON) or `POST /api/v1/auth/login/access-token` (the \
+            OAuth2 password-flow form that **Authorize** above uses, your email as the \
+            username) and send `Authorization: Bearer <access_token>`. Every error \
             answer is `{detail, code, request_id}` (plus `errors` on 422), and every answer \
             carries `X-Request-Id`.",
         license(name = "MIT", identifier = "MIT"),
@@ -61,7 +62,7 @@ const EXAMPLE_REQUEST_ID: &str = "3f2b6c1e-8d4a-4f7a-9c0e-5b1d2a3c4e5f";
 struct ApiDoc;
 
 /// `bearer` (paste an access token) and `oauth2` (password flow against
-/// the login route, which Swagger UI's Authorize button uses).
+/// the form login, which Swagger UI's Authorize button uses).
 struct SecuritySchemes;
 
 impl Modify for SecuritySchemes {
@@ -81,7 +82,7 @@ impl Modify for SecuritySchemes {
             "oauth2",
             SecurityScheme::OAuth2(OAuth2::with_description(
                 [Flow::Password(Password::new(
-                    "/api/v1/auth/login",
+                    "/api/v1/auth/login/access-token",
                     Scopes::new(),
                 ))],
                 "OAuth2 password flow: your email as the username",

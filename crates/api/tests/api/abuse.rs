@@ -21,7 +21,10 @@ backends!(
 
 backends!(with short_lockout; a_lock_expires_by_itself);
 
-backends!(with three_a_minute; login_register_and_refresh_are_rate_limited_per_client);
+backends!(with three_a_minute;
+    login_register_and_refresh_are_rate_limited_per_client,
+    the_form_login_spends_the_same_budget,
+);
 
 backends!(with three_a_minute_behind_a_proxy; forwarded_addresses_count_only_from_trusted_proxies);
 
@@ -165,6 +168,18 @@ async fn login_register_and_refresh_are_rate_limited_per_client(app: &TestApp) {
         StatusCode::OK,
         "other routes are not limited"
     );
+}
+
+async fn the_form_login_spends_the_same_budget(app: &TestApp) {
+    let user = app.signed_up().await;
+    app.login(&user.email, &user.password).await;
+    app.form_login(&user.email, &user.password).await;
+
+    let form = app.form_login(&user.email, &user.password).await;
+    let json = app.login(&user.email, &user.password).await;
+
+    error_body(form, StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED").await;
+    error_body(json, StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED").await;
 }
 
 async fn login_from(app: &TestApp, forwarded_for: &str) -> StatusCode {

@@ -1,4 +1,5 @@
-//! Register, login (JSON and form) and me.
+//! Register, login (JSON and form), the form login of generated clients
+//! (`/login/access-token`) and me.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -14,6 +15,10 @@ backends!(
     a_wrong_password_and_an_unknown_email_get_the_same_answer,
     login_needs_both_fields,
     login_takes_json_or_a_form_only,
+    the_form_login_signs_in_with_a_working_token,
+    the_form_login_takes_a_form_only,
+    the_form_login_names_each_missing_field,
+    the_form_login_refuses_a_wrong_password_as_login_does,
     me_returns_the_signed_in_user_without_secrets,
     signup_and_signin_are_aliases,
 );
@@ -161,6 +166,80 @@ async fn login_takes_json_or_a_form_only(app: &TestApp) {
         "UNSUPPORTED_MEDIA_TYPE",
     )
     .await;
+}
+
+async fn the_form_login_signs_in_with_a_working_token(app: &TestApp) {
+    let user = app.signed_up().await;
+
+    let response = app.form_login(&user.email, &user.password).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["user"]["id"], user.id.as_str());
+    assert_eq!(body["token_type"], "bearer");
+    assert!(body["refresh_token"].is_string());
+    let token = body["access_token"].as_str().expect("token");
+    assert_eq!(app.me_status(token).await, StatusCode::OK);
+}
+
+async fn the_form_login_takes_a_form_only(app: &TestApp) {
+    let user = app.signed_up().await;
+
+    let response = app
+        .post_json(
+            "/api/v1/auth/login/access-token",
+            &json!({"email": user.email, "password": user.password}),
+        )
+        .await;
+
+    error_body(
+        response,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "UNSUPPORTED_MEDIA_TYPE",
+    )
+    .await;
+}
+
+async fn the_form_login_names_each_missing_field(app: &TestApp) {
+    let response = app
+        .request(Method::POST, "/api/v1/auth/login/access-token")
+        .form(&[("grant_type", "password")])
+        .send()
+        .await
+        .expect("sent");
+
+    let body = error_body(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "VALIDATION_ERROR",
+    )
+    .await;
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["field"].as_str().expect("field"))
+        .collect();
+    assert_eq!(fields, ["username", "password"]);
+}
+
+async fn the_form_login_refuses_a_wrong_password_as_login_does(app: &TestApp) {
+    let user = app.signed_up().await;
+
+    let form = error_body(
+        app.form_login(&user.email, "not the password").await,
+        StatusCode::UNAUTHORIZED,
+        "INVALID_CREDENTIALS",
+    )
+    .await;
+    let json = error_body(
+        app.login(&user.email, "not the password").await,
+        StatusCode::UNAUTHORIZED,
+        "INVALID_CREDENTIALS",
+    )
+    .await;
+
+    assert_eq!(form["detail"], json["detail"]);
 }
 
 async fn me_returns_the_signed_in_user_without_secrets(app: &TestApp) {

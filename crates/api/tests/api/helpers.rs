@@ -340,6 +340,20 @@ impl TestApp {
         .await
     }
 
+    /// Signs in with the OAuth2 password-flow form, as Swagger UI and
+    /// generated clients do.
+    pub async fn form_login(&self, email: &str, password: &str) -> Response {
+        self.request(Method::POST, "/api/v1/auth/login/access-token")
+            .form(&[
+                ("grant_type", "password"),
+                ("username", email),
+                ("password", password),
+            ])
+            .send()
+            .await
+            .expect("request sent")
+    }
+
     /// Signs `user` in again: a new session, with its tokens.
     pub async fn new_session(&self, user: &TestUser) -> TestUser {
         let response = self.login(&user.email, &user.password).await;

@@ -21,6 +21,7 @@ backends!(
     request_bodies_document_their_bounds,
     swagger_ui_is_served_from_the_binary_under_its_own_csp,
     every_enum_of_strings_names_its_values_for_client_generators,
+    every_operation_is_shaped_for_client_generators,
 );
 
 /// The official JSON Schema of OpenAPI 3.1 documents (see `data/README.md`).
@@ -254,11 +255,27 @@ async fn signing_in_is_documented_for_swagger_uis_authorize(app: &TestApp) {
     assert_eq!(schemes["oauth2"]["type"], "oauth2");
     assert_eq!(
         schemes["oauth2"]["flows"]["password"]["tokenUrl"],
-        "/api/v1/auth/login"
+        "/api/v1/auth/login/access-token"
     );
-    let login = &document["paths"]["/api/v1/auth/login"]["post"]["requestBody"]["content"];
-    assert!(login["application/x-www-form-urlencoded"].is_object());
-    assert!(login["application/json"].is_object());
+    let login = &document["paths"]["/api/v1/auth/login"]["post"];
+    let form_login = &document["paths"]["/api/v1/auth/login/access-token"]["post"];
+    assert_eq!(
+        media_types(&login["requestBody"]),
+        ["application/json"],
+        "the form is documented at its own path"
+    );
+    assert_eq!(
+        media_types(&form_login["requestBody"]),
+        ["application/x-www-form-urlencoded"]
+    );
+    assert_eq!(
+        statuses(&login["responses"]),
+        statuses(&form_login["responses"])
+    );
+    assert_eq!(
+        login["responses"]["200"]["content"],
+        form_login["responses"]["200"]["content"]
+    );
     let me = &document["paths"]["/api/v1/auth/me"]["get"];
     assert!(me["security"].as_array().is_some_and(|s| !s.is_empty()));
     assert!(
@@ -266,6 +283,67 @@ async fn signing_in_is_documented_for_swagger_uis_authorize(app: &TestApp) {
             .get("security")
             .is_none()
     );
+}
+
+/// The media types of a request body or response.
+fn media_types(body: &Value) -> Vec<&str> {
+    body["content"]
+        .as_object()
+        .map(|content| content.keys().map(String::as_str).collect())
+        .unwrap_or_default()
+}
+
+fn statuses(responses: &Value) -> Vec<&str> {
+    responses
+        .as_object()
+        .expect("responses")
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
+/// What openapi-python-client and @hey-api/openapi-ts need to generate a
+/// working client (`.ci/clients` runs both): one request body media type
+/// per operation, a schema for every answer that has a body (all but 204),
+/// and unique snake_case operation ids, which name the generated functions.
+async fn every_operation_is_shaped_for_client_generators(app: &TestApp) {
+    let document = document(app).await;
+    let mut ids = BTreeSet::new();
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for method_name in METHODS {
+            let operation = &item[method_name];
+            let Some(id) = operation["operationId"].as_str() else {
+                continue;
+            };
+            assert!(
+                id.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                "{id}"
+            );
+            assert!(ids.insert(id), "{id} is used twice");
+            if operation.get("requestBody").is_some() {
+                assert_eq!(
+                    media_types(&operation["requestBody"]).len(),
+                    1,
+                    "{method_name} {path}"
+                );
+            }
+            for (status, response) in operation["responses"].as_object().expect("responses") {
+                let types = media_types(response);
+                assert_eq!(
+                    types.is_empty(),
+                    status == "204",
+                    "{method_name} {path} {status}"
+                );
+                for media_type in types {
+                    assert!(
+                        response["content"][media_type]["schema"].is_object(),
+                        "{method_name} {path} {status} {media_type}"
+                    );
+                }
+            }
+        }
+    }
 }
 
 async fn request_bodies_document_their_bounds(app: &TestApp) {

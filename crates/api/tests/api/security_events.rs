@@ -10,6 +10,7 @@ backends!(
     sign_ins_failures_and_changes_are_logged_newest_first_with_their_request,
     an_account_lists_its_own_events_only,
     a_reused_refresh_token_is_logged,
+    form_logins_are_logged_as_logins,
     the_log_pages_with_before_and_limit,
     bad_listing_parameters_are_refused,
 );
@@ -134,6 +135,28 @@ async fn a_reused_refresh_token_is_logged(app: &TestApp) {
         types(&page),
         ["login_succeeded", "refresh_token_reused", "registered"]
     );
+}
+
+async fn form_logins_are_logged_as_logins(app: &TestApp) {
+    let user = app.signed_up().await;
+    let failed = app.form_login(&user.email, "not the password").await;
+    assert_eq!(failed.status(), StatusCode::UNAUTHORIZED);
+    let signed_in = app
+        .request(Method::POST, "/api/v1/auth/login/access-token")
+        .header("X-Request-Id", "req-form-login")
+        .form(&[("username", &user.email), ("password", &user.password)])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(signed_in.status(), StatusCode::OK);
+
+    let page = events(app, &user, EVENTS).await;
+
+    assert_eq!(
+        types(&page),
+        ["login_succeeded", "login_failed", "registered"]
+    );
+    assert_eq!(page["events"][0]["request_id"], "req-form-login");
 }
 
 async fn the_log_pages_with_before_and_limit(app: &TestApp) {

@@ -1,5 +1,5 @@
-//! `/register`, `/login`, `/refresh` and `/logout`: starting, renewing and
-//! ending sessions.
+//! `/register`, `/login` (and its form twin `/login/access-token`),
+//! `/refresh` and `/logout`: starting, renewing and ending sessions.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -13,8 +13,8 @@ use crate::extract::{Fields, content_type_is, json_body, required};
 use crate::routes::Endpoint;
 use crate::state::AppState;
 
-/// Register, login, refresh and logout; all but logout are rate-limited,
-/// and register and login keep the original backends' paths.
+/// Register, the two logins, refresh and logout; all but logout are
+/// rate-limited, and register and login keep the original backends' paths.
 pub(super) fn endpoints() -> Vec<Endpoint> {
     vec![
         Endpoint::of::<__path_register>(|| web::route().to(register))
@@ -22,6 +22,8 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
             .rate_limited(),
         Endpoint::of::<__path_login>(|| web::route().to(login))
             .with_aliases(aliases("/api/v1/auth/login", &["login", "signin"]))
+            .rate_limited(),
+        Endpoint::of::<__path_login_access_token>(|| web::route().to(login_access_token))
             .rate_limited(),
         Endpoint::of::<__path_refresh>(|| web::route().to(refresh)).rate_limited(),
         Endpoint::of::<__path_logout>(|| web::route().to(logout)),
@@ -112,18 +114,29 @@ pub(crate) struct LoginForm {
     password: Option<String>,
 }
 
-/// The email and password of a login, from JSON or from an OAuth2
-/// password-flow form.
+/// The email and password of a login, from JSON or, as the contract
+/// requires of this route too, from an OAuth2 password-flow form.
 fn login_credentials(req: &HttpRequest, body: &[u8]) -> Result<(String, String), ApiError> {
-    let (email_field, email, password) =
-        if content_type_is(req, "application/x-www-form-urlencoded") {
-            let form: LoginForm = serde_urlencoded::from_bytes(body)
-                .map_err(|_| ApiError::BadRequest("Malformed form body".into()))?;
-            ("username", form.username, form.password)
-        } else {
-            let json: LoginJson = json_body(req, body)?;
-            ("email", json.email, json.password)
-        };
+    if is_form(req) {
+        return form_credentials(body);
+    }
+    let json: LoginJson = json_body(req, body)?;
+    credentials("email", json.email, json.password)
+}
+
+/// The email (`username`) and password of an OAuth2 password-flow form.
+fn form_credentials(body: &[u8]) -> Result<(String, String), ApiError> {
+    let form: LoginForm = serde_urlencoded::from_bytes(body)
+        .map_err(|_| ApiError::BadRequest("Malformed form body".into()))?;
+    credentials("username", form.username, form.password)
+}
+
+/// Both fields, or the 422 naming each one missing.
+fn credentials(
+    email_field: &str,
+    email: Option<String>,
+    password: Option<String>,
+) -> Result<(String, String), ApiError> {
     let mut fields = Fields::default();
     let email = fields.text(email_field, email);
     let password = fields.text("password", password);
@@ -131,16 +144,28 @@ fn login_credentials(req: &HttpRequest, body: &[u8]) -> Result<(String, String),
     email.zip(password).ok_or(ApiError::Internal)
 }
 
-/// Signs in (a new session): JSON `{email, password}` or the OAuth2
-/// password-flow form `username=…&password=…`. When the account has a
-/// second factor, the answer is `{mfa_required: true, challenge}` instead
-/// of tokens: finish at `/api/v1/auth/login/mfa`.
+fn is_form(req: &HttpRequest) -> bool {
+    content_type_is(req, "application/x-www-form-urlencoded")
+}
+
+/// Starts a session with `email` and `password`.
+async fn sign_in(
+    req: &HttpRequest,
+    state: &AppState,
+    (email, password): (String, String),
+) -> Result<HttpResponse, ApiError> {
+    let answer = state.auth.login(&email, &password, client_of(req)).await?;
+    Ok(HttpResponse::Ok().json(LoginBody::from(answer)))
+}
+
+/// Signs in (a new session) with `{email, password}`. The route also
+/// takes the OAuth2 password-flow form, which is documented as
+/// `/api/v1/auth/login/access-token`. When the account has a second
+/// factor, the answer is `{mfa_required: true, challenge}` instead of
+/// tokens: finish at `/api/v1/auth/login/mfa`.
 #[utoipa::path(
     post, path = "/api/v1/auth/login", operation_id = "login",
-    request_body(content(
-        (LoginJson = "application/json"),
-        (LoginForm = "application/x-www-form-urlencoded"),
-    )),
+    request_body = LoginJson,
     responses(
         (status = 200, description = "Signed in, or (`mfa_required`) the password was right and a second-factor code is due", body = LoginBody),
         (status = 400, description = "The body is not of the expected shape"),
@@ -158,10 +183,39 @@ async fn login(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let (email, password) = login_credentials(&req, &body)?;
-    let client = client_of(&req);
-    let answer = state.auth.login(&email, &password, client).await?;
-    Ok(HttpResponse::Ok().json(LoginBody::from(answer)))
+    let credentials = login_credentials(&req, &body)?;
+    sign_in(&req, &state, credentials).await
+}
+
+/// Signs in (a new session) with the OAuth2 password-flow form
+/// `username=…&password=…` (the email as the username): the token URL of
+/// Swagger UI's **Authorize**, and login for clients generated from this
+/// document. Answers as `/api/v1/auth/login`.
+#[utoipa::path(
+    post, path = "/api/v1/auth/login/access-token", operation_id = "login_access_token",
+    request_body(content = LoginForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Signed in, or (`mfa_required`) the password was right and a second-factor code is due", body = LoginBody),
+        (status = 400, description = "The form is malformed"),
+        (status = 401, description = "`INVALID_CREDENTIALS`: unknown email, wrong password, or an account locked after repeated failures (whatever the password; its owner is told by email)"),
+        (status = 403, description = "`ACCOUNT_DISABLED`: the account is deactivated"),
+        (status = 413, description = "The body is over the limit"),
+        (status = 415, description = "The body is not a form"),
+        (status = 422, description = "`username` or `password` is missing"),
+        (status = 429, description = "`RATE_LIMITED`: too many requests from this client"),
+        (status = 503, description = "The database cannot be reached"),
+    ),
+)]
+async fn login_access_token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    if !is_form(&req) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let credentials = form_credentials(&body)?;
+    sign_in(&req, &state, credentials).await
 }
 
 /// A refresh token.
