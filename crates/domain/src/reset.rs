@@ -40,9 +40,10 @@ pub trait PasswordResetStore: Send + Sync {
     /// [`Error::Unavailable`] when storage cannot be reached.
     async fn find(&self, hash: &TokenHash, now: DateTime<Utc>) -> Result<Option<(UserId, i64)>>;
 
-    /// Uses up the token hashed `hash` and sets its user's password to
-    /// `password_hash` as [`UserRepository::change_password`] does, in one
-    /// atomic step, if the token is unused and unexpired at `now` and was
+    /// Uses up the token hashed `hash`, sets its user's password to
+    /// `password_hash` as [`UserRepository::change_password`] does, and
+    /// marks the user's email verified (the link sent to it was followed),
+    /// in one atomic step, if the token is unused and unexpired at `now` and was
     /// issued under the user's current token version. Of two concurrent
     /// uses only one succeeds; a failure part-way changes nothing. False,
     /// changing nothing, when the token does not qualify.

@@ -115,11 +115,22 @@ async fn a_reset_by_email_sets_the_password_and_revokes_every_earlier_token(app:
         app.login(&user.email, &user.password).await.status(),
         StatusCode::UNAUTHORIZED
     );
+    let login = app.login(&user.email, "a fresh new passphrase").await;
+    assert_eq!(login.status(), StatusCode::OK);
+    let token = login.json::<Value>().await.expect("json")["access_token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    let me = app
+        .request(reqwest::Method::GET, "/api/v1/auth/me")
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("sent");
+    let me: Value = me.json().await.expect("json");
     assert_eq!(
-        app.login(&user.email, "a fresh new passphrase")
-            .await
-            .status(),
-        StatusCode::OK
+        me["email_verified"], true,
+        "the reset link reached the address"
     );
 }
 

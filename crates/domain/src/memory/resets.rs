@@ -80,11 +80,10 @@ impl PasswordResetStore for MemoryPasswordResets {
         if let Some(row) = tables.password_resets.get_mut(hash) {
             row.used = true;
         }
-        Ok(users::set_password(
-            &mut tables,
-            user_id,
-            password_hash,
-            now,
-        ))
+        let set = users::set_password(&mut tables, user_id, password_hash, now);
+        if set {
+            users::mark_email_verified(&mut tables, user_id);
+        }
+        Ok(set)
     }
 }

@@ -90,6 +90,13 @@ pub(super) fn verify_email(
     Some(previous)
 }
 
+/// Marks user `id`'s email verified (a link sent to it was followed).
+pub(super) fn mark_email_verified(tables: &mut Tables, id: UserId) {
+    if let Some(row) = tables.users.get_mut(&id) {
+        row.user.email_verified = true;
+    }
+}
+
 /// The token version of user `id`, if stored.
 pub(super) fn token_version(tables: &Tables, id: UserId) -> Option<i64> {
     tables.users.get(&id).map(|row| row.token_version)

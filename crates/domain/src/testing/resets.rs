@@ -45,7 +45,7 @@ pub async fn a_reset_token_is_found_until_it_is_redeemed_once(storage: &Storage)
 
 /// A redemption sets the password as `change_password` does: the new
 /// hash, one token version more, no lock, and every session of the user
-/// ended.
+/// ended; and the user's email is verified (the link reached it).
 pub async fn redeeming_sets_the_password_and_ends_every_session(storage: &Storage) {
     let ada = user(storage, "ada@example.com").await;
     storage
@@ -72,6 +72,13 @@ pub async fn redeeming_sets_the_password_and_ends_every_session(storage: &Storag
     assert_eq!(credentials.failed_logins, 0);
     let live = storage.sessions.list_live(ada, at(11)).await.expect("read");
     assert!(live.is_empty(), "{live:?}");
+    let user = storage
+        .users
+        .find_by_id(ada)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert!(user.email_verified, "the link reached the address");
 }
 
 /// An unknown token and a token at or past its expiry are neither found

@@ -2,7 +2,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryTrait,
+};
 use taskpulse_domain::Result;
 use taskpulse_domain::reset::PasswordResetStore;
 use taskpulse_domain::session::TokenHash;
@@ -11,6 +13,7 @@ use taskpulse_domain::user::{PasswordHash, UserId};
 use super::users::set_password;
 use crate::db::{Database, Transaction, to_domain};
 use crate::entities::password_reset_tokens::{ActiveModel, Column, Entity};
+use crate::entities::users;
 
 /// [`PasswordResetStore`] on SeaORM.
 #[derive(Debug, Clone)]
@@ -99,5 +102,15 @@ async fn redeem_in(
         return Ok(false);
     };
     let user = UserId::from(token.user_id);
-    set_password(txn, user, password_hash, token.token_version, now).await
+    if !set_password(txn, user, password_hash, token.token_version, now).await? {
+        return Ok(false);
+    }
+    // The link reached the address: it is verified too.
+    let verified = users::Entity::update_many()
+        .col_expr(users::Column::EmailVerified, true.into())
+        .filter(users::Column::Id.eq(user.as_uuid()));
+    txn.execute(&verified.into_query())
+        .await
+        .map_err(to_domain)?;
+    Ok(true)
 }
