@@ -17,9 +17,9 @@ use taskpulse_domain::idempotency::{IdempotencyKey, StoredResponse};
 use taskpulse_domain::label::LabelName;
 use taskpulse_domain::ports::{TaskRepository, UserRepository};
 use taskpulse_domain::second_factor::{SecondFactorStore, TotpSecret};
-use taskpulse_domain::task::{Priority, TaskId, TaskQuery};
+use taskpulse_domain::task::{Priority, TaskId, TaskQuery, TrashQuery};
 use taskpulse_domain::user::{Email, NewUser, PasswordHash, User, UserId, UserName};
-use taskpulse_infra::repositories::tasks::list_statements;
+use taskpulse_infra::repositories::tasks::{list_statements, trash_statements};
 use taskpulse_infra::{
     Database, MigrationCommand, PoolSettings, SeaIdempotencyStore, SeaSecondFactorStore,
     SeaTaskRepository, SeaUserRepository, Sealer,
@@ -221,6 +221,12 @@ async fn the_listing_uses_an_index_among_a_million_tasks_of_other_users() {
     conn.execute_unprepared(carried)
         .await
         .expect("labels on tasks");
+    // A tenth of everyone's tasks, and two of mine, in the trash.
+    let trashed = format!(
+        "UPDATE tasks SET deleted_at = now() - (id % 1000) * interval '1 minute', trashed_with = id \
+         WHERE id % 10 = 0 OR (user_id = '{me}' AND id IN (SELECT id FROM tasks WHERE user_id = '{me}' AND parent_id IS NULL ORDER BY id DESC LIMIT 2))"
+    );
+    conn.execute_unprepared(&trashed).await.expect("trashed");
     for table in ["tasks", "labels", "task_labels"] {
         conn.execute_unprepared(&format!("ANALYZE {table}"))
             .await
@@ -293,7 +299,11 @@ async fn the_listing_uses_an_index_among_a_million_tasks_of_other_users() {
             session_id: None,
             token_version: 0,
         };
-        for statement in list_statements(DbBackend::Postgres, &bearer, &query) {
+        let trash = trash_statements(DbBackend::Postgres, &bearer, &TrashQuery::default());
+        for statement in list_statements(DbBackend::Postgres, &bearer, &query)
+            .into_iter()
+            .chain(trash)
+        {
             let explain = Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 format!("EXPLAIN {}", statement.sql),

@@ -27,6 +27,7 @@ use self::labels::{attach, find_or_make};
 pub use self::listing::list_statements;
 use self::listing::{count_select, needs_count, page_select};
 use self::row::carrying;
+pub use self::trash::trash_statements;
 use self::tree::{check_new_parent, renumber, unless_parent_gone};
 use self::writes::{
     changed, deadline_after, insert_returning, insert_run_statement, insert_statement,

@@ -8,8 +8,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
-    QueryTrait,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, Order, PaginatorTrait,
+    QueryFilter, QuerySelect, QueryTrait, Statement,
 };
 use taskpulse_domain::task::{
     MAX_DEPTH, Position, Precondition, Task, TaskId, TrashPage, TrashQuery, TrashedTask,
@@ -83,12 +83,9 @@ fn whole_trash(bearer: &Bearer) -> Condition {
         .add(live(bearer))
 }
 
-/// One page of the bearer's trash, newest deletion first.
-pub(super) async fn list(
-    conn: &impl ConnectionTrait,
-    bearer: &Bearer,
-    query: &TrashQuery,
-) -> Result<TrashPage> {
+/// The statements of a page of the bearer's trash, newest deletion first,
+/// and of its total (public for the plan checks).
+pub fn trash_statements(backend: DbBackend, bearer: &Bearer, query: &TrashQuery) -> [Statement; 2] {
     let page = row::select()
         .column(Column::DeletedAt)
         .cond_where(whole_trash(bearer))
@@ -97,7 +94,22 @@ pub(super) async fn list(
         .limit(u64::from(query.limit.get()))
         .offset(query.offset)
         .to_owned();
-    let rows = conn.query_all(&page).await.map_err(to_domain)?;
+    let total = Entity::find()
+        .select_only()
+        .column_as(Expr::col(Column::Id).count(), "total")
+        .filter(whole_trash(bearer))
+        .into_query();
+    [backend.build(&page), backend.build(&total)]
+}
+
+/// One page of the bearer's trash, newest deletion first.
+pub(super) async fn list(
+    conn: &impl ConnectionTrait,
+    bearer: &Bearer,
+    query: &TrashQuery,
+) -> Result<TrashPage> {
+    let [page, total] = trash_statements(conn.get_database_backend(), bearer, query);
+    let rows = conn.query_all_raw(page).await.map_err(to_domain)?;
     let tasks = rows
         .iter()
         .map(|found| {
@@ -107,11 +119,14 @@ pub(super) async fn list(
         })
         .collect::<Result<Vec<_>, sea_orm::DbErr>>()
         .map_err(to_domain)?;
-    let total = Entity::find()
-        .filter(whole_trash(bearer))
-        .count(conn)
+    let total: i64 = conn
+        .query_one_raw(total)
         .await
+        .map_err(to_domain)?
+        .ok_or_else(|| Error::internal("a count without a row"))?
+        .try_get_by_index(0)
         .map_err(to_domain)?;
+    let total = u64::try_from(total).map_err(Error::internal)?;
     Ok(TrashPage { tasks, total })
 }
 
