@@ -1,14 +1,76 @@
-// Drives Swagger UI at BASE/docs in headless Chromium (playwright-core with
-// Debian's chromium): every operation of /openapi.json renders, the page
-// breaks no rule of its Content Security Policy and asks no other host for
-// anything, Authorize signs in with the OAuth2 password flow, and "Try it
-// out" then answers GET /api/v1/auth/me with 200. Saves SCREENSHOT.
+// Drives Swagger UI at BASE/docs and ReDoc at BASE/redoc in headless
+// Chromium (playwright-core with Debian's chromium). /docs: every operation
+// of /openapi.json renders, Authorize signs in with the OAuth2 password
+// flow, and "Try it out" then answers GET /api/v1/auth/me with 200. /redoc:
+// every operation is listed and GET /api/v1/auth/me's page shows its
+// summary, with no console error at all. Neither page breaks a rule of its
+// Content Security Policy or asks another host for anything. Saves
+// DOCS_SCREENSHOT and REDOC_SCREENSHOT.
 //
-//   node .ci/browser-check.js BASE EMAIL PASSWORD SCREENSHOT
+//   node .ci/browser-check.js BASE EMAIL PASSWORD DOCS_SCREENSHOT REDOC_SCREENSHOT
 const { chromium } = require('playwright-core');
 
-const [base, email, password, screenshot] = process.argv.slice(2);
+const [base, email, password, screenshot, redocScreenshot] = process.argv.slice(2);
 const problems = [];
+
+// Records, as problems of `label`, CSP violations and requests to another
+// host; with `anyError`, every console error and uncaught exception too.
+function watch(page, label, anyError) {
+  page.on('console', (message) => {
+    if (/Content Security Policy|Refused to/.test(message.text())) {
+      problems.push(`${label}: CSP violation: ${message.text()}`);
+    } else if (anyError && message.type() === 'error') {
+      problems.push(`${label}: console error: ${message.text()}`);
+    }
+  });
+  if (anyError) page.on('pageerror', (error) => problems.push(`${label}: uncaught: ${error}`));
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (!['data:', 'blob:'].includes(url.protocol) && url.origin !== new URL(base).origin) {
+      problems.push(`${label}: request to another host: ${request.url()}`);
+    }
+  });
+}
+
+// ReDoc lists every operation (behind its "Show N more" buttons) as a link
+// to #/TAG/OPERATION_ID, and the page of GET /api/v1/auth/me has its summary
+// as a heading.
+async function checkRedoc(browser, document) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  watch(page, '/redoc', true);
+  const tags = new Set(Object.values(document.paths)
+    .flatMap((item) => Object.values(item).flatMap((operation) => operation.tags || [])));
+  await page.goto(`${base}/redoc`);
+  await page.waitForFunction((count) => window.document
+    .querySelectorAll('[data-testid="items-navigation-list"]').length === count, tags.size,
+  { timeout: 30000 });
+  const more = page.locator('[data-testid="show-more-operations"]');
+  while (await more.count() > 0) await more.first().click();
+
+  let operations = 0;
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of ['get', 'post', 'put', 'patch', 'delete']) {
+      if (!item[method]) continue;
+      operations += 1;
+      const { operationId, tags } = item[method];
+      const link = page.locator(`a[href="#/${tags[0]}/${operationId}"]`, { hasText: path });
+      if (await link.count() < 1) {
+        problems.push(`/redoc: operation ${operationId} (${method.toUpperCase()} ${path}) is not listed`);
+      }
+    }
+  }
+
+  const me = document.paths['/api/v1/auth/me'].get;
+  await page.locator(`a[href="#/auth/${me.operationId}"]`).first().click();
+  await page.locator('[data-testid="middle-panel"] h2', { hasText: me.summary }).first()
+    .waitFor({ timeout: 10000 })
+    .catch(() => problems.push(`/redoc: the page of ${me.operationId} has no heading "${me.summary}"`));
+  if (!page.url().endsWith(`#/auth/${me.operationId}`)) {
+    problems.push(`/redoc: opening ${me.operationId} led to ${page.url()}`);
+  }
+  await page.screenshot({ path: redocScreenshot });
+  return operations;
+}
 
 async function main() {
   const document = await (await fetch(`${base}/openapi.json`)).json();
@@ -19,17 +81,7 @@ async function main() {
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('console', (message) => {
-      if (/Content Security Policy|Refused to/.test(message.text())) {
-        problems.push(`CSP violation: ${message.text()}`);
-      }
-    });
-    page.on('request', (request) => {
-      const url = new URL(request.url());
-      if (!['data:', 'blob:'].includes(url.protocol) && url.origin !== new URL(base).origin) {
-        problems.push(`request to another host: ${request.url()}`);
-      }
-    });
+    watch(page, '/docs', false);
     await page.goto(`${base}/docs`);
     await page.waitForSelector('.opblock', { timeout: 30000 });
 
@@ -72,9 +124,11 @@ async function main() {
     await me.locator('.live-responses-table').waitFor();
 
     await page.screenshot({ path: screenshot, fullPage: true });
+    const listed = await checkRedoc(browser, document);
     if (problems.length === 0) {
-      console.log(`browser-check: all ${operations} operations render; Authorize (OAuth2 password flow) `
-        + 'and Try it out work; no CSP violation, no request to another host');
+      console.log(`browser-check: /docs: all ${operations} operations render; Authorize (OAuth2 password `
+        + `flow) and Try it out work; /redoc: all ${listed} operations listed, one opened, no console `
+        + 'error; no CSP violation, no request to another host');
     }
   } finally {
     await browser.close();

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod docs;
 pub mod labels;
 pub mod password_reset;
+pub mod redoc;
 pub mod service;
 pub mod tasks;
 pub mod verification;
@@ -106,6 +107,7 @@ pub fn endpoints(metrics_here: bool) -> Vec<Endpoint> {
     [
         ("service", service::endpoints(metrics_here)),
         ("service", docs::endpoints()),
+        ("service", redoc::endpoints()),
         ("auth", auth::endpoints()),
         ("auth", password_reset::endpoints()),
         ("auth", verification::endpoints()),

@@ -23,6 +23,7 @@ mod openapi;
 mod outage;
 mod password_reset;
 mod planning;
+mod redoc;
 mod replicas;
 mod second_factor;
 mod security_events;
