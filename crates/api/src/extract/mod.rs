@@ -13,6 +13,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
 use taskpulse_domain::Principal;
 use taskpulse_domain::task::Precondition;
+use taskpulse_domain::user::Email;
 
 pub use self::tasks::{OneLabel, OneTask, OwnTasks};
 use crate::client::client_of;
@@ -158,6 +159,16 @@ pub fn content_type_is(req: &HttpRequest, mime: &str) -> bool {
 /// [`ApiError`] 422 when the field is absent or `null`.
 pub fn required(field: &str, value: Option<String>) -> Result<String, ApiError> {
     value.ok_or_else(|| ApiError::invalid(field, "field required"))
+}
+
+/// The `email` field of a request that only looks an address up (reset
+/// and verification mails): an address by the registration rules, else
+/// 422 on `email` (whatever is stored, such a value names no account).
+///
+/// # Errors
+/// [`ApiError`] 422 naming the broken rule.
+pub fn address(raw: &str) -> Result<Email, ApiError> {
+    Email::parse(raw).map_err(|err| ApiError::invalid("email", err))
 }
 
 /// Collects the field errors of a body, so that a 422 names them all.

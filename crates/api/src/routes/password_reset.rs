@@ -7,7 +7,7 @@ use taskpulse_domain::user::Password;
 use crate::client::client_of;
 use crate::dto::DetailBody;
 use crate::error::ApiError;
-use crate::extract::{Fields, json_body, required};
+use crate::extract::{Fields, address, json_body, required};
 use crate::routes::Endpoint;
 use crate::state::AppState;
 
@@ -37,7 +37,7 @@ pub(crate) struct ForgotBody {
         (status = 400, description = "The body is not a JSON object of the expected shape"),
         (status = 413, description = "The body is over the limit"),
         (status = 415, description = "The body is not JSON"),
-        (status = 422, description = "`email` is missing"),
+        (status = 422, description = "`email` is missing or is not an email address"),
         (status = 429, description = "`RATE_LIMITED`: too many requests from this client"),
         (status = 503, description = "The database cannot be reached"),
     ),
@@ -48,10 +48,10 @@ async fn forgot_password(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let body: ForgotBody = json_body(&req, &body)?;
-    let email = required("email", body.email)?;
+    let email = address(&required("email", body.email)?)?;
     state
         .resets
-        .forgot_password(&email, &client_of(&req))
+        .forgot_password(email.as_str(), &client_of(&req))
         .await?;
     Ok(HttpResponse::Accepted().json(DetailBody::new(
         "If an account has this email, a link to reset its password has been sent.",

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use crate::client::client_of;
 use crate::dto::DetailBody;
 use crate::error::ApiError;
-use crate::extract::{json_body, required};
+use crate::extract::{address, json_body, required};
 use crate::routes::Endpoint;
 use crate::state::AppState;
 
@@ -73,7 +73,7 @@ pub(crate) struct ResendBody {
         (status = 400, description = "The body is not a JSON object of the expected shape"),
         (status = 413, description = "The body is over the limit"),
         (status = 415, description = "The body is not JSON"),
-        (status = 422, description = "`email` is missing"),
+        (status = 422, description = "`email` is missing or is not an email address"),
         (status = 429, description = "`RATE_LIMITED`: too many requests from this client"),
         (status = 503, description = "The database cannot be reached"),
     ),
@@ -84,8 +84,8 @@ async fn resend_verification(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let body: ResendBody = json_body(&req, &body)?;
-    let email = required("email", body.email)?;
-    state.auth.resend_verification(&email).await?;
+    let email = address(&required("email", body.email)?)?;
+    state.auth.resend_verification(email.as_str()).await?;
     Ok(HttpResponse::Accepted().json(DetailBody::new(
         "If an account has this address unconfirmed, a link to confirm it has been sent.",
     )))

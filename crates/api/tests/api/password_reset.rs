@@ -6,12 +6,13 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use taskpulse_api::settings::{Secret, Settings};
 
-use crate::helpers::{TestApp, error_body};
+use crate::helpers::{TestApp, assert_invalid, error_body};
 use crate::smtp_sink::{RESET_LINK, VERIFY_LINK, smtp_sink};
 
 backends!(with mail_to_the_sink;
     a_reset_by_email_sets_the_password_and_revokes_every_earlier_token,
     an_unknown_email_gets_the_same_answer_and_no_email,
+    a_value_that_is_not_an_address_is_refused,
     a_reset_lifts_a_lock_out,
     a_password_change_voids_an_outstanding_reset_token,
     the_new_password_must_follow_the_rules,
@@ -132,6 +133,18 @@ async fn a_reset_by_email_sets_the_password_and_revokes_every_earlier_token(app:
         me["email_verified"], true,
         "the reset link reached the address"
     );
+}
+
+async fn a_value_that_is_not_an_address_is_refused(app: &TestApp) {
+    for path in [
+        "/api/v1/auth/forgot-password",
+        "/api/v1/auth/verify-email/resend",
+    ] {
+        for email in ["", "   ", "not an address", "@example.com"] {
+            let response = app.post_json(path, &json!({ "email": email })).await;
+            assert_invalid(response, "email").await;
+        }
+    }
 }
 
 async fn an_unknown_email_gets_the_same_answer_and_no_email(app: &TestApp) {
