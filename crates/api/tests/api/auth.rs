@@ -4,7 +4,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_body};
+use crate::helpers::{TestApp, assert_invalid_fields, error_body};
 
 backends!(
     registration_returns_a_token_and_the_user,
@@ -208,19 +208,7 @@ async fn the_form_login_names_each_missing_field(app: &TestApp) {
         .await
         .expect("sent");
 
-    let body = error_body(
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "VALIDATION_ERROR",
-    )
-    .await;
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .map(|e| e["field"].as_str().expect("field"))
-        .collect();
-    assert_eq!(fields, ["username", "password"]);
+    assert_invalid_fields(response, &["username", "password"]).await;
 }
 
 async fn the_form_login_refuses_a_wrong_password_as_login_does(app: &TestApp) {

@@ -504,17 +504,22 @@ macro_rules! backends {
 
 /// Checks `response` is a 422 `VALIDATION_ERROR` naming `field` alone.
 pub async fn assert_invalid(response: Response, field: &str) {
+    assert_invalid_fields(response, &[field]).await;
+}
+
+/// Checks `response` is a 422 `VALIDATION_ERROR` naming `fields`, in order.
+pub async fn assert_invalid_fields(response: Response, fields: &[&str]) {
     let body = error_body(
         response,
         StatusCode::UNPROCESSABLE_ENTITY,
         "VALIDATION_ERROR",
     )
     .await;
-    let fields: Vec<&str> = body["errors"]
+    let named: Vec<&str> = body["errors"]
         .as_array()
         .expect("errors")
         .iter()
         .map(|e| e["field"].as_str().expect("field"))
         .collect();
-    assert_eq!(fields, [field], "{body}");
+    assert_eq!(named, fields, "{body}");
 }
