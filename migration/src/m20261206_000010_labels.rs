@@ -16,7 +16,7 @@ use crate::m20261122_000002_create_tasks::Tasks;
 pub(crate) struct Migration;
 
 #[derive(DeriveIden)]
-enum Labels {
+pub(crate) enum Labels {
     Table,
     Id,
     UserId,

@@ -297,7 +297,10 @@ pub struct TaskBody {
 /// `at` as RFC 3339 text, formatted in one piece on the stack
 /// ([`Rfc3339`]): chrono's own `Serialize` goes through `collect_str`,
 /// whose many small writes serde_json escapes one by one.
-fn rfc3339<S: serde::Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn rfc3339<S: serde::Serializer>(
+    at: &DateTime<Utc>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(Rfc3339::of(at).as_str())
 }
 

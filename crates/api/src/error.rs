@@ -97,6 +97,9 @@ pub enum ApiError {
     /// 422: the `Idempotency-Key` was used with another body.
     #[error("This Idempotency-Key was used with a different request body")]
     IdempotencyKeyReused,
+    /// 410: a sync cursor older than the change log's retention.
+    #[error("This sync cursor has expired: start again without a cursor")]
+    SyncCursorExpired,
     /// 412: `If-Match` names another version.
     #[error("The task has changed; fetch it again")]
     PreconditionFailed,
@@ -121,7 +124,7 @@ pub enum ApiError {
 const RETRY_AFTER_SECS: &str = "1";
 
 /// Every `code` an error answer can carry.
-pub const CODES: [&str; 26] = [
+pub const CODES: [&str; 27] = [
     "BAD_REQUEST",
     "INVALID_RESET_TOKEN",
     "UNAUTHORIZED",
@@ -143,6 +146,7 @@ pub const CODES: [&str; 26] = [
     "IDEMPOTENCY_IN_PROGRESS",
     "IDEMPOTENCY_KEY_REUSED",
     "PRECONDITION_FAILED",
+    "SYNC_CURSOR_EXPIRED",
     "PAYLOAD_TOO_LARGE",
     "UNSUPPORTED_MEDIA_TYPE",
     "VALIDATION_ERROR",
@@ -208,6 +212,7 @@ impl ApiError {
             Self::IdempotencyInProgress => "IDEMPOTENCY_IN_PROGRESS",
             Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             Self::PreconditionFailed => "PRECONDITION_FAILED",
+            Self::SyncCursorExpired => "SYNC_CURSOR_EXPIRED",
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Self::Validation(_) => "VALIDATION_ERROR",
@@ -303,6 +308,7 @@ impl ResponseError for ApiError {
             | Self::MfaEnrolmentNotStarted => StatusCode::CONFLICT,
             Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::SyncCursorExpired => StatusCode::GONE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -342,6 +348,8 @@ impl From<Error> for ApiError {
                 Self::Unauthorized
             }
             Error::PreconditionFailed => Self::PreconditionFailed,
+            Error::InvalidCursor => Self::invalid("cursor", "not a cursor this user was given"),
+            Error::CursorExpired => Self::SyncCursorExpired,
             Error::Placement(refusal) => Self::invalid(refusal.field(), refusal),
             Error::LabelTaken => Self::LabelTaken,
             Error::TooManyLabels { field } => Self::invalid(
@@ -392,6 +400,7 @@ mod tests {
             ApiError::IdempotencyInProgress,
             ApiError::IdempotencyKeyReused,
             ApiError::PreconditionFailed,
+            ApiError::SyncCursorExpired,
             ApiError::PayloadTooLarge,
             ApiError::UnsupportedMediaType,
             ApiError::Validation(Vec::new()),
@@ -425,6 +434,7 @@ mod tests {
                 | ApiError::IdempotencyInProgress
                 | ApiError::IdempotencyKeyReused
                 | ApiError::PreconditionFailed
+                | ApiError::SyncCursorExpired
                 | ApiError::PayloadTooLarge
                 | ApiError::UnsupportedMediaType
                 | ApiError::Validation(_)

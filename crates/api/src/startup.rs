@@ -18,7 +18,7 @@ use taskpulse_domain::{
 use taskpulse_infra::db::DbErr;
 use taskpulse_infra::mail::{MailSettings, mailer};
 use taskpulse_infra::{
-    BcryptHasher, Database, JwtCodec, MigrationCommand, PoolSettings, RandomTokens,
+    BcryptHasher, Database, JwtCodec, MigrationCommand, PoolSettings, RandomTokens, SeaChangeFeed,
     SeaIdempotencyStore, SeaJobLeases, SeaLabelRepository, SeaSessionRepository, SeaTaskRepository,
     SeaUserRepository, SystemClock,
 };
@@ -188,7 +188,9 @@ fn state(
         task_store,
         Arc::new(SeaLabelRepository::new(conn.clone())),
         users.clone(),
+        Arc::new(SeaChangeFeed::new(conn.clone())),
         clock.clone(),
+        Duration::days(i64::from(settings.sync.retention_days)),
     );
     let idempotency = IdempotencyService::new(
         Arc::new(SeaIdempotencyStore::new(conn)),
@@ -233,6 +235,13 @@ async fn purge_expired(state: web::Data<AppState>) {
             Ok(None | Some(0)) => {}
             Ok(Some(purged)) => tracing::info!(purged, "tasks deleted before the retention purged"),
             Err(err) => tracing::warn!(error = %err, "purging the trash failed"),
+        }
+        match state.tasks.forget_old_changes().await {
+            Ok(0) => {}
+            Ok(forgotten) => {
+                tracing::info!(forgotten, "changes older than the retention forgotten")
+            }
+            Err(err) => tracing::warn!(error = %err, "forgetting old changes failed"),
         }
     }
 }

@@ -63,7 +63,9 @@ async fn run() -> Outcome {
         Arc::new(store.tasks()),
         Arc::new(store.labels()),
         Arc::new(store.users()),
+        Arc::new(store.changes()),
         clock.clone(),
+        Duration::days(30),
     );
     let idempotency = IdempotencyService::new(
         Arc::new(store.idempotency()),

@@ -83,6 +83,13 @@ pub enum Error {
     /// An `If-Match` precondition did not hold: the task changed meanwhile.
     #[error("precondition failed")]
     PreconditionFailed,
+    /// A sync cursor that is not one this user was given.
+    #[error("invalid sync cursor")]
+    InvalidCursor,
+    /// A sync cursor older than the change log's retention: the client
+    /// must start again from a snapshot.
+    #[error("sync cursor expired")]
+    CursorExpired,
     /// The `Idempotency-Key` was used before with a different request.
     #[error("idempotency key reused with another request")]
     IdempotencyKeyReused,

@@ -154,6 +154,7 @@
 
 pub mod auth;
 pub mod bearer;
+pub mod changes;
 pub mod error;
 pub mod idempotency;
 pub mod jobs;

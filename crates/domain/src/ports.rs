@@ -346,20 +346,21 @@ pub trait TaskRepository: Send + Sync {
     ) -> Result<Task>;
 
     /// Erases the bearer's deleted task `id` (one the trash lists) and
-    /// everything under it, for good.
+    /// everything under it, for good, at `now` (the time of their
+    /// tombstones in the change log).
     ///
     /// # Errors
     /// [`Error::NotFound`](crate::Error::NotFound) when the bearer's trash
     /// lists no such task (or the bearer is not live);
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
-    async fn purge(&self, bearer: &Bearer, id: TaskId) -> Result<()>;
+    async fn purge(&self, bearer: &Bearer, id: TaskId, now: DateTime<Utc>) -> Result<()>;
 
     /// Erases every user's tasks deleted before `before`, with everything
-    /// under them; answers how many tasks it erased.
+    /// under them, at `now`; answers how many tasks it erased.
     ///
     /// # Errors
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
-    async fn purge_deleted_before(&self, before: DateTime<Utc>) -> Result<u64>;
+    async fn purge_deleted_before(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> Result<u64>;
 
     /// Applies `ops` in order, each as its own method would, all in one
     /// atomic step at `now`: either every op is written (the tasks as they

@@ -20,6 +20,7 @@ fn on_a_fresh_store(check: Check) {
         security_log: Arc::new(store.security_log()),
         email_verifications: Arc::new(store.email_verifications()),
         job_leases: Arc::new(store.job_leases()),
+        changes: Arc::new(store.changes()),
     };
     futures_executor::block_on(check(storage));
 }

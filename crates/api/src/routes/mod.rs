@@ -9,6 +9,7 @@ pub mod labels;
 pub mod password_reset;
 pub mod redoc;
 pub mod service;
+pub mod sync;
 pub mod tasks;
 pub mod verification;
 
@@ -113,6 +114,7 @@ pub fn endpoints(metrics_here: bool) -> Vec<Endpoint> {
         ("auth", verification::endpoints()),
         (TASKS, tasks::endpoints()),
         (TASKS, labels::endpoints()),
+        (TASKS, sync::endpoints()),
     ]
     .into_iter()
     .flat_map(|(tag, endpoints)| {

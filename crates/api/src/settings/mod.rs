@@ -19,7 +19,7 @@ use serde::Deserialize;
 pub use secret::Secret;
 pub use sections::{
     AuthSettings, DatabaseSettings, LogFormat, LogSettings, MailSettings, MetricsSettings,
-    ServerSettings, TasksSettings,
+    ServerSettings, SyncSettings, TasksSettings,
 };
 
 /// Where the server runs.
@@ -81,6 +81,8 @@ pub struct Settings {
     pub mail: MailSettings,
     /// Tasks.
     pub tasks: TasksSettings,
+    /// The change log and its feed.
+    pub sync: SyncSettings,
     /// Whether `APP_ENV` is `production` (set by validation).
     #[serde(skip)]
     pub production: bool,

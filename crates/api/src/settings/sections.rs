@@ -278,3 +278,18 @@ impl Default for TasksSettings {
         }
     }
 }
+
+/// `sync.*`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct SyncSettings {
+    /// Days the change log keeps a change; a sync cursor older than this
+    /// is refused as expired (1–3650).
+    pub retention_days: u32,
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        Self { retention_days: 30 }
+    }
+}

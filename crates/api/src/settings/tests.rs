@@ -256,7 +256,7 @@ fn a_public_url_must_be_http_with_a_host_and_https_in_production() {
 }
 
 #[test]
-fn a_trash_retention_outside_1_to_3650_days_is_refused() {
+fn retentions_outside_1_to_3650_days_are_refused() {
     for days in [0, 3651] {
         let mut settings = with_secret(&"k".repeat(32));
         settings.tasks.trash_retention_days = days;
@@ -265,7 +265,16 @@ fn a_trash_retention_outside_1_to_3650_days_is_refused() {
             "{days}"
         );
     }
+    for days in [0, 3651] {
+        let mut settings = with_secret(&"k".repeat(32));
+        settings.sync.retention_days = days;
+        assert!(
+            message(settings.validated(AppEnv::Test)).contains("sync.retention_days"),
+            "{days} days"
+        );
+    }
     let mut settings = with_secret(&"k".repeat(32));
     settings.tasks.trash_retention_days = 3650;
+    settings.sync.retention_days = 3650;
     assert!(settings.validated(AppEnv::Test).is_ok());
 }

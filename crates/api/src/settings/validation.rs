@@ -85,10 +85,16 @@ impl Settings {
                 return Err(SettingsError(format!("{name} must be positive")));
             }
         }
-        if !(1..=3650).contains(&self.tasks.trash_retention_days) {
-            return Err(SettingsError(
-                "tasks.trash_retention_days must be from 1 to 3650".into(),
-            ));
+        for (name, days) in [
+            (
+                "tasks.trash_retention_days",
+                self.tasks.trash_retention_days,
+            ),
+            ("sync.retention_days", self.sync.retention_days),
+        ] {
+            if !(1..=3650).contains(&days) {
+                return Err(SettingsError(format!("{name} must be from 1 to 3650")));
+            }
         }
         if self.auth.max_failed_logins == 0
             || self.auth.rate_limit_per_minute == 0

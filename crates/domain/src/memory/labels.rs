@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use super::changes::recorded;
 use super::tasks::live;
 use super::{MemoryStore, Tables};
 use crate::bearer::Bearer;
@@ -175,7 +176,9 @@ impl LabelRepository for MemoryLabels {
         if named(&tables, bearer.user_id, &label.name).is_some() {
             return Err(Error::LabelTaken);
         }
-        insert(&mut tables, bearer.user_id, label, now, "name").map(Some)
+        recorded(&mut tables, bearer, now, |tables| {
+            insert(tables, bearer.user_id, label, now, "name").map(Some)
+        })
     }
 
     async fn get(&self, bearer: &Bearer, id: LabelId) -> Result<Option<Label>> {
@@ -195,13 +198,17 @@ impl LabelRepository for MemoryLabels {
     ) -> Result<Label> {
         let mut tables = self.store.lock();
         let mut label = owned(&tables, bearer, id)?;
-        if let Some(name) = changes.name {
-            if named(&tables, bearer.user_id, &name).is_some_and(|other| other.id != id) {
-                return Err(Error::LabelTaken);
-            }
-            if name.as_str() != label.name {
+        if let Some(name) = &changes.name
+            && named(&tables, bearer.user_id, name).is_some_and(|other| other.id != id)
+        {
+            return Err(Error::LabelTaken);
+        }
+        recorded(&mut tables, bearer, now, |tables| {
+            if let Some(name) = changes.name
+                && name.as_str() != label.name
+            {
                 relabel(
-                    &mut tables,
+                    tables,
                     bearer.user_id,
                     &label.name,
                     Some(name.as_str()),
@@ -209,20 +216,22 @@ impl LabelRepository for MemoryLabels {
                 );
                 label.name = name.as_str().to_owned();
             }
-        }
-        if let Some(color) = changes.color {
-            label.color = color;
-        }
-        label.updated_at = now;
-        tables.labels.insert(id, label.clone());
-        Ok(label)
+            if let Some(color) = changes.color {
+                label.color = color;
+            }
+            label.updated_at = now;
+            tables.labels.insert(id, label.clone());
+            Ok(label)
+        })
     }
 
     async fn delete(&self, bearer: &Bearer, id: LabelId, now: DateTime<Utc>) -> Result<()> {
         let mut tables = self.store.lock();
         let label = owned(&tables, bearer, id)?;
-        relabel(&mut tables, bearer.user_id, &label.name, None, now);
-        tables.labels.remove(&id);
-        Ok(())
+        recorded(&mut tables, bearer, now, |tables| {
+            relabel(tables, bearer.user_id, &label.name, None, now);
+            tables.labels.remove(&id);
+            Ok(())
+        })
     }
 }

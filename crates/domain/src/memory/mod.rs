@@ -63,6 +63,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod changes;
 mod clock;
 mod hasher;
 mod hex;
@@ -88,6 +89,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
 
+pub use changes::MemoryChanges;
 pub use clock::{FixedClock, SystemClock};
 pub use hasher::TestPasswordHasher;
 pub use idempotency::MemoryIdempotency;
@@ -134,6 +136,7 @@ struct Tables {
     security_events: Vec<RecordedEvent>,
     email_verifications: HashMap<TokenHash, verifications::VerificationRow>,
     job_leases: HashMap<String, DateTime<Utc>>,
+    changes: HashMap<UserId, changes::OwnerLog>,
 }
 
 /// One in-memory storage, shared by its repositories. Cloning it gives
@@ -192,6 +195,11 @@ impl MemoryStore {
     /// Its [`RateLimitStore`](crate::rate_limit::RateLimitStore).
     pub fn rate_limits(&self) -> MemoryRateLimits {
         MemoryRateLimits::new(self.clone())
+    }
+
+    /// Its [`ChangeFeed`](crate::changes::ChangeFeed).
+    pub fn changes(&self) -> MemoryChanges {
+        MemoryChanges::new(self.clone())
     }
 
     /// Its [`JobLeases`](crate::jobs::JobLeases).

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use super::changes::recorded;
 use super::labels::{check_room, resolve};
 use super::trash;
 use super::users::token_subject;
@@ -314,7 +315,9 @@ impl TaskRepository for MemoryTasks {
         task: NewTask,
         now: DateTime<Utc>,
     ) -> Result<Option<Task>> {
-        create_in(&mut self.store.lock(), bearer, task, now)
+        recorded(&mut self.store.lock(), bearer, now, |tables| {
+            create_in(tables, bearer, task, now)
+        })
     }
 
     async fn get(&self, bearer: &Bearer, id: TaskId) -> Result<Option<Task>> {
@@ -337,14 +340,9 @@ impl TaskRepository for MemoryTasks {
         precondition: Precondition,
         now: DateTime<Utc>,
     ) -> Result<Task> {
-        update_in(
-            &mut self.store.lock(),
-            bearer,
-            id,
-            changes,
-            precondition,
-            now,
-        )
+        recorded(&mut self.store.lock(), bearer, now, |tables| {
+            update_in(tables, bearer, id, changes, precondition, now)
+        })
     }
 
     async fn toggle(
@@ -354,7 +352,9 @@ impl TaskRepository for MemoryTasks {
         precondition: Precondition,
         now: DateTime<Utc>,
     ) -> Result<Task> {
-        toggle_in(&mut self.store.lock(), bearer, id, precondition, now)
+        recorded(&mut self.store.lock(), bearer, now, |tables| {
+            toggle_in(tables, bearer, id, precondition, now)
+        })
     }
 
     async fn delete(
@@ -364,7 +364,9 @@ impl TaskRepository for MemoryTasks {
         precondition: Precondition,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        trash::delete_in(&mut self.store.lock(), bearer, id, precondition, now)
+        recorded(&mut self.store.lock(), bearer, now, |tables| {
+            trash::delete_in(tables, bearer, id, precondition, now)
+        })
     }
 
     async fn trash(&self, bearer: &Bearer, query: &TrashQuery) -> Result<TrashPage> {
@@ -378,15 +380,19 @@ impl TaskRepository for MemoryTasks {
         precondition: Precondition,
         now: DateTime<Utc>,
     ) -> Result<Task> {
-        trash::restore_in(&mut self.store.lock(), bearer, id, precondition, now)
+        recorded(&mut self.store.lock(), bearer, now, |tables| {
+            trash::restore_in(tables, bearer, id, precondition, now)
+        })
     }
 
-    async fn purge(&self, bearer: &Bearer, id: TaskId) -> Result<()> {
-        trash::purge_in(&mut self.store.lock(), bearer, id)
+    async fn purge(&self, bearer: &Bearer, id: TaskId, now: DateTime<Utc>) -> Result<()> {
+        recorded(&mut self.store.lock(), bearer, now, |tables| {
+            trash::purge_in(tables, bearer, id)
+        })
     }
 
-    async fn purge_deleted_before(&self, before: DateTime<Utc>) -> Result<u64> {
-        trash::purge_deleted_before(&mut self.store.lock(), before)
+    async fn purge_deleted_before(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> Result<u64> {
+        trash::purge_deleted_before(&mut self.store.lock(), before, now)
     }
 
     async fn apply_all(
@@ -399,7 +405,10 @@ impl TaskRepository for MemoryTasks {
         let before = tables.clone();
         let mut written = Vec::with_capacity(ops.len());
         for (index, op) in ops.into_iter().enumerate() {
-            match apply_op(&mut tables, bearer, op, now) {
+            let applied = recorded(&mut tables, bearer, now, |tables| {
+                apply_op(tables, bearer, op, now)
+            });
+            match applied {
                 Ok(task) => written.push(task),
                 Err(error) => {
                     *tables = before;

@@ -3,20 +3,21 @@
 
 use chrono::{DateTime, Utc};
 
-use super::Tables;
 use super::tasks::{ancestors, live, owned_at, siblings, touch};
+use super::{Tables, changes};
 use crate::bearer::Bearer;
 use crate::error::{Error, Result};
 use crate::task::{
     MAX_DEPTH, Position, Precondition, Task, TaskId, TrashPage, TrashQuery, TrashedTask,
     check_parent,
 };
+use crate::user::UserId;
 
 /// A task in the trash.
 #[derive(Debug, Clone)]
 pub(super) struct Trashed {
     pub(super) task: Task,
-    deleted_at: DateTime<Utc>,
+    pub(super) deleted_at: DateTime<Utc>,
     /// The task whose deletion took this one (itself, when deleted on its
     /// own).
     with: TaskId,
@@ -166,11 +167,30 @@ pub(super) fn purge_in(tables: &mut Tables, bearer: &Bearer, id: TaskId) -> Resu
 }
 
 /// [`TaskRepository::purge_deleted_before`](crate::ports::TaskRepository::purge_deleted_before)
-/// on locked tables.
-pub(super) fn purge_deleted_before(tables: &mut Tables, before: DateTime<Utc>) -> Result<u64> {
+/// on locked tables, recording a tombstone at `now` for each task.
+pub(super) fn purge_deleted_before(
+    tables: &mut Tables,
+    before: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let mut owners: Vec<UserId> = tables
+        .trash
+        .values()
+        .filter(|trashed| trashed.deleted_at < before)
+        .map(|trashed| trashed.task.owner)
+        .collect();
+    owners.sort_unstable_by_key(|owner| owner.as_uuid());
+    owners.dedup();
+    let snapshots: Vec<_> = owners
+        .into_iter()
+        .map(|owner| changes::before(tables, owner))
+        .collect();
     let count = tables.trash.len();
     tables
         .trash
         .retain(|_, trashed| trashed.deleted_at >= before);
+    for snapshot in &snapshots {
+        changes::record(tables, snapshot, None, now);
+    }
     u64::try_from(count - tables.trash.len()).map_err(Error::internal)
 }

@@ -7,7 +7,10 @@
 
 use std::sync::Arc;
 
+use chrono::Duration;
+
 use crate::bearer::Bearer;
+use crate::changes::ChangeFeed;
 use crate::error::{Error, Result};
 use crate::ports::{Clock, LabelRepository, TaskRepository, UserRepository};
 use crate::task::{
@@ -23,7 +26,9 @@ pub struct TaskService {
     tasks: Arc<dyn TaskRepository>,
     labels: Arc<dyn LabelRepository>,
     users: Arc<dyn UserRepository>,
+    changes: Arc<dyn ChangeFeed>,
     clock: Arc<dyn Clock>,
+    sync_retention: Duration,
 }
 
 impl std::fmt::Debug for TaskService {
@@ -33,18 +38,24 @@ impl std::fmt::Debug for TaskService {
 }
 
 impl TaskService {
-    /// Wires the service to its ports.
+    /// Wires the service to its ports. A sync cursor whose run began
+    /// longer than `sync_retention` ago is refused as expired (the change
+    /// log forgets what is older).
     pub fn new(
         tasks: Arc<dyn TaskRepository>,
         labels: Arc<dyn LabelRepository>,
         users: Arc<dyn UserRepository>,
+        changes: Arc<dyn ChangeFeed>,
         clock: Arc<dyn Clock>,
+        sync_retention: Duration,
     ) -> Self {
         Self {
             tasks,
             labels,
             users,
+            changes,
             clock,
+            sync_retention,
         }
     }
 
@@ -63,6 +74,16 @@ impl TaskService {
             service: self.clone(),
             bearer,
         })
+    }
+
+    /// Forgets every user's changes older than the sync retention (their
+    /// cursors have expired); answers how many.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when storage cannot be reached.
+    pub async fn forget_old_changes(&self) -> Result<u64> {
+        let before = self.clock.now() - self.sync_retention;
+        self.changes.forget_before(before).await
     }
 
     /// Whether storage still vouches for `bearer` (see [`Bearer::admit`]).
@@ -284,7 +305,8 @@ impl OwnerTasks {
     /// As [`OwnerTasks::get`], [`Error::NotFound`] meaning that the trash
     /// has no such task.
     pub async fn purge(&self, id: TaskId) -> Result<()> {
-        let purged = self.service.tasks.purge(&self.bearer, id).await;
+        let now = self.service.clock.now();
+        let purged = self.service.tasks.purge(&self.bearer, id, now).await;
         self.explain_miss(purged).await
     }
 
@@ -303,5 +325,6 @@ impl OwnerTasks {
 mod batch;
 mod labels;
 mod purge;
+mod sync;
 #[cfg(test)]
 mod tests;

@@ -62,7 +62,7 @@ impl TrashPurge {
         }
         let purged = self
             .tasks
-            .purge_deleted_before(now - self.retention)
+            .purge_deleted_before(now - self.retention, now)
             .await?;
         Ok(Some(purged))
     }
@@ -107,9 +107,9 @@ mod tests {
         let mut tasks = MockTaskRepository::new();
         tasks
             .expect_purge_deleted_before()
-            .with(eq(now - Duration::days(30)))
+            .with(eq(now - Duration::days(30)), eq(now))
             .times(1)
-            .returning(|_| Ok(7));
+            .returning(|_, _| Ok(7));
 
         assert_eq!(purge(tasks, leases).run().await.expect("ran"), Some(7));
     }

@@ -4,6 +4,7 @@ use chrono::{DateTime, TimeZone as _, Utc};
 use mockall::predicate::{always, eq};
 
 use super::*;
+use crate::changes::{ChangeSeq, FeedPage, FeedQuery, MockChangeFeed, SyncCursor};
 use crate::error::TokenRejection;
 use crate::ports::{
     MockClock, MockLabelRepository, MockTaskRepository, MockUserRepository, TokenSubject,
@@ -101,11 +102,21 @@ fn not_asked() -> MockUserRepository {
 }
 
 fn service(repo: MockTaskRepository, users: MockUserRepository) -> TaskService {
+    service_with_feed(repo, MockChangeFeed::new(), users)
+}
+
+fn service_with_feed(
+    repo: MockTaskRepository,
+    feed: MockChangeFeed,
+    users: MockUserRepository,
+) -> TaskService {
     TaskService::new(
         Arc::new(repo),
         Arc::new(MockLabelRepository::new()),
         Arc::new(users),
+        Arc::new(feed),
         clock(),
+        chrono::Duration::days(30),
     )
 }
 
@@ -226,7 +237,8 @@ async fn nothing_found_for_a_revoked_bearer_is_unauthorized() {
     });
     repo.expect_restore()
         .returning(|_, _, _, _| Err(Error::NotFound));
-    repo.expect_purge().returning(|_, _| Err(Error::NotFound));
+    repo.expect_purge()
+        .returning(|_, _, _| Err(Error::NotFound));
     let service = service(repo, revoked(&bearer));
     let tasks = own(&service, &bearer).await;
 
@@ -392,4 +404,150 @@ async fn completion_with_a_value_sets_it() {
         .await;
 
     assert!(got.is_ok());
+}
+
+/// A feed that answers `page` for `since`, with at most 100 entries.
+fn feed_answering(bearer: &Bearer, since: Option<ChangeSeq>, page: FeedPage) -> MockChangeFeed {
+    let mut feed = MockChangeFeed::new();
+    feed.expect_feed()
+        .with(eq(*bearer), eq(FeedQuery { since, limit: 100 }))
+        .times(1)
+        .returning(move |_, _| Ok(Some(page.clone())));
+    feed
+}
+
+fn cursor(bearer: &Bearer, seq: u64, days_ago: i64) -> SyncCursor {
+    SyncCursor {
+        owner: bearer.user_id,
+        seq: ChangeSeq::new(seq),
+        started: at() - chrono::Duration::days(days_ago),
+    }
+}
+
+#[tokio::test]
+async fn a_snapshot_that_catches_up_begins_the_next_run_now() {
+    let bearer = bearer();
+    let page = FeedPage {
+        reached: ChangeSeq::new(9),
+        ..FeedPage::default()
+    };
+    let feed = feed_answering(&bearer, None, page);
+    let service = service_with_feed(MockTaskRepository::new(), feed, not_asked());
+
+    let (_, next) = own(&service, &bearer)
+        .await
+        .changes(None, 100)
+        .await
+        .expect("a page");
+
+    assert_eq!(next, cursor(&bearer, 9, 0));
+}
+
+#[tokio::test]
+async fn a_run_of_pages_keeps_the_time_it_began() {
+    let bearer = bearer();
+    let page = FeedPage {
+        reached: ChangeSeq::new(150),
+        has_more: true,
+        ..FeedPage::default()
+    };
+    let feed = feed_answering(&bearer, Some(ChangeSeq::new(50)), page);
+    let service = service_with_feed(MockTaskRepository::new(), feed, not_asked());
+
+    let (_, next) = own(&service, &bearer)
+        .await
+        .changes(Some(cursor(&bearer, 50, 3)), 100)
+        .await
+        .expect("a page");
+
+    assert_eq!(next, cursor(&bearer, 150, 3));
+}
+
+#[tokio::test]
+async fn another_users_cursor_is_refused_before_storage_is_asked() {
+    let bearer = bearer();
+    let service = service_with_feed(
+        MockTaskRepository::new(),
+        MockChangeFeed::new(),
+        not_asked(),
+    );
+    let theirs = SyncCursor {
+        owner: UserId::new_random(),
+        ..cursor(&bearer, 1, 0)
+    };
+
+    let refused = own(&service, &bearer)
+        .await
+        .changes(Some(theirs), 100)
+        .await;
+
+    assert!(matches!(refused, Err(Error::InvalidCursor)), "{refused:?}");
+}
+
+#[tokio::test]
+async fn a_cursor_from_the_future_is_refused() {
+    let bearer = bearer();
+    let service = service_with_feed(
+        MockTaskRepository::new(),
+        MockChangeFeed::new(),
+        not_asked(),
+    );
+
+    let refused = own(&service, &bearer)
+        .await
+        .changes(Some(cursor(&bearer, 1, -1)), 100)
+        .await;
+
+    assert!(matches!(refused, Err(Error::InvalidCursor)), "{refused:?}");
+}
+
+#[tokio::test]
+async fn a_cursor_older_than_the_retention_has_expired() {
+    let bearer = bearer();
+    let service = service_with_feed(
+        MockTaskRepository::new(),
+        MockChangeFeed::new(),
+        not_asked(),
+    );
+
+    let expired = own(&service, &bearer)
+        .await
+        .changes(Some(cursor(&bearer, 1, 31)), 100)
+        .await;
+
+    assert!(matches!(expired, Err(Error::CursorExpired)), "{expired:?}");
+}
+
+#[tokio::test]
+async fn a_cursor_ahead_of_the_log_is_refused() {
+    let bearer = bearer();
+    let page = FeedPage {
+        reached: ChangeSeq::new(4),
+        ..FeedPage::default()
+    };
+    let feed = feed_answering(&bearer, Some(ChangeSeq::new(5)), page);
+    let service = service_with_feed(MockTaskRepository::new(), feed, not_asked());
+
+    let refused = own(&service, &bearer)
+        .await
+        .changes(Some(cursor(&bearer, 5, 0)), 100)
+        .await;
+
+    assert!(matches!(refused, Err(Error::InvalidCursor)), "{refused:?}");
+}
+
+#[tokio::test]
+async fn a_revoked_bearer_gets_no_feed() {
+    let bearer = bearer();
+    let mut feed = MockChangeFeed::new();
+    feed.expect_feed().returning(|_, _| Ok(None));
+    feed.expect_head().returning(|_| Ok(None));
+    let service = service_with_feed(MockTaskRepository::new(), feed, revoked(&bearer));
+    let tasks = own(&service, &bearer).await;
+
+    let changes = tasks.changes(None, 100).await;
+    let latest = tasks.latest_change().await;
+
+    assert!(is_revoked(&changes), "changes: {changes:?}");
+    assert!(is_revoked(&latest), "latest: {latest:?}");
 }

@@ -37,6 +37,7 @@
 //!     security_log: Arc::new(store.security_log()),
 //!     email_verifications: Arc::new(store.email_verifications()),
 //!     job_leases: Arc::new(store.job_leases()),
+//!     changes: Arc::new(store.changes()),
 //! };
 //!
 //! futures_executor::block_on(testing::tasks::another_owners_task_behaves_like_a_missing_one(
@@ -52,6 +53,7 @@ use std::task::Poll;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
+use crate::changes::ChangeFeed;
 use crate::idempotency::IdempotencyStore;
 use crate::jobs::JobLeases;
 use crate::ports::{LabelRepository, SessionRepository, TaskRepository, UserRepository};
@@ -76,6 +78,7 @@ macro_rules! assert_error {
     }};
 }
 
+pub mod changes;
 pub mod idempotency;
 pub mod jobs;
 pub mod labels;
@@ -113,6 +116,8 @@ pub struct Storage {
     pub email_verifications: Arc<dyn EmailVerificationStore>,
     /// Leases of jobs.
     pub job_leases: Arc<dyn JobLeases>,
+    /// The change log, which task and label writes record.
+    pub changes: Arc<dyn ChangeFeed>,
 }
 
 impl fmt::Debug for Storage {
@@ -129,7 +134,7 @@ pub type Check = fn(Storage) -> CheckFuture;
 
 /// One `#[test]` per check of the suite, in modules named after the ports
 /// (`users`, `tasks`, `labels`, `sessions`, `idempotency`, `resets`, `rate_limits`,
-/// `second_factors`, `security_log`, `verifications`, `jobs`): invoke it in a module of
+/// `second_factors`, `security_log`, `verifications`, `changes`, `jobs`): invoke it in a module of
 /// its own. (A new check must be added to its list here.)
 ///
 /// `$runner` is a `fn(Check)` (or a path to one): for each test it makes
@@ -157,6 +162,7 @@ pub type Check = fn(Storage) -> CheckFuture;
 ///         security_log: Arc::new(store.security_log()),
 ///         email_verifications: Arc::new(store.email_verifications()),
 ///         job_leases: Arc::new(store.job_leases()),
+///         changes: Arc::new(store.changes()),
 ///     };
 ///     futures_executor::block_on(check(storage));
 /// }
@@ -293,6 +299,13 @@ macro_rules! port_contract_tests {
             purging_deletes_expired_links_only,
             deleting_a_user_deletes_their_links,
             concurrent_redemptions_of_a_link_succeed_once,
+        ]);
+        $crate::port_contract_tests!(@port changes [
+            every_write_is_recorded_once_per_row,
+            the_feed_gives_each_change_once_and_every_deletion,
+            another_owners_changes_are_out_of_reach,
+            forgetting_old_changes_keeps_the_feed_whole,
+            a_reader_syncing_during_concurrent_writes_ends_with_every_task,
         ]);
         $crate::port_contract_tests!(@port jobs [
             a_lease_is_held_by_one_caller_until_it_ends,

@@ -13,6 +13,8 @@ pub(crate) struct Model {
     pub color: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub change_seq: i64,
+    pub changed_by: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

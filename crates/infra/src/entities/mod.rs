@@ -1,5 +1,6 @@
 //! SeaORM entities. Private to infra: repositories map them to domain types.
 
+pub(crate) mod changes;
 pub(crate) mod email_verifications;
 pub(crate) mod idempotency_keys;
 pub(crate) mod job_leases;

@@ -26,6 +26,8 @@ pub(crate) struct Model {
     pub due_deadline: Option<DateTimeUtc>,
     pub deleted_at: Option<DateTimeUtc>,
     pub trashed_with: Option<i64>,
+    pub change_seq: i64,
+    pub changed_by: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,7 @@ pub(crate) struct Model {
     pub token_version: i64,
     pub failed_logins: i32,
     pub locked_until: Option<DateTimeUtc>,
+    pub change_seq: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,7 +17,7 @@ use taskpulse_domain::ports::LabelRepository;
 use taskpulse_domain::user::UserId;
 use taskpulse_domain::{Bearer, Error, Result};
 
-use super::live::{live, lock_owner};
+use super::live::{author, live, lock_owner};
 use crate::db::{Database, Transaction, is_unique_violation, to_domain};
 use crate::entities::labels::{self, Column, Entity};
 use crate::entities::{task_labels, tasks};
@@ -35,7 +35,7 @@ impl SeaLabelRepository {
     }
 }
 
-fn to_label(model: labels::Model) -> Result<Label> {
+pub(super) fn to_label(model: labels::Model) -> Result<Label> {
     Ok(Label {
         id: LabelId::new(model.id).map_err(Error::internal)?,
         owner: UserId::from(model.user_id),
@@ -74,7 +74,7 @@ fn unless_taken(err: sea_orm::DbErr) -> Error {
 /// side of a rename (`new` = the new name) or a deletion (`new` = none).
 async fn rewrite_carriers(
     txn: &Transaction,
-    owner: UserId,
+    bearer: &Bearer,
     label: LabelId,
     old: &str,
     new: Option<&str>,
@@ -101,7 +101,8 @@ async fn rewrite_carriers(
             Expr::col(tasks::Column::Version).add(1),
         )
         .col_expr(tasks::Column::UpdatedAt, now.into())
-        .filter(tasks::Column::UserId.eq(owner.as_uuid()))
+        .col_expr(tasks::Column::ChangedBy, Expr::val(author(bearer)))
+        .filter(tasks::Column::UserId.eq(bearer.user_id.as_uuid()))
         .filter(tasks::Column::Id.in_subquery(carriers))
         .exec(txn)
         .await
@@ -136,6 +137,8 @@ async fn create_locked(
         color: ActiveValue::Set(label.color.map(|c| c.as_str().to_owned())),
         created_at: ActiveValue::Set(now),
         updated_at: ActiveValue::Set(now),
+        change_seq: ActiveValue::NotSet,
+        changed_by: ActiveValue::Set(author(bearer)),
     };
     let stored = model.insert(txn).await.map_err(unless_taken)?;
     to_label(stored).map(Some)
@@ -166,11 +169,12 @@ async fn update_locked(
         model.color = ActiveValue::Set(color.map(|c| c.as_str().to_owned()));
     }
     model.updated_at = ActiveValue::Set(now);
+    model.changed_by = ActiveValue::Set(author(bearer));
     let stored = model.update(txn).await.map_err(unless_taken)?;
     if let Some(name) = changes.name.as_ref().map(LabelName::as_str)
         && name != label.name
     {
-        rewrite_carriers(txn, bearer.user_id, id, &label.name, Some(name), now).await?;
+        rewrite_carriers(txn, bearer, id, &label.name, Some(name), now).await?;
     }
     to_label(stored)
 }
@@ -189,7 +193,15 @@ async fn delete_locked(
         .await
         .map_err(to_domain)?
         .ok_or(Error::NotFound)?;
-    rewrite_carriers(txn, bearer.user_id, id, &label.name, None, now).await?;
+    rewrite_carriers(txn, bearer, id, &label.name, None, now).await?;
+    // Stamped with who and when first, which the log's tombstone takes.
+    Entity::update_many()
+        .col_expr(Column::ChangedBy, Expr::val(author(bearer)))
+        .col_expr(Column::UpdatedAt, now.into())
+        .filter(Column::Id.eq(label.id))
+        .exec(txn)
+        .await
+        .map_err(to_domain)?;
     Entity::delete_by_id(label.id)
         .exec(txn)
         .await

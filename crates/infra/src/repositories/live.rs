@@ -5,6 +5,7 @@
 use sea_orm::sea_query::{Expr, ExprTrait, LockType, Query, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait};
 use taskpulse_domain::{Bearer, Result};
+use uuid::Uuid;
 
 use crate::db::to_domain;
 use crate::entities::{sessions, users};
@@ -40,6 +41,12 @@ pub(crate) fn live(bearer: &Bearer) -> SimpleExpr {
 /// calls this for the same owner out until `txn` ends: on PostgreSQL by
 /// locking the owner's row (which also holds off a password change);
 /// SQLite's transaction holds the database's write lock already.
+///
+/// Every write of a task or label also locks the owner's row, where the
+/// change log's trigger takes the next sequence number, so that numbers
+/// follow commit order. A transaction takes it here, before any task
+/// row; a single-statement update takes it first too ([`owner_locked`]):
+/// one order for every writer, so that two never wait on each other.
 pub(crate) async fn lock_owner(txn: &impl ConnectionTrait, bearer: &Bearer) -> Result<bool> {
     let mut select = Query::select();
     select
@@ -50,4 +57,25 @@ pub(crate) async fn lock_owner(txn: &impl ConnectionTrait, bearer: &Bearer) -> R
         .lock(LockType::Update);
     let row = txn.query_one(&select).await.map_err(to_domain)?;
     Ok(row.is_some())
+}
+
+/// The owner's row, locked for the rest of the transaction (on
+/// PostgreSQL; SQLite has one writer at a time): a condition that a
+/// single-statement update of the owner's task rows carries so that it
+/// takes the owner's lock before theirs (see [`lock_owner`]). True while
+/// the owner exists; uncorrelated, so evaluated once, before any row.
+pub(crate) fn owner_locked(bearer: &Bearer) -> SimpleExpr {
+    let mut owner = Query::select();
+    owner
+        .expr(Expr::val(1))
+        .from(users::Entity)
+        .and_where(users::Column::Id.eq(bearer.user_id.as_uuid()))
+        .lock(LockType::NoKeyUpdate);
+    Expr::exists(owner)
+}
+
+/// The session a write of the bearer's is attributed to in the change
+/// log (the rows' `changed_by`).
+pub(crate) fn author(bearer: &Bearer) -> Option<Uuid> {
+    bearer.session_id.map(|session| session.as_uuid())
 }

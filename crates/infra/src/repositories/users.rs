@@ -125,6 +125,7 @@ impl UserRepository for SeaUserRepository {
             token_version: Set(0),
             failed_logins: Set(0),
             locked_until: Set(None),
+            change_seq: sea_orm::ActiveValue::NotSet,
         };
         match Entity::insert(row).exec_without_returning(&self.db).await {
             Ok(_) => Ok(user),

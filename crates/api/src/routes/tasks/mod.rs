@@ -8,6 +8,7 @@ mod input;
 mod output;
 mod query;
 mod trash;
+mod validator;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -24,6 +25,7 @@ use self::query::{ListParams, list_query};
 use self::trash::{
     __path_list_trash, __path_purge_task, __path_restore_task, list_trash, purge_task, restore_task,
 };
+use self::validator::{listing_tag, not_modified, tagged, unchanged};
 use crate::dto::{TaskBody, task_response};
 use crate::error::ApiError;
 use crate::extract::{IfMatch, OneTask, OwnTasks, json_body};
@@ -77,12 +79,17 @@ pub fn endpoints() -> Vec<Endpoint> {
         ListParams,
         ("label" = Option<Vec<String>>, Query, style = Form, explode, example = json!(["Errands"]),
             description = "Only tasks that carry this label (by name, ignoring case); repeat it for tasks that carry every one"),
+        ("If-None-Match" = Option<String>, Header,
+            description = "The `ETag` of an earlier answer to the same query: 304 while nothing of the caller's changed"),
     ),
     responses(
         (status = 200, description = "One page of tasks", body = [TaskBody], headers(
             ("X-Total-Count" = u64, description = "Tasks matching the filters, before paging"),
             ("Link" = String, description = "`<…>; rel=\"next\"` when more tasks remain"),
+            ("ETag" = String, description = "The listing's validator (none with `overdue`, whose answer changes with the clock)"),
         )),
+        (status = 304, description = "`If-None-Match` names the validator: nothing of the caller's changed since",
+            headers(("ETag" = String, description = "The listing's validator"))),
         (status = 401, description = "Missing, invalid, expired or revoked access token"),
         (status = 404, description = "`user_id` is not the caller's"),
         (status = 422, description = "A query parameter has a bad value"),
@@ -91,8 +98,15 @@ pub fn endpoints() -> Vec<Endpoint> {
 )]
 async fn list(tasks: OwnTasks, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let query = tasks.accept(list_query(&req)).await?;
+    let Some(tag) = listing_tag(tasks.latest_change().await?, &req, &query) else {
+        let page = tasks.list(&query).await?;
+        return page_response(&req, &query, page);
+    };
+    if not_modified(&req, &tag) {
+        return Ok(unchanged(&tag));
+    }
     let page = tasks.list(&query).await?;
-    page_response(&req, &query, page)
+    Ok(tagged(page_response(&req, &query, page)?, &tag))
 }
 
 /// Creates a task; with `Idempotency-Key`, at most once per key.

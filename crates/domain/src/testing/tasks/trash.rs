@@ -191,7 +191,7 @@ pub async fn a_purged_task_is_gone_for_good(storage: &Storage) {
     let live = create(storage, ada, "Live", 2).await;
     let tasks = &storage.tasks;
 
-    let refused = tasks.purge(&ada, live.id).await;
+    let refused = tasks.purge(&ada, live.id, at(9)).await;
     assert!(matches!(refused, Err(Error::NotFound)), "{refused:?}");
     tasks
         .delete(&ada, child.id, Precondition::None, at(10))
@@ -201,14 +201,14 @@ pub async fn a_purged_task_is_gone_for_good(storage: &Storage) {
         .delete(&ada, root.id, Precondition::None, at(11))
         .await
         .expect("deleted");
-    tasks.purge(&ada, root.id).await.expect("purged");
+    tasks.purge(&ada, root.id, at(9)).await.expect("purged");
 
     assert_eq!(
         trashed(storage, ada).await,
         (vec![], 0),
         "its subtask went with it"
     );
-    let again = tasks.purge(&ada, root.id).await;
+    let again = tasks.purge(&ada, root.id, at(9)).await;
     assert!(matches!(again, Err(Error::NotFound)), "{again:?}");
     let gone = tasks
         .restore(&ada, child.id, Precondition::None, at(12))
@@ -234,7 +234,7 @@ pub async fn another_owners_trash_is_out_of_reach(storage: &Storage) {
         let restore = tasks.restore(&bob, adas.id, precondition, at(11)).await;
         assert!(matches!(restore, Err(Error::NotFound)), "{restore:?}");
     }
-    let purge = tasks.purge(&bob, adas.id).await;
+    let purge = tasks.purge(&bob, adas.id, at(9)).await;
     assert!(matches!(purge, Err(Error::NotFound)), "{purge:?}");
     let under_deleted = NewTask {
         parent: Some(adas.id),
@@ -269,7 +269,10 @@ pub async fn the_trash_is_purged_of_what_was_deleted_before_a_time(storage: &Sto
         .await
         .expect("deleted");
 
-    let purged = tasks.purge_deleted_before(at(20)).await.expect("purged");
+    let purged = tasks
+        .purge_deleted_before(at(20), at(21))
+        .await
+        .expect("purged");
 
     assert_eq!(purged, 3, "the old task, its subtask and Bob's");
     assert_eq!(trashed(storage, ada).await, (vec![recent.id], 1));

@@ -10,23 +10,25 @@ use sea_orm::{
 };
 use taskpulse_domain::label::{LabelName, MAX_LABELS_PER_USER, TaskLabels};
 use taskpulse_domain::user::UserId;
-use taskpulse_domain::{Error, Result};
+use taskpulse_domain::{Bearer, Error, Result};
 
 use crate::db::to_domain;
 use crate::entities::{labels, task_labels, tasks};
+use crate::repositories::live::author;
 
 /// The owner's labels of `wanted`, in its order, as `(id, stored name)`;
 /// the names the owner has no label of get one (no color) if all of them
 /// fit under [`MAX_LABELS_PER_USER`].
 pub(super) async fn find_or_make(
     txn: &impl ConnectionTrait,
-    owner: UserId,
+    bearer: &Bearer,
     wanted: &TaskLabels,
     now: DateTime<Utc>,
 ) -> Result<Vec<(i64, String)>> {
     if wanted.names().is_empty() {
         return Ok(Vec::new());
     }
+    let owner = bearer.user_id;
     let keys: Vec<String> = wanted.names().iter().map(LabelName::key).collect();
     let mut found: HashMap<String, (i64, String)> = labels::Entity::find()
         .select_only()
@@ -62,7 +64,7 @@ pub(super) async fn find_or_make(
             return Err(Error::TooManyLabels { field: "labels" });
         }
         for name in missing {
-            let id = make(txn, owner, name, now).await?;
+            let id = make(txn, bearer, name, now).await?;
             found.insert(name.key(), (id, name.as_str().to_owned()));
         }
     }
@@ -79,7 +81,7 @@ pub(super) async fn find_or_make(
 /// Stores a new label without a color: its id.
 async fn make(
     txn: &impl ConnectionTrait,
-    owner: UserId,
+    bearer: &Bearer,
     name: &LabelName,
     now: DateTime<Utc>,
 ) -> Result<i64> {
@@ -92,13 +94,15 @@ async fn make(
             labels::Column::NameKey,
             labels::Column::CreatedAt,
             labels::Column::UpdatedAt,
+            labels::Column::ChangedBy,
         ])
         .values_panic([
-            owner.as_uuid().into(),
+            bearer.user_id.as_uuid().into(),
             name.as_str().into(),
             name.key().into(),
             now.into(),
             now.into(),
+            author(bearer).into(),
         ])
         .returning_col(labels::Column::Id);
     let row = txn

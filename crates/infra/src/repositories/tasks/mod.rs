@@ -3,6 +3,7 @@
 
 mod batch;
 mod conditions;
+mod feed;
 mod labels;
 mod listing;
 mod row;
@@ -23,6 +24,8 @@ use taskpulse_domain::{Error, Result};
 
 use self::batch::{apply_ops, bearer_gone, only_plain_creates};
 use self::conditions::{owned, owned_at, unchanged};
+pub(crate) use self::feed::feed_entry;
+pub use self::feed::feed_select;
 use self::labels::{attach, find_or_make};
 pub use self::listing::list_statements;
 use self::listing::{count_select, needs_count, page_select};
@@ -97,13 +100,13 @@ async fn update_in(
     }
     if let Some(placement) = changes.placement {
         let (parent, spot) = tree::spot(txn, &task, placement).await?;
-        renumber(txn, bearer.user_id, &spot.renumbered, now).await?;
+        renumber(txn, bearer, &spot.renumbered, now).await?;
         update = update
             .col_expr(Column::ParentId, parent.map(TaskId::get).into())
             .col_expr(Column::Position, spot.position.get().into());
     }
     let labels = match &changes.labels {
-        Some(wanted) => Some(find_or_make(txn, bearer.user_id, wanted, now).await?),
+        Some(wanted) => Some(find_or_make(txn, bearer, wanted, now).await?),
         None => None,
     };
     if let Some(labels) = &labels {
@@ -133,7 +136,7 @@ async fn create_in(
     if let Some(parent) = task.parent {
         check_new_parent(txn, bearer.user_id, parent).await?;
     }
-    let labels = find_or_make(txn, bearer.user_id, &task.labels, now).await?;
+    let labels = find_or_make(txn, bearer, &task.labels, now).await?;
     let names: Vec<String> = labels.iter().map(|(_, name)| name.clone()).collect();
     let insert = insert_statement(bearer, task, &carrying(&names), now)?;
     let Some(created) = insert_returning(txn, bearer, &insert)
@@ -295,18 +298,18 @@ impl TaskRepository for SeaTaskRepository {
         txn.finish(restored).await
     }
 
-    async fn purge(&self, bearer: &Bearer, id: TaskId) -> Result<()> {
+    async fn purge(&self, bearer: &Bearer, id: TaskId, now: DateTime<Utc>) -> Result<()> {
         let txn = self.db.begin().await.map_err(to_domain)?;
         let purged = match lock_owner(&txn, bearer).await {
-            Ok(_) => trash::purge_in(&txn, bearer, id).await,
+            Ok(_) => trash::purge_in(&txn, bearer, id, now).await,
             Err(err) => Err(err),
         };
         txn.finish(purged).await
     }
 
-    async fn purge_deleted_before(&self, before: DateTime<Utc>) -> Result<u64> {
+    async fn purge_deleted_before(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> Result<u64> {
         let txn = self.db.begin().await.map_err(to_domain)?;
-        let purged = trash::purge_deleted_before(&txn, before).await;
+        let purged = trash::purge_deleted_before(&txn, before, now).await;
         txn.finish(purged).await
     }
 

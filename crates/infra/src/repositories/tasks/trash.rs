@@ -22,7 +22,7 @@ use super::row;
 use super::tree::{fits_under, last_top_level};
 use crate::db::{Transaction, to_domain};
 use crate::entities::tasks::{Column, Entity};
-use crate::repositories::live::live;
+use crate::repositories::live::{author, live};
 
 /// Moves the bearer's task `id` and its subtasks, at every level, to the
 /// trash at `now`, inside `txn`, which holds the owner's lock.
@@ -36,6 +36,7 @@ pub(super) async fn trash_in(
     let root = Entity::update_many()
         .col_expr(Column::DeletedAt, now.into())
         .col_expr(Column::TrashedWith, id.get().into())
+        .col_expr(Column::ChangedBy, Expr::val(author(bearer)))
         .filter(owned_at(bearer, id, precondition))
         .exec(txn)
         .await
@@ -55,6 +56,7 @@ pub(super) async fn trash_in(
         let level = Entity::update_many()
             .col_expr(Column::DeletedAt, now.into())
             .col_expr(Column::TrashedWith, id.get().into())
+            .col_expr(Column::ChangedBy, Expr::val(author(bearer)))
             .filter(Column::UserId.eq(bearer.user_id.as_uuid()))
             .filter(Column::DeletedAt.is_null())
             .filter(Column::ParentId.in_subquery(taken))
@@ -170,6 +172,7 @@ pub(super) async fn restore_in(
         .col_expr(Column::TrashedWith, Expr::value(None::<i64>))
         .col_expr(Column::Version, Expr::col(Column::Version).add(1))
         .col_expr(Column::UpdatedAt, now.into())
+        .col_expr(Column::ChangedBy, Expr::val(author(bearer)))
         .filter(Column::UserId.eq(bearer.user_id.as_uuid()))
         .filter(Column::DeletedAt.is_not_null())
         .filter(Column::TrashedWith.eq(id.get()));
@@ -196,26 +199,67 @@ pub(super) async fn restore_in(
 }
 
 /// Erases the bearer's deleted task `id` and everything under it (the
-/// foreign key's cascade), inside `txn`, which holds the owner's lock.
-pub(super) async fn purge_in(txn: &Transaction, bearer: &Bearer, id: TaskId) -> Result<()> {
-    let purged = Entity::delete_many()
+/// foreign key's cascade) at `now`, inside `txn`, which holds the owner's
+/// lock. The rows are first stamped with the bearer's session and `now`,
+/// which the change log's tombstones take.
+pub(super) async fn purge_in(
+    txn: &Transaction,
+    bearer: &Bearer,
+    id: TaskId,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let there = Entity::find()
+        .filter(listed_in_trash(bearer, id))
+        .count(txn)
+        .await
+        .map_err(to_domain)?;
+    if there == 0 {
+        return Err(Error::NotFound);
+    }
+    let mut going = vec![id.get()];
+    let mut level = going.clone();
+    for _ in 0..MAX_DEPTH {
+        level = Entity::find()
+            .select_only()
+            .column(Column::Id)
+            .filter(Column::UserId.eq(bearer.user_id.as_uuid()))
+            .filter(Column::ParentId.is_in(level))
+            .into_tuple::<i64>()
+            .all(txn)
+            .await
+            .map_err(to_domain)?;
+        if level.is_empty() {
+            break;
+        }
+        going.extend(&level);
+    }
+    Entity::update_many()
+        .col_expr(Column::ChangedBy, Expr::val(author(bearer)))
+        .col_expr(Column::UpdatedAt, now.into())
+        .filter(Column::UserId.eq(bearer.user_id.as_uuid()))
+        .filter(Column::Id.is_in(going))
+        .exec(txn)
+        .await
+        .map_err(to_domain)?;
+    Entity::delete_many()
         .filter(listed_in_trash(bearer, id))
         .exec(txn)
         .await
         .map_err(to_domain)?;
-    if purged.rows_affected == 0 {
-        Err(Error::NotFound)
-    } else {
-        Ok(())
-    }
+    Ok(())
 }
 
 /// Erases every user's tasks deleted before `before`, inside `txn`: each
 /// subtree went to the trash at one time, and what was deleted on its own
 /// under it went earlier, so every row under an erased task goes too. The
 /// rows are counted first, as the cascade's rows are not counted alike by
-/// both databases.
-pub(super) async fn purge_deleted_before(txn: &Transaction, before: DateTime<Utc>) -> Result<u64> {
+/// both databases, and stamped with `now` and no session, which the
+/// change log's tombstones take.
+pub(super) async fn purge_deleted_before(
+    txn: &Transaction,
+    before: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<u64> {
     let expired = || {
         Condition::all()
             .add(Column::DeletedAt.is_not_null())
@@ -224,6 +268,13 @@ pub(super) async fn purge_deleted_before(txn: &Transaction, before: DateTime<Utc
     let count = Entity::find()
         .filter(expired())
         .count(txn)
+        .await
+        .map_err(to_domain)?;
+    Entity::update_many()
+        .col_expr(Column::ChangedBy, Expr::val(None::<uuid::Uuid>))
+        .col_expr(Column::UpdatedAt, now.into())
+        .filter(expired())
+        .exec(txn)
         .await
         .map_err(to_domain)?;
     Entity::delete_many()

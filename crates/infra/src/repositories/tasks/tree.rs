@@ -11,10 +11,11 @@ use taskpulse_domain::task::{
     MAX_DEPTH, Placement, PlacementError, Position, Spot, Task, TaskId, check_parent, place,
 };
 use taskpulse_domain::user::UserId;
-use taskpulse_domain::{Error, Result};
+use taskpulse_domain::{Bearer, Error, Result};
 
 use crate::db::to_domain;
 use crate::entities::tasks::{Column, Entity};
+use crate::repositories::live::author;
 
 /// The key of the owner's last task under `parent` outside the trash:
 /// read off the end of the position index, whatever the table's
@@ -241,7 +242,7 @@ const RENUMBERED_PER_STATEMENT: usize = 1_000;
 /// statement rather than one per child.
 pub(super) async fn renumber(
     txn: &impl ConnectionTrait,
-    owner: UserId,
+    bearer: &Bearer,
     renumbered: &[(TaskId, Position)],
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
@@ -260,8 +261,9 @@ pub(super) async fn renumber(
             .col_expr(Column::Position, key.into())
             .col_expr(Column::Version, Expr::col(Column::Version).add(1))
             .col_expr(Column::UpdatedAt, now.into())
+            .col_expr(Column::ChangedBy, Expr::val(author(bearer)))
             .filter(Column::Id.is_in(chunk.iter().map(|(id, _)| id.get())))
-            .filter(Column::UserId.eq(owner.as_uuid()))
+            .filter(Column::UserId.eq(bearer.user_id.as_uuid()))
             .into_query();
         txn.execute(&update).await.map_err(to_domain)?;
     }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, InsertStatement, Query, SimpleExpr};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryTrait, UpdateMany};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryTrait, UpdateMany};
 use serde::Serialize;
 use taskpulse_domain::task::{Due, NewTask, Position, Task, TaskChanges};
 use taskpulse_domain::{Bearer, Error, Result};
@@ -11,10 +11,10 @@ use taskpulse_domain::{Bearer, Error, Result};
 use super::row::{self, due_columns, returning};
 use super::tree::{next_position, ranked_position};
 use crate::entities::tasks::{Column, Entity};
-use crate::repositories::live::live;
+use crate::repositories::live::{author, live, owner_locked};
 
 /// The columns an insert gives, in the order of [`new_row`].
-const INSERTED: [Column; 17] = [
+const INSERTED: [Column; 18] = [
     Column::UserId,
     Column::Title,
     Column::Description,
@@ -32,6 +32,7 @@ const INSERTED: [Column; 17] = [
     Column::Version,
     Column::CreatedAt,
     Column::UpdatedAt,
+    Column::ChangedBy,
 ];
 
 /// The values of a new task of the bearer's at `position`, carrying
@@ -42,7 +43,7 @@ fn new_row(
     labels: &str,
     position: SimpleExpr,
     now: DateTime<Utc>,
-) -> [SimpleExpr; 17] {
+) -> [SimpleExpr; 18] {
     let (due_date, due_at) = due_columns(task.due);
     [
         Expr::val(bearer.user_id.as_uuid()),
@@ -62,6 +63,7 @@ fn new_row(
         Expr::val(1_i64),
         Expr::val(now),
         Expr::val(now),
+        Expr::val(author(bearer)),
     ]
 }
 
@@ -159,6 +161,7 @@ pub(super) fn insert_run_statement(
             Expr::val(1_i64),
             Expr::val(now),
             Expr::val(now),
+            Expr::val(author(bearer)),
         ])
         .from_function(source, RUN)
         .and_where(live(bearer));
@@ -292,14 +295,18 @@ pub(super) fn deadline_after(changes: &TaskChanges, task: &Task) -> Option<DateT
     Some(due.deadline(changes.time_zone.unwrap_or(task.time_zone)))
 }
 
-/// Runs the `UPDATE … RETURNING` of one task: the task as it now is, if
-/// a row matched.
+/// Runs the `UPDATE … RETURNING` of one task, attributed to the bearer's
+/// session and taking the owner's lock first (see `owner_locked`): the
+/// task as it now is, if a row matched.
 pub(super) async fn write(
     conn: &impl ConnectionTrait,
     bearer: &Bearer,
     update: UpdateMany<Entity>,
 ) -> Result<Option<Task>, DbErr> {
-    let mut update = update.into_query();
+    let mut update = update
+        .col_expr(Column::ChangedBy, Expr::val(author(bearer)))
+        .filter(owner_locked(bearer))
+        .into_query();
     update.returning(returning());
     row::one(conn, &update, bearer.user_id).await
 }

@@ -1,0 +1,220 @@
+//! The change log (`changes`, and the `change_seq` of users, tasks and
+//! labels), which the migration's triggers write; read here. A feed read
+//! takes the owner's latest sequence number first and reads nothing
+//! after it: a write that commits meanwhile has a higher number (numbers
+//! follow commit order), so it is left whole for the next read, and three
+//! statements need no common snapshot.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Order, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Statement,
+};
+use taskpulse_domain::changes::{
+    ActivityQuery, Change, ChangeAction, ChangeFeed, ChangeSeq, Changed, Deletion, FeedEntry,
+    FeedPage, FeedQuery,
+};
+use taskpulse_domain::session::SessionId;
+use taskpulse_domain::{Bearer, Error, Result};
+
+use super::labels::to_label;
+use super::live::live;
+use super::tasks::{feed_entry, feed_select};
+use crate::db::{Database, to_domain};
+use crate::entities::{changes, labels, users};
+
+/// [`ChangeFeed`] on SeaORM.
+#[derive(Debug, Clone)]
+pub struct SeaChangeFeed {
+    db: Database,
+}
+
+impl SeaChangeFeed {
+    /// A feed on this connection pool.
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+/// A stored sequence number as a position.
+fn position(seq: i64) -> Result<ChangeSeq> {
+    u64::try_from(seq)
+        .map(ChangeSeq::new)
+        .map_err(Error::internal)
+}
+
+/// A position as a stored sequence number.
+fn stored(seq: ChangeSeq) -> i64 {
+    i64::try_from(seq.get()).unwrap_or(i64::MAX)
+}
+
+/// `SELECT` the bearer's latest sequence number, while the bearer is live.
+fn head_select(bearer: &Bearer) -> SelectStatement {
+    Query::select()
+        .column(users::Column::ChangeSeq)
+        .from(users::Entity)
+        .and_where(users::Column::Id.eq(bearer.user_id.as_uuid()))
+        .and_where(live(bearer))
+        .to_owned()
+}
+
+/// `SELECT` the bearer's tombstones (what is gone for good) after `since`
+/// and at most `head`, earliest first, at most `fetch` of them.
+fn tombstones_select(
+    bearer: &Bearer,
+    since: ChangeSeq,
+    head: ChangeSeq,
+    fetch: u64,
+) -> SelectStatement {
+    let erased = Expr::col(changes::Column::Action)
+        .eq(ChangeAction::Purged.as_str())
+        .or(Expr::col(changes::Column::Kind)
+            .eq(Changed::Label.as_str())
+            .and(Expr::col(changes::Column::Action).eq(ChangeAction::Deleted.as_str())));
+    changes::Entity::find()
+        .select_only()
+        .columns([
+            changes::Column::Seq,
+            changes::Column::Kind,
+            changes::Column::EntityId,
+            changes::Column::At,
+        ])
+        .filter(changes::Column::UserId.eq(bearer.user_id.as_uuid()))
+        .filter(changes::Column::Seq.gt(stored(since)))
+        .filter(changes::Column::Seq.lte(stored(head)))
+        .filter(erased)
+        .order_by(changes::Column::Seq, Order::Asc)
+        .limit(fetch)
+        .into_query()
+}
+
+/// The statements of a feed read after the head is known: tasks, labels
+/// and tombstones (public for the plan checks).
+pub fn feed_statements(
+    backend: DbBackend,
+    bearer: &Bearer,
+    query: FeedQuery,
+    head: ChangeSeq,
+) -> [Statement; 3] {
+    let since = query.since.unwrap_or(ChangeSeq::START);
+    let fetch = u64::from(query.limit) + 1;
+    let labels = labels::Entity::find()
+        .filter(labels::Column::UserId.eq(bearer.user_id.as_uuid()))
+        .filter(labels::Column::ChangeSeq.gt(stored(since)))
+        .filter(labels::Column::ChangeSeq.lte(stored(head)))
+        .filter(live(bearer))
+        .order_by(labels::Column::ChangeSeq, Order::Asc)
+        .limit(fetch)
+        .into_query();
+    [
+        backend.build(&feed_select(
+            bearer,
+            since,
+            head,
+            fetch,
+            query.since.is_none(),
+        )),
+        backend.build(&labels),
+        backend.build(&tombstones_select(bearer, since, head, fetch)),
+    ]
+}
+
+/// A tombstone row as a feed entry.
+fn tombstone(row: &sea_orm::QueryResult) -> Result<(ChangeSeq, FeedEntry)> {
+    let seq: i64 = row.try_get_by_index(0).map_err(to_domain)?;
+    let kind: String = row.try_get_by_index(1).map_err(to_domain)?;
+    let deletion = Deletion {
+        kind: Changed::parse(&kind).ok_or_else(|| Error::internal("a change of nothing known"))?,
+        id: row.try_get_by_index(2).map_err(to_domain)?,
+        deleted_at: row.try_get_by_index(3).map_err(to_domain)?,
+    };
+    Ok((position(seq)?, FeedEntry::Deleted(deletion)))
+}
+
+/// A `changes` row as a change.
+fn to_change(model: changes::Model) -> Result<Change> {
+    let unknown = || Error::internal("a change of nothing known");
+    Ok(Change {
+        seq: position(model.seq)?,
+        kind: Changed::parse(&model.kind).ok_or_else(unknown)?,
+        id: model.entity_id,
+        action: ChangeAction::parse(&model.action).ok_or_else(unknown)?,
+        fields: model
+            .fields
+            .split(',')
+            .filter(|field| !field.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        session: model.session_id.map(SessionId::from),
+        at: model.at,
+    })
+}
+
+#[async_trait]
+impl ChangeFeed for SeaChangeFeed {
+    async fn head(&self, bearer: &Bearer) -> Result<Option<ChangeSeq>> {
+        let row = self
+            .db
+            .query_one(&head_select(bearer))
+            .await
+            .map_err(to_domain)?;
+        match row {
+            Some(row) => position(row.try_get_by_index(0).map_err(to_domain)?).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn feed(&self, bearer: &Bearer, query: FeedQuery) -> Result<Option<FeedPage>> {
+        let Some(head) = self.head(bearer).await? else {
+            return Ok(None);
+        };
+        let mut entries = Vec::new();
+        if query.since.is_none_or(|since| since < head) {
+            let [tasks, labels, tombstones] =
+                feed_statements(self.db.get_database_backend(), bearer, query, head);
+            for found in self.db.query_all_raw(tasks).await.map_err(to_domain)? {
+                entries.push(feed_entry(&found, bearer).map_err(to_domain)?);
+            }
+            for found in self.db.query_all_raw(labels).await.map_err(to_domain)? {
+                let model = labels::Model::from_query_result(&found, "").map_err(to_domain)?;
+                let seq = position(model.change_seq)?;
+                entries.push((seq, FeedEntry::Label(to_label(model)?)));
+            }
+            if query.since.is_some() {
+                for found in self.db.query_all_raw(tombstones).await.map_err(to_domain)? {
+                    entries.push(tombstone(&found)?);
+                }
+            }
+        }
+        Ok(Some(FeedPage::assemble(entries, query.limit, head)))
+    }
+
+    async fn activity(&self, bearer: &Bearer, query: ActivityQuery) -> Result<Vec<Change>> {
+        let mut select = changes::Entity::find()
+            .filter(changes::Column::UserId.eq(bearer.user_id.as_uuid()))
+            .filter(live(bearer));
+        if let Some(before) = query.before {
+            select = select.filter(changes::Column::Seq.lt(stored(before)));
+        }
+        select
+            .order_by(changes::Column::Seq, Order::Desc)
+            .limit(u64::from(query.limit))
+            .all(&self.db)
+            .await
+            .map_err(to_domain)?
+            .into_iter()
+            .map(to_change)
+            .collect()
+    }
+
+    async fn forget_before(&self, before: DateTime<Utc>) -> Result<u64> {
+        let forgotten = changes::Entity::delete_many()
+            .filter(changes::Column::At.lt(before))
+            .exec(&self.db)
+            .await
+            .map_err(to_domain)?;
+        Ok(forgotten.rows_affected)
+    }
+}
