@@ -30,6 +30,7 @@ mod security_events;
 mod service;
 mod sessions;
 mod smtp_sink;
+mod sync;
 mod tasks;
 mod tokens;
 mod trash;

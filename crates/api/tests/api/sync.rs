@@ -1,0 +1,218 @@
+//! The change log over HTTP: `GET …/changes` (a snapshot, then what
+//! changed and what was deleted since a cursor), `GET …/activity`, and the
+//! validator of task listings (`ETag`, `If-None-Match` → 304).
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, TestUser, assert_invalid, error_body};
+
+backends!(
+    a_client_syncs_a_snapshot_then_changes_and_deletions,
+    the_feed_pages_with_its_cursor,
+    cursors_that_are_not_the_callers_are_refused,
+    the_activity_says_what_changed_when_and_from_which_session,
+    a_listing_is_not_modified_while_nothing_changed,
+    another_users_changes_are_out_of_reach,
+);
+
+fn changes_path(user: &TestUser, query: &str) -> String {
+    format!("/api/v1/users/{}/changes{query}", user.id)
+}
+
+/// The feed's page after `cursor` (from the start without one).
+async fn changes(app: &TestApp, user: &TestUser, cursor: Option<&str>, limit: u32) -> Value {
+    let query = match cursor {
+        Some(cursor) => format!("?cursor={cursor}&limit={limit}"),
+        None => format!("?limit={limit}"),
+    };
+    let response = app.get(&changes_path(user, &query), user).await;
+    assert_eq!(response.status(), StatusCode::OK, "{query}");
+    response.json().await.expect("a JSON page")
+}
+
+fn titles(page: &Value) -> Vec<&str> {
+    page["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .map(|t| t["title"].as_str().expect("a title"))
+        .collect()
+}
+
+async fn a_client_syncs_a_snapshot_then_changes_and_deletions(app: &TestApp) {
+    let user = app.signed_up().await;
+    let kept = app
+        .create_task(&user, json!({"title": "Kept", "labels": ["Home"]}))
+        .await;
+    let gone = app.create_task(&user, json!({"title": "Gone"})).await;
+
+    let snapshot = changes(app, &user, None, 100).await;
+    assert_eq!(titles(&snapshot), ["Kept", "Gone"]);
+    assert_eq!(snapshot["labels"][0]["name"], "Home");
+    assert_eq!(snapshot["deleted"], json!([]));
+    assert_eq!(snapshot["has_more"], false);
+    let cursor = snapshot["cursor"].as_str().expect("a cursor");
+
+    let nothing = changes(app, &user, Some(cursor), 100).await;
+    assert_eq!(
+        (&nothing["tasks"], &nothing["deleted"]),
+        (&json!([]), &json!([]))
+    );
+
+    let patched = app
+        .send_json(
+            Method::PATCH,
+            &user.task(&kept),
+            &user,
+            &json!({"completed": true}),
+        )
+        .await;
+    assert_eq!(patched.status(), StatusCode::OK);
+    let deleted = app
+        .authed(Method::DELETE, &user.task(&gone), &user)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+
+    let delta = changes(app, &user, Some(cursor), 100).await;
+    assert_eq!(titles(&delta), ["Kept"]);
+    assert_eq!(delta["tasks"][0]["completed"], true, "in its latest state");
+    assert_eq!(delta["deleted"][0]["type"], "task");
+    assert_eq!(delta["deleted"][0]["id"], gone["id"]);
+    assert!(delta["deleted"][0]["deleted_at"].is_string());
+}
+
+async fn the_feed_pages_with_its_cursor(app: &TestApp) {
+    let user = app.signed_up().await;
+    for n in 0..5 {
+        app.create_task(&user, json!({"title": format!("T{n}")}))
+            .await;
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = changes(app, &user, cursor.as_deref(), 2).await;
+        assert!(page["tasks"].as_array().expect("tasks").len() <= 2);
+        seen.extend(titles(&page).into_iter().map(str::to_owned));
+        cursor = Some(page["cursor"].as_str().expect("a cursor").to_owned());
+        if page["has_more"] == false {
+            break;
+        }
+    }
+    assert_eq!(seen, ["T0", "T1", "T2", "T3", "T4"], "each once, in order");
+}
+
+async fn cursors_that_are_not_the_callers_are_refused(app: &TestApp) {
+    let ada = app.signed_up().await;
+    let bob = app.signed_up().await;
+    app.create_task(&ada, json!({"title": "Ada's"})).await;
+    let adas = changes(app, &ada, None, 100).await;
+    let adas_cursor = adas["cursor"].as_str().expect("a cursor");
+
+    for query in [
+        format!("?cursor={adas_cursor}"),
+        "?cursor=not-a-cursor".to_owned(),
+        "?cursor=".to_owned(),
+    ] {
+        let response = app.get(&changes_path(&bob, &query), &bob).await;
+        assert_invalid(response, "cursor").await;
+    }
+    for limit in ["0", "1001", "x"] {
+        let response = app
+            .get(&changes_path(&ada, &format!("?limit={limit}")), &ada)
+            .await;
+        assert_invalid(response, "limit").await;
+    }
+}
+
+async fn the_activity_says_what_changed_when_and_from_which_session(app: &TestApp) {
+    let user = app.signed_up().await;
+    let task = app.create_task(&user, json!({"title": "First"})).await;
+    let renamed = app
+        .send_json(
+            Method::PATCH,
+            &user.task(&task),
+            &user,
+            &json!({"title": "Second"}),
+        )
+        .await;
+    assert_eq!(renamed.status(), StatusCode::OK);
+    let path = format!("/api/v1/users/{}/activity?limit=1", user.id);
+
+    let newest: Value = app.get(&path, &user).await.json().await.expect("json");
+    let change = &newest["changes"][0];
+    assert_eq!(
+        (&change["type"], &change["id"], &change["action"]),
+        (&json!("task"), &task["id"], &json!("updated"))
+    );
+    assert_eq!(change["fields"], json!(["title"]));
+    assert!(change["session_id"].is_string(), "{change}");
+    let cursor = newest["cursor"].as_str().expect("an older page");
+    let older: Value = app
+        .get(&format!("{path}&cursor={cursor}"), &user)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(older["changes"][0]["action"], "created");
+    assert_eq!(older["cursor"], Value::Null, "the last page");
+}
+
+async fn a_listing_is_not_modified_while_nothing_changed(app: &TestApp) {
+    let user = app.signed_up().await;
+    let task = app.create_task(&user, json!({"title": "One"})).await;
+    let first = app.get(&user.tasks(), &user).await;
+    let tag = first.headers()["etag"].to_str().expect("ascii").to_owned();
+
+    let again = app
+        .authed(Method::GET, &user.tasks(), &user)
+        .header("if-none-match", &tag)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(again.headers()["etag"], tag.as_str());
+    assert!(again.bytes().await.expect("a body").is_empty());
+
+    let other_query = app
+        .authed(Method::GET, &format!("{}?limit=5", user.tasks()), &user)
+        .header("if-none-match", &tag)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(other_query.status(), StatusCode::OK, "another query");
+
+    app.send_json(
+        Method::PATCH,
+        &user.task(&task),
+        &user,
+        &json!({"title": "Changed"}),
+    )
+    .await;
+    let changed = app
+        .authed(Method::GET, &user.tasks(), &user)
+        .header("if-none-match", &tag)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(changed.status(), StatusCode::OK);
+    assert_ne!(changed.headers()["etag"], tag.as_str());
+}
+
+async fn another_users_changes_are_out_of_reach(app: &TestApp) {
+    let ada = app.signed_up().await;
+    let bob = app.signed_up().await;
+    app.create_task(&ada, json!({"title": "Ada's"})).await;
+
+    for path in [
+        changes_path(&ada, ""),
+        format!("/api/v1/users/{}/activity", ada.id),
+    ] {
+        let response = app.get(&path, &bob).await;
+        error_body(response, StatusCode::NOT_FOUND, "NOT_FOUND").await;
+    }
+    let bobs = changes(app, &bob, None, 100).await;
+    assert_eq!((&bobs["tasks"], &bobs["labels"]), (&json!([]), &json!([])));
+}
