@@ -1,5 +1,6 @@
-//! The per-user change log (issue #22). `users.change_seq` is the owner's
-//! latest sequence number; `tasks.change_seq` and `labels.change_seq` the
+//! The per-user change log (issue #22). `users.change_seq` numbers the
+//! rows that existed before the log (and, on SQLite, follows the log);
+//! `tasks.change_seq` and `labels.change_seq` the
 //! number of each row's latest change (what the feed reads, through an
 //! index per owner); `changes` the log itself (the activity, and the
 //! tombstones of what is gone for good); `changed_by` on tasks and labels

@@ -254,8 +254,8 @@ pub trait ChangeFeed: Send + Sync {
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
     async fn activity(&self, bearer: &Bearer, query: ActivityQuery) -> Result<Vec<Change>>;
 
-    /// Forgets every user's changes made before `before`; answers how
-    /// many.
+    /// Forgets every user's changes made before `before`, but for each
+    /// user's latest (which numbers the next); answers how many.
     ///
     /// # Errors
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.

@@ -1,23 +1,29 @@
 -- The change log on PostgreSQL (migration 19). One function takes the
 -- owner's next sequence number and appends the change; the triggers of
 -- `tasks` and `labels` call it for every write that changes something.
--- Bumping `users.change_seq` locks the owner's row until the writing
--- transaction ends, so numbers are handed out, and become visible, in
--- commit order.
+-- It locks the owner's row until the writing transaction ends, so numbers
+-- are handed out, and become visible, in commit order. The next number
+-- is one more than the log's last (or than `users.change_seq`, where the
+-- migration numbered the rows that existed already): the owner's row is
+-- locked, not rewritten, so a statement that writes many rows does not
+-- leave as many versions of it behind.
 
 CREATE FUNCTION record_change(
     owner UUID, kind TEXT, entity BIGINT, action TEXT, fields TEXT, session UUID,
     happened TIMESTAMPTZ
 ) RETURNS BIGINT LANGUAGE plpgsql AS $$
 DECLARE
+    floor BIGINT;
     taken BIGINT;
 BEGIN
-    UPDATE users SET change_seq = change_seq + 1 WHERE id = owner RETURNING change_seq INTO taken;
+    SELECT change_seq INTO floor FROM users WHERE id = owner FOR NO KEY UPDATE;
     -- No owner: the account is being deleted, and its log with it.
-    IF FOUND THEN
-        INSERT INTO changes (user_id, seq, kind, entity_id, action, fields, session_id, at)
-        VALUES (owner, taken, kind, entity, action, fields, session, happened);
+    IF NOT FOUND THEN
+        RETURN NULL;
     END IF;
+    SELECT GREATEST(floor, MAX(seq)) + 1 INTO taken FROM changes WHERE user_id = owner;
+    INSERT INTO changes (user_id, seq, kind, entity_id, action, fields, session_id, at)
+    VALUES (owner, taken, kind, entity, action, fields, session, happened);
     RETURN taken;
 END $$;
 

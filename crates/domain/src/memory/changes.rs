@@ -296,7 +296,9 @@ impl ChangeFeed for MemoryChanges {
         let mut forgotten = 0;
         for log in tables.changes.values_mut() {
             let kept = log.entries.len();
-            log.entries.retain(|change| change.at >= before);
+            let latest = log.head;
+            log.entries
+                .retain(|change| change.at >= before || change.seq.get() == latest);
             forgotten += kept - log.entries.len();
         }
         u64::try_from(forgotten).map_err(Error::internal)

@@ -50,10 +50,18 @@ fn stored(seq: ChangeSeq) -> i64 {
     i64::try_from(seq.get()).unwrap_or(i64::MAX)
 }
 
+/// The owner's latest sequence number: the log's last, or the number
+/// the migration gave the rows that existed before the log (on
+/// PostgreSQL the triggers leave `users.change_seq` at that).
+const LATEST: &str = "CASE WHEN COALESCE((SELECT MAX(seq) FROM changes \
+     WHERE changes.user_id = users.id), 0) > users.change_seq \
+     THEN (SELECT MAX(seq) FROM changes WHERE changes.user_id = users.id) \
+     ELSE users.change_seq END";
+
 /// `SELECT` the bearer's latest sequence number, while the bearer is live.
 fn head_select(bearer: &Bearer) -> SelectStatement {
     Query::select()
-        .column(users::Column::ChangeSeq)
+        .expr(Expr::cust(LATEST))
         .from(users::Entity)
         .and_where(users::Column::Id.eq(bearer.user_id.as_uuid()))
         .and_where(live(bearer))
@@ -210,8 +218,12 @@ impl ChangeFeed for SeaChangeFeed {
     }
 
     async fn forget_before(&self, before: DateTime<Utc>) -> Result<u64> {
+        let latest = Expr::cust(
+            "(SELECT MAX(latest.seq) FROM changes AS latest WHERE latest.user_id = changes.user_id)",
+        );
         let forgotten = changes::Entity::delete_many()
             .filter(changes::Column::At.lt(before))
+            .filter(Expr::col(changes::Column::Seq).lt(latest))
             .exec(&self.db)
             .await
             .map_err(to_domain)?;
