@@ -1,8 +1,9 @@
 //! The per-user change log (issue #22). `users.change_seq` numbers the
 //! rows that existed before the log (and, on SQLite, follows the log);
 //! `tasks.change_seq` and `labels.change_seq` the
-//! number of each row's latest change (what the feed reads, through an
-//! index per owner); `changes` the log itself (the activity, and the
+//! number of each row's latest change (the feed finds a task's through
+//! the log, so that the column needs no index and updates stay HOT; a
+//! label's through an index per owner); `changes` the log itself (the activity, and the
 //! tombstones of what is gone for good); `changed_by` on tasks and labels
 //! the session of the row's latest write. Triggers record every write
 //! (`sql/change_log.*.sql`), so that no write path can forget one. Rows
@@ -115,7 +116,6 @@ impl MigrationTrait for Migration {
             "CREATE INDEX idx_changes_erased ON changes (user_id, seq) \
              WHERE action = 'purged' OR (kind = 'label' AND action = 'deleted')",
             "CREATE INDEX idx_changes_at ON changes (at)",
-            "CREATE INDEX idx_tasks_user_change ON tasks (user_id, change_seq)",
             "CREATE INDEX idx_labels_user_change ON labels (user_id, change_seq)",
         ] {
             db.execute_unprepared(statement).await?;
@@ -147,7 +147,7 @@ impl MigrationTrait for Migration {
                     .await?;
             }
         }
-        for index in ["idx_labels_user_change", "idx_tasks_user_change"] {
+        for index in ["idx_labels_user_change"] {
             db.execute_unprepared(&format!("DROP INDEX {index}"))
                 .await?;
         }

@@ -51,6 +51,9 @@ const EXAMPLE_REQUEST_ID: &str = "3f2b6c1e-8d4a-4f7a-9c0e-5b1d2a3c4e5f";
         crate::routes::labels::LabelInput,
         crate::routes::tasks::BatchBody, crate::routes::tasks::BatchOpBody,
         crate::routes::tasks::BatchAnswer, crate::routes::tasks::OpResult,
+        crate::routes::sync::ChangesBody, crate::routes::sync::DeletionBody,
+        crate::routes::sync::ActivityBody, crate::routes::sync::ChangeBody,
+        crate::routes::sync::Kind,
     )),
     tags(
         (name = "auth", description = "Accounts, sessions and tokens"),
@@ -118,6 +121,7 @@ fn samples() -> Vec<ApiError> {
         ApiError::EmailTaken,
         ApiError::IdempotencyInProgress,
         ApiError::PreconditionFailed,
+        ApiError::SyncCursorExpired,
         ApiError::PayloadTooLarge,
         ApiError::UnsupportedMediaType,
         ApiError::invalid("title", "must be 1 to 200 characters"),

@@ -151,9 +151,12 @@ pub struct Deletion {
 /// What a feed read asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FeedQuery {
-    /// The position the reader has seen everything up to; `None` for a
-    /// snapshot from the start, which leaves out what is already deleted.
-    pub since: Option<ChangeSeq>,
+    /// The position the reader has seen everything up to.
+    pub since: ChangeSeq,
+    /// Whether the read is (part of) a snapshot: what exists, by the
+    /// rows themselves rather than the log (whose old entries are
+    /// forgotten), leaving out what is deleted.
+    pub snapshot: bool,
     /// At most this many entries (tasks, labels and deletions together).
     pub limit: u32,
 }
@@ -306,4 +309,6 @@ pub struct SyncCursor {
     pub seq: ChangeSeq,
     /// When the first read of this run began.
     pub started: DateTime<Utc>,
+    /// Whether the run is a snapshot that has more to give.
+    pub snapshot: bool,
 }

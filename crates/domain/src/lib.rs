@@ -108,7 +108,9 @@
 //!     Arc::new(store.tasks()),
 //!     Arc::new(store.labels()),
 //!     Arc::new(store.users()),
+//!     Arc::new(store.changes()),
 //!     clock,
+//!     Duration::days(30),
 //! );
 //!
 //! futures_executor::block_on(async {

@@ -202,7 +202,7 @@ fn feed_of(tables: &Tables, owner: UserId, query: FeedQuery) -> Result<FeedPage>
     let Some(log) = tables.changes.get(&owner) else {
         return Ok(FeedPage::default());
     };
-    let since = query.since.map_or(0, ChangeSeq::get);
+    let since = query.since.get();
     let seq_of = |kind: Changed, id: i64| log.rows.get(&(kind, id)).copied().unwrap_or(0);
     let mut entries: Vec<(ChangeSeq, FeedEntry)> = Vec::new();
     for (task, deleted_at) in owner_tasks(tables, owner) {
@@ -212,7 +212,7 @@ fn feed_of(tables: &Tables, owner: UserId, query: FeedQuery) -> Result<FeedPage>
         }
         match deleted_at {
             None => entries.push((ChangeSeq::new(seq), FeedEntry::Task(task))),
-            Some(_) if query.since.is_none() => {}
+            Some(_) if query.snapshot => {}
             Some(at) => entries.push((
                 ChangeSeq::new(seq),
                 FeedEntry::Deleted(Deletion {
@@ -229,7 +229,7 @@ fn feed_of(tables: &Tables, owner: UserId, query: FeedQuery) -> Result<FeedPage>
             entries.push((ChangeSeq::new(seq), FeedEntry::Label(label.clone())));
         }
     }
-    if query.since.is_some() {
+    if !query.snapshot {
         let erased = log
             .entries
             .iter()

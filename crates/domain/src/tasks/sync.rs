@@ -46,7 +46,8 @@ impl OwnerTasks {
             }
         }
         let query = FeedQuery {
-            since: cursor.map(|cursor| cursor.seq),
+            since: cursor.map_or(ChangeSeq::START, |cursor| cursor.seq),
+            snapshot: cursor.is_none_or(|cursor| cursor.snapshot),
             limit,
         };
         let Some(page) = self.service.changes.feed(&self.bearer, query).await? else {
@@ -66,6 +67,7 @@ impl OwnerTasks {
             owner: self.owner(),
             seq: page.reached,
             started,
+            snapshot: query.snapshot && page.has_more,
         };
         Ok((page, next))
     }

@@ -408,9 +408,14 @@ async fn completion_with_a_value_sets_it() {
 
 /// A feed that answers `page` for `since`, with at most 100 entries.
 fn feed_answering(bearer: &Bearer, since: Option<ChangeSeq>, page: FeedPage) -> MockChangeFeed {
+    let query = FeedQuery {
+        since: since.unwrap_or(ChangeSeq::START),
+        snapshot: since.is_none(),
+        limit: 100,
+    };
     let mut feed = MockChangeFeed::new();
     feed.expect_feed()
-        .with(eq(*bearer), eq(FeedQuery { since, limit: 100 }))
+        .with(eq(*bearer), eq(query))
         .times(1)
         .returning(move |_, _| Ok(Some(page.clone())));
     feed
@@ -421,6 +426,7 @@ fn cursor(bearer: &Bearer, seq: u64, days_ago: i64) -> SyncCursor {
         owner: bearer.user_id,
         seq: ChangeSeq::new(seq),
         started: at() - chrono::Duration::days(days_ago),
+        snapshot: false,
     }
 }
 

@@ -106,7 +106,7 @@ pub fn feed_statements(
     query: FeedQuery,
     head: ChangeSeq,
 ) -> [Statement; 3] {
-    let since = query.since.unwrap_or(ChangeSeq::START);
+    let since = query.since;
     let fetch = u64::from(query.limit) + 1;
     let labels = labels::Entity::find()
         .filter(labels::Column::UserId.eq(bearer.user_id.as_uuid()))
@@ -117,13 +117,7 @@ pub fn feed_statements(
         .limit(fetch)
         .into_query();
     [
-        backend.build(&feed_select(
-            bearer,
-            since,
-            head,
-            fetch,
-            query.since.is_none(),
-        )),
+        backend.build(&feed_select(bearer, query, head, fetch)),
         backend.build(&labels),
         backend.build(&tombstones_select(bearer, since, head, fetch)),
     ]
@@ -179,7 +173,7 @@ impl ChangeFeed for SeaChangeFeed {
             return Ok(None);
         };
         let mut entries = Vec::new();
-        if query.since.is_none_or(|since| since < head) {
+        if query.since < head {
             let [tasks, labels, tombstones] =
                 feed_statements(self.db.get_database_backend(), bearer, query, head);
             for found in self.db.query_all_raw(tasks).await.map_err(to_domain)? {
@@ -190,7 +184,7 @@ impl ChangeFeed for SeaChangeFeed {
                 let seq = position(model.change_seq)?;
                 entries.push((seq, FeedEntry::Label(to_label(model)?)));
             }
-            if query.since.is_some() {
+            if !query.snapshot {
                 for found in self.db.query_all_raw(tombstones).await.map_err(to_domain)? {
                     entries.push(tombstone(&found)?);
                 }

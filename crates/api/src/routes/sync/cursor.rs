@@ -19,7 +19,7 @@ pub(super) const MALFORMED: &str = "not a cursor this user was given";
 
 /// A sync cursor as clients see it.
 pub(super) fn encode_sync(cursor: SyncCursor) -> String {
-    let mut bytes = vec![SYNC];
+    let mut bytes = vec![SYNC, u8::from(cursor.snapshot)];
     bytes.extend_from_slice(cursor.owner.as_uuid().as_bytes());
     bytes.extend_from_slice(&cursor.seq.get().to_be_bytes());
     bytes.extend_from_slice(&cursor.started.timestamp_micros().to_be_bytes());
@@ -30,7 +30,8 @@ pub(super) fn encode_sync(cursor: SyncCursor) -> String {
 pub(super) fn decode_sync(raw: &str) -> Option<SyncCursor> {
     let bytes = BASE64URL_NOPAD.decode(raw.as_bytes()).ok()?;
     let (&tag, rest) = bytes.split_first()?;
-    if tag != SYNC || rest.len() != 32 {
+    let (&snapshot, rest) = rest.split_first()?;
+    if tag != SYNC || snapshot > 1 || rest.len() != 32 {
         return None;
     }
     let (owner, rest) = rest.split_at(16);
@@ -41,6 +42,7 @@ pub(super) fn decode_sync(raw: &str) -> Option<SyncCursor> {
         started: DateTime::<Utc>::from_timestamp_micros(i64::from_be_bytes(
             started.try_into().ok()?,
         ))?,
+        snapshot: snapshot == 1,
     })
 }
 
@@ -81,6 +83,7 @@ mod tests {
             owner,
             seq: ChangeSeq::new(42),
             started: DateTime::<Utc>::from_timestamp_micros(1_765_000_000_123_456).expect("a time"),
+            snapshot: true,
         };
         assert_eq!(decode_sync(&encode_sync(sync)), Some(sync));
         let activity = encode_activity(owner, ChangeSeq::new(7));
@@ -98,6 +101,7 @@ mod tests {
             owner,
             seq: ChangeSeq::new(1),
             started: Utc::now(),
+            snapshot: false,
         };
         assert_eq!(decode_activity(&encode_sync(sync)), None);
     }

@@ -68,7 +68,7 @@ fn page_params<T>(
 /// A deletion in the feed.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = DeletedEntry)]
-struct DeletionBody {
+pub(crate) struct DeletionBody {
     /// What was deleted.
     #[serde(rename = "type")]
     #[schema(example = "task")]
@@ -83,7 +83,8 @@ struct DeletionBody {
 /// What a change is about.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-enum Kind {
+#[schema(as = ChangeKind)]
+pub(crate) enum Kind {
     Task,
     Label,
 }
@@ -110,7 +111,7 @@ impl From<Deletion> for DeletionBody {
 /// One page of the feed.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = ChangesPage)]
-struct ChangesBody {
+pub(crate) struct ChangesBody {
     /// Tasks changed since the cursor, each once, as they are now.
     tasks: Vec<TaskBody>,
     /// Labels changed since the cursor, each once, as they are now.
@@ -168,7 +169,7 @@ async fn changes(tasks: OwnTasks, req: HttpRequest) -> Result<HttpResponse, ApiE
 /// One change of the log.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = ActivityEntry)]
-struct ChangeBody {
+pub(crate) struct ChangeBody {
     /// What it is about.
     #[serde(rename = "type")]
     kind: Kind,
@@ -205,7 +206,7 @@ impl From<Change> for ChangeBody {
 /// One page of the activity.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = ActivityPage)]
-struct ActivityBody {
+pub(crate) struct ActivityBody {
     /// Changes, newest first.
     changes: Vec<ChangeBody>,
     /// Where the next (older) page starts; `null` on the last page.

@@ -1,37 +1,61 @@
-//! The tasks of a change feed: the owner's rows changed in a range of the
-//! log, by the `(user_id, change_seq)` index.
+//! The tasks of a change feed. After a position, they are found through
+//! the log: the changes in the range that are their task's latest (the
+//! row's `change_seq`), by the log's `(user_id, seq)` key, so that
+//! `tasks.change_seq` needs no index and a task's update stays a HOT one.
+//! A snapshot reads the owner's rows themselves (the log forgets its old
+//! entries), in the order of their latest change.
 
-use sea_orm::sea_query::SelectStatement;
+use sea_orm::sea_query::{Expr, ExprTrait, SelectStatement};
 use sea_orm::{ColumnTrait, DbErr, Order, QueryResult};
 use taskpulse_domain::Bearer;
-use taskpulse_domain::changes::{ChangeSeq, Changed, Deletion, FeedEntry};
+use taskpulse_domain::changes::{ChangeSeq, Changed, Deletion, FeedEntry, FeedQuery};
 
 use super::row;
-use crate::entities::tasks::Column;
+use crate::entities::changes;
+use crate::entities::tasks::{Column, Entity};
 use crate::repositories::live::live;
 
-/// `SELECT` the bearer's tasks whose latest change is after `since` and
-/// at most `head`, earliest first, at most `fetch` of them; without the
-/// ones in the trash for a snapshot.
+/// A position as a stored sequence number.
+fn stored(seq: ChangeSeq) -> i64 {
+    i64::try_from(seq.get()).unwrap_or(i64::MAX)
+}
+
+/// `SELECT` the bearer's tasks whose latest change is after `query.since`
+/// and at most `head`, earliest first, at most `fetch` of them; for a
+/// snapshot, without the ones in the trash.
 pub fn feed_select(
     bearer: &Bearer,
-    since: ChangeSeq,
+    query: FeedQuery,
     head: ChangeSeq,
     fetch: u64,
-    snapshot: bool,
 ) -> SelectStatement {
     let mut select = row::select()
-        .column(Column::ChangeSeq)
-        .column(Column::DeletedAt)
-        .and_where(Column::UserId.eq(bearer.user_id.as_uuid()))
-        .and_where(Column::ChangeSeq.gt(since.get()))
-        .and_where(Column::ChangeSeq.lte(head.get()))
+        .column((Entity, Column::ChangeSeq))
+        .column((Entity, Column::DeletedAt))
+        .and_where(Expr::col((Entity, Column::UserId)).eq(bearer.user_id.as_uuid()))
         .and_where(live(bearer))
-        .order_by(Column::ChangeSeq, Order::Asc)
         .limit(fetch)
         .to_owned();
-    if snapshot {
-        select.and_where(Column::DeletedAt.is_null());
+    if query.snapshot {
+        select
+            .and_where(Expr::col((Entity, Column::ChangeSeq)).gt(stored(query.since)))
+            .and_where(Expr::col((Entity, Column::ChangeSeq)).lte(stored(head)))
+            .and_where(Expr::col((Entity, Column::DeletedAt)).is_null())
+            .order_by((Entity, Column::ChangeSeq), Order::Asc);
+    } else {
+        let log = |column: changes::Column| Expr::col((changes::Entity, column));
+        select
+            .inner_join(
+                changes::Entity,
+                log(changes::Column::EntityId)
+                    .equals((Entity, Column::Id))
+                    .and(log(changes::Column::Seq).equals((Entity, Column::ChangeSeq))),
+            )
+            .and_where(log(changes::Column::UserId).eq(bearer.user_id.as_uuid()))
+            .and_where(log(changes::Column::Kind).eq(Changed::Task.as_str()))
+            .and_where(log(changes::Column::Seq).gt(stored(query.since)))
+            .and_where(log(changes::Column::Seq).lte(stored(head)))
+            .order_by((changes::Entity, changes::Column::Seq), Order::Asc);
     }
     select
 }
