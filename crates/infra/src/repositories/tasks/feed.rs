@@ -6,7 +6,7 @@
 //! entries), in the order of their latest change.
 
 use sea_orm::sea_query::{Expr, ExprTrait, SelectStatement};
-use sea_orm::{ColumnTrait, DbErr, Order, QueryResult};
+use sea_orm::{DbErr, Order, QueryResult};
 use taskpulse_domain::Bearer;
 use taskpulse_domain::changes::{ChangeSeq, Changed, Deletion, FeedEntry, FeedQuery};
 
