@@ -297,6 +297,16 @@ pub fn label_fields_changed(old: &Label, new: &Label) -> Vec<String> {
     .collect()
 }
 
+/// Where a client's reading of the activity stands: the owner, and the
+/// position the next (older) page starts before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActivityCursor {
+    /// The user whose log it is.
+    pub owner: crate::user::UserId,
+    /// The next page holds changes before this one.
+    pub before: ChangeSeq,
+}
+
 /// Where a client's sync stands: the owner, the position reached, and
 /// when the run of pages that led there began (a cursor older than the
 /// log's retention may have missed tombstones since forgotten). Clients

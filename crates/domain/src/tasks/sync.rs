@@ -1,7 +1,9 @@
 //! Reading the owner's change log: the sync feed, its cursors, the
 //! validator of listings, and the activity.
 
-use crate::changes::{ActivityQuery, Change, ChangeSeq, FeedPage, FeedQuery, SyncCursor};
+use crate::changes::{
+    ActivityCursor, ActivityQuery, Change, ChangeSeq, FeedPage, FeedQuery, SyncCursor,
+};
 use crate::error::{Error, Result};
 
 use super::OwnerTasks;
@@ -72,15 +74,39 @@ impl OwnerTasks {
         Ok((page, next))
     }
 
-    /// The owner's change log, newest first.
+    /// One page of the owner's change log, newest first, of at most
+    /// `limit` changes before `cursor` (from the latest without one), and
+    /// the cursor of the next page when there is one.
     ///
     /// # Errors
-    /// As [`OwnerTasks::latest_change`].
-    pub async fn activity(&self, query: ActivityQuery) -> Result<Vec<Change>> {
-        let changes = self.service.changes.activity(&self.bearer, query).await?;
+    /// [`Error::InvalidCursor`] for another user's cursor; as
+    /// [`OwnerTasks::latest_change`].
+    pub async fn activity(
+        &self,
+        cursor: Option<ActivityCursor>,
+        limit: u32,
+    ) -> Result<(Vec<Change>, Option<ActivityCursor>)> {
+        if cursor.is_some_and(|cursor| cursor.owner != self.owner()) {
+            return Err(Error::InvalidCursor);
+        }
+        let query = ActivityQuery {
+            before: cursor.map(|cursor| cursor.before),
+            limit: limit.saturating_add(1),
+        };
+        let mut changes = self.service.changes.activity(&self.bearer, query).await?;
         if changes.is_empty() {
             self.ensure_live().await?;
         }
-        Ok(changes)
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let more = changes.len() > limit;
+        changes.truncate(limit);
+        let next = match changes.last() {
+            Some(last) if more => Some(ActivityCursor {
+                owner: self.owner(),
+                before: last.seq,
+            }),
+            _ => None,
+        };
+        Ok((changes, next))
     }
 }

@@ -4,7 +4,7 @@ use chrono::{DateTime, TimeZone as _, Utc};
 use mockall::predicate::{always, eq};
 
 use super::*;
-use crate::changes::{ChangeSeq, FeedPage, FeedQuery, MockChangeFeed, SyncCursor};
+use crate::changes::{ActivityCursor, ChangeSeq, FeedPage, FeedQuery, MockChangeFeed, SyncCursor};
 use crate::error::TokenRejection;
 use crate::ports::{
     MockClock, MockLabelRepository, MockTaskRepository, MockUserRepository, TokenSubject,
@@ -556,4 +556,25 @@ async fn a_revoked_bearer_gets_no_feed() {
 
     assert!(is_revoked(&changes), "changes: {changes:?}");
     assert!(is_revoked(&latest), "latest: {latest:?}");
+}
+
+#[tokio::test]
+async fn another_users_activity_cursor_is_refused_before_storage_is_asked() {
+    let bearer = bearer();
+    let service = service_with_feed(
+        MockTaskRepository::new(),
+        MockChangeFeed::new(),
+        not_asked(),
+    );
+    let theirs = ActivityCursor {
+        owner: UserId::new_random(),
+        before: ChangeSeq::new(3),
+    };
+
+    let refused = own(&service, &bearer)
+        .await
+        .activity(Some(theirs), 10)
+        .await;
+
+    assert!(matches!(refused, Err(Error::InvalidCursor)), "{refused:?}");
 }

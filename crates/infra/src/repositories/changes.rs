@@ -46,7 +46,7 @@ fn position(seq: i64) -> Result<ChangeSeq> {
 }
 
 /// A position as a stored sequence number.
-fn stored(seq: ChangeSeq) -> i64 {
+pub(crate) fn stored(seq: ChangeSeq) -> i64 {
     i64::try_from(seq.get()).unwrap_or(i64::MAX)
 }
 

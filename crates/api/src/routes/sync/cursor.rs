@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use data_encoding::BASE64URL_NOPAD;
-use taskpulse_domain::changes::{ChangeSeq, SyncCursor};
+use taskpulse_domain::changes::{ActivityCursor, ChangeSeq, SyncCursor};
 use taskpulse_domain::user::UserId;
 use uuid::Uuid;
 
@@ -46,26 +46,26 @@ pub(super) fn decode_sync(raw: &str) -> Option<SyncCursor> {
     })
 }
 
-/// An activity cursor: the owner's log before `before`.
-pub(super) fn encode_activity(owner: UserId, before: ChangeSeq) -> String {
+/// An activity cursor as clients see it.
+pub(super) fn encode_activity(cursor: ActivityCursor) -> String {
     let mut bytes = vec![ACTIVITY];
-    bytes.extend_from_slice(owner.as_uuid().as_bytes());
-    bytes.extend_from_slice(&before.get().to_be_bytes());
+    bytes.extend_from_slice(cursor.owner.as_uuid().as_bytes());
+    bytes.extend_from_slice(&cursor.before.get().to_be_bytes());
     BASE64URL_NOPAD.encode(&bytes)
 }
 
-/// The owner and position the activity cursor `raw` encodes, if it is one.
-pub(super) fn decode_activity(raw: &str) -> Option<(UserId, ChangeSeq)> {
+/// The activity cursor `raw` encodes, if it is one.
+pub(super) fn decode_activity(raw: &str) -> Option<ActivityCursor> {
     let bytes = BASE64URL_NOPAD.decode(raw.as_bytes()).ok()?;
     let (&tag, rest) = bytes.split_first()?;
     if tag != ACTIVITY || rest.len() != 24 {
         return None;
     }
     let (owner, before) = rest.split_at(16);
-    Some((
-        owner_of(owner)?,
-        ChangeSeq::new(u64::from_be_bytes(before.try_into().ok()?)),
-    ))
+    Some(ActivityCursor {
+        owner: owner_of(owner)?,
+        before: ChangeSeq::new(u64::from_be_bytes(before.try_into().ok()?)),
+    })
 }
 
 fn owner_of(bytes: &[u8]) -> Option<UserId> {
@@ -86,14 +86,20 @@ mod tests {
             snapshot: true,
         };
         assert_eq!(decode_sync(&encode_sync(sync)), Some(sync));
-        let activity = encode_activity(owner, ChangeSeq::new(7));
-        assert_eq!(decode_activity(&activity), Some((owner, ChangeSeq::new(7))));
+        let activity = ActivityCursor {
+            owner,
+            before: ChangeSeq::new(7),
+        };
+        assert_eq!(decode_activity(&encode_activity(activity)), Some(activity));
     }
 
     #[test]
     fn anything_else_is_no_cursor() {
         let owner = UserId::new_random();
-        let activity = encode_activity(owner, ChangeSeq::new(7));
+        let activity = encode_activity(ActivityCursor {
+            owner,
+            before: ChangeSeq::new(7),
+        });
         for raw in ["", "!!", "AAAA", "S", activity.as_str(), &"A".repeat(5000)] {
             assert_eq!(decode_sync(raw), None, "{raw}");
         }

@@ -7,7 +7,7 @@ mod cursor;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use taskpulse_domain::changes::{ActivityQuery, Change, Deletion, FeedPage, SyncCursor};
+use taskpulse_domain::changes::{Change, Deletion, FeedPage, SyncCursor};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -232,27 +232,10 @@ pub(crate) struct ActivityBody {
     ),
 )]
 async fn activity(tasks: OwnTasks, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let owner = tasks.owner();
     let (cursor, limit) = tasks.accept(page_params(&req, decode_activity)).await?;
-    let before = match cursor {
-        Some((cursor_owner, _)) if cursor_owner != owner => {
-            return Err(ApiError::invalid("cursor", MALFORMED));
-        }
-        other => other.map(|(_, before)| before),
-    };
-    let query = ActivityQuery {
-        before,
-        limit: limit.saturating_add(1),
-    };
-    let mut changes = tasks.activity(query).await?;
-    let more = changes.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-    changes.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let cursor = match changes.last() {
-        Some(last) if more => Some(encode_activity(owner, last.seq)),
-        _ => None,
-    };
+    let (changes, next) = tasks.activity(cursor, limit).await?;
     Ok(HttpResponse::Ok().json(ActivityBody {
         changes: changes.into_iter().map(ChangeBody::from).collect(),
-        cursor,
+        cursor: next.map(encode_activity),
     }))
 }

@@ -13,12 +13,8 @@ use taskpulse_domain::changes::{ChangeSeq, Changed, Deletion, FeedEntry, FeedQue
 use super::row;
 use crate::entities::changes;
 use crate::entities::tasks::{Column, Entity};
+use crate::repositories::changes::stored;
 use crate::repositories::live::live;
-
-/// A position as a stored sequence number.
-fn stored(seq: ChangeSeq) -> i64 {
-    i64::try_from(seq.get()).unwrap_or(i64::MAX)
-}
 
 /// `SELECT` the bearer's tasks whose latest change is after `query.since`
 /// and at most `head`, earliest first, at most `fetch` of them; for a
