@@ -3,6 +3,7 @@
 //! completing a task is a HOT update, that migrations keep old tasks, and
 //! that credential changes are atomic.
 
+mod change_log;
 mod credentials;
 
 use std::io::Write;
