@@ -53,7 +53,8 @@ const EXAMPLE_REQUEST_ID: &str = "3f2b6c1e-8d4a-4f7a-9c0e-5b1d2a3c4e5f";
         crate::routes::tasks::BatchAnswer, crate::routes::tasks::OpResult,
         crate::routes::sync::ChangesBody, crate::routes::sync::DeletionBody,
         crate::routes::sync::ActivityBody, crate::routes::sync::ChangeBody,
-        crate::routes::sync::Kind,
+        crate::routes::sync::Kind, crate::routes::sync::ExportBody,
+        crate::routes::sync::ExportedTaskBody,
     )),
     tags(
         (name = "auth", description = "Accounts, sessions and tokens"),

@@ -12,8 +12,8 @@ use crate::error::{Result, TokenRejection};
 use crate::label::{Label, LabelChanges, LabelId, NewLabel};
 use crate::session::{NewSession, Rotation, Session, SessionId, SessionLifetime, TokenHash};
 use crate::task::{
-    BatchRefusal, NewTask, Precondition, Task, TaskChanges, TaskId, TaskOp, TaskPage, TaskQuery,
-    TrashPage, TrashQuery,
+    BatchRefusal, NewTask, PageLimit, Precondition, StoredKey, StoredTask, Task, TaskChanges,
+    TaskId, TaskOp, TaskPage, TaskQuery, TrashPage, TrashQuery,
 };
 use crate::user::{Credentials, Email, NewUser, PasswordHash, User, UserId, UserName};
 
@@ -324,6 +324,19 @@ pub trait TaskRepository: Send + Sync {
     /// # Errors
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
     async fn trash(&self, bearer: &Bearer, query: &TrashQuery) -> Result<TrashPage>;
+
+    /// At most `limit` of the bearer's tasks, live or in the trash (each
+    /// subtask too), in the order they were created, after `after` (from
+    /// the first without one); none for a bearer that is not live.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
+    async fn stored(
+        &self,
+        bearer: &Bearer,
+        after: Option<StoredKey>,
+        limit: PageLimit,
+    ) -> Result<Vec<StoredTask>>;
 
     /// Brings the bearer's deleted task `id` (one the trash lists) back
     /// with the subtasks deleted with it, each one version more, changed

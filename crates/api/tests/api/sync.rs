@@ -1,6 +1,7 @@
 //! The change log over HTTP: `GET …/changes` (a snapshot, then what
 //! changed and what was deleted since a cursor), `GET …/activity`, and the
-//! validator of task listings (`ETag`, `If-None-Match` → 304).
+//! validator of task listings (`ETag`, `If-None-Match` → 304), and the
+//! export.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -14,6 +15,7 @@ backends!(
     the_activity_says_what_changed_when_and_from_which_session,
     a_listing_is_not_modified_while_nothing_changed,
     another_users_changes_are_out_of_reach,
+    the_export_holds_every_task_past_a_page_and_a_cursor_to_catch_up,
 );
 
 fn changes_path(user: &TestUser, query: &str) -> String {
@@ -209,10 +211,90 @@ async fn another_users_changes_are_out_of_reach(app: &TestApp) {
     for path in [
         changes_path(&ada, ""),
         format!("/api/v1/users/{}/activity", ada.id),
+        format!("/api/v1/users/{}/export", ada.id),
     ] {
         let response = app.get(&path, &bob).await;
         error_body(response, StatusCode::NOT_FOUND, "NOT_FOUND").await;
     }
     let bobs = changes(app, &bob, None, 100).await;
     assert_eq!((&bobs["tasks"], &bobs["labels"]), (&json!([]), &json!([])));
+}
+
+async fn the_export_holds_every_task_past_a_page_and_a_cursor_to_catch_up(app: &TestApp) {
+    let user = app.signed_up().await;
+    // More than one page of the export (500 tasks).
+    for round in 0..6 {
+        let ops: Vec<Value> = (0..100)
+            .map(|n| json!({"op": "create", "body": {"title": format!("Task {round}-{n}")}}))
+            .collect();
+        let batch = app
+            .send_json(
+                Method::POST,
+                &format!("{}/batch", user.tasks()),
+                &user,
+                &json!({"ops": ops}),
+            )
+            .await;
+        assert_eq!(batch.status(), StatusCode::OK);
+    }
+    let parent = app
+        .create_task(&user, json!({"title": "Parent", "labels": ["Home"]}))
+        .await;
+    let child = app
+        .create_task(&user, json!({"title": "Child", "parent_id": parent["id"]}))
+        .await;
+    let trashed = app
+        .authed(Method::DELETE, &user.task(&parent), &user)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(trashed.status(), StatusCode::NO_CONTENT);
+
+    let response = app
+        .get(&format!("/api/v1/users/{}/export", user.id), &user)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"taskpulse-export.json\""
+    );
+    let export: Value = response.json().await.expect("one JSON document");
+    assert_eq!(export["account"]["email"], user.email.as_str());
+    assert!(export["account"].get("password").is_none());
+    assert_eq!(export["labels"][0]["name"], "Home");
+    let tasks = export["tasks"].as_array().expect("tasks");
+    assert_eq!(tasks.len(), 602);
+    let ids: Vec<i64> = tasks
+        .iter()
+        .map(|t| t["id"].as_i64().expect("an id"))
+        .collect();
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted.len(), ids.len(), "each task once");
+    assert_eq!(tasks[0]["title"], "Task 0-0");
+    assert_eq!(tasks[0]["deleted_at"], Value::Null);
+    for gone in [&parent, &child] {
+        let found = tasks
+            .iter()
+            .find(|t| t["id"] == gone["id"])
+            .expect("in the export");
+        assert!(found["deleted_at"].is_string(), "{found}");
+    }
+
+    let cursor = export["cursor"].as_str().expect("a cursor");
+    let since = changes(app, &user, Some(cursor), 100).await;
+    assert_eq!(titles(&since), Vec::<&str>::new());
+    let first = &tasks[0];
+    let patched = app
+        .send_json(
+            Method::PATCH,
+            &user.task(first),
+            &user,
+            &json!({"priority": 2}),
+        )
+        .await;
+    assert_eq!(patched.status(), StatusCode::OK);
+    let since = changes(app, &user, Some(cursor), 100).await;
+    assert_eq!(titles(&since), ["Task 0-0"]);
 }

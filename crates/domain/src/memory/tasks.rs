@@ -12,8 +12,9 @@ use crate::bearer::Bearer;
 use crate::error::{Error, Result};
 use crate::ports::TaskRepository;
 use crate::task::{
-    BatchRefusal, MAX_DEPTH, NewTask, Placement, PlacementError, Position, Precondition, Task,
-    TaskChanges, TaskId, TaskOp, TaskPage, TaskQuery, TrashPage, TrashQuery, check_parent, place,
+    BatchRefusal, MAX_DEPTH, NewTask, PageLimit, Placement, PlacementError, Position, Precondition,
+    StoredKey, StoredTask, Task, TaskChanges, TaskId, TaskOp, TaskPage, TaskQuery, TrashPage,
+    TrashQuery, check_parent, place,
 };
 use crate::user::UserId;
 
@@ -371,6 +372,15 @@ impl TaskRepository for MemoryTasks {
 
     async fn trash(&self, bearer: &Bearer, query: &TrashQuery) -> Result<TrashPage> {
         trash::page(&self.store.lock(), bearer, query)
+    }
+
+    async fn stored(
+        &self,
+        bearer: &Bearer,
+        after: Option<StoredKey>,
+        limit: PageLimit,
+    ) -> Result<Vec<StoredTask>> {
+        Ok(trash::stored(&self.store.lock(), bearer, after, limit))
     }
 
     async fn restore(

@@ -8,8 +8,8 @@ use super::{Tables, changes};
 use crate::bearer::Bearer;
 use crate::error::{Error, Result};
 use crate::task::{
-    MAX_DEPTH, Position, Precondition, Task, TaskId, TrashPage, TrashQuery, TrashedTask,
-    check_parent,
+    MAX_DEPTH, PageLimit, Position, Precondition, StoredKey, StoredTask, Task, TaskId, TrashPage,
+    TrashQuery, TrashedTask, check_parent,
 };
 use crate::user::UserId;
 
@@ -84,6 +84,36 @@ pub(super) fn page(tables: &Tables, bearer: &Bearer, query: &TrashQuery) -> Resu
         })
         .collect();
     Ok(TrashPage { tasks, total })
+}
+
+/// [`TaskRepository::stored`](crate::ports::TaskRepository::stored) on
+/// locked tables: the live tasks and the trash's, merged in the order
+/// they were created.
+pub(super) fn stored(
+    tables: &Tables,
+    bearer: &Bearer,
+    after: Option<StoredKey>,
+    limit: PageLimit,
+) -> Vec<StoredTask> {
+    if !live(tables, bearer) {
+        return Vec::new();
+    }
+    let live_tasks = tables.tasks.values().map(|task| StoredTask {
+        task: task.clone(),
+        deleted_at: None,
+    });
+    let trashed = tables.trash.values().map(|trashed| StoredTask {
+        task: trashed.task.clone(),
+        deleted_at: Some(trashed.deleted_at),
+    });
+    let mut found: Vec<StoredTask> = live_tasks
+        .chain(trashed)
+        .filter(|stored| stored.task.owner == bearer.user_id)
+        .filter(|stored| after.is_none_or(|after| StoredKey::of(&stored.task) > after))
+        .collect();
+    found.sort_by_key(|stored| StoredKey::of(&stored.task));
+    found.truncate(usize::try_from(limit.get()).unwrap_or(usize::MAX));
+    found
 }
 
 /// How many levels the subtree deleted with `id` has, itself included.

@@ -16,7 +16,7 @@ pub use fields::{
     Description, DescriptionError, Priority, PriorityError, TaskId, TaskIdError, Title, TitleError,
 };
 pub use query::{PageLimit, PageLimitError, Sort, SortError, SortField, TaskPage, TaskQuery};
-pub use trash::{TrashPage, TrashQuery, TrashedTask};
+pub use trash::{StoredKey, StoredTask, TrashPage, TrashQuery, TrashedTask};
 pub use tree::{MAX_DEPTH, Placement, PlacementError, Position, Slot, Spot, check_parent, place};
 
 use crate::label::TaskLabels;

@@ -108,6 +108,11 @@ impl PageLimit {
         }
     }
 
+    /// The largest page.
+    pub const fn largest() -> Self {
+        Self(Self::MAX)
+    }
+
     /// The number inside.
     pub fn get(self) -> u32 {
         self.0

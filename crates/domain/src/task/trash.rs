@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{PageLimit, Task};
+use super::{PageLimit, Task, TaskId};
 
 /// A task in the trash, as it was when deleted. Only a task deleted on its
 /// own is listed; its subtasks went with it and come back with it.
@@ -13,6 +13,36 @@ pub struct TrashedTask {
     pub task: Task,
     /// When it was deleted.
     pub deleted_at: DateTime<Utc>,
+}
+
+/// A task as storage keeps it: live, or in the trash since `deleted_at`
+/// (an export holds both).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTask {
+    /// The task (as it was deleted, when it is in the trash).
+    pub task: Task,
+    /// When it went to the trash; `None` for a live task.
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// Where a page of stored tasks resumes: they are read in the order they
+/// were created (the time, then the id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct StoredKey {
+    /// When the last task read was created.
+    pub created_at: DateTime<Utc>,
+    /// Its id.
+    pub id: TaskId,
+}
+
+impl StoredKey {
+    /// The position of `task`.
+    pub fn of(task: &Task) -> Self {
+        Self {
+            created_at: task.created_at,
+            id: task.id,
+        }
+    }
 }
 
 /// Which page of the trash: newest deletion first, then by id, descending.

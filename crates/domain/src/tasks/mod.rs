@@ -18,6 +18,7 @@ use crate::task::{
 };
 use crate::user::UserId;
 
+pub use export::ExportHead;
 pub use purge::TrashPurge;
 
 /// The task rules.
@@ -323,6 +324,7 @@ impl OwnerTasks {
 }
 
 mod batch;
+mod export;
 mod labels;
 mod purge;
 mod sync;

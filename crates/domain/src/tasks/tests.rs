@@ -578,3 +578,48 @@ async fn another_users_activity_cursor_is_refused_before_storage_is_asked() {
 
     assert!(matches!(refused, Err(Error::InvalidCursor)), "{refused:?}");
 }
+
+fn stored_task(owner: UserId) -> crate::task::StoredTask {
+    crate::task::StoredTask {
+        task: task(owner, 1),
+        deleted_at: None,
+    }
+}
+
+#[tokio::test]
+async fn a_full_export_page_is_passed_on_without_asking_for_the_bearer() {
+    let bearer = bearer();
+    let after = crate::task::StoredKey::of(&task(bearer.user_id, 1));
+    let mut repo = MockTaskRepository::new();
+    let owner = bearer.user_id;
+    repo.expect_stored()
+        .with(eq(bearer), eq(Some(after)), always())
+        .returning(move |_, _, limit| {
+            let full = usize::try_from(limit.get()).expect("a small page");
+            Ok(vec![stored_task(owner); full])
+        });
+    let service = service(repo, not_asked());
+    let two = crate::task::PageLimit::new(2).expect("a page size");
+
+    let page = own(&service, &bearer)
+        .await
+        .export_tasks(Some(after), two)
+        .await;
+
+    assert_eq!(page.map(|page| page.len()).ok(), Some(2));
+}
+
+#[tokio::test]
+async fn an_export_whose_bearer_was_revoked_ends_unauthorized_not_short() {
+    let bearer = bearer();
+    let owner = bearer.user_id;
+    let mut repo = MockTaskRepository::new();
+    repo.expect_stored()
+        .returning(move |_, _, _| Ok(vec![stored_task(owner)]));
+    let service = service(repo, revoked(&bearer));
+    let two = crate::task::PageLimit::new(2).expect("a page size");
+
+    let page = own(&service, &bearer).await.export_tasks(None, two).await;
+
+    assert!(is_revoked(&page), "{page:?}");
+}

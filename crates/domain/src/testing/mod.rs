@@ -231,6 +231,7 @@ macro_rules! port_contract_tests {
             a_purged_task_is_gone_for_good,
             another_owners_trash_is_out_of_reach,
             the_trash_is_purged_of_what_was_deleted_before_a_time,
+            every_stored_task_is_read_once_in_the_order_it_was_created,
             a_bearer_that_is_not_live_reads_and_writes_nothing,
             a_deleted_users_bearer_reads_and_writes_nothing,
         ]);

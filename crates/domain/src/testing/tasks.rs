@@ -35,7 +35,9 @@ pub use trash::{
     a_deleted_task_waits_in_the_trash_until_restored, a_purged_task_is_gone_for_good,
     a_restored_subtask_whose_parent_is_gone_comes_back_at_the_top,
     a_restored_task_that_would_be_too_deep_comes_back_at_the_top,
-    another_owners_trash_is_out_of_reach, the_trash_is_purged_of_what_was_deleted_before_a_time,
+    another_owners_trash_is_out_of_reach,
+    every_stored_task_is_read_once_in_the_order_it_was_created,
+    the_trash_is_purged_of_what_was_deleted_before_a_time,
 };
 pub use tree::{
     a_move_refuses_cycles_and_depth_and_changes_nothing_then, concurrent_moves_never_make_a_cycle,

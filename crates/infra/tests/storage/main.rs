@@ -19,10 +19,10 @@ use taskpulse_domain::idempotency::{IdempotencyKey, StoredResponse};
 use taskpulse_domain::label::LabelName;
 use taskpulse_domain::ports::{TaskRepository, UserRepository};
 use taskpulse_domain::second_factor::{SecondFactorStore, TotpSecret};
-use taskpulse_domain::task::{Priority, TaskId, TaskQuery, TrashQuery};
+use taskpulse_domain::task::{PageLimit, Priority, StoredKey, TaskId, TaskQuery, TrashQuery};
 use taskpulse_domain::user::{Email, NewUser, PasswordHash, User, UserId, UserName};
 use taskpulse_infra::repositories::changes::feed_statements;
-use taskpulse_infra::repositories::tasks::{list_statements, trash_statements};
+use taskpulse_infra::repositories::tasks::{list_statements, stored_statement, trash_statements};
 use taskpulse_infra::{
     Database, MigrationCommand, PoolSettings, SeaIdempotencyStore, SeaSecondFactorStore,
     SeaTaskRepository, SeaUserRepository, Sealer,
@@ -317,6 +317,16 @@ async fn the_listing_uses_an_index_among_a_million_tasks_of_other_users() {
             token_version: 0,
         };
         let trash = trash_statements(DbBackend::Postgres, &bearer, &TrashQuery::default());
+        let export = StoredKey {
+            created_at: chrono::Utc::now(),
+            id: TaskId::new(parent).expect("an id"),
+        };
+        let export = stored_statement(
+            DbBackend::Postgres,
+            &bearer,
+            Some(export),
+            PageLimit::largest(),
+        );
         let since = FeedQuery {
             since: ChangeSeq::new(40),
             snapshot: false,
@@ -333,6 +343,7 @@ async fn the_listing_uses_an_index_among_a_million_tasks_of_other_users() {
             .into_iter()
             .chain(trash)
             .chain(feed)
+            .chain([export])
         {
             let explain = Statement::from_sql_and_values(
                 DbBackend::Postgres,

@@ -3,6 +3,7 @@
 //! trail. Both page with an opaque `cursor` ([`cursor`]).
 
 mod cursor;
+mod export;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -17,11 +18,14 @@ use crate::error::ApiError;
 use crate::extract::{Fields, OwnTasks};
 use crate::routes::Endpoint;
 
+pub(crate) use self::export::{ExportBody, ExportedTaskBody};
+
 /// The change log endpoints.
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
         Endpoint::of::<__path_changes>(|| web::route().to(changes)),
         Endpoint::of::<__path_activity>(|| web::route().to(activity)),
+        Endpoint::of::<export::__path_export>(|| web::route().to(export::export)),
     ]
 }
 

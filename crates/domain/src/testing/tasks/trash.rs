@@ -6,7 +6,8 @@ use super::{bearer, create, create_with, listed, new_task, stored};
 use crate::Error;
 use crate::bearer::Bearer;
 use crate::task::{
-    NewTask, Placement, Precondition, Slot, Task, TaskChanges, TaskId, TaskQuery, TrashQuery,
+    NewTask, PageLimit, Placement, Precondition, Slot, StoredKey, Task, TaskChanges, TaskId,
+    TaskQuery, TrashQuery,
 };
 use crate::testing::{Storage, at};
 
@@ -278,4 +279,41 @@ pub async fn the_trash_is_purged_of_what_was_deleted_before_a_time(storage: &Sto
     assert_eq!(trashed(storage, ada).await, (vec![recent.id], 1));
     assert_eq!(trashed(storage, bob).await, (vec![], 0));
     assert_eq!(stored(storage, ada, live.id).await, Some(live));
+}
+
+/// Every task of the owner's, live or in the trash (subtasks too), is
+/// read once, in the order it was created (ties by id), a page at a time
+/// from where the last page ended; none of another owner's.
+pub async fn every_stored_task_is_read_once_in_the_order_it_was_created(storage: &Storage) {
+    let ada = bearer(storage, "ada@example.com").await;
+    let bob = bearer(storage, "bob@example.com").await;
+    let late = create(storage, ada, "Late", 5).await;
+    let early = create(storage, ada, "Early", 1).await;
+    let child = subtask(storage, ada, "Child", early.id).await;
+    let twin = create(storage, ada, "Twin", 1).await;
+    create(storage, bob, "Bob's", 0).await;
+    storage
+        .tasks
+        .delete(&ada, early.id, Precondition::None, at(10))
+        .await
+        .expect("deleted");
+
+    let two = PageLimit::new(2).expect("a page size");
+    let mut read = Vec::new();
+    let mut after = None;
+    loop {
+        let page = storage.tasks.stored(&ada, after, two).await.expect("read");
+        let Some(last) = page.last() else { break };
+        after = Some(StoredKey::of(&last.task));
+        read.extend(page.into_iter().map(|s| (s.task, s.deleted_at)));
+    }
+    assert_eq!(
+        read,
+        [
+            (early, Some(at(10))),
+            (child, Some(at(10))),
+            (twin, None),
+            (late, None),
+        ]
+    );
 }

@@ -17,8 +17,8 @@ use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilt
 use taskpulse_domain::Bearer;
 use taskpulse_domain::ports::TaskRepository;
 use taskpulse_domain::task::{
-    BatchRefusal, NewTask, Precondition, Task, TaskChanges, TaskId, TaskOp, TaskPage, TaskQuery,
-    TrashPage, TrashQuery,
+    BatchRefusal, NewTask, PageLimit, Precondition, StoredKey, StoredTask, Task, TaskChanges,
+    TaskId, TaskOp, TaskPage, TaskQuery, TrashPage, TrashQuery,
 };
 use taskpulse_domain::{Error, Result};
 
@@ -30,7 +30,7 @@ use self::labels::{attach, find_or_make};
 pub use self::listing::list_statements;
 use self::listing::{count_select, needs_count, page_select};
 use self::row::carrying;
-pub use self::trash::trash_statements;
+pub use self::trash::{stored_statement, trash_statements};
 use self::tree::{check_new_parent, renumber, unless_parent_gone};
 use self::writes::{
     changed, deadline_after, insert_returning, insert_run_statement, insert_statement,
@@ -281,6 +281,15 @@ impl TaskRepository for SeaTaskRepository {
 
     async fn trash(&self, bearer: &Bearer, query: &TrashQuery) -> Result<TrashPage> {
         trash::list(&self.db, bearer, query).await
+    }
+
+    async fn stored(
+        &self,
+        bearer: &Bearer,
+        after: Option<StoredKey>,
+        limit: PageLimit,
+    ) -> Result<Vec<StoredTask>> {
+        trash::stored(&self.db, bearer, after, limit).await
     }
 
     async fn restore(

@@ -12,7 +12,8 @@ use sea_orm::{
     QueryFilter, QuerySelect, QueryTrait, Statement,
 };
 use taskpulse_domain::task::{
-    MAX_DEPTH, Position, Precondition, Task, TaskId, TrashPage, TrashQuery, TrashedTask,
+    MAX_DEPTH, PageLimit, Position, Precondition, StoredKey, StoredTask, Task, TaskId, TrashPage,
+    TrashQuery, TrashedTask,
 };
 use taskpulse_domain::{Bearer, Error, Result};
 
@@ -130,6 +131,51 @@ pub(super) async fn list(
         .map_err(to_domain)?;
     let total = u64::try_from(total).map_err(Error::internal)?;
     Ok(TrashPage { tasks, total })
+}
+
+/// The statement of a page of the bearer's tasks, live or in the trash,
+/// in the order they were created, after `after` (public for the plan
+/// checks).
+pub fn stored_statement(
+    backend: DbBackend,
+    bearer: &Bearer,
+    after: Option<StoredKey>,
+    limit: PageLimit,
+) -> Statement {
+    let mut page = row::select();
+    page.column(Column::DeletedAt)
+        .and_where(Column::UserId.eq(bearer.user_id.as_uuid()))
+        .and_where(live(bearer))
+        .order_by(Column::CreatedAt, Order::Asc)
+        .order_by(Column::Id, Order::Asc)
+        .limit(u64::from(limit.get()));
+    if let Some(after) = after {
+        let key = |created_at: Expr, id: Expr| Expr::tuple([created_at, id]);
+        page.and_where(
+            key(Expr::col(Column::CreatedAt), Expr::col(Column::Id))
+                .gt(key(Expr::val(after.created_at), Expr::val(after.id.get()))),
+        );
+    }
+    backend.build(&page)
+}
+
+/// A page of the bearer's tasks, live or in the trash, in id order.
+pub(super) async fn stored(
+    conn: &impl ConnectionTrait,
+    bearer: &Bearer,
+    after: Option<StoredKey>,
+    limit: PageLimit,
+) -> Result<Vec<StoredTask>> {
+    let statement = stored_statement(conn.get_database_backend(), bearer, after, limit);
+    let rows = conn.query_all_raw(statement).await.map_err(to_domain)?;
+    rows.iter()
+        .map(|found| {
+            let task = row::decode(found, bearer.user_id)?;
+            let deleted_at = found.try_get_by_index(row::WIDTH)?;
+            Ok(StoredTask { task, deleted_at })
+        })
+        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
+        .map_err(to_domain)
 }
 
 /// Brings the bearer's deleted task `id` back with what went with it,
