@@ -115,7 +115,93 @@ def main():
     expect(status == 412, "B refuses the stale version with 412")
     status, body, _ = call(PROXY, "GET", task_path, token=token)
     expect(body["title"] == "edited on A" and body["version"] == 2, "nothing changed after the 412")
+    sync_across_replicas()
     print("replicas: all checks passed")
+
+
+WRITERS = 10
+ROUNDS = 8
+
+
+def sync_across_replicas():
+    """Ten writers, each on A and B in turn, create, update, delete and
+    restore tasks and rename their label while a reader syncs through the
+    proxy; the reader's copy, built only from the feed, must end equal to
+    the listing."""
+    _, owner = register(PROXY)
+    token, user_id = owner["access_token"], owner["user"]["id"]
+    root = f"/api/v1/users/{user_id}"
+    failures = []
+
+    def must(answer, wanted, what):
+        if answer[0] != wanted:
+            failures.append(f"{what}: {answer[0]} {answer[2][:200]!r}")
+        return answer[1]
+
+    def writer(n):
+        bases = (A, B)
+        label = must(call(A, "POST", f"{root}/labels", {"name": f"Writer {n}"}, token), 201, "label")
+        mine = []
+        for round in range(ROUNDS):
+            base = bases[round % 2]
+            task = must(call(base, "POST", f"{root}/tasks",
+                             {"title": f"{n}-{round}", "labels": [f"Writer {n}"]}, token), 201, "create")
+            if task is None:
+                return
+            mine.append(task["id"])
+            other = bases[(round + 1) % 2]
+            must(call(other, "PATCH", f"{root}/tasks/{mine[0]}", {"priority": round % 5}, token), 200, "patch")
+            if round % 3 == 1:
+                must(call(base, "DELETE", f"{root}/tasks/{task['id']}", token=token), 204, "delete")
+            if round % 3 == 2:
+                gone = mine[-2]
+                must(call(other, "POST", f"{root}/tasks/{gone}/restore", token=token), 200, "restore")
+            must(call(other, "PATCH", f"{root}/labels/{label['id']}",
+                      {"name": f"Writer {n} r{round}"}, token), 200, "rename")
+
+    tasks, labels, cursor = {}, {}, [None]
+
+    def read_feed():
+        while True:
+            query = "?limit=25" + (f"&cursor={cursor[0]}" if cursor[0] else "")
+            page = must(call(PROXY, "GET", f"{root}/changes{query}", token=token), 200, "sync")
+            if page is None:
+                return
+            for task in page["tasks"]:
+                tasks[task["id"]] = task
+            for label in page["labels"]:
+                labels[label["id"]] = label
+            for gone in page["deleted"]:
+                (tasks if gone["type"] == "task" else labels).pop(gone["id"], None)
+            cursor[0] = page["cursor"]
+            if not page["has_more"]:
+                return
+
+    done = threading.Event()
+
+    def reader():
+        while not done.is_set():
+            read_feed()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
+    syncing = threading.Thread(target=reader)
+    syncing.start()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    done.set()
+    syncing.join()
+    read_feed()
+    expect(not failures, f"every write and sync answered as the contract says {failures[:3]}")
+
+    listed = must(call(PROXY, "GET", f"{root}/tasks?limit=500", token=token), 200, "list")
+    stored_labels = must(call(PROXY, "GET", f"{root}/labels", token=token), 200, "labels")
+    deleted = sum(1 for round in range(ROUNDS) if round % 3 == 1)
+    restored = sum(1 for round in range(ROUNDS) if round % 3 == 2)
+    expect(len(listed) == WRITERS * (ROUNDS - deleted + restored), f"the writers left {len(listed)} tasks")
+    expect({t["id"]: t for t in listed} == tasks and {l["id"]: l for l in stored_labels} == labels,
+           "a reader syncing through two replicas during the writes ends with exactly the listing")
 
 
 if __name__ == "__main__":
