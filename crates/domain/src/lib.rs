@@ -15,6 +15,8 @@
 //! |---|---|
 //! | [`UserRepository`](ports::UserRepository) | accounts, unique by lower-cased email; token version and lock-out state |
 //! | [`TaskRepository`](ports::TaskRepository) | tasks, always addressed through their owner |
+//! | [`LabelRepository`](ports::LabelRepository) | each owner's labels, matched by name case-insensitively |
+//! | [`ChangeFeed`](changes::ChangeFeed) | each owner's change log: the sync feed, tombstones, activity |
 //! | [`SessionRepository`](ports::SessionRepository) | sessions and their refresh tokens, by hash |
 //! | [`IdempotencyStore`](idempotency::IdempotencyStore) | idempotency keys per owner, with the first answer |
 //! | [`PasswordHasher`](ports::PasswordHasher) | password hashes |
@@ -52,6 +54,25 @@
 //! that does not exist, so a caller can never learn that someone else's
 //! task exists. Repository ports take the bearer and must put its user in
 //! every query.
+//!
+//! # Offline sync
+//!
+//! Every write of a task or a label is recorded in its owner's change log,
+//! in the same transaction, with the owner's next sequence number, and
+//! numbers are handed out in commit order: a reader that has seen number
+//! N never later finds a change below N. An adapter of the task and label
+//! ports must keep that promise for every write (the SeaORM adapters do it
+//! with database triggers, the memory adapters by comparing the owner's
+//! rows before and after each write); the contract suite's `changes`
+//! checks prove it, one of them with concurrent writers and a syncing
+//! reader. [`OwnerTasks::changes`] then reads the feed from a
+//! [`SyncCursor`](changes::SyncCursor) (a paged snapshot without one),
+//! [`OwnerTasks::activity`] the log newest first, [`OwnerTasks::latest_change`]
+//! the validator of listings, and [`OwnerTasks::export_head`] with
+//! [`OwnerTasks::export_tasks`] everything of the owner's, a page at a
+//! time, with the cursor that catches up on what was written meanwhile.
+//! How a cursor looks on the wire is the server's business: the domain's
+//! is a plain struct.
 //!
 //! # Example
 //!
@@ -136,6 +157,18 @@
 //!     assert_eq!(page.total, 1);
 //!     assert_eq!(page.tasks[0].id, task.id);
 //!     assert_eq!(page.tasks[0].title, "Write the report");
+//!
+//!     // An offline client's first sync is a snapshot; the next one brings
+//!     // only what changed since its cursor.
+//!     let (snapshot, cursor) = mine.changes(None, 100).await?;
+//!     assert_eq!(snapshot.tasks, [task.clone()]);
+//!     let renamed = taskpulse_domain::task::TaskChanges {
+//!         title: Some(Title::parse("Send the report")?),
+//!         ..Default::default()
+//!     };
+//!     mine.update(task.id, renamed, taskpulse_domain::task::Precondition::None).await?;
+//!     let (since, _) = mine.changes(Some(cursor), 100).await?;
+//!     assert_eq!(since.tasks[0].title, "Send the report");
 //!
 //!     let someone_else = taskpulse_domain::user::UserId::new_random();
 //!     let peek = tasks.for_owner(bearer, Some(someone_else)).await;

@@ -15,7 +15,7 @@ use taskpulse_domain::{Error, OwnerTasks};
 use utoipa::ToSchema;
 
 use super::cursor::encode_sync;
-use crate::dto::{LabelBody, TaskBody, UserBody, rfc3339};
+use crate::dto::{LabelBody, TaskBody, UserBody, rfc3339, rfc3339_or_null};
 use crate::error::ApiError;
 use crate::extract::OwnTasks;
 
@@ -46,6 +46,7 @@ pub(crate) struct ExportedTaskBody {
     #[serde(flatten)]
     task: TaskBody,
     /// When it went to the trash; `null` for a live task.
+    #[serde(serialize_with = "rfc3339_or_null")]
     #[schema(value_type = Option<String>, format = DateTime, example = json!(null))]
     deleted_at: Option<DateTime<Utc>>,
 }
