@@ -3,6 +3,7 @@
 //! validator of task listings (`ETag`, `If-None-Match` → 304), and the
 //! export.
 
+use data_encoding::BASE64URL_NOPAD;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -12,6 +13,7 @@ backends!(
     a_client_syncs_a_snapshot_then_changes_and_deletions,
     the_feed_pages_with_its_cursor,
     cursors_that_are_not_the_callers_are_refused,
+    a_cursor_older_than_the_retention_is_gone,
     the_activity_says_what_changed_when_and_from_which_session,
     a_listing_is_not_modified_while_nothing_changed,
     another_users_changes_are_out_of_reach,
@@ -127,6 +129,34 @@ async fn cursors_that_are_not_the_callers_are_refused(app: &TestApp) {
             .await;
         assert_invalid(response, "limit").await;
     }
+}
+
+/// The caller's own cursor, as the server encodes one (tag, snapshot flag,
+/// owner, sequence number, start of its run in microseconds), whose run
+/// began `days_ago`.
+fn aged_cursor(cursor: &str, days_ago: i64) -> String {
+    let mut bytes = BASE64URL_NOPAD
+        .decode(cursor.as_bytes())
+        .expect("base64url");
+    assert_eq!((bytes[0], bytes.len()), (b'S', 34), "a sync cursor");
+    let started = chrono::Utc::now() - chrono::Duration::days(days_ago);
+    bytes[26..].copy_from_slice(&started.timestamp_micros().to_be_bytes());
+    BASE64URL_NOPAD.encode(&bytes)
+}
+
+async fn a_cursor_older_than_the_retention_is_gone(app: &TestApp) {
+    let ada = app.signed_up().await;
+    app.create_task(&ada, json!({"title": "Ada's"})).await;
+    let page = changes(app, &ada, None, 100).await;
+    let cursor = page["cursor"].as_str().expect("a cursor");
+
+    let kept = aged_cursor(cursor, 29);
+    changes(app, &ada, Some(&kept), 100).await;
+    let expired = aged_cursor(cursor, 31);
+    let response = app
+        .get(&changes_path(&ada, &format!("?cursor={expired}")), &ada)
+        .await;
+    error_body(response, StatusCode::GONE, "SYNC_CURSOR_EXPIRED").await;
 }
 
 async fn the_activity_says_what_changed_when_and_from_which_session(app: &TestApp) {
