@@ -2,8 +2,10 @@
 //! labels), which the migration's triggers write; read here. A feed read
 //! takes the owner's latest sequence number first and reads nothing
 //! after it: a write that commits meanwhile has a higher number (numbers
-//! follow commit order), so it is left whole for the next read, and three
-//! statements need no common snapshot.
+//! follow commit order), so it is left whole for the next read, and the
+//! statements need no common snapshot. The first statement also says
+//! whether any label or tombstone is after the reader's position, so
+//! that a read skips the statements that would find nothing.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -66,6 +68,28 @@ fn head_select(bearer: &Bearer) -> SelectStatement {
         .and_where(users::Column::Id.eq(bearer.user_id.as_uuid()))
         .and_where(live(bearer))
         .to_owned()
+}
+
+/// The latest change of the owner's labels (through their index).
+const LABELS_LATEST: &str = "(SELECT MAX(labels.change_seq) FROM labels \
+     WHERE labels.user_id = users.id)";
+
+/// The owner's latest tombstone (through the log's index of them).
+const ERASED_LATEST: &str = "(SELECT MAX(erased.seq) FROM changes AS erased \
+     WHERE erased.user_id = users.id \
+     AND (erased.action = 'purged' OR (erased.kind = 'label' AND erased.action = 'deleted')))";
+
+/// The statement that begins a feed read: the bearer's latest sequence
+/// number, and the latest of its labels' and of its tombstones', while
+/// the bearer is live; a read skips the labels' or the tombstones'
+/// statement when none of theirs is after its position (public for the
+/// plan checks).
+pub fn feed_head_statement(backend: DbBackend, bearer: &Bearer) -> Statement {
+    let mut select = head_select(bearer);
+    select
+        .expr(Expr::cust(LABELS_LATEST))
+        .expr(Expr::cust(ERASED_LATEST));
+    backend.build(&select)
 }
 
 /// `SELECT` the bearer's tombstones (what is gone for good) after `since`
@@ -169,22 +193,34 @@ impl ChangeFeed for SeaChangeFeed {
     }
 
     async fn feed(&self, bearer: &Bearer, query: FeedQuery) -> Result<Option<FeedPage>> {
-        let Some(head) = self.head(bearer).await? else {
+        let backend = self.db.get_database_backend();
+        let found = self
+            .db
+            .query_one_raw(feed_head_statement(backend, bearer))
+            .await
+            .map_err(to_domain)?;
+        let Some(found) = found else {
             return Ok(None);
+        };
+        let head = position(found.try_get_by_index(0).map_err(to_domain)?)?;
+        let after_position = |index: usize| -> Result<bool> {
+            let latest: Option<i64> = found.try_get_by_index(index).map_err(to_domain)?;
+            Ok(latest.is_some_and(|latest| latest > stored(query.since)))
         };
         let mut entries = Vec::new();
         if query.since < head {
-            let [tasks, labels, tombstones] =
-                feed_statements(self.db.get_database_backend(), bearer, query, head);
+            let [tasks, labels, tombstones] = feed_statements(backend, bearer, query, head);
             for found in self.db.query_all_raw(tasks).await.map_err(to_domain)? {
                 entries.push(feed_entry(&found, bearer).map_err(to_domain)?);
             }
-            for found in self.db.query_all_raw(labels).await.map_err(to_domain)? {
-                let model = labels::Model::from_query_result(&found, "").map_err(to_domain)?;
-                let seq = position(model.change_seq)?;
-                entries.push((seq, FeedEntry::Label(to_label(model)?)));
+            if after_position(1)? {
+                for found in self.db.query_all_raw(labels).await.map_err(to_domain)? {
+                    let model = labels::Model::from_query_result(&found, "").map_err(to_domain)?;
+                    let seq = position(model.change_seq)?;
+                    entries.push((seq, FeedEntry::Label(to_label(model)?)));
+                }
             }
-            if !query.snapshot {
+            if !query.snapshot && after_position(2)? {
                 for found in self.db.query_all_raw(tombstones).await.map_err(to_domain)? {
                     entries.push(tombstone(&found)?);
                 }

@@ -21,7 +21,7 @@ use taskpulse_domain::ports::{TaskRepository, UserRepository};
 use taskpulse_domain::second_factor::{SecondFactorStore, TotpSecret};
 use taskpulse_domain::task::{PageLimit, Priority, StoredKey, TaskId, TaskQuery, TrashQuery};
 use taskpulse_domain::user::{Email, NewUser, PasswordHash, User, UserId, UserName};
-use taskpulse_infra::repositories::changes::feed_statements;
+use taskpulse_infra::repositories::changes::{feed_head_statement, feed_statements};
 use taskpulse_infra::repositories::tasks::{list_statements, stored_statement, trash_statements};
 use taskpulse_infra::{
     Database, MigrationCommand, PoolSettings, SeaIdempotencyStore, SeaSecondFactorStore,
@@ -343,7 +343,7 @@ async fn the_listing_uses_an_index_among_a_million_tasks_of_other_users() {
             .into_iter()
             .chain(trash)
             .chain(feed)
-            .chain([export])
+            .chain([export, feed_head_statement(DbBackend::Postgres, &bearer)])
         {
             let explain = Statement::from_sql_and_values(
                 DbBackend::Postgres,
