@@ -83,6 +83,8 @@
 //!         hasher: Arc::new(TestPasswordHasher),
 //!         tokens: Arc::new(HmacCodec::new(b"an example secret, 32 bytes long")),
 //!         opaque: Arc::new(UuidTokens),
+//!         access_tokens: Arc::new(store.access_tokens()),
+//!         token_secrets: Arc::new(UuidTokens),
 //!         factors: Arc::new(store.second_factors()),
 //!         codes: Arc::new(HmacOneTimeCodes),
 //!         mailer: Arc::new(RecordingMailer::new()),
@@ -154,6 +156,7 @@
     allow(rustdoc::broken_intra_doc_links)
 )]
 
+pub mod access_token;
 pub mod auth;
 pub mod bearer;
 pub mod changes;
