@@ -305,7 +305,7 @@ pub(crate) fn rfc3339<S: serde::Serializer>(
 }
 
 /// [`rfc3339`] of a time that may be absent.
-fn rfc3339_or_null<S: serde::Serializer>(
+pub(crate) fn rfc3339_or_null<S: serde::Serializer>(
     at: &Option<DateTime<Utc>>,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
