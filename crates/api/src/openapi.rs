@@ -6,9 +6,9 @@
 //! (with its scope), here in one place rather than in each annotation.
 
 use actix_web::ResponseError;
+use taskpulse_domain::access_token::{Access, Scope};
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::header::HeaderBuilder;
-use taskpulse_domain::access_token::{Access, Scope};
 use utoipa::openapi::path::{Operation, Paths};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{

@@ -23,8 +23,8 @@ use taskpulse_infra::{
     SeaUserRepository, SystemClock,
 };
 use taskpulse_infra::{
-    SeaEmailVerificationStore, SeaPasswordResetStore, SeaRateLimitStore, SeaSecondFactorStore,
-    SeaAccessTokenStore, SeaSecurityLog, Sealer, Sha256Tokens, TotpCodes,
+    SeaAccessTokenStore, SeaEmailVerificationStore, SeaPasswordResetStore, SeaRateLimitStore,
+    SeaSecondFactorStore, SeaSecurityLog, Sealer, Sha256Tokens, TotpCodes,
 };
 
 use crate::client::TrustedProxies;

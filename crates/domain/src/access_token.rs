@@ -490,7 +490,10 @@ mod tests {
         let scopes = Scopes::parse(&["tasks:read"]).expect("valid");
         let grant = Grant::Scoped { bearer, scopes };
 
-        assert_eq!(grant.permit(Access::Scoped(Scope::TasksRead)).ok(), Some(bearer));
+        assert_eq!(
+            grant.permit(Access::Scoped(Scope::TasksRead)).ok(),
+            Some(bearer)
+        );
         assert!(matches!(
             grant.permit(Access::Scoped(Scope::TasksWrite)),
             Err(crate::Error::InsufficientScope(Some(Scope::TasksWrite)))

@@ -12,9 +12,9 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
-use taskpulse_domain::{Bearer, Principal};
 use taskpulse_domain::task::Precondition;
 use taskpulse_domain::user::Email;
+use taskpulse_domain::{Bearer, Principal};
 
 pub use self::tasks::{OneLabel, OneTask, OwnTasks};
 use crate::client::client_of;

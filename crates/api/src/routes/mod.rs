@@ -16,10 +16,10 @@ pub mod sync;
 pub mod tasks;
 pub mod verification;
 
-use actix_web::http::Method;
 use actix_web::HttpMessage;
 use actix_web::body::BoxBody;
 use actix_web::dev::ServiceRequest;
+use actix_web::http::Method;
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{Route, web};
 use taskpulse_domain::access_token::{Access, Scope};

@@ -14,7 +14,8 @@ use crate::state::AppState;
 /// The password-reset endpoints.
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
-        Endpoint::of::<__path_forgot_password>(PUBLIC, || web::route().to(forgot_password)).rate_limited(),
+        Endpoint::of::<__path_forgot_password>(PUBLIC, || web::route().to(forgot_password))
+            .rate_limited(),
         Endpoint::of::<__path_reset_password>(PUBLIC, || web::route().to(reset_password)),
     ]
 }

@@ -17,7 +17,9 @@ pub fn endpoints(metrics_here: bool) -> Vec<Endpoint> {
         Endpoint::of::<__path_auth_health>(PUBLIC, || web::route().to(auth_health)),
     ];
     if metrics_here {
-        endpoints.push(Endpoint::of::<__path_metrics>(PUBLIC, || web::route().to(metrics)));
+        endpoints.push(Endpoint::of::<__path_metrics>(PUBLIC, || {
+            web::route().to(metrics)
+        }));
     }
     endpoints
 }

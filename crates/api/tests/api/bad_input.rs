@@ -1526,7 +1526,10 @@ async fn arbitrary_personal_tokens_are_unauthorized(app: &TestApp) {
             .await;
         let answer = check_answer(sent, None).await;
         if !matches!(&answer, Ok(Answer { status: 401, .. })) {
-            failures.push(format!("{method} {path} {}: {answer:?}", preview(authorization.as_bytes())));
+            failures.push(format!(
+                "{method} {path} {}: {answer:?}",
+                preview(authorization.as_bytes())
+            ));
         }
     }
 

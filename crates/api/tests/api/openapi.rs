@@ -288,8 +288,8 @@ async fn signing_in_is_documented_for_swagger_uis_authorize(app: &TestApp) {
 
 async fn every_operation_declares_its_security_requirement_and_scopes(app: &TestApp) {
     let document = document(app).await;
-    let flow_scopes = &document["components"]["securitySchemes"]["oauth2"]["flows"]["password"]
-        ["scopes"];
+    let flow_scopes =
+        &document["components"]["securitySchemes"]["oauth2"]["flows"]["password"]["scopes"];
     let mut lacking = Vec::new();
 
     for (method, path) in operations(&document) {
@@ -324,7 +324,11 @@ async fn every_operation_declares_its_security_requirement_and_scopes(app: &Test
         let tokens = requirements
             .iter()
             .any(|r| r.get("personal_access_token").is_some());
-        let expected_family = if path.contains("/labels") { "labels:" } else { "tasks:" };
+        let expected_family = if path.contains("/labels") {
+            "labels:"
+        } else {
+            "tasks:"
+        };
         if path.starts_with("/api/v1/users/") {
             let reads = method == "get";
             let expected = format!("{expected_family}{}", if reads { "read" } else { "write" });
@@ -332,7 +336,9 @@ async fn every_operation_declares_its_security_requirement_and_scopes(app: &Test
                 lacking.push(format!("{method} {path}: {scopes:?}, expected {expected}"));
             }
         } else if scopes != BTreeSet::from(["account".to_owned()]) || tokens {
-            lacking.push(format!("{method} {path}: {scopes:?}, expected account only"));
+            lacking.push(format!(
+                "{method} {path}: {scopes:?}, expected account only"
+            ));
         }
     }
 

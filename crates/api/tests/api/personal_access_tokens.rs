@@ -105,14 +105,14 @@ async fn a_token_is_made_listed_used_and_revoked(app: &TestApp) {
         ..user.clone()
     };
     let task = app.create_task(&pat, json!({"title": "From CI"})).await;
-    assert_eq!(app.get(&user.task(&task), &pat).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get(&user.task(&task), &pat).await.status(),
+        StatusCode::OK
+    );
     assert_ne!(listed(app, &user).await[0]["last_used_at"], Value::Null);
 
     let id = made["id"].as_str().expect("id");
-    let revoke = |path: String| {
-        app.authed(Method::DELETE, &path, &user)
-            .send()
-    };
+    let revoke = |path: String| app.authed(Method::DELETE, &path, &user).send();
     let revoked = revoke(format!("{TOKENS}/{id}")).await.expect("sent");
     assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
     let refused = app.get(&user.tasks(), &pat).await;
@@ -159,13 +159,25 @@ async fn making_a_token_needs_the_password_and_valid_fields(app: &TestApp) {
     for (body, field) in [
         (json!({"name": " ", "scopes": ["tasks:read"]}), "name"),
         (json!({"name": "a\u{7}b", "scopes": ["tasks:read"]}), "name"),
-        (json!({"name": "x".repeat(101), "scopes": ["tasks:read"]}), "name"),
+        (
+            json!({"name": "x".repeat(101), "scopes": ["tasks:read"]}),
+            "name",
+        ),
         (json!({"name": "ci", "scopes": []}), "scopes"),
         (json!({"name": "ci", "scopes": ["tasks:admin"]}), "scopes"),
         (json!({"name": "ci"}), "scopes"),
-        (json!({"name": "ci", "scopes": ["tasks:read"], "expires_at": in_days(-1)}), "expires_at"),
-        (json!({"name": "ci", "scopes": ["tasks:read"], "expires_at": in_days(366)}), "expires_at"),
-        (json!({"name": "ci", "scopes": ["tasks:read"], "expires_at": "tomorrow"}), "expires_at"),
+        (
+            json!({"name": "ci", "scopes": ["tasks:read"], "expires_at": in_days(-1)}),
+            "expires_at",
+        ),
+        (
+            json!({"name": "ci", "scopes": ["tasks:read"], "expires_at": in_days(366)}),
+            "expires_at",
+        ),
+        (
+            json!({"name": "ci", "scopes": ["tasks:read"], "expires_at": "tomorrow"}),
+            "expires_at",
+        ),
     ] {
         let mut body = body;
         body["current_password"] = json!(password);
@@ -199,7 +211,11 @@ async fn a_read_only_token_cannot_write(app: &TestApp) {
         format!("{base}/activity"),
         format!("/api/v1/{}/tasks", user.id),
     ] {
-        assert_eq!(app.get(&path, &pat).await.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            app.get(&path, &pat).await.status(),
+            StatusCode::OK,
+            "{path}"
+        );
     }
     let title = json!({"title": "x"});
     for (method, path, body) in [
@@ -210,16 +226,32 @@ async fn a_read_only_token_cannot_write(app: &TestApp) {
         (Method::POST, format!("{one}/move"), json!({})),
         (Method::POST, format!("{one}/restore"), json!({})),
         (Method::DELETE, one.clone(), json!({})),
-        (Method::DELETE, format!("{}/trash/{}", user.tasks(), task["id"]), json!({})),
-        (Method::POST, format!("{}/batch", user.tasks()), json!({"ops": [{"op": "create", "body": title.clone()}]})),
-        (Method::POST, format!("/api/{}/tasks", user.id), title.clone()),
+        (
+            Method::DELETE,
+            format!("{}/trash/{}", user.tasks(), task["id"]),
+            json!({}),
+        ),
+        (
+            Method::POST,
+            format!("{}/batch", user.tasks()),
+            json!({"ops": [{"op": "create", "body": title.clone()}]}),
+        ),
+        (
+            Method::POST,
+            format!("/api/{}/tasks", user.id),
+            title.clone(),
+        ),
     ] {
         let response = app.send_json(method.clone(), &path, &pat, &body).await;
         assert_insufficient(response, Some("tasks:write")).await;
     }
     let labels = app.get(&format!("{base}/labels"), &pat).await;
     assert_insufficient(labels, Some("labels:read")).await;
-    assert_eq!(app.get(&one, &user).await.status(), StatusCode::OK, "nothing changed");
+    assert_eq!(
+        app.get(&one, &user).await.status(),
+        StatusCode::OK,
+        "nothing changed"
+    );
 }
 
 async fn a_labels_token_cannot_read_tasks(app: &TestApp) {
@@ -227,7 +259,9 @@ async fn a_labels_token_cannot_read_tasks(app: &TestApp) {
     let pat = with_token(app, &user, &["labels:read", "labels:write"]).await;
     let labels = format!("/api/v1/users/{}/labels", user.id);
 
-    let made = app.send_json(Method::POST, &labels, &pat, &json!({"name": "Work"})).await;
+    let made = app
+        .send_json(Method::POST, &labels, &pat, &json!({"name": "Work"}))
+        .await;
     assert_eq!(made.status(), StatusCode::CREATED);
     assert_eq!(app.get(&labels, &pat).await.status(), StatusCode::OK);
     for path in [
@@ -237,36 +271,62 @@ async fn a_labels_token_cannot_read_tasks(app: &TestApp) {
     ] {
         assert_insufficient(app.get(&path, &pat).await, Some("tasks:read")).await;
     }
-    let write = app.send_json(Method::POST, &user.tasks(), &pat, &json!({"title": "x"})).await;
+    let write = app
+        .send_json(Method::POST, &user.tasks(), &pat, &json!({"title": "x"}))
+        .await;
     assert_insufficient(write, Some("tasks:write")).await;
 }
 
 async fn a_token_never_reaches_account_routes(app: &TestApp) {
     let user = app.signed_up().await;
-    let pat = with_token(app, &user, &["tasks:read", "tasks:write", "labels:read", "labels:write"])
-        .await;
+    let pat = with_token(
+        app,
+        &user,
+        &["tasks:read", "tasks:write", "labels:read", "labels:write"],
+    )
+    .await;
     let password = json!({"password": user.password});
 
     for (method, path, body) in [
         (Method::GET, "/api/v1/auth/me".to_owned(), json!({})),
         (Method::GET, "/api/auth/me".to_owned(), json!({})),
-        (Method::PATCH, "/api/v1/auth/me".to_owned(), json!({"name": "Eve"})),
-        (Method::DELETE, "/api/v1/auth/me".to_owned(), password.clone()),
+        (
+            Method::PATCH,
+            "/api/v1/auth/me".to_owned(),
+            json!({"name": "Eve"}),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/auth/me".to_owned(),
+            password.clone(),
+        ),
         (
             Method::POST,
             "/api/v1/auth/change-password".to_owned(),
             json!({"current_password": user.password, "new_password": "another fine passphrase"}),
         ),
         (Method::GET, "/api/v1/auth/sessions".to_owned(), json!({})),
-        (Method::DELETE, "/api/v1/auth/sessions".to_owned(), password.clone()),
+        (
+            Method::DELETE,
+            "/api/v1/auth/sessions".to_owned(),
+            password.clone(),
+        ),
         (Method::GET, TOKENS.to_owned(), json!({})),
         (
             Method::POST,
             TOKENS.to_owned(),
             json!({"name": "more", "scopes": ["tasks:read"], "current_password": user.password}),
         ),
-        (Method::DELETE, format!("{TOKENS}/{}", uuid::Uuid::new_v4()), json!({})),
-        (Method::GET, "/api/v1/auth/security-events".to_owned(), json!({})),
+        (
+            Method::DELETE,
+            format!("{TOKENS}/{}", uuid::Uuid::new_v4()),
+            json!({}),
+        ),
+        (
+            Method::GET,
+            "/api/v1/auth/security-events".to_owned(),
+            json!({}),
+        ),
         (Method::GET, "/api/v1/auth/mfa".to_owned(), json!({})),
         (
             Method::POST,
@@ -305,11 +365,17 @@ async fn an_expired_token_is_refused(app: &TestApp) {
 
     let refused = app.get(&user.tasks(), &pat).await;
     assert_eq!(
-        refused.headers().get(WWW_AUTHENTICATE).map(|v| v.as_bytes()),
+        refused
+            .headers()
+            .get(WWW_AUTHENTICATE)
+            .map(|v| v.as_bytes()),
         Some(&b"Bearer"[..])
     );
     error_body(refused, StatusCode::UNAUTHORIZED, "UNAUTHORIZED").await;
-    assert!(listed(app, &user).await.is_empty(), "expired tokens are not listed");
+    assert!(
+        listed(app, &user).await.is_empty(),
+        "expired tokens are not listed"
+    );
 }
 
 async fn a_password_change_revokes_every_token(app: &TestApp) {
@@ -337,7 +403,10 @@ async fn a_password_change_revokes_every_token(app: &TestApp) {
         .await;
     assert!(listed(app, &me).await.is_empty());
     let fresh = with_token(app, &me, &["tasks:read"]).await;
-    assert_eq!(app.get(&user.tasks(), &fresh).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get(&user.tasks(), &fresh).await.status(),
+        StatusCode::OK
+    );
 }
 
 async fn another_users_tokens_cannot_be_seen_or_revoked(app: &TestApp) {
@@ -351,11 +420,18 @@ async fn another_users_tokens_cannot_be_seen_or_revoked(app: &TestApp) {
 
     assert!(listed(app, &eve).await.is_empty());
     let path = format!("{TOKENS}/{}", made["id"].as_str().expect("id"));
-    let revoke = app.authed(Method::DELETE, &path, &eve).send().await.expect("sent");
+    let revoke = app
+        .authed(Method::DELETE, &path, &eve)
+        .send()
+        .await
+        .expect("sent");
     error_body(revoke, StatusCode::NOT_FOUND, "NOT_FOUND").await;
     let eves_tasks = app.get(&eve.tasks(), &ada_pat).await;
     error_body(eves_tasks, StatusCode::NOT_FOUND, "NOT_FOUND").await;
-    assert_eq!(app.get(&ada.tasks(), &ada_pat).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get(&ada.tasks(), &ada_pat).await.status(),
+        StatusCode::OK
+    );
     assert_eq!(listed(app, &ada).await.len(), 1);
 }
 
@@ -385,7 +461,10 @@ async fn garbage_personal_tokens_are_unauthorized(app: &TestApp) {
                 .await
                 .expect("sent");
             assert_eq!(
-                response.headers().get(WWW_AUTHENTICATE).map(|v| v.as_bytes()),
+                response
+                    .headers()
+                    .get(WWW_AUTHENTICATE)
+                    .map(|v| v.as_bytes()),
                 Some(&b"Bearer"[..]),
                 "{token}"
             );
@@ -428,7 +507,11 @@ async fn a_user_has_at_most_fifty_live_tokens(app: &TestApp) {
     assert_invalid(refused, "name").await;
 
     let path = format!("{TOKENS}/{}", made[0]["id"].as_str().expect("id"));
-    let revoked = app.authed(Method::DELETE, &path, &user).send().await.expect("sent");
+    let revoked = app
+        .authed(Method::DELETE, &path, &user)
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
     let again = app.send_json(Method::POST, TOKENS, &user, &body).await;
     assert_eq!(again.status(), StatusCode::CREATED);

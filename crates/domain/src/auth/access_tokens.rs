@@ -71,7 +71,11 @@ impl AuthService {
     /// # Errors
     /// [`Error::NotFound`] when the caller has no such live token (another
     /// user's included).
-    pub async fn revoke_access_token(&self, principal: &Principal, id: AccessTokenId) -> Result<()> {
+    pub async fn revoke_access_token(
+        &self,
+        principal: &Principal,
+        id: AccessTokenId,
+    ) -> Result<()> {
         let now = self.ports.clock.now();
         if self
             .ports
@@ -110,7 +114,10 @@ impl AuthService {
         }
         let since = now - LAST_USED_GRANULARITY;
         if stored.last_used_at.is_none_or(|at| at <= since) {
-            self.ports.access_tokens.touch(stored.id, since, now).await?;
+            self.ports
+                .access_tokens
+                .touch(stored.id, since, now)
+                .await?;
         }
         Ok(Grant::Scoped {
             bearer: Bearer {

@@ -19,8 +19,8 @@ use chrono::{DateTime, Duration, Utc};
 
 pub use second_factor::{SecondFactorStatus, TotpEnrolment};
 
-pub use crate::bearer::Principal;
 use crate::access_token::AccessTokenStore;
+pub use crate::bearer::Principal;
 use crate::mail::Mailer;
 use crate::ports::{
     Clock, LockoutPolicy, OpaqueTokens, PasswordHasher, SessionRepository, TokenCodec,

@@ -32,7 +32,10 @@ impl TokenRow {
 
     /// Whether its user is active at the token version it was made under.
     fn is_current(&self, tables: &Tables) -> bool {
-        tables.users.get(&self.user_id).is_some_and(|user| user.user().is_active)
+        tables
+            .users
+            .get(&self.user_id)
+            .is_some_and(|user| user.user().is_active)
             && super::users::token_version(tables, self.user_id) == Some(self.token_version)
     }
 }

@@ -18,8 +18,10 @@ use crate::state::AppState;
 pub(super) fn endpoints() -> Vec<Endpoint> {
     vec![
         Endpoint::of::<__path_me>(ACCOUNT, || web::route().to(me)).with_aliases(me_aliases()),
-        Endpoint::of::<__path_update_me>(ACCOUNT, || web::route().to(update_me)).with_aliases(me_aliases()),
-        Endpoint::of::<__path_delete_me>(ACCOUNT, || web::route().to(delete_me)).with_aliases(me_aliases()),
+        Endpoint::of::<__path_update_me>(ACCOUNT, || web::route().to(update_me))
+            .with_aliases(me_aliases()),
+        Endpoint::of::<__path_delete_me>(ACCOUNT, || web::route().to(delete_me))
+            .with_aliases(me_aliases()),
         Endpoint::of::<__path_change_password>(ACCOUNT, || web::route().to(change_password)),
     ]
 }

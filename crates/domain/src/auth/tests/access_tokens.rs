@@ -7,8 +7,8 @@ use mockall::predicate::{always, eq};
 
 use super::{Ports, at, credentials, principal};
 use crate::access_token::{
-    AccessTokenId, Expiry, Grant, MAX_LIVE_TOKENS_PER_USER, Scopes, StoredAccessToken,
-    TokenName, TokenRequest,
+    AccessTokenId, Expiry, Grant, MAX_LIVE_TOKENS_PER_USER, Scopes, StoredAccessToken, TokenName,
+    TokenRequest,
 };
 use crate::auth::Principal;
 use crate::error::{Error, TokenRejection};
