@@ -89,7 +89,7 @@ impl AccessTokenStore for MemoryAccessTokens {
             .into_iter()
             .map(|row| row.token.clone())
             .collect();
-        tokens.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        tokens.sort_by_key(|token| std::cmp::Reverse(token.created_at));
         Ok(tokens)
     }
 
