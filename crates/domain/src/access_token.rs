@@ -393,7 +393,10 @@ pub trait AccessTokenStore: Send + Sync {
     ///
     /// # Errors
     /// [`Error::TooManyAccessTokens`](crate::Error::TooManyAccessTokens)
-    /// at the limit; [`Error::Unavailable`](crate::Error::Unavailable).
+    /// at the limit; [`Error::Unauthorized`](crate::Error::Unauthorized)
+    /// when the user is gone, inactive, or no longer at the token's
+    /// version (the password changed since it was checked);
+    /// [`Error::Unavailable`](crate::Error::Unavailable).
     async fn create(
         &self,
         token: &NewAccessToken,

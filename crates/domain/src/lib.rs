@@ -22,6 +22,7 @@
 //! | [`OpaqueTokens`](ports::OpaqueTokens) | random refresh tokens and their hashes |
 //! | [`EmailVerificationStore`](verification::EmailVerificationStore) | email-verification links, by hash |
 //! | [`SecurityLog`](security_log::SecurityLog) | each account's security events, for its user and the operator |
+//! | [`AccessTokenStore`](access_token::AccessTokenStore) | personal access tokens, by the hash of their secret |
 //! | [`Clock`](ports::Clock) | the current time |
 //!
 //! Each port method's documentation says what it must do and which

@@ -7,7 +7,7 @@ use super::{MemoryStore, Tables};
 use crate::access_token::{
     AccessToken, AccessTokenId, AccessTokenStore, NewAccessToken, StoredAccessToken,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TokenRejection};
 use crate::session::TokenHash;
 use crate::user::UserId;
 
@@ -32,12 +32,17 @@ impl TokenRow {
 
     /// Whether its user is active at the token version it was made under.
     fn is_current(&self, tables: &Tables) -> bool {
-        tables
-            .users
-            .get(&self.user_id)
-            .is_some_and(|user| user.user().is_active)
-            && super::users::token_version(tables, self.user_id) == Some(self.token_version)
+        is_at_version(tables, self.user_id, self.token_version)
     }
+}
+
+/// Whether `user` exists, is active, and is at token version `version`.
+fn is_at_version(tables: &Tables, user: UserId, version: i64) -> bool {
+    tables
+        .users
+        .get(&user)
+        .is_some_and(|row| row.user().is_active)
+        && super::users::token_version(tables, user) == Some(version)
 }
 
 /// [`AccessTokenStore`] in a [`MemoryStore`].
@@ -69,6 +74,9 @@ impl AccessTokenStore for MemoryAccessTokens {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tables = self.store.lock();
+        if !is_at_version(&tables, token.user_id, token.token_version) {
+            return Err(Error::Unauthorized(TokenRejection::Revoked));
+        }
         if live_of(&tables, token.user_id, now).len() >= max_live {
             return Err(Error::TooManyAccessTokens);
         }
