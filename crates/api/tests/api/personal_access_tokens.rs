@@ -11,6 +11,8 @@ use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, TestUser, assert_invalid, error_body};
+use crate::password_reset::mail_to_the_sink;
+use crate::smtp_sink::{RESET_LINK, smtp_sink};
 
 backends!(
     a_token_is_made_listed_used_and_revoked,
@@ -26,6 +28,8 @@ backends!(
     deleting_the_account_deletes_its_tokens,
     a_user_has_at_most_fifty_live_tokens,
 );
+
+backends!(with mail_to_the_sink; a_password_reset_revokes_every_token);
 
 const TOKENS: &str = "/api/v1/auth/tokens";
 
@@ -407,6 +411,36 @@ async fn a_password_change_revokes_every_token(app: &TestApp) {
         app.get(&user.tasks(), &fresh).await.status(),
         StatusCode::OK
     );
+}
+
+async fn a_password_reset_revokes_every_token(app: &TestApp) {
+    let user = app.signed_up().await;
+    let pat = with_token(app, &user, &["tasks:read"]).await;
+    assert_eq!(app.get(&user.tasks(), &pat).await.status(), StatusCode::OK);
+
+    let forgot = app
+        .post_json("/api/v1/auth/forgot-password", &json!({"email": user.email}))
+        .await;
+    assert_eq!(forgot.status(), StatusCode::ACCEPTED);
+    let message = smtp_sink().wait_for_one_with(&user.email, RESET_LINK).await;
+    let new_password = "a fresh new passphrase";
+    let reset = app
+        .post_json(
+            "/api/v1/auth/reset-password",
+            &json!({"token": message.reset_token(), "new_password": new_password}),
+        )
+        .await;
+    assert_eq!(reset.status(), StatusCode::NO_CONTENT);
+
+    let refused = app.get(&user.tasks(), &pat).await;
+    error_body(refused, StatusCode::UNAUTHORIZED, "UNAUTHORIZED").await;
+    let me = app
+        .new_session(&TestUser {
+            password: new_password.to_owned(),
+            ..user.clone()
+        })
+        .await;
+    assert!(listed(app, &me).await.is_empty());
 }
 
 async fn another_users_tokens_cannot_be_seen_or_revoked(app: &TestApp) {
