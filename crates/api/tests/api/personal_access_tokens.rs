@@ -419,7 +419,10 @@ async fn a_password_reset_revokes_every_token(app: &TestApp) {
     assert_eq!(app.get(&user.tasks(), &pat).await.status(), StatusCode::OK);
 
     let forgot = app
-        .post_json("/api/v1/auth/forgot-password", &json!({"email": user.email}))
+        .post_json(
+            "/api/v1/auth/forgot-password",
+            &json!({"email": user.email}),
+        )
         .await;
     assert_eq!(forgot.status(), StatusCode::ACCEPTED);
     let message = smtp_sink().wait_for_one_with(&user.email, RESET_LINK).await;
