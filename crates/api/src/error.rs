@@ -6,6 +6,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use taskpulse_domain::Error;
+use taskpulse_domain::access_token::{MAX_LIVE_TOKENS_PER_USER, Scope};
 use taskpulse_domain::label::MAX_LABELS_PER_USER;
 
 /// One offending field of a 422 answer.
@@ -70,6 +71,10 @@ pub enum ApiError {
     /// 409: no enrolment was started (or a newer one replaced it).
     #[error("Start two-factor enrolment first")]
     MfaEnrolmentNotStarted,
+    /// 403: a personal access token without the route's scope (named), or
+    /// on an account route, which no such token reaches (`None`).
+    #[error("This token may not use this route")]
+    InsufficientScope(Option<Scope>),
     /// 403: the account is deactivated.
     #[error("Account is disabled")]
     AccountDisabled,
@@ -124,7 +129,7 @@ pub enum ApiError {
 const RETRY_AFTER_SECS: &str = "1";
 
 /// Every `code` an error answer can carry.
-pub const CODES: [&str; 27] = [
+pub const CODES: [&str; 28] = [
     "BAD_REQUEST",
     "INVALID_RESET_TOKEN",
     "UNAUTHORIZED",
@@ -137,6 +142,7 @@ pub const CODES: [&str; 27] = [
     "ACCOUNT_LOCKED",
     "RATE_LIMITED",
     "ACCOUNT_DISABLED",
+    "INSUFFICIENT_SCOPE",
     "EMAIL_NOT_VERIFIED",
     "INVALID_VERIFICATION_TOKEN",
     "NOT_FOUND",
@@ -203,6 +209,7 @@ impl ApiError {
             Self::MfaNotEnabled => "MFA_NOT_ENABLED",
             Self::MfaEnrolmentNotStarted => "MFA_ENROLMENT_NOT_STARTED",
             Self::AccountDisabled => "ACCOUNT_DISABLED",
+            Self::InsufficientScope(_) => "INSUFFICIENT_SCOPE",
             Self::EmailNotVerified => "EMAIL_NOT_VERIFIED",
             Self::InvalidVerificationToken => "INVALID_VERIFICATION_TOKEN",
             Self::NotFound => "NOT_FOUND",
@@ -264,6 +271,13 @@ impl ApiError {
                 response
                     .insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
             }
+            Self::InsufficientScope(scope) => {
+                let challenge = match scope {
+                    Some(scope) => format!(r#"Bearer error="insufficient_scope", scope="{scope}""#),
+                    None => r#"Bearer error="insufficient_scope""#.to_owned(),
+                };
+                response.insert_header((header::WWW_AUTHENTICATE, challenge));
+            }
             Self::Unavailable => {
                 response.insert_header((
                     header::RETRY_AFTER,
@@ -294,6 +308,7 @@ impl ResponseError for ApiError {
             | Self::InvalidChallenge
             | Self::InvalidMfaCode => StatusCode::UNAUTHORIZED,
             Self::AccountDisabled
+            | Self::InsufficientScope(_)
             | Self::EmailNotVerified
             | Self::WrongPassword
             | Self::WrongMfaCode => StatusCode::FORBIDDEN,
@@ -356,6 +371,11 @@ impl From<Error> for ApiError {
                 field,
                 format!("at most {MAX_LABELS_PER_USER} labels per user"),
             ),
+            Error::TooManyAccessTokens => Self::invalid(
+                "name",
+                format!("at most {MAX_LIVE_TOKENS_PER_USER} live tokens per user"),
+            ),
+            Error::InsufficientScope(scope) => Self::InsufficientScope(scope),
             Error::IdempotencyInProgress => Self::IdempotencyInProgress,
             Error::IdempotencyKeyReused => Self::IdempotencyKeyReused,
             Error::Unavailable => {
@@ -391,6 +411,7 @@ mod tests {
             ApiError::MfaNotEnabled,
             ApiError::MfaEnrolmentNotStarted,
             ApiError::AccountDisabled,
+            ApiError::InsufficientScope(None),
             ApiError::EmailNotVerified,
             ApiError::InvalidVerificationToken,
             ApiError::NotFound,
@@ -425,6 +446,7 @@ mod tests {
                 | ApiError::MfaNotEnabled
                 | ApiError::MfaEnrolmentNotStarted
                 | ApiError::AccountDisabled
+                | ApiError::InsufficientScope(_)
                 | ApiError::EmailNotVerified
                 | ApiError::InvalidVerificationToken
                 | ApiError::NotFound

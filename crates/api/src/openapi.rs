@@ -1,18 +1,21 @@
 //! The OpenAPI 3.1 document: one operation per [`Endpoint`] of the route
 //! table (from its handler's `#[utoipa::path]`), the shared schemas, and the
 //! security schemes. Every error answer gets the contract's error body and
-//! its headers, and every answer the `X-Request-Id` header, here in one
-//! place rather than in each annotation.
+//! its headers, every answer the `X-Request-Id` header, and every
+//! operation the security requirement its endpoint's [`Access`] declares
+//! (with its scope), here in one place rather than in each annotation.
 
 use actix_web::ResponseError;
+use taskpulse_domain::access_token::{Access, Scope};
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, Paths};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{
-    Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme,
+    Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityRequirement,
+    SecurityScheme,
 };
-use utoipa::openapi::{OpenApi as Document, Ref, RefOr, Response};
+use utoipa::openapi::{OpenApi as Document, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{ApiError, FieldError};
@@ -28,7 +31,10 @@ const EXAMPLE_REQUEST_ID: &str = "3f2b6c1e-8d4a-4f7a-9c0e-5b1d2a3c4e5f";
         description = "A multi-user task-management REST API. Sign in with \
             `POST /api/v1/auth/login` (JSON) or `POST /api/v1/auth/login/access-token` (the \
             OAuth2 password-flow form that **Authorize** above uses, your email as the \
-            username) and send `Authorization: Bearer <access_token>`. Every error \
+            username) and send `Authorization: Bearer <access_token>`. Scripts may send a \
+            personal access token (`tp_pat_…`, from `POST /api/v1/auth/tokens`) instead: it \
+            reaches only the operations whose security requirement names one of its scopes, \
+            never those that name `account`. Every error \
             answer is `{detail, code, request_id}` (plus `errors` on 422), and every answer \
             carries `X-Request-Id`.",
         license(name = "MIT", identifier = "MIT"),
@@ -41,6 +47,8 @@ const EXAMPLE_REQUEST_ID: &str = "3f2b6c1e-8d4a-4f7a-9c0e-5b1d2a3c4e5f";
         crate::routes::auth::LoginForm, crate::routes::auth::RefreshBody,
         crate::routes::auth::ProfileBody, crate::routes::auth::ChangePasswordBody,
         crate::routes::auth::PasswordBody,
+        crate::routes::auth::AccessTokenInput, crate::routes::auth::AccessTokenBody,
+        crate::routes::auth::CreatedAccessTokenBody,
         crate::routes::auth::MfaLoginBody, crate::routes::auth::TotpBeginBody,
         crate::routes::auth::TotpEnrolmentBody, crate::routes::auth::TotpConfirmBody,
         crate::routes::auth::RecoveryCodesBody, crate::routes::auth::TotpDisableBody,
@@ -65,9 +73,76 @@ const EXAMPLE_REQUEST_ID: &str = "3f2b6c1e-8d4a-4f7a-9c0e-5b1d2a3c4e5f";
 )]
 struct ApiDoc;
 
-/// `bearer` (paste an access token) and `oauth2` (password flow against
-/// the form login, which Swagger UI's Authorize button uses).
+/// `bearer` (paste an access token), `oauth2` (password flow against
+/// the form login, which Swagger UI's Authorize button uses) and
+/// `personal_access_token` (paste a `tp_pat_…` token).
 struct SecuritySchemes;
+
+/// The scope an [`Access::Account`] operation names: signed-in sessions
+/// only.
+const ACCOUNT_SCOPE: &str = "account";
+
+/// Every scope an operation may name, with its meaning.
+fn scopes() -> Scopes {
+    let mut scopes: Vec<(String, String)> = Scope::ALL
+        .into_iter()
+        .map(|scope| {
+            let meaning = match scope {
+                Scope::TasksRead => "Read tasks, the trash and the change log",
+                Scope::TasksWrite => "Create, change, move, delete and restore tasks",
+                Scope::LabelsRead => "Read labels",
+                Scope::LabelsWrite => "Create, rename and delete labels",
+            };
+            (scope.as_str().to_owned(), meaning.to_owned())
+        })
+        .collect();
+    scopes.push((
+        ACCOUNT_SCOPE.to_owned(),
+        "The account, its sessions, tokens and password: access tokens from sign-in only, \
+         never a personal access token"
+            .to_owned(),
+    ));
+    scopes.into_iter().collect()
+}
+
+/// The security requirement of an operation that asks for `access`: none
+/// (`{}`) for a public one, else the schemes that may carry it, each
+/// naming the scope it needs.
+fn security(access: Access) -> Vec<SecurityRequirement> {
+    let scope = match access {
+        Access::Public => return vec![SecurityRequirement::default()],
+        Access::Account => ACCOUNT_SCOPE,
+        Access::Scoped(scope) => scope.as_str(),
+    };
+    let mut schemes = vec!["bearer", "oauth2"];
+    if matches!(access, Access::Scoped(_)) {
+        schemes.push("personal_access_token");
+    }
+    schemes
+        .into_iter()
+        .map(|scheme| SecurityRequirement::new(scheme, [scope]))
+        .collect()
+}
+
+/// Documents the 403 that a personal access token gets from an operation
+/// that does not admit it, unless the operation documents a 403 already.
+fn document_insufficient_scope(operation: &mut Operation, access: Access) {
+    let description = match access {
+        Access::Public => return,
+        Access::Account => {
+            "`INSUFFICIENT_SCOPE`: a personal access token, which never reaches this operation"
+                .to_owned()
+        }
+        Access::Scoped(scope) => {
+            format!("`INSUFFICIENT_SCOPE`: a personal access token without `{scope}`")
+        }
+    };
+    operation
+        .responses
+        .responses
+        .entry("403".to_owned())
+        .or_insert_with(|| RefOr::T(ResponseBuilder::new().description(description).build()));
+}
 
 impl Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut Document) {
@@ -87,10 +162,23 @@ impl Modify for SecuritySchemes {
             SecurityScheme::OAuth2(OAuth2::with_description(
                 [Flow::Password(Password::new(
                     "/api/v1/auth/login/access-token",
-                    Scopes::new(),
+                    scopes(),
                 ))],
                 "OAuth2 password flow: your email as the username",
             )),
+        );
+        components.add_security_scheme(
+            "personal_access_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("tp_pat_…")
+                    .description(Some(
+                        "A personal access token from `POST /api/v1/auth/tokens`: only the \
+                         operations that name one of its scopes",
+                    ))
+                    .build(),
+            ),
         );
     }
 }
@@ -102,6 +190,8 @@ pub fn document(endpoints: &[Endpoint]) -> Document {
     for endpoint in endpoints {
         let mut operation = endpoint.operation();
         operation.tags = Some(vec![endpoint.tag.to_owned()]);
+        operation.security = Some(security(endpoint.access));
+        document_insufficient_scope(&mut operation, endpoint.access);
         complete_responses(&mut operation);
         paths.add_path_operation(&endpoint.path, vec![endpoint.http_method()], operation);
     }
@@ -118,6 +208,7 @@ fn samples() -> Vec<ApiError> {
         ApiError::InvalidCredentials,
         ApiError::WrongPassword,
         ApiError::AccountDisabled,
+        ApiError::InsufficientScope(Some(Scope::TasksWrite)),
         ApiError::NotFound,
         ApiError::EmailTaken,
         ApiError::IdempotencyInProgress,
@@ -189,6 +280,15 @@ fn add_error_body(status: u16, response: &mut Response) {
             response.headers.insert(
                 "WWW-Authenticate".into(),
                 header("`Bearer` (on `UNAUTHORIZED`)", Type::String),
+            );
+        }
+        403 => {
+            response.headers.insert(
+                "WWW-Authenticate".into(),
+                header(
+                    "`Bearer error=\"insufficient_scope\", scope=\"…\"` (on `INSUFFICIENT_SCOPE`)",
+                    Type::String,
+                ),
             );
         }
         429 | 503 => {

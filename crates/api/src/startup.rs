@@ -23,8 +23,8 @@ use taskpulse_infra::{
     SeaUserRepository, SystemClock,
 };
 use taskpulse_infra::{
-    SeaEmailVerificationStore, SeaPasswordResetStore, SeaRateLimitStore, SeaSecondFactorStore,
-    SeaSecurityLog, Sealer, TotpCodes,
+    SeaAccessTokenStore, SeaEmailVerificationStore, SeaPasswordResetStore, SeaRateLimitStore,
+    SeaSecondFactorStore, SeaSecurityLog, Sealer, Sha256Tokens, TotpCodes,
 };
 
 use crate::client::TrustedProxies;
@@ -155,6 +155,8 @@ fn state(
         hasher,
         tokens: Arc::new(tokens),
         opaque,
+        access_tokens: Arc::new(SeaAccessTokenStore::new(conn.clone())),
+        token_secrets: Arc::new(Sha256Tokens),
         factors: Arc::new(factors),
         codes: Arc::new(TotpCodes),
         mailer,

@@ -38,6 +38,8 @@ async fn run() -> Outcome {
             hasher: Arc::new(TestPasswordHasher),
             tokens: Arc::new(HmacCodec::new(b"embed example secret, 32 bytes.")),
             opaque: Arc::new(UuidTokens),
+            access_tokens: Arc::new(store.access_tokens()),
+            token_secrets: Arc::new(UuidTokens),
             factors: Arc::new(store.second_factors()),
             codes: Arc::new(HmacOneTimeCodes),
             mailer: Arc::new(RecordingMailer::new()),

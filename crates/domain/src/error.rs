@@ -80,6 +80,15 @@ pub enum Error {
         /// `name` (a label created) or `labels` (one a task write named).
         field: &'static str,
     },
+    /// The user has
+    /// [`MAX_LIVE_TOKENS_PER_USER`](crate::access_token::MAX_LIVE_TOKENS_PER_USER)
+    /// live personal access tokens already.
+    #[error("too many personal access tokens")]
+    TooManyAccessTokens,
+    /// A personal access token reached a route it may not: one outside its
+    /// scopes (the scope it lacks), or an account route (`None`).
+    #[error("insufficient scope")]
+    InsufficientScope(Option<crate::access_token::Scope>),
     /// An `If-Match` precondition did not hold: the task changed meanwhile.
     #[error("precondition failed")]
     PreconditionFailed,

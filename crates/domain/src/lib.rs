@@ -24,6 +24,7 @@
 //! | [`OpaqueTokens`](ports::OpaqueTokens) | random refresh tokens and their hashes |
 //! | [`EmailVerificationStore`](verification::EmailVerificationStore) | email-verification links, by hash |
 //! | [`SecurityLog`](security_log::SecurityLog) | each account's security events, for its user and the operator |
+//! | [`AccessTokenStore`](access_token::AccessTokenStore) | personal access tokens, by the hash of their secret |
 //! | [`Clock`](ports::Clock) | the current time |
 //!
 //! Each port method's documentation says what it must do and which
@@ -104,6 +105,8 @@
 //!         hasher: Arc::new(TestPasswordHasher),
 //!         tokens: Arc::new(HmacCodec::new(b"an example secret, 32 bytes long")),
 //!         opaque: Arc::new(UuidTokens),
+//!         access_tokens: Arc::new(store.access_tokens()),
+//!         token_secrets: Arc::new(UuidTokens),
 //!         factors: Arc::new(store.second_factors()),
 //!         codes: Arc::new(HmacOneTimeCodes),
 //!         mailer: Arc::new(RecordingMailer::new()),
@@ -187,6 +190,7 @@
     allow(rustdoc::broken_intra_doc_links)
 )]
 
+pub mod access_token;
 pub mod auth;
 pub mod bearer;
 pub mod changes;

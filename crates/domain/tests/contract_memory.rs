@@ -21,6 +21,7 @@ fn on_a_fresh_store(check: Check) {
         email_verifications: Arc::new(store.email_verifications()),
         job_leases: Arc::new(store.job_leases()),
         changes: Arc::new(store.changes()),
+        access_tokens: Arc::new(store.access_tokens()),
     };
     futures_executor::block_on(check(storage));
 }

@@ -10,10 +10,10 @@ use std::sync::Arc;
 use sea_orm::ConnectionTrait;
 use taskpulse_domain::testing::{Check, Storage};
 use taskpulse_infra::{
-    Database, MigrationCommand, PoolSettings, SeaChangeFeed, SeaEmailVerificationStore,
-    SeaIdempotencyStore, SeaJobLeases, SeaLabelRepository, SeaPasswordResetStore,
-    SeaRateLimitStore, SeaSecondFactorStore, SeaSecurityLog, SeaSessionRepository,
-    SeaTaskRepository, SeaUserRepository, Sealer,
+    Database, MigrationCommand, PoolSettings, SeaAccessTokenStore, SeaChangeFeed,
+    SeaEmailVerificationStore, SeaIdempotencyStore, SeaJobLeases, SeaLabelRepository,
+    SeaPasswordResetStore, SeaRateLimitStore, SeaSecondFactorStore, SeaSecurityLog,
+    SeaSessionRepository, SeaTaskRepository, SeaUserRepository, Sealer,
 };
 use uuid::Uuid;
 
@@ -34,7 +34,8 @@ fn storage(db: &Database) -> Storage {
         security_log: Arc::new(SeaSecurityLog::new(conn.clone())),
         email_verifications: Arc::new(SeaEmailVerificationStore::new(conn.clone())),
         job_leases: Arc::new(SeaJobLeases::new(conn.clone())),
-        changes: Arc::new(SeaChangeFeed::new(conn)),
+        changes: Arc::new(SeaChangeFeed::new(conn.clone())),
+        access_tokens: Arc::new(SeaAccessTokenStore::new(conn)),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Extractors that turn request parts into domain values, or into the
-//! contract's errors: the bearer token, the task routes' owner and task
-//! ([`tasks`]), `If-Match`, bodies.
+//! contract's errors: the bearer credential (an access token or a personal
+//! access token, held to what the route declared), the task routes' owner
+//! and task ([`tasks`]), `If-Match`, bodies.
 
 mod tasks;
 
@@ -11,19 +12,39 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
-use taskpulse_domain::Principal;
 use taskpulse_domain::task::Precondition;
 use taskpulse_domain::user::Email;
+use taskpulse_domain::{Bearer, Principal};
 
 pub use self::tasks::{OneLabel, OneTask, OwnTasks};
 use crate::client::client_of;
 use crate::error::{ApiError, FieldError};
+use crate::routes::declared_access;
 use crate::state::AppState;
 
 /// The signed-in user and session, from `Authorization: Bearer <access
-/// token>`, with the request's client (for the security log).
+/// token>`, with the request's client (for the security log). A personal
+/// access token is refused (403) on the account routes that take this.
 #[derive(Debug)]
 pub struct AuthUser(pub Principal);
+
+/// The bearer of the request's credential, if the route's declared access
+/// lets it in, and the state: 401 without a valid credential, then 403
+/// for a personal access token the route does not admit.
+fn authorized(
+    req: &HttpRequest,
+) -> impl Future<Output = Result<(Bearer, web::Data<AppState>), ApiError>> + 'static {
+    let token = bearer_token(req);
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let access = declared_access(req);
+    async move {
+        let (Some(token), Some(state)) = (token, state) else {
+            return Err(ApiError::Unauthorized);
+        };
+        let bearer = state.auth.grant(&token).await?.permit(access)?;
+        Ok((bearer, state))
+    }
+}
 
 fn bearer_token(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -37,14 +58,11 @@ impl FromRequest for AuthUser {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = bearer_token(req);
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let authorized = authorized(req);
         let client = client_of(req);
         Box::pin(async move {
-            let (Some(token), Some(state)) = (token, state) else {
-                return Err(ApiError::Unauthorized);
-            };
-            let mut principal = state.auth.authenticate(&token).await?;
+            let (bearer, state) = authorized.await?;
+            let mut principal = state.auth.principal(bearer).await?;
             principal.client = client;
             Ok(Self(principal))
         })

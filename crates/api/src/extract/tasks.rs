@@ -7,16 +7,15 @@ use std::ops::Deref;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpRequest};
 use taskpulse_domain::label::LabelId;
 use taskpulse_domain::task::TaskId;
 use taskpulse_domain::user::UserId;
 use taskpulse_domain::{Error, OwnerTasks};
 
-use super::bearer_token;
+use super::authorized;
 use crate::audit;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 /// The tasks of the owner in the path (`{user_id}`), opened for the
 /// bearer of `Authorization: Bearer <access token>`.
@@ -62,22 +61,16 @@ fn addressed_owner(req: &HttpRequest) -> Option<UserId> {
         .then_some(owner)
 }
 
-/// Opens the addressed owner's tasks: 401 without a valid token, 404 for
+/// Opens the addressed owner's tasks: 401 without a valid token, 403 for a
+/// personal access token without the route's scope, 404 for
 /// an owner that is not the bearer (401 instead when the token was
 /// revoked), logged as a cross-user attempt.
 fn open(req: &HttpRequest) -> impl Future<Output = Result<OwnerTasks, ApiError>> + 'static {
-    let bearer = match (bearer_token(req), req.app_data::<web::Data<AppState>>()) {
-        (Some(token), Some(state)) => state
-            .auth
-            .bearer(&token)
-            .map(|bearer| (bearer, state.clone()))
-            .map_err(ApiError::from),
-        _ => Err(ApiError::Unauthorized),
-    };
+    let authorized = authorized(req);
     let owner = addressed_owner(req);
     let req = req.clone();
     async move {
-        let (bearer, state) = bearer?;
+        let (bearer, state) = authorized.await?;
         let someone_else = owner.filter(|owner| *owner != bearer.user_id);
         let opened = state.tasks.for_owner(bearer, owner).await;
         if let (Err(Error::NotFound), Some(owner)) = (&opened, someone_else) {

@@ -11,7 +11,7 @@ use utoipa::openapi::OpenApi;
 use utoipa_swagger_ui::Config;
 
 use crate::error::ApiError;
-use crate::routes::Endpoint;
+use crate::routes::{Endpoint, PUBLIC};
 
 /// The policy of the Swagger UI pages: scripts, styles, fonts and fetches
 /// from this origin only, images also as `data:` URIs (its icons), never in
@@ -64,9 +64,9 @@ impl ApiDocs {
 /// `/openapi.json`, `/docs` and the UI's assets.
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
-        Endpoint::of::<__path_openapi_json>(|| web::route().to(openapi_json)),
-        Endpoint::of::<__path_swagger_ui>(|| web::route().to(swagger_ui)),
-        Endpoint::of::<__path_swagger_asset>(|| web::route().to(swagger_asset)),
+        Endpoint::of::<__path_openapi_json>(PUBLIC, || web::route().to(openapi_json)),
+        Endpoint::of::<__path_swagger_ui>(PUBLIC, || web::route().to(swagger_ui)),
+        Endpoint::of::<__path_swagger_asset>(PUBLIC, || web::route().to(swagger_asset)),
     ]
 }
 

@@ -10,16 +10,16 @@ use taskpulse_domain::label::{Color, LabelChanges, LabelName, NewLabel};
 use crate::dto::LabelBody;
 use crate::error::ApiError;
 use crate::extract::{Fields, OneLabel, OwnTasks, json_body, nullable};
-use crate::routes::Endpoint;
+use crate::routes::{Endpoint, LABELS_READ, LABELS_WRITE};
 
 /// The label endpoints.
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
-        Endpoint::of::<__path_list>(|| web::route().to(list)),
-        Endpoint::of::<__path_create>(|| web::route().to(create)),
-        Endpoint::of::<__path_get>(|| web::route().to(get)),
-        Endpoint::of::<__path_update>(|| web::route().to(update)),
-        Endpoint::of::<__path_delete>(|| web::route().to(delete)),
+        Endpoint::of::<__path_list>(LABELS_READ, || web::route().to(list)),
+        Endpoint::of::<__path_create>(LABELS_WRITE, || web::route().to(create)),
+        Endpoint::of::<__path_get>(LABELS_READ, || web::route().to(get)),
+        Endpoint::of::<__path_update>(LABELS_WRITE, || web::route().to(update)),
+        Endpoint::of::<__path_delete>(LABELS_WRITE, || web::route().to(delete)),
     ]
 }
 
@@ -61,7 +61,6 @@ fn label_fields(
 /// The caller's labels, by name.
 #[utoipa::path(
     get, path = "/api/v1/users/{user_id}/labels", operation_id = "list_labels",
-    security(("bearer" = []), ("oauth2" = [])),
     params(("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)")),
     responses(
         (status = 200, description = "Every label, by name ignoring case", body = [LabelBody]),
@@ -78,7 +77,6 @@ async fn list(tasks: OwnTasks) -> Result<HttpResponse, ApiError> {
 /// Creates a label.
 #[utoipa::path(
     post, path = "/api/v1/users/{user_id}/labels", operation_id = "create_label",
-    security(("bearer" = []), ("oauth2" = [])),
     params(("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)")),
     request_body(content = ref("#/components/schemas/LabelInput"), content_type = "application/json"),
     responses(
@@ -113,7 +111,6 @@ async fn create(
 /// One label.
 #[utoipa::path(
     get, path = "/api/v1/users/{user_id}/labels/{label_id}", operation_id = "get_label",
-    security(("bearer" = []), ("oauth2" = [])),
     params(
         ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
         ("label_id" = i64, Path, minimum = 1, description = "The label id"),
@@ -134,7 +131,6 @@ async fn get(label: OneLabel) -> Result<HttpResponse, ApiError> {
 /// carries the label.
 #[utoipa::path(
     patch, path = "/api/v1/users/{user_id}/labels/{label_id}", operation_id = "update_label",
-    security(("bearer" = []), ("oauth2" = [])),
     params(
         ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
         ("label_id" = i64, Path, minimum = 1, description = "The label id"),
@@ -167,7 +163,6 @@ async fn update(
 /// Deletes a label, taking it off every task that carries it.
 #[utoipa::path(
     delete, path = "/api/v1/users/{user_id}/labels/{label_id}", operation_id = "delete_label",
-    security(("bearer" = []), ("oauth2" = [])),
     params(
         ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
         ("label_id" = i64, Path, minimum = 1, description = "The label id"),

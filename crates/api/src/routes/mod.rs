@@ -2,6 +2,9 @@
 //! handler's `#[utoipa::path]` annotation. The server registers its routes
 //! (and the original backends' aliases of them) from this table, and
 //! `/openapi.json` documents exactly this table, so the two cannot drift.
+//! Each endpoint also declares here, and only here, what it asks of a
+//! request's credential ([`Access`]): the extractors enforce it and the
+//! document states it as the operation's security requirement.
 
 pub mod auth;
 pub mod docs;
@@ -13,9 +16,13 @@ pub mod sync;
 pub mod tasks;
 pub mod verification;
 
+use actix_web::HttpMessage;
+use actix_web::body::BoxBody;
+use actix_web::dev::ServiceRequest;
 use actix_web::http::Method;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Next, from_fn};
 use actix_web::{Route, web};
+use taskpulse_domain::access_token::{Access, Scope};
 use utoipa::openapi::path::{HttpMethod, Operation};
 
 use crate::error::ApiError;
@@ -35,14 +42,17 @@ pub struct Endpoint {
     pub rate_limited: bool,
     /// The group it is documented under.
     pub tag: &'static str,
+    /// What it asks of a request's credential.
+    pub access: Access,
     route: fn() -> Route,
     operation: fn() -> Operation,
 }
 
 impl Endpoint {
     /// The endpoint that `P` (the type `#[utoipa::path]` generates for a
-    /// handler) documents, answered by `route` (`|| web::route().to(handler)`).
-    pub fn of<P: utoipa::Path>(route: fn() -> Route) -> Self {
+    /// handler) documents, answered by `route` (`|| web::route().to(handler)`)
+    /// for requests whose credential has `access`.
+    pub fn of<P: utoipa::Path>(access: Access, route: fn() -> Route) -> Self {
         let method = P::methods().first().map_or(Method::GET, http_method);
         Self {
             method,
@@ -50,6 +60,7 @@ impl Endpoint {
             aliases: Vec::new(),
             rate_limited: false,
             tag: "",
+            access,
             route,
             operation: P::operation,
         }
@@ -97,6 +108,36 @@ fn http_method(method: &HttpMethod) -> Method {
         HttpMethod::Trace => Method::TRACE,
         HttpMethod::Get => Method::GET,
     }
+}
+
+/// No credential needed.
+pub(crate) const PUBLIC: Access = Access::Public;
+/// A signed-in session; never a personal access token.
+pub(crate) const ACCOUNT: Access = Access::Account;
+/// `tasks:read`: reading tasks, their trash and the change log.
+pub(crate) const TASKS_READ: Access = Access::Scoped(Scope::TasksRead);
+/// `tasks:write`: every write of tasks.
+pub(crate) const TASKS_WRITE: Access = Access::Scoped(Scope::TasksWrite);
+/// `labels:read`: reading labels.
+pub(crate) const LABELS_READ: Access = Access::Scoped(Scope::LabelsRead);
+/// `labels:write`: every write of labels.
+pub(crate) const LABELS_WRITE: Access = Access::Scoped(Scope::LabelsWrite);
+
+/// The [`Access`] the matched route declared; [`ACCOUNT`] (no personal
+/// access token) for a request that matched none.
+pub fn declared_access(req: &actix_web::HttpRequest) -> Access {
+    req.extensions().get::<Access>().copied().unwrap_or(ACCOUNT)
+}
+
+/// `endpoint`'s route, telling its extractors what it declared.
+fn declaring(endpoint: &Endpoint) -> Route {
+    let access = endpoint.access;
+    (endpoint.route)()
+        .method(endpoint.method.clone())
+        .wrap(from_fn(move |req: ServiceRequest, next: Next<BoxBody>| {
+            req.extensions_mut().insert(access);
+            next.call(req)
+        }))
 }
 
 /// The tag of the task endpoints.
@@ -149,7 +190,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, endpoints: &[Endpoint]) {
     for (path, at_path) in paths {
         let mut resource = web::resource(path);
         for endpoint in &at_path {
-            resource = resource.route((endpoint.route)().method(endpoint.method.clone()));
+            resource = resource.route(declaring(endpoint));
         }
         if at_path.iter().any(|e| e.rate_limited) {
             cfg.service(resource.wrap(from_fn(limited)));

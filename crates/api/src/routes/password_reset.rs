@@ -8,14 +8,15 @@ use crate::client::client_of;
 use crate::dto::DetailBody;
 use crate::error::ApiError;
 use crate::extract::{Fields, address, json_body, required};
-use crate::routes::Endpoint;
+use crate::routes::{Endpoint, PUBLIC};
 use crate::state::AppState;
 
 /// The password-reset endpoints.
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
-        Endpoint::of::<__path_forgot_password>(|| web::route().to(forgot_password)).rate_limited(),
-        Endpoint::of::<__path_reset_password>(|| web::route().to(reset_password)),
+        Endpoint::of::<__path_forgot_password>(PUBLIC, || web::route().to(forgot_password))
+            .rate_limited(),
+        Endpoint::of::<__path_reset_password>(PUBLIC, || web::route().to(reset_password)),
     ]
 }
 

@@ -7,7 +7,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
 use crate::error::ApiError;
-use crate::routes::Endpoint;
+use crate::routes::{Endpoint, PUBLIC};
 
 /// The page: a `<redoc>` element pointing at `/openapi.json`, the bundle,
 /// and a `csp-nonce` meta tag whose content is [`NONCE`].
@@ -38,8 +38,8 @@ fn redoc_csp(nonce: &str) -> String {
 /// `/redoc` and its script.
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
-        Endpoint::of::<__path_redoc>(|| web::route().to(redoc)),
-        Endpoint::of::<__path_redoc_bundle>(|| web::route().to(redoc_bundle)),
+        Endpoint::of::<__path_redoc>(PUBLIC, || web::route().to(redoc)),
+        Endpoint::of::<__path_redoc_bundle>(PUBLIC, || web::route().to(redoc_bundle)),
     ]
 }
 

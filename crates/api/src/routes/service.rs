@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 
 use crate::dto::{HealthBody, ServiceInfoBody};
 use crate::metrics::Metrics;
-use crate::routes::Endpoint;
+use crate::routes::{Endpoint, PUBLIC};
 use crate::state::AppState;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -12,12 +12,14 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// `/`, the health checks, and `/metrics` when it is served on this port.
 pub fn endpoints(metrics_here: bool) -> Vec<Endpoint> {
     let mut endpoints = vec![
-        Endpoint::of::<__path_root>(|| web::route().to(root)),
-        Endpoint::of::<__path_health>(|| web::route().to(health)),
-        Endpoint::of::<__path_auth_health>(|| web::route().to(auth_health)),
+        Endpoint::of::<__path_root>(PUBLIC, || web::route().to(root)),
+        Endpoint::of::<__path_health>(PUBLIC, || web::route().to(health)),
+        Endpoint::of::<__path_auth_health>(PUBLIC, || web::route().to(auth_health)),
     ];
     if metrics_here {
-        endpoints.push(Endpoint::of::<__path_metrics>(|| web::route().to(metrics)));
+        endpoints.push(Endpoint::of::<__path_metrics>(PUBLIC, || {
+            web::route().to(metrics)
+        }));
     }
     endpoints
 }

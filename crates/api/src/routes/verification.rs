@@ -7,14 +7,14 @@ use crate::client::client_of;
 use crate::dto::DetailBody;
 use crate::error::ApiError;
 use crate::extract::{address, json_body, required};
-use crate::routes::Endpoint;
+use crate::routes::{Endpoint, PUBLIC};
 use crate::state::AppState;
 
 /// The email-verification endpoints.
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
-        Endpoint::of::<__path_verify_email>(|| web::route().to(verify_email)),
-        Endpoint::of::<__path_resend_verification>(|| web::route().to(resend_verification))
+        Endpoint::of::<__path_verify_email>(PUBLIC, || web::route().to(verify_email)),
+        Endpoint::of::<__path_resend_verification>(PUBLIC, || web::route().to(resend_verification))
             .rate_limited(),
     ]
 }

@@ -14,7 +14,9 @@
 //!   `NOT_FOUND`, and the victim's task under the attacker's own path is
 //!   answered exactly like a task that does not exist (nothing to probe);
 //! - the victim's tasks and profile, read after every case, stay
-//!   byte-identical, and the victim can still log in with their password.
+//!   byte-identical, and the victim can still log in with their password;
+//! - anything presented as a personal access token (`tp_pat_…`) that is
+//!   not one is 401 `UNAUTHORIZED`, on task, label and account routes.
 //!
 //! proptest's runner is synchronous, so each test draws its cases up front
 //! with a deterministic [`TestRunner`] and sends them from the async test.
@@ -32,7 +34,9 @@ use proptest::prelude::*;
 use proptest::sample::{Index, select};
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
-use reqwest::header::{CONTENT_TYPE, HeaderValue, IF_MATCH, RETRY_AFTER, WWW_AUTHENTICATE};
+use reqwest::header::{
+    AUTHORIZATION, CONTENT_TYPE, HeaderValue, IF_MATCH, RETRY_AFTER, WWW_AUTHENTICATE,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -43,6 +47,7 @@ backends!(
     arbitrary_json_never_hurts,
     over_long_strings_never_hurt,
     arbitrary_forms_never_hurt,
+    arbitrary_personal_tokens_are_unauthorized,
 );
 
 /// Cases per endpoint and kind of input, unless `PROPTEST_CASES` says.
@@ -949,6 +954,7 @@ const CODES: &[(&str, u16)] = &[
     ("UNAUTHORIZED", 401),
     ("INVALID_CREDENTIALS", 401),
     ("ACCOUNT_DISABLED", 403),
+    ("INSUFFICIENT_SCOPE", 403),
     ("INVALID_CREDENTIALS", 403),
     ("NOT_FOUND", 404),
     ("METHOD_NOT_ALLOWED", 405),
@@ -1478,4 +1484,54 @@ async fn over_long_strings_never_hurt(app: &TestApp) {
 
 async fn arbitrary_forms_never_hurt(app: &TestApp) {
     fuzz(app, Kind::Form).await;
+}
+
+/// Garbage presented as a personal access token: printable text, a
+/// token-shaped random value, a very long one, or any header text, after
+/// `tp_pat_`.
+fn personal_token() -> BoxedStrategy<String> {
+    prop_oneof![
+        2 => header_text(),
+        2 => "[A-Za-z0-9_-]{43}",
+        1 => "[A-Za-z0-9_-]{0,4000}",
+    ]
+    .prop_map(|rest| format!("Bearer tp_pat_{rest}"))
+    .prop_filter("a valid header value", |s| HeaderValue::from_str(s).is_ok())
+    .boxed()
+}
+
+async fn arbitrary_personal_tokens_are_unauthorized(app: &TestApp) {
+    let user = app.signed_up().await;
+    let routes = [
+        (Method::GET, user.tasks()),
+        (Method::POST, user.tasks()),
+        (Method::GET, format!("{}/1", user.tasks())),
+        (Method::GET, format!("/api/v1/users/{}/labels", user.id)),
+        (Method::GET, format!("/api/v1/users/{}/changes", user.id)),
+        (Method::GET, "/api/v1/auth/me".to_owned()),
+        (Method::GET, "/api/v1/auth/tokens".to_owned()),
+    ];
+    let strategy = personal_token();
+    let mut runner = TestRunner::deterministic();
+    let mut failures = Vec::new();
+
+    for case in 0..case_count() as usize {
+        let authorization = strategy.new_tree(&mut runner).expect("case").current();
+        let (method, path) = &routes[case % routes.len()];
+        let sent = app
+            .request(method.clone(), path)
+            .header(AUTHORIZATION, &authorization)
+            .json(&json!({"title": "x"}))
+            .send()
+            .await;
+        let answer = check_answer(sent, None).await;
+        if !matches!(&answer, Ok(Answer { status: 401, .. })) {
+            failures.push(format!(
+                "{method} {path} {}: {answer:?}",
+                preview(authorization.as_bytes())
+            ));
+        }
+    }
+
+    assert!(failures.is_empty(), "{failures:#?}");
 }

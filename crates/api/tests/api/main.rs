@@ -22,6 +22,7 @@ mod metrics;
 mod openapi;
 mod outage;
 mod password_reset;
+mod personal_access_tokens;
 mod planning;
 mod redoc;
 mod replicas;

@@ -18,6 +18,7 @@ backends!(
     compatibility_aliases_are_answered_but_not_documented,
     every_error_answer_is_documented_with_the_error_body,
     signing_in_is_documented_for_swagger_uis_authorize,
+    every_operation_declares_its_security_requirement_and_scopes,
     request_bodies_document_their_bounds,
     swagger_ui_is_served_from_the_binary_under_its_own_csp,
     every_enum_of_strings_names_its_values_for_client_generators,
@@ -278,11 +279,70 @@ async fn signing_in_is_documented_for_swagger_uis_authorize(app: &TestApp) {
     );
     let me = &document["paths"]["/api/v1/auth/me"]["get"];
     assert!(me["security"].as_array().is_some_and(|s| !s.is_empty()));
-    assert!(
-        document["paths"]["/api/v1/auth/register"]["post"]
-            .get("security")
-            .is_none()
+    assert_eq!(
+        document["paths"]["/api/v1/auth/register"]["post"]["security"],
+        serde_json::json!([{}]),
+        "public: no credential needed"
     );
+}
+
+async fn every_operation_declares_its_security_requirement_and_scopes(app: &TestApp) {
+    let document = document(app).await;
+    let flow_scopes =
+        &document["components"]["securitySchemes"]["oauth2"]["flows"]["password"]["scopes"];
+    let mut lacking = Vec::new();
+
+    for (method, path) in operations(&document) {
+        let operation = &document["paths"][&path][&method];
+        let Some(requirements) = operation["security"].as_array().filter(|r| !r.is_empty()) else {
+            lacking.push(format!("{method} {path}: no security requirement"));
+            continue;
+        };
+        if requirements == &[serde_json::json!({})] {
+            if path.starts_with("/api/v1/users/") {
+                lacking.push(format!("{method} {path}: public, but holds a user's data"));
+            }
+            continue;
+        }
+        let mut scopes = BTreeSet::new();
+        for requirement in requirements {
+            let schemes = requirement.as_object().expect("object");
+            for (scheme, named) in schemes {
+                let named = named.as_array().expect("scopes");
+                if named.is_empty() {
+                    lacking.push(format!("{method} {path}: {scheme} names no scope"));
+                }
+                for scope in named {
+                    let scope = scope.as_str().expect("scope");
+                    if flow_scopes.get(scope).is_none() {
+                        lacking.push(format!("{method} {path}: undeclared scope {scope}"));
+                    }
+                    scopes.insert(scope.to_owned());
+                }
+            }
+        }
+        let tokens = requirements
+            .iter()
+            .any(|r| r.get("personal_access_token").is_some());
+        let expected_family = if path.contains("/labels") {
+            "labels:"
+        } else {
+            "tasks:"
+        };
+        if path.starts_with("/api/v1/users/") {
+            let reads = method == "get";
+            let expected = format!("{expected_family}{}", if reads { "read" } else { "write" });
+            if scopes != BTreeSet::from([expected.clone()]) || !tokens {
+                lacking.push(format!("{method} {path}: {scopes:?}, expected {expected}"));
+            }
+        } else if scopes != BTreeSet::from(["account".to_owned()]) || tokens {
+            lacking.push(format!(
+                "{method} {path}: {scopes:?}, expected account only"
+            ));
+        }
+    }
+
+    assert!(lacking.is_empty(), "{lacking:#?}");
 }
 
 /// The media types of a request body or response.

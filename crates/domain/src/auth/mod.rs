@@ -4,6 +4,7 @@
 //! This module holds [`AuthService`], its ports, settings and answers; its
 //! rules are spread over modules by topic.
 
+mod access_tokens;
 mod account;
 mod events;
 mod lockout;
@@ -18,6 +19,7 @@ use chrono::{DateTime, Duration, Utc};
 
 pub use second_factor::{SecondFactorStatus, TotpEnrolment};
 
+use crate::access_token::AccessTokenStore;
 pub use crate::bearer::Principal;
 use crate::mail::Mailer;
 use crate::ports::{
@@ -136,6 +138,11 @@ pub struct AuthPorts {
     pub tokens: Arc<dyn TokenCodec>,
     /// Refresh tokens.
     pub opaque: Arc<dyn OpaqueTokens>,
+    /// Personal access tokens.
+    pub access_tokens: Arc<dyn AccessTokenStore>,
+    /// The secrets of personal access tokens and their unkeyed SHA-256
+    /// hashes (so that rotating the server's secret keeps them working).
+    pub token_secrets: Arc<dyn OpaqueTokens>,
     /// Second factors, recovery codes and sign-in challenges.
     pub factors: Arc<dyn SecondFactorStore>,
     /// TOTP codes, secrets and recovery codes.

@@ -119,7 +119,16 @@ impl AuthService {
     /// is gone or inactive, its session has ended, or the password changed
     /// after it was issued.
     pub async fn authenticate(&self, token: &str) -> Result<Principal> {
-        let bearer = self.bearer(token)?;
+        self.principal(self.bearer(token)?).await
+    }
+
+    /// The active user (and session) `bearer` speaks for, as storage sees
+    /// it now.
+    ///
+    /// # Errors
+    /// [`Error::Unauthorized`] when its user is gone or inactive, its
+    /// session has ended, or the password changed after it was issued.
+    pub async fn principal(&self, bearer: Bearer) -> Result<Principal> {
         let subject = self
             .ports
             .users

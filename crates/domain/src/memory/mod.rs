@@ -20,7 +20,8 @@
 //! production), [`HmacCodec`] (signed access tokens), [`UuidTokens`]
 //! (refresh tokens), [`MemoryPasswordResets`] (password reset),
 //! [`MemorySecondFactors`] and [`HmacOneTimeCodes`] (TOTP),
-//! [`MemorySecurityLog`] (security events), [`MemoryEmailVerifications`]
+//! [`MemorySecurityLog`] (security events), [`MemoryAccessTokens`]
+//! (personal access tokens), [`MemoryEmailVerifications`]
 //! (verified email),
 //! [`RecordingMailer`] (email), [`SystemClock`] and [`FixedClock`].
 //!
@@ -63,6 +64,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod access_tokens;
 mod changes;
 mod clock;
 mod hasher;
@@ -89,6 +91,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
 
+pub use access_tokens::MemoryAccessTokens;
 pub use changes::MemoryChanges;
 pub use clock::{FixedClock, SystemClock};
 pub use hasher::TestPasswordHasher;
@@ -108,6 +111,7 @@ pub use token::HmacCodec;
 pub use users::MemoryUsers;
 pub use verifications::MemoryEmailVerifications;
 
+use crate::access_token::AccessTokenId;
 use crate::idempotency::IdempotencyKey;
 use crate::label::{Label, LabelId};
 use crate::second_factor::TotpFactor;
@@ -137,6 +141,7 @@ struct Tables {
     email_verifications: HashMap<TokenHash, verifications::VerificationRow>,
     job_leases: HashMap<String, DateTime<Utc>>,
     changes: HashMap<UserId, changes::OwnerLog>,
+    access_tokens: HashMap<AccessTokenId, access_tokens::TokenRow>,
 }
 
 /// One in-memory storage, shared by its repositories. Cloning it gives
@@ -205,6 +210,11 @@ impl MemoryStore {
     /// Its [`JobLeases`](crate::jobs::JobLeases).
     pub fn job_leases(&self) -> MemoryJobLeases {
         MemoryJobLeases::new(self.clone())
+    }
+
+    /// Its [`AccessTokenStore`](crate::access_token::AccessTokenStore).
+    pub fn access_tokens(&self) -> MemoryAccessTokens {
+        MemoryAccessTokens::new(self.clone())
     }
 
     /// Its [`IdempotencyStore`](crate::idempotency::IdempotencyStore).

@@ -257,6 +257,7 @@ impl UserRepository for MemoryUsers {
             .password_resets
             .retain(|_, reset| reset.user_id != id);
         tables.totp_factors.remove(&id);
+        tables.access_tokens.retain(|_, row| row.user_id != id);
         tables.changes.remove(&id);
         tables.recovery_codes.remove(&id);
         tables.challenges.retain(|_, row| row.user_id() != id);

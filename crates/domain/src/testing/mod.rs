@@ -7,7 +7,8 @@
 //! version bumps, listing filters, order and pages, preconditions, lock-out
 //! counting, session rotation, reuse and ending, idempotency claims,
 //! reset tokens used once, rate-limit budgets, second factors and
-//! sign-in challenges used once, and the races the ports forbid (a token rotated
+//! sign-in challenges used once, personal access tokens (limit, owner,
+//! revocation, token version, last use), and the races the ports forbid (a token rotated
 //! twice, a key claimed twice, a reset token used twice, each by two calls
 //! at once). The checks create the users their
 //! tasks, sessions and keys belong to, so adapters with foreign keys pass
@@ -38,6 +39,7 @@
 //!     email_verifications: Arc::new(store.email_verifications()),
 //!     job_leases: Arc::new(store.job_leases()),
 //!     changes: Arc::new(store.changes()),
+//!     access_tokens: Arc::new(store.access_tokens()),
 //! };
 //!
 //! futures_executor::block_on(testing::tasks::another_owners_task_behaves_like_a_missing_one(
@@ -53,6 +55,7 @@ use std::task::Poll;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
+use crate::access_token::AccessTokenStore;
 use crate::changes::ChangeFeed;
 use crate::idempotency::IdempotencyStore;
 use crate::jobs::JobLeases;
@@ -78,6 +81,7 @@ macro_rules! assert_error {
     }};
 }
 
+pub mod access_tokens;
 pub mod changes;
 pub mod idempotency;
 pub mod jobs;
@@ -118,6 +122,8 @@ pub struct Storage {
     pub job_leases: Arc<dyn JobLeases>,
     /// The change log, which task and label writes record.
     pub changes: Arc<dyn ChangeFeed>,
+    /// Personal access tokens.
+    pub access_tokens: Arc<dyn AccessTokenStore>,
 }
 
 impl fmt::Debug for Storage {
@@ -134,7 +140,8 @@ pub type Check = fn(Storage) -> CheckFuture;
 
 /// One `#[test]` per check of the suite, in modules named after the ports
 /// (`users`, `tasks`, `labels`, `sessions`, `idempotency`, `resets`, `rate_limits`,
-/// `second_factors`, `security_log`, `verifications`, `changes`, `jobs`): invoke it in a module of
+/// `second_factors`, `security_log`, `verifications`, `changes`, `jobs`,
+/// `access_tokens`): invoke it in a module of
 /// its own. (A new check must be added to its list here.)
 ///
 /// `$runner` is a `fn(Check)` (or a path to one): for each test it makes
@@ -163,6 +170,7 @@ pub type Check = fn(Storage) -> CheckFuture;
 ///         email_verifications: Arc::new(store.email_verifications()),
 ///         job_leases: Arc::new(store.job_leases()),
 ///         changes: Arc::new(store.changes()),
+///         access_tokens: Arc::new(store.access_tokens()),
 ///     };
 ///     futures_executor::block_on(check(storage));
 /// }
@@ -307,6 +315,13 @@ macro_rules! port_contract_tests {
             another_owners_changes_are_out_of_reach,
             forgetting_old_changes_keeps_the_feed_whole,
             a_reader_syncing_during_concurrent_writes_ends_with_every_task,
+        ]);
+        $crate::port_contract_tests!(@port access_tokens [
+            live_tokens_are_listed_newest_first_and_count_against_the_limit,
+            expired_tokens_are_neither_listed_nor_counted,
+            only_the_owner_revokes_a_token,
+            a_password_change_or_deletion_ends_every_token,
+            last_use_is_written_once_per_period,
         ]);
         $crate::port_contract_tests!(@port jobs [
             a_lease_is_held_by_one_caller_until_it_ends,

@@ -7,6 +7,7 @@ pub(crate) mod job_leases;
 pub(crate) mod labels;
 pub(crate) mod mfa_challenges;
 pub(crate) mod password_reset_tokens;
+pub(crate) mod personal_access_tokens;
 pub(crate) mod rate_limits;
 pub(crate) mod recovery_codes;
 pub(crate) mod refresh_tokens;

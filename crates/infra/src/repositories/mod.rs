@@ -1,6 +1,7 @@
 //! The storage ports on SeaORM, one repository per table, for SQLite and
 //! PostgreSQL alike: every statement is built from the entities.
 
+pub mod access_tokens;
 pub mod changes;
 pub mod idempotency;
 pub mod job_leases;

@@ -10,17 +10,19 @@ use super::confirmation::{PasswordBody, confirmation};
 use crate::dto::UserBody;
 use crate::error::ApiError;
 use crate::extract::{AuthUser, Fields, json_body};
-use crate::routes::Endpoint;
+use crate::routes::{ACCOUNT, Endpoint};
 use crate::state::AppState;
 
 /// Read, update and delete `/me` (each also at the original backends'
 /// path), and change the password.
 pub(super) fn endpoints() -> Vec<Endpoint> {
     vec![
-        Endpoint::of::<__path_me>(|| web::route().to(me)).with_aliases(me_aliases()),
-        Endpoint::of::<__path_update_me>(|| web::route().to(update_me)).with_aliases(me_aliases()),
-        Endpoint::of::<__path_delete_me>(|| web::route().to(delete_me)).with_aliases(me_aliases()),
-        Endpoint::of::<__path_change_password>(|| web::route().to(change_password)),
+        Endpoint::of::<__path_me>(ACCOUNT, || web::route().to(me)).with_aliases(me_aliases()),
+        Endpoint::of::<__path_update_me>(ACCOUNT, || web::route().to(update_me))
+            .with_aliases(me_aliases()),
+        Endpoint::of::<__path_delete_me>(ACCOUNT, || web::route().to(delete_me))
+            .with_aliases(me_aliases()),
+        Endpoint::of::<__path_change_password>(ACCOUNT, || web::route().to(change_password)),
     ]
 }
 
@@ -33,7 +35,6 @@ fn me_aliases() -> Vec<String> {
 /// The signed-in user.
 #[utoipa::path(
     get, path = "/api/v1/auth/me", operation_id = "get_me",
-    security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The signed-in user", body = UserBody),
         (status = 401, description = "Missing, invalid, expired or revoked access token"),
@@ -71,7 +72,6 @@ pub(crate) struct ProfileBody {
 /// link is followed.
 #[utoipa::path(
     patch, path = "/api/v1/auth/me", operation_id = "update_me",
-    security(("bearer" = []), ("oauth2" = [])),
     request_body = ProfileBody,
     responses(
         (status = 200, description = "The user, renamed; an email change waits for its link", body = UserBody),
@@ -128,7 +128,6 @@ pub(crate) struct ChangePasswordBody {
 /// stops working (sign in again).
 #[utoipa::path(
     post, path = "/api/v1/auth/change-password", operation_id = "change_password",
-    security(("bearer" = []), ("oauth2" = [])),
     request_body = ChangePasswordBody,
     responses(
         (status = 204, description = "Changed; every session has ended"),
@@ -167,7 +166,6 @@ async fn change_password(
 /// Deletes the signed-in user and all their tasks.
 #[utoipa::path(
     delete, path = "/api/v1/auth/me", operation_id = "delete_me",
-    security(("bearer" = []), ("oauth2" = [])),
     request_body = PasswordBody,
     responses(
         (status = 204, description = "The account and its tasks are deleted"),

@@ -2,6 +2,7 @@
 //! backends' aliases of register, login and me). The handlers live in
 //! modules by topic; this one gathers their endpoints.
 
+mod access_tokens;
 mod account;
 mod confirmation;
 mod second_factor;
@@ -11,6 +12,7 @@ mod sign_in;
 
 use crate::routes::Endpoint;
 
+pub(crate) use access_tokens::{AccessTokenBody, AccessTokenInput, CreatedAccessTokenBody};
 pub(crate) use account::{ChangePasswordBody, ProfileBody};
 pub(crate) use confirmation::PasswordBody;
 pub(crate) use second_factor::{
@@ -40,6 +42,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         sign_in::endpoints(),
         account::endpoints(),
         sessions::endpoints(),
+        access_tokens::endpoints(),
         second_factor::endpoints(),
         security_events::endpoints(),
     ]

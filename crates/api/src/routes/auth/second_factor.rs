@@ -12,21 +12,21 @@ use crate::client::client_of;
 use crate::dto::{MfaStatusBody, TokenBody};
 use crate::error::ApiError;
 use crate::extract::{AuthUser, Fields, json_body};
-use crate::routes::Endpoint;
+use crate::routes::{ACCOUNT, Endpoint, PUBLIC};
 use crate::state::AppState;
 
 /// Finish a sign-in (rate-limited, also at the original backends' prefix),
 /// read the status, begin, confirm and turn off TOTP.
 pub(super) fn endpoints() -> Vec<Endpoint> {
     vec![
-        Endpoint::of::<__path_login_mfa>(|| web::route().to(login_mfa))
+        Endpoint::of::<__path_login_mfa>(PUBLIC, || web::route().to(login_mfa))
             .with_aliases(aliases("/api/v1/auth/login/mfa", &["login/mfa"]))
             .rate_limited(),
-        Endpoint::of::<__path_mfa_status>(|| web::route().to(mfa_status)),
-        Endpoint::of::<__path_begin_totp>(|| web::route().to(begin_totp)),
-        Endpoint::of::<__path_confirm_totp>(|| web::route().to(confirm_totp)),
-        Endpoint::of::<__path_disable_totp>(|| web::route().to(disable_totp)),
-        Endpoint::of::<__path_regenerate_recovery_codes>(|| {
+        Endpoint::of::<__path_mfa_status>(ACCOUNT, || web::route().to(mfa_status)),
+        Endpoint::of::<__path_begin_totp>(ACCOUNT, || web::route().to(begin_totp)),
+        Endpoint::of::<__path_confirm_totp>(ACCOUNT, || web::route().to(confirm_totp)),
+        Endpoint::of::<__path_disable_totp>(ACCOUNT, || web::route().to(disable_totp)),
+        Endpoint::of::<__path_regenerate_recovery_codes>(ACCOUNT, || {
             web::route().to(regenerate_recovery_codes)
         }),
     ]
@@ -112,7 +112,6 @@ async fn login_mfa(
 /// The signed-in user's second factors.
 #[utoipa::path(
     get, path = "/api/v1/auth/mfa", operation_id = "get_mfa",
-    security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "Whether TOTP is on, and the recovery codes left", body = MfaStatusBody),
         (status = 401, description = "Missing, invalid, expired or revoked access token"),
@@ -152,7 +151,6 @@ pub(crate) struct TotpEnrolmentBody {
 /// `/mfa/totp/confirm` turns on with its first code.
 #[utoipa::path(
     post, path = "/api/v1/auth/mfa/totp", operation_id = "begin_totp",
-    security(("bearer" = []), ("oauth2" = [])),
     request_body = TotpBeginBody,
     responses(
         (status = 200, description = "The secret, its URI and QR code; TOTP is not on until confirmed", body = TotpEnrolmentBody),
@@ -217,7 +215,6 @@ pub(crate) struct RecoveryCodesBody {
 /// recovery codes, once. Every other session of the user ends.
 #[utoipa::path(
     post, path = "/api/v1/auth/mfa/totp/confirm", operation_id = "confirm_totp",
-    security(("bearer" = []), ("oauth2" = [])),
     request_body = TotpConfirmBody,
     responses(
         (status = 200, description = "TOTP is on; the recovery codes", body = RecoveryCodesBody),
@@ -267,7 +264,6 @@ pub(crate) struct TotpDisableBody {
 /// other session of the user ends.
 #[utoipa::path(
     post, path = "/api/v1/auth/mfa/totp/disable", operation_id = "disable_totp",
-    security(("bearer" = []), ("oauth2" = [])),
     request_body = TotpDisableBody,
     responses(
         (status = 204, description = "TOTP is off"),
@@ -297,7 +293,6 @@ async fn disable_totp(
 /// once; the old ones stop working.
 #[utoipa::path(
     post, path = "/api/v1/auth/mfa/recovery-codes", operation_id = "regenerate_recovery_codes",
-    security(("bearer" = []), ("oauth2" = [])),
     request_body = TotpDisableBody,
     responses(
         (status = 200, description = "The new recovery codes", body = RecoveryCodesBody),

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use crate::dto::SecurityEventsBody;
 use crate::error::ApiError;
 use crate::extract::{AuthUser, Fields};
-use crate::routes::Endpoint;
+use crate::routes::{ACCOUNT, Endpoint};
 use crate::state::AppState;
 
 /// Events per page unless `limit` says otherwise.
@@ -16,7 +16,7 @@ const MAX_LIMIT: u32 = 100;
 
 /// List the security events.
 pub(super) fn endpoints() -> Vec<Endpoint> {
-    vec![Endpoint::of::<__path_security_events>(|| {
+    vec![Endpoint::of::<__path_security_events>(ACCOUNT, || {
         web::route().to(security_events)
     })]
 }
@@ -35,7 +35,6 @@ struct Params {
 /// set to the previous page's `next_before`.
 #[utoipa::path(
     get, path = "/api/v1/auth/security-events", operation_id = "list_security_events",
-    security(("bearer" = []), ("oauth2" = [])),
     params(
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Events per page (default 50)"),
         ("before" = Option<i64>, Query, minimum = 1, description = "Only events older than this event id"),

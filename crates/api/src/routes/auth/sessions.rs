@@ -7,22 +7,21 @@ use super::confirmation::{PasswordBody, confirmation};
 use crate::dto::SessionBody;
 use crate::error::ApiError;
 use crate::extract::AuthUser;
-use crate::routes::Endpoint;
+use crate::routes::{ACCOUNT, Endpoint};
 use crate::state::AppState;
 
 /// List the sessions, end the others, end one.
 pub(super) fn endpoints() -> Vec<Endpoint> {
     vec![
-        Endpoint::of::<__path_sessions>(|| web::route().to(sessions)),
-        Endpoint::of::<__path_end_other_sessions>(|| web::route().to(end_other_sessions)),
-        Endpoint::of::<__path_end_session>(|| web::route().to(end_session)),
+        Endpoint::of::<__path_sessions>(ACCOUNT, || web::route().to(sessions)),
+        Endpoint::of::<__path_end_other_sessions>(ACCOUNT, || web::route().to(end_other_sessions)),
+        Endpoint::of::<__path_end_session>(ACCOUNT, || web::route().to(end_session)),
     ]
 }
 
 /// The signed-in user's live sessions, the caller's marked `current`.
 #[utoipa::path(
     get, path = "/api/v1/auth/sessions", operation_id = "list_sessions",
-    security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The live sessions", body = [SessionBody]),
         (status = 401, description = "Missing, invalid, expired or revoked access token"),
@@ -42,7 +41,6 @@ async fn sessions(user: AuthUser, state: web::Data<AppState>) -> Result<HttpResp
 /// Ends one of the signed-in user's sessions.
 #[utoipa::path(
     delete, path = "/api/v1/auth/sessions/{session_id}", operation_id = "end_session",
-    security(("bearer" = []), ("oauth2" = [])),
     params(("session_id" = uuid::Uuid, Path, description = "A session id from `GET /api/v1/auth/sessions`")),
     request_body = PasswordBody,
     responses(
@@ -77,7 +75,6 @@ async fn end_session(
 /// Ends every session of the signed-in user but the caller's.
 #[utoipa::path(
     delete, path = "/api/v1/auth/sessions", operation_id = "end_other_sessions",
-    security(("bearer" = []), ("oauth2" = [])),
     request_body = PasswordBody,
     responses(
         (status = 204, description = "Every other session has ended"),

@@ -10,23 +10,23 @@ use crate::client::client_of;
 use crate::dto::{LoginBody, TokenBody};
 use crate::error::ApiError;
 use crate::extract::{Fields, content_type_is, json_body, required};
-use crate::routes::Endpoint;
+use crate::routes::{Endpoint, PUBLIC};
 use crate::state::AppState;
 
 /// Register, the two logins, refresh and logout; all but logout are
 /// rate-limited, and register and login keep the original backends' paths.
 pub(super) fn endpoints() -> Vec<Endpoint> {
     vec![
-        Endpoint::of::<__path_register>(|| web::route().to(register))
+        Endpoint::of::<__path_register>(PUBLIC, || web::route().to(register))
             .with_aliases(aliases("/api/v1/auth/register", &["register", "signup"]))
             .rate_limited(),
-        Endpoint::of::<__path_login>(|| web::route().to(login))
+        Endpoint::of::<__path_login>(PUBLIC, || web::route().to(login))
             .with_aliases(aliases("/api/v1/auth/login", &["login", "signin"]))
             .rate_limited(),
-        Endpoint::of::<__path_login_access_token>(|| web::route().to(login_access_token))
+        Endpoint::of::<__path_login_access_token>(PUBLIC, || web::route().to(login_access_token))
             .rate_limited(),
-        Endpoint::of::<__path_refresh>(|| web::route().to(refresh)).rate_limited(),
-        Endpoint::of::<__path_logout>(|| web::route().to(logout)),
+        Endpoint::of::<__path_refresh>(PUBLIC, || web::route().to(refresh)).rate_limited(),
+        Endpoint::of::<__path_logout>(PUBLIC, || web::route().to(logout)),
     ]
 }
 

@@ -120,7 +120,6 @@ async fn next_piece(
 /// document is never taken for a complete one.
 #[utoipa::path(
     get, path = "/api/v1/users/{user_id}/export", operation_id = "export_account",
-    security(("bearer" = []), ("oauth2" = [])),
     params(("user_id" = Uuid, Path, description = "The caller's own user id (any other is 404)")),
     responses(
         (status = 200, description = "The document, as an attachment", body = ExportBody,

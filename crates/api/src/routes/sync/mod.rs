@@ -16,16 +16,17 @@ use self::cursor::{MALFORMED, decode_activity, decode_sync, encode_activity, enc
 use crate::dto::{LabelBody, TaskBody, rfc3339};
 use crate::error::ApiError;
 use crate::extract::{Fields, OwnTasks};
-use crate::routes::Endpoint;
+use crate::routes::{ACCOUNT, Endpoint, TASKS_READ};
 
 pub(crate) use self::export::{ExportBody, ExportedTaskBody};
 
 /// The change log endpoints.
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
-        Endpoint::of::<__path_changes>(|| web::route().to(changes)),
-        Endpoint::of::<__path_activity>(|| web::route().to(activity)),
-        Endpoint::of::<export::__path_export>(|| web::route().to(export::export)),
+        Endpoint::of::<__path_changes>(TASKS_READ, || web::route().to(changes)),
+        Endpoint::of::<__path_activity>(TASKS_READ, || web::route().to(activity)),
+        // The export holds the account too: no personal access token reaches it.
+        Endpoint::of::<export::__path_export>(ACCOUNT, || web::route().to(export::export)),
     ]
 }
 
@@ -150,7 +151,6 @@ impl ChangesBody {
 /// sync.
 #[utoipa::path(
     get, path = "/api/v1/users/{user_id}/changes", operation_id = "list_changes",
-    security(("bearer" = []), ("oauth2" = [])),
     params(
         ("user_id" = Uuid, Path, description = "The caller's own user id (any other is 404)"),
         PageParams,
@@ -222,7 +222,6 @@ pub(crate) struct ActivityBody {
 /// `sync.retention_days`).
 #[utoipa::path(
     get, path = "/api/v1/users/{user_id}/activity", operation_id = "list_activity",
-    security(("bearer" = []), ("oauth2" = [])),
     params(
         ("user_id" = Uuid, Path, description = "The caller's own user id (any other is 404)"),
         PageParams,

@@ -25,7 +25,7 @@ pub(super) fn date(raw: &str) -> Result<NaiveDate, &'static str> {
 /// An instant in RFC 3339 with an offset (`Z` or `±hh:mm`), as UTC, to the
 /// microsecond (what both databases keep), in years 1 to 9999 in UTC (so
 /// that it is written back as it was read, and sorts as text on SQLite).
-pub(super) fn instant(raw: &str) -> Result<DateTime<Utc>, &'static str> {
+pub(crate) fn instant(raw: &str) -> Result<DateTime<Utc>, &'static str> {
     DateTime::parse_from_rfc3339(raw)
         .ok()
         .map(|at| at.with_timezone(&Utc).trunc_subsecs(6))

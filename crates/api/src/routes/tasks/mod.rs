@@ -16,6 +16,7 @@ use serde::de::DeserializeOwned;
 use taskpulse_domain::task::TaskChanges;
 
 pub(crate) use self::batch::{BatchAnswer, BatchBody, BatchOpBody, OpResult};
+pub(crate) use self::fields::instant;
 pub(crate) use self::input::{CompletionBody, MoveBody, TaskInput, TaskPatch};
 use self::input::{
     completion, fingerprint, full_task, idempotency_key, patch_changes, placement, replacement,
@@ -29,7 +30,7 @@ use self::validator::{listing_tag, not_modified, tagged, unchanged};
 use crate::dto::{TaskBody, task_response};
 use crate::error::ApiError;
 use crate::extract::{IfMatch, OneTask, OwnTasks, json_body};
-use crate::routes::Endpoint;
+use crate::routes::{Endpoint, TASKS_READ, TASKS_WRITE};
 use crate::state::AppState;
 
 /// The canonical prefix of the task routes.
@@ -45,18 +46,18 @@ const COMPAT_PREFIXES: [&str; 3] = [
 /// The task endpoints, each also under the compatibility prefixes.
 pub fn endpoints() -> Vec<Endpoint> {
     [
-        Endpoint::of::<__path_batch_tasks>(|| web::route().to(batch_tasks)),
-        Endpoint::of::<__path_list_trash>(|| web::route().to(list_trash)),
-        Endpoint::of::<__path_purge_task>(|| web::route().to(purge_task)),
-        Endpoint::of::<__path_restore_task>(|| web::route().to(restore_task)),
-        Endpoint::of::<__path_list>(|| web::route().to(list)),
-        Endpoint::of::<__path_create>(|| web::route().to(create)),
-        Endpoint::of::<__path_get>(|| web::route().to(get)),
-        Endpoint::of::<__path_replace>(|| web::route().to(replace)),
-        Endpoint::of::<__path_update>(|| web::route().to(update)),
-        Endpoint::of::<__path_delete>(|| web::route().to(delete)),
-        Endpoint::of::<__path_complete>(|| web::route().to(complete)),
-        Endpoint::of::<__path_move_task>(|| web::route().to(move_task)),
+        Endpoint::of::<__path_batch_tasks>(TASKS_WRITE, || web::route().to(batch_tasks)),
+        Endpoint::of::<__path_list_trash>(TASKS_READ, || web::route().to(list_trash)),
+        Endpoint::of::<__path_purge_task>(TASKS_WRITE, || web::route().to(purge_task)),
+        Endpoint::of::<__path_restore_task>(TASKS_WRITE, || web::route().to(restore_task)),
+        Endpoint::of::<__path_list>(TASKS_READ, || web::route().to(list)),
+        Endpoint::of::<__path_create>(TASKS_WRITE, || web::route().to(create)),
+        Endpoint::of::<__path_get>(TASKS_READ, || web::route().to(get)),
+        Endpoint::of::<__path_replace>(TASKS_WRITE, || web::route().to(replace)),
+        Endpoint::of::<__path_update>(TASKS_WRITE, || web::route().to(update)),
+        Endpoint::of::<__path_delete>(TASKS_WRITE, || web::route().to(delete)),
+        Endpoint::of::<__path_complete>(TASKS_WRITE, || web::route().to(complete)),
+        Endpoint::of::<__path_move_task>(TASKS_WRITE, || web::route().to(move_task)),
     ]
     .into_iter()
     .map(|endpoint| {
@@ -73,7 +74,6 @@ pub fn endpoints() -> Vec<Endpoint> {
 /// The caller's tasks, filtered, sorted and paged.
 #[utoipa::path(
     get, path = "/api/v1/users/{user_id}/tasks", operation_id = "list_tasks",
-    security(("bearer" = []), ("oauth2" = [])),
     params(
         ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
         ListParams,
@@ -112,7 +112,6 @@ async fn list(tasks: OwnTasks, req: HttpRequest) -> Result<HttpResponse, ApiErro
 /// Creates a task; with `Idempotency-Key`, at most once per key.
 #[utoipa::path(
     post, path = "/api/v1/users/{user_id}/tasks", operation_id = "create_task",
-    security(("bearer" = []), ("oauth2" = [])),
     params(
         ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
         ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$",
@@ -164,7 +163,6 @@ async fn create(
 /// none (`atomic`, the default), or each on its own.
 #[utoipa::path(
     post, path = "/api/v1/users/{user_id}/tasks/batch", operation_id = "batch_tasks",
-    security(("bearer" = []), ("oauth2" = [])),
     params(
         ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
         ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$",
@@ -210,7 +208,6 @@ async fn batch_tasks(
 /// One task.
 #[utoipa::path(
     get, path = "/api/v1/users/{user_id}/tasks/{task_id}", operation_id = "get_task",
-    security(("bearer" = []), ("oauth2" = [])),
     params(
         ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
         ("task_id" = i64, Path, minimum = 1, description = "The task id"),
@@ -231,7 +228,6 @@ async fn get(task: OneTask) -> Result<HttpResponse, ApiError> {
 /// Replaces a task's title and description (`completed` changes only when given).
 #[utoipa::path(
     put, path = "/api/v1/users/{user_id}/tasks/{task_id}", operation_id = "replace_task",
-    security(("bearer" = []), ("oauth2" = [])),
     params(
         ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
         ("task_id" = i64, Path, minimum = 1, description = "The task id"),
@@ -264,7 +260,6 @@ async fn replace(
 /// Changes the fields given (`{}` changes nothing).
 #[utoipa::path(
     patch, path = "/api/v1/users/{user_id}/tasks/{task_id}", operation_id = "update_task",
-    security(("bearer" = []), ("oauth2" = [])),
     params(
         ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
         ("task_id" = i64, Path, minimum = 1, description = "The task id"),
@@ -297,7 +292,6 @@ async fn update(
 /// Sets `completed`, or toggles it when the body is empty or `{}`.
 #[utoipa::path(
     patch, path = "/api/v1/users/{user_id}/tasks/{task_id}/complete", operation_id = "complete_task",
-    security(("bearer" = []), ("oauth2" = [])),
     params(
         ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
         ("task_id" = i64, Path, minimum = 1, description = "The task id"),
@@ -335,7 +329,6 @@ async fn complete(
 /// where it is.
 #[utoipa::path(
     post, path = "/api/v1/users/{user_id}/tasks/{task_id}/move", operation_id = "move_task",
-    security(("bearer" = []), ("oauth2" = [])),
     params(
         ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
         ("task_id" = i64, Path, minimum = 1, description = "The task id"),
@@ -386,7 +379,6 @@ async fn write_changes<T: DeserializeOwned>(
 /// (`…/tasks/trash`), from where it can be restored until it is purged.
 #[utoipa::path(
     delete, path = "/api/v1/users/{user_id}/tasks/{task_id}", operation_id = "delete_task",
-    security(("bearer" = []), ("oauth2" = [])),
     params(
         ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
         ("task_id" = i64, Path, minimum = 1, description = "The task id"),

@@ -14,7 +14,6 @@ use crate::extract::{IfMatch, OneTask, OwnTasks};
 /// its own (its subtasks went with it and come back with it).
 #[utoipa::path(
     get, path = "/api/v1/users/{user_id}/tasks/trash", operation_id = "list_trash",
-    security(("bearer" = []), ("oauth2" = [])),
     params(
         ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
         TrashParams,
@@ -43,7 +42,6 @@ pub(super) async fn list_trash(
 /// version more; at the top level when its parent is no longer there.
 #[utoipa::path(
     post, path = "/api/v1/users/{user_id}/tasks/{task_id}/restore", operation_id = "restore_task",
-    security(("bearer" = []), ("oauth2" = [])),
     params(
         ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
         ("task_id" = i64, Path, minimum = 1, description = "The id of a task the trash lists"),
@@ -70,7 +68,6 @@ pub(super) async fn restore_task(
 /// Erases a deleted task, and everything under it, for good.
 #[utoipa::path(
     delete, path = "/api/v1/users/{user_id}/tasks/trash/{task_id}", operation_id = "purge_task",
-    security(("bearer" = []), ("oauth2" = [])),
     params(
         ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
         ("task_id" = i64, Path, minimum = 1, description = "The id of a task the trash lists"),

@@ -1,6 +1,7 @@
 //! Unit tests of [`AuthService`](super::AuthService), on mocks of its
 //! ports, by topic; the fixtures they share live here.
 
+mod access_tokens;
 mod account;
 mod lockout;
 mod second_factor;
@@ -13,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use super::{AuthPorts, AuthService, AuthSettings, Principal, SignIn, Tokens};
+use crate::access_token::MockAccessTokenStore;
 use crate::error::Result;
 use crate::mail::MockMailer;
 use crate::ports::{
@@ -82,6 +84,7 @@ struct Ports {
     factors: MockSecondFactorStore,
     codes: MockOneTimeCodes,
     verifications: MockEmailVerificationStore,
+    access_tokens: MockAccessTokenStore,
     /// What the service logged.
     events: Arc<Mutex<Vec<SecurityEvent>>>,
     /// `AuthSettings::require_verified_email`.
@@ -113,6 +116,7 @@ impl Ports {
             factors: MockSecondFactorStore::new(),
             codes: MockOneTimeCodes::new(),
             verifications: MockEmailVerificationStore::new(),
+            access_tokens: MockAccessTokenStore::new(),
             events: Arc::default(),
             require_verified_email: false,
         }
@@ -148,12 +152,21 @@ impl Ports {
         opaque
             .expect_hash()
             .returning(|t| TokenHash::new(format!("hash:{t}")));
+        let mut token_secrets = MockOpaqueTokens::new();
+        token_secrets
+            .expect_generate()
+            .returning(|| Ok(("random".into(), TokenHash::new("unused".into()))));
+        token_secrets
+            .expect_hash()
+            .returning(|t| TokenHash::new(format!("sha256:{t}")));
         let ports = AuthPorts {
             users: Arc::new(self.users),
             sessions: Arc::new(self.sessions),
             hasher: Arc::new(self.hasher),
             tokens: Arc::new(self.tokens),
             opaque: Arc::new(opaque),
+            access_tokens: Arc::new(self.access_tokens),
+            token_secrets: Arc::new(token_secrets),
             factors: Arc::new(self.factors),
             codes: Arc::new(self.codes),
             mailer: Arc::new(self.mailer),
