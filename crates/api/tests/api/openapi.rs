@@ -329,7 +329,8 @@ async fn every_operation_declares_its_security_requirement_and_scopes(app: &Test
         } else {
             "tasks:"
         };
-        if path.starts_with("/api/v1/users/") {
+        // The export holds the account: it is an account route.
+        if path.starts_with("/api/v1/users/") && !path.ends_with("/export") {
             let reads = method == "get";
             let expected = format!("{expected_family}{}", if reads { "read" } else { "write" });
             if scopes != BTreeSet::from([expected.clone()]) || !tokens {

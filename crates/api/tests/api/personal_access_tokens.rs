@@ -333,6 +333,11 @@ async fn a_token_never_reaches_account_routes(app: &TestApp) {
         ),
         (Method::GET, "/api/v1/auth/mfa".to_owned(), json!({})),
         (
+            Method::GET,
+            format!("/api/v1/users/{}/export", user.id),
+            json!({}),
+        ),
+        (
             Method::POST,
             "/api/v1/auth/mfa/totp".to_owned(),
             json!({"current_password": user.password}),
