@@ -83,6 +83,26 @@ run() { # scenario path [validator]
   REQ_PATH=$2 IF_NONE_MATCH=${3:-} wrk -t1 -c"$CONNS" -d"$DURATION" -s bench/sync_reads.lua "$BASE" \
     | awk -v s="$1" '/^RESULT/ {print s, $2, $3, $4, $5}'
 }
+# With PROFILE=1, instead: the server's and PostgreSQL's CPU time per
+# request (clock ticks of /proc, over one run of each).
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+cpu() {
+  local pg=0
+  for p in $(pgrep -x postgres); do pg=$((pg + $(ticks "$p"))); done
+  echo "$(ticks "$pid") $pg"
+}
+if [[ ${PROFILE:-0} == 1 ]]; then
+  seconds=${DURATION%s}
+  for scenario in get_one:GET_ONE list_50:LIST_50 sync_100:SYNC_100; do
+    variable=${scenario#*:}
+    read -r sv0 pg0 < <(cpu)
+    rate=$(run "${scenario%%:*}" "${!variable}" | awk '{print $2}')
+    read -r sv1 pg1 < <(cpu)
+    awk -v s="${scenario%%:*}" -v r="$rate" -v t="$seconds" -v sv=$((sv1 - sv0)) -v pg=$((pg1 - pg0)) -v hz="$(getconf CLK_TCK)" \
+      'BEGIN {n = r * t; printf "%-10s %8.0f req/s  server %5.0f us/req  postgres %5.0f us/req\n", s, r, sv / hz * 1e6 / n, pg / hz * 1e6 / n}'
+  done
+  exit 0
+fi
 SCENARIOS=(get_one list_50 list_304 sync_empty sync_100)
 for _ in $(seq 1 "$ROUNDS"); do
   run get_one "$GET_ONE"
