@@ -395,7 +395,7 @@ pub fn trash_body(tasks: Vec<TrashedTask>) -> serde_json::Result<Bytes> {
 
 /// About how long one task's JSON is, with a short title and no
 /// description.
-const TASK_JSON_BYTES: usize = 512;
+pub(crate) const TASK_JSON_BYTES: usize = 512;
 
 /// The `ETag` of a task at `version`.
 pub fn etag(version: i64) -> HeaderValue {

@@ -77,10 +77,12 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE FUNCTION record_task_inserts() RETURNS TRIGGER LANGUAGE plpgsql AS $$
+-- Appends the changes of the rows an INSERT created; the trigger's
+-- argument is the kind.
+CREATE FUNCTION record_creations() RETURNS TRIGGER LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO changes (user_id, seq, kind, entity_id, action, fields, session_id, at)
-    SELECT user_id, change_seq, 'task', id, 'created', '', changed_by, updated_at
+    SELECT user_id, change_seq, TG_ARGV[0], id, 'created', '', changed_by, updated_at
     FROM new_rows;
     RETURN NULL;
 END $$;
@@ -116,14 +118,6 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE FUNCTION record_label_inserts() RETURNS TRIGGER LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO changes (user_id, seq, kind, entity_id, action, fields, session_id, at)
-    SELECT user_id, change_seq, 'label', id, 'created', '', changed_by, updated_at
-    FROM new_rows;
-    RETURN NULL;
-END $$;
-
 CREATE FUNCTION record_label_updates() RETURNS TRIGGER LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO changes (user_id, seq, kind, entity_id, action, fields, session_id, at)
@@ -145,7 +139,7 @@ CREATE TRIGGER tasks_numbered_on_update BEFORE UPDATE ON tasks
     EXECUTE FUNCTION number_change();
 CREATE TRIGGER tasks_created AFTER INSERT ON tasks
     REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION record_task_inserts();
+    FOR EACH STATEMENT EXECUTE FUNCTION record_creations('task');
 CREATE TRIGGER tasks_changed AFTER UPDATE ON tasks
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION record_task_updates();
@@ -160,7 +154,7 @@ CREATE TRIGGER labels_numbered_on_update BEFORE UPDATE ON labels
     EXECUTE FUNCTION number_change();
 CREATE TRIGGER labels_created AFTER INSERT ON labels
     REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION record_label_inserts();
+    FOR EACH STATEMENT EXECUTE FUNCTION record_creations('label');
 CREATE TRIGGER labels_changed AFTER UPDATE ON labels
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION record_label_updates();

@@ -15,7 +15,7 @@ use taskpulse_domain::{Error, OwnerTasks};
 use utoipa::ToSchema;
 
 use super::cursor::encode_sync;
-use crate::dto::{LabelBody, TaskBody, UserBody, rfc3339, rfc3339_or_null};
+use crate::dto::{LabelBody, TASK_JSON_BYTES, TaskBody, UserBody, rfc3339, rfc3339_or_null};
 use crate::error::ApiError;
 use crate::extract::OwnTasks;
 
@@ -96,7 +96,7 @@ async fn next_piece(
     let page = tasks.export_tasks(after, limit).await?;
     let last = page.len() < usize::try_from(limit.get()).unwrap_or(usize::MAX);
     let next = page.last().map(|stored| StoredKey::of(&stored.task));
-    let mut piece = Vec::with_capacity(page.len() * 512 + 2);
+    let mut piece = Vec::with_capacity(page.len() * TASK_JSON_BYTES + 2);
     for (n, stored) in page.into_iter().enumerate() {
         if after.is_some() || n > 0 {
             piece.push(b',');
