@@ -227,7 +227,8 @@ pub trait TaskRepository: Send + Sync {
     /// One page of the bearer's tasks matching `query` (see
     /// [`TaskQuery::matches`]), in its order ([`TaskQuery::order`]), and the
     /// number of matches before paging (an empty page for a bearer that is
-    /// not live).
+    /// not live); with them, where it can read it in the same step, the
+    /// owner's latest change ([`TaskPage::latest`]).
     ///
     /// # Errors
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.

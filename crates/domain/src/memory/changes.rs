@@ -29,6 +29,11 @@ pub(super) struct OwnerLog {
     rows: HashMap<(Changed, i64), u64>,
 }
 
+/// The owner's latest change (the start of the log when it has none).
+pub(super) fn head_of(tables: &Tables, owner: UserId) -> ChangeSeq {
+    ChangeSeq::new(tables.changes.get(&owner).map_or(0, |log| log.head))
+}
+
 /// The owner's tasks (and whether each is in the trash) and labels
 /// before a write.
 #[derive(Debug)]
@@ -257,11 +262,7 @@ impl ChangeFeed for MemoryChanges {
         if !live(&tables, bearer) {
             return Ok(None);
         }
-        let head = tables
-            .changes
-            .get(&bearer.user_id)
-            .map_or(0, |log| log.head);
-        Ok(Some(ChangeSeq::new(head)))
+        Ok(Some(head_of(&tables, bearer.user_id)))
     }
 
     async fn feed(&self, bearer: &Bearer, query: FeedQuery) -> Result<Option<FeedPage>> {

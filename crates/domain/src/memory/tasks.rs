@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::changes::recorded;
+use super::changes::{head_of, recorded};
 use super::labels::{check_room, resolve};
 use super::trash;
 use super::users::token_subject;
@@ -307,7 +307,12 @@ impl TaskRepository for MemoryTasks {
             .take(limit)
             .cloned()
             .collect();
-        Ok(TaskPage { tasks, total })
+        let latest = live.then(|| head_of(&tables, bearer.user_id));
+        Ok(TaskPage {
+            tasks,
+            total,
+            latest,
+        })
     }
 
     async fn create(

@@ -8,6 +8,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 
 use super::{Priority, Task, TaskId};
+use crate::changes::ChangeSeq;
 use crate::label::LabelName;
 use crate::text::fold;
 
@@ -228,6 +229,10 @@ pub struct TaskPage {
     pub tasks: Vec<Task>,
     /// How many tasks match before paging.
     pub total: u64,
+    /// The owner's latest change as the page was read, when storage read
+    /// it with the page (in the same statement, so that it is exactly the
+    /// state the page shows); `None` leaves it to a read of its own.
+    pub latest: Option<ChangeSeq>,
 }
 
 #[cfg(test)]

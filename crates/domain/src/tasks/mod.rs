@@ -157,16 +157,21 @@ impl OwnerTasks {
         }
     }
 
+    /// `query` as of now (what `overdue` is measured against).
+    fn listing(&self, query: &TaskQuery) -> TaskQuery {
+        TaskQuery {
+            now: self.service.clock.now(),
+            ..query.clone()
+        }
+    }
+
     /// One page of the tasks.
     ///
     /// # Errors
     /// [`Error::Unauthorized`] when the bearer is not live;
     /// [`Error::Unavailable`] when storage cannot be reached.
     pub async fn list(&self, query: &TaskQuery) -> Result<TaskPage> {
-        let query = TaskQuery {
-            now: self.service.clock.now(),
-            ..query.clone()
-        };
+        let query = self.listing(query);
         let page = self.service.tasks.list(&self.bearer, &query).await?;
         if page.total == 0 {
             self.ensure_live().await?;

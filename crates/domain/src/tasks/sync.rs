@@ -5,6 +5,7 @@ use crate::changes::{
     ActivityCursor, ActivityQuery, Change, ChangeSeq, FeedPage, FeedQuery, SyncCursor,
 };
 use crate::error::{Error, Result};
+use crate::task::{TaskPage, TaskQuery};
 
 use super::OwnerTasks;
 
@@ -22,6 +23,26 @@ impl OwnerTasks {
             None => {
                 self.ensure_live().await?;
                 Err(Error::internal("a live bearer without a change log"))
+            }
+        }
+    }
+
+    /// One page of the tasks and the owner's latest change as of that
+    /// page, which a listing's validator is made of: read with the page
+    /// where storage can, else just before it, so that a validator never
+    /// claims more than its page holds.
+    ///
+    /// # Errors
+    /// As [`OwnerTasks::latest_change`].
+    pub async fn list_with_latest(&self, query: &TaskQuery) -> Result<(TaskPage, ChangeSeq)> {
+        let query = self.listing(query);
+        let page = self.service.tasks.list(&self.bearer, &query).await?;
+        match page.latest {
+            Some(latest) => Ok((page, latest)),
+            None => {
+                let latest = self.latest_change().await?;
+                let page = self.service.tasks.list(&self.bearer, &query).await?;
+                Ok((page, latest))
             }
         }
     }

@@ -222,6 +222,7 @@ async fn nothing_found_for_a_revoked_bearer_is_unauthorized() {
         Ok(TaskPage {
             tasks: Vec::new(),
             total: 0,
+            latest: None,
         })
     });
     repo.expect_create().returning(|_, _, _| Ok(None));
@@ -271,6 +272,7 @@ async fn an_empty_listing_of_a_live_bearer_is_just_empty() {
         Ok(TaskPage {
             tasks: Vec::new(),
             total: 0,
+            latest: None,
         })
     });
     let service = service(repo, live(&bearer));
@@ -622,4 +624,88 @@ async fn an_export_whose_bearer_was_revoked_ends_unauthorized_not_short() {
     let page = own(&service, &bearer).await.export_tasks(None, two).await;
 
     assert!(is_revoked(&page), "{page:?}");
+}
+
+/// A page of one task, with `latest` as storage read it.
+fn page_of(bearer: &Bearer, latest: Option<u64>) -> TaskPage {
+    TaskPage {
+        tasks: vec![task(bearer.user_id, 1)],
+        total: 1,
+        latest: latest.map(ChangeSeq::new),
+    }
+}
+
+#[tokio::test]
+async fn a_page_read_with_its_latest_change_needs_no_other_read() {
+    let bearer = bearer();
+    let mut repo = MockTaskRepository::new();
+    let page = page_of(&bearer, Some(9));
+    repo.expect_list()
+        .times(1)
+        .returning(move |_, _| Ok(page.clone()));
+    let mut feed = MockChangeFeed::new();
+    feed.expect_head().never();
+    let service = service_with_feed(repo, feed, not_asked());
+
+    let (page, latest) = own(&service, &bearer)
+        .await
+        .list_with_latest(&TaskQuery::default())
+        .await
+        .expect("listed");
+
+    assert_eq!((page.tasks.len(), latest), (1, ChangeSeq::new(9)));
+}
+
+#[tokio::test]
+async fn a_page_without_its_latest_change_is_read_again_after_the_head() {
+    let bearer = bearer();
+    let mut order = mockall::Sequence::new();
+    let mut repo = MockTaskRepository::new();
+    let mut feed = MockChangeFeed::new();
+    let first = page_of(&bearer, None);
+    repo.expect_list()
+        .times(1)
+        .in_sequence(&mut order)
+        .returning(move |_, _| Ok(first.clone()));
+    feed.expect_head()
+        .times(1)
+        .in_sequence(&mut order)
+        .returning(|_| Ok(Some(ChangeSeq::new(4))));
+    let second = page_of(&bearer, None);
+    repo.expect_list()
+        .times(1)
+        .in_sequence(&mut order)
+        .returning(move |_, _| Ok(second.clone()));
+    let service = service_with_feed(repo, feed, not_asked());
+
+    let (_, latest) = own(&service, &bearer)
+        .await
+        .list_with_latest(&TaskQuery::default())
+        .await
+        .expect("listed");
+
+    assert_eq!(latest, ChangeSeq::new(4), "the head read before the page");
+}
+
+#[tokio::test]
+async fn a_revoked_bearer_gets_no_page_with_a_latest_change() {
+    let bearer = bearer();
+    let mut repo = MockTaskRepository::new();
+    repo.expect_list().returning(|_, _| {
+        Ok(TaskPage {
+            tasks: Vec::new(),
+            total: 0,
+            latest: None,
+        })
+    });
+    let mut feed = MockChangeFeed::new();
+    feed.expect_head().returning(|_| Ok(None));
+    let service = service_with_feed(repo, feed, revoked(&bearer));
+
+    let listed = own(&service, &bearer)
+        .await
+        .list_with_latest(&TaskQuery::default())
+        .await;
+
+    assert!(is_revoked(&listed), "{listed:?}");
 }

@@ -369,6 +369,42 @@ pub async fn another_owners_changes_are_out_of_reach(storage: &Storage) {
     assert!(empty.is_empty(), "{empty:?}");
 }
 
+/// A listing's page carries the owner's latest change as of the page,
+/// the same as [`ChangeFeed::head`](crate::changes::ChangeFeed::head)
+/// reads, and another owner's writes do not move it; the adapters here
+/// read it with every page that has a task.
+pub async fn a_listing_carries_the_owners_latest_change(storage: &Storage) {
+    let ada = bearer(storage, "ada@example.com").await;
+    let bob = bearer(storage, "bob@example.com").await;
+    let first = create(storage, ada, new_task("First", None, false), 1).await;
+    create(storage, ada, new_task("Second", None, false), 2).await;
+    let listed = |owner: Bearer| async move {
+        storage
+            .tasks
+            .list(&owner, &TaskQuery::default())
+            .await
+            .expect("listed")
+    };
+
+    let before = listed(ada).await;
+    let head = storage.changes.head(&ada).await.expect("read");
+    assert_eq!(before.latest, head, "the page's latest is the head");
+    create(storage, bob, new_task("Bob's", None, false), 3).await;
+    assert_eq!(listed(ada).await.latest, head, "Bob's write is not Ada's");
+
+    storage
+        .tasks
+        .update(&ada, first.id, title("Renamed"), Precondition::None, at(4))
+        .await
+        .expect("renamed");
+    let after = listed(ada).await;
+    assert!(after.latest > before.latest, "{after:?} after {before:?}");
+    assert_eq!(
+        after.latest,
+        storage.changes.head(&ada).await.expect("read")
+    );
+}
+
 /// Forgetting old changes drops them from the activity, not the rows'
 /// place in the feed.
 pub async fn forgetting_old_changes_keeps_the_feed_whole(storage: &Storage) {

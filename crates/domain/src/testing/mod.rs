@@ -315,6 +315,7 @@ macro_rules! port_contract_tests {
             another_owners_changes_are_out_of_reach,
             forgetting_old_changes_keeps_the_feed_whole,
             a_reader_syncing_during_concurrent_writes_ends_with_every_task,
+            a_listing_carries_the_owners_latest_change,
         ]);
         $crate::port_contract_tests!(@port access_tokens [
             live_tokens_are_listed_newest_first_and_count_against_the_limit,

@@ -9,7 +9,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Order, QueryFilter,
     QueryOrder, QuerySelect, QueryTrait, Statement,
@@ -68,6 +68,23 @@ fn head_select(bearer: &Bearer) -> SelectStatement {
         .and_where(users::Column::Id.eq(bearer.user_id.as_uuid()))
         .and_where(live(bearer))
         .to_owned()
+}
+
+/// The bearer's latest sequence number as a value: a subquery that reads
+/// nothing of the statement it is in, so evaluated once per statement,
+/// in that statement's snapshot.
+pub(crate) fn latest_of(bearer: &Bearer) -> SimpleExpr {
+    let mut latest = Query::select();
+    latest
+        .expr(Expr::cust(LATEST))
+        .from(users::Entity)
+        .and_where(users::Column::Id.eq(bearer.user_id.as_uuid()));
+    Expr::SubQuery(None, Box::new(latest.into()))
+}
+
+/// A position read by [`latest_of`].
+pub(crate) fn latest_read(seq: i64) -> Result<ChangeSeq> {
+    position(seq)
 }
 
 /// The latest change of the owner's labels (through their index).

@@ -5,6 +5,7 @@
 mod cursor;
 mod export;
 
+use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -13,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use self::cursor::{MALFORMED, decode_activity, decode_sync, encode_activity, encode_sync};
-use crate::dto::{LabelBody, TaskBody, rfc3339};
+use crate::dto::{LabelBody, TASK_JSON_BYTES, TaskBody, rfc3339};
 use crate::error::ApiError;
 use crate::extract::{Fields, OwnTasks};
 use crate::routes::{ACCOUNT, Endpoint, TASKS_READ};
@@ -167,8 +168,19 @@ impl ChangesBody {
 async fn changes(tasks: OwnTasks, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let (cursor, limit) = tasks.accept(page_params(&req, decode_sync)).await?;
     let (page, next) = tasks.changes(cursor, limit).await?;
-    Ok(HttpResponse::Ok().json(ChangesBody::of(page, next)))
+    let entries = page.tasks.len() + page.labels.len() + page.deleted.len();
+    // Sized for typical tasks, so that the buffer seldom grows (each
+    // growth copies what is written so far).
+    let mut body = Vec::with_capacity(CURSOR_JSON_BYTES + entries * TASK_JSON_BYTES);
+    serde_json::to_writer(&mut body, &ChangesBody::of(page, next))
+        .map_err(|_| ApiError::Internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(body))
 }
+
+/// About how long a feed page's JSON is without its entries.
+const CURSOR_JSON_BYTES: usize = 128;
 
 /// One change of the log.
 #[derive(Debug, Serialize, ToSchema)]

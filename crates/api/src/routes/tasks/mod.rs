@@ -26,7 +26,9 @@ use self::query::{ListParams, list_query};
 use self::trash::{
     __path_list_trash, __path_purge_task, __path_restore_task, list_trash, purge_task, restore_task,
 };
-use self::validator::{listing_tag, not_modified, tagged, unchanged};
+use self::validator::{
+    asks_if_changed, has_validator, listing_tag, not_modified, tagged, unchanged,
+};
 use crate::dto::{TaskBody, task_response};
 use crate::error::ApiError;
 use crate::extract::{IfMatch, OneTask, OwnTasks, json_body};
@@ -98,14 +100,18 @@ pub fn endpoints() -> Vec<Endpoint> {
 )]
 async fn list(tasks: OwnTasks, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let query = tasks.accept(list_query(&req)).await?;
-    let Some(tag) = listing_tag(tasks.latest_change().await?, &req, &query) else {
+    if !has_validator(&query) {
         let page = tasks.list(&query).await?;
         return page_response(&req, &query, page);
-    };
-    if not_modified(&req, &tag) {
-        return Ok(unchanged(&tag));
     }
-    let page = tasks.list(&query).await?;
+    if asks_if_changed(&req) {
+        let tag = listing_tag(tasks.latest_change().await?, &req);
+        if not_modified(&req, &tag) {
+            return Ok(unchanged(&tag));
+        }
+    }
+    let (page, latest) = tasks.list_with_latest(&query).await?;
+    let tag = listing_tag(latest, &req);
     Ok(tagged(page_response(&req, &query, page)?, &tag))
 }
 

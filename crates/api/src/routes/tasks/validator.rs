@@ -1,8 +1,8 @@
 //! The validator of a listing: an `ETag` made of the owner's latest
 //! change and the query, so that `If-None-Match` with it answers 304
-//! while nothing of the owner's changed. The latest change is read before
-//! the listing: a write between the two makes the tag older than the
-//! page, never newer, so a client can only be told to fetch again.
+//! while nothing of the owner's changed. The latest change is read in
+//! the page's own statement (or, failing that, before it): a tag is never
+//! newer than its page, so a client can only be told to fetch again.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
@@ -12,19 +12,23 @@ use actix_web::http::header::{ETAG, HeaderValue, IF_NONE_MATCH};
 use taskpulse_domain::changes::ChangeSeq;
 use taskpulse_domain::task::TaskQuery;
 
+/// Whether the listing `query` asks for has a validator: not with
+/// `overdue`, whose answer changes with the clock.
+pub(super) fn has_validator(query: &TaskQuery) -> bool {
+    query.overdue.is_none()
+}
+
+/// Whether the request names validators to compare (`If-None-Match`).
+pub(super) fn asks_if_changed(req: &HttpRequest) -> bool {
+    req.headers().contains_key(IF_NONE_MATCH)
+}
+
 /// The tag of the listing `req` asks for when the owner's latest change
-/// is `latest`; `None` for `overdue`, whose answer changes with the clock.
-pub(super) fn listing_tag(
-    latest: ChangeSeq,
-    req: &HttpRequest,
-    query: &TaskQuery,
-) -> Option<String> {
-    if query.overdue.is_some() {
-        return None;
-    }
+/// is `latest`.
+pub(super) fn listing_tag(latest: ChangeSeq, req: &HttpRequest) -> String {
     let mut hasher = DefaultHasher::new();
     req.query_string().hash(&mut hasher);
-    Some(format!("\"{}-{:016x}\"", latest.get(), hasher.finish()))
+    format!("\"{}-{:016x}\"", latest.get(), hasher.finish())
 }
 
 /// Whether `If-None-Match` names `tag` (or is `*`), by the weak

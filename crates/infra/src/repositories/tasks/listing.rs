@@ -2,16 +2,21 @@
 //! number of matches when the page does not tell it.
 
 use sea_orm::sea_query::{Asterisk, Expr, Func, NullOrdering, Order, Query, SelectStatement};
-use sea_orm::{DbBackend, Statement};
-use taskpulse_domain::Bearer;
-use taskpulse_domain::task::{SortField, TaskQuery};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use taskpulse_domain::changes::ChangeSeq;
+use taskpulse_domain::task::{SortField, Task, TaskQuery};
+use taskpulse_domain::{Bearer, Result};
 
 use super::conditions::filter;
 use super::row;
+use crate::db::to_domain;
 use crate::entities::tasks::{Column, Entity};
+use crate::repositories::changes::{latest_of, latest_read};
 
-/// The page query of a listing, in the order of [`TaskQuery::order`].
-pub(super) fn page_select(bearer: &Bearer, query: &TaskQuery) -> SelectStatement {
+/// The page query of a listing, in the order of [`TaskQuery::order`];
+/// each row also carries the owner's latest change, after the task's
+/// columns, read in the page's own snapshot.
+fn page_select(bearer: &Bearer, query: &TaskQuery) -> SelectStatement {
     let order = if query.sort.descending {
         Order::Desc
     } else {
@@ -27,7 +32,9 @@ pub(super) fn page_select(bearer: &Bearer, query: &TaskQuery) -> SelectStatement
         SortField::Position => Column::Position,
     };
     let mut select = row::select();
-    select.cond_where(filter(bearer, query));
+    select
+        .expr(latest_of(bearer))
+        .cond_where(filter(bearer, query));
     // Only the due time can be NULL. `NULLS LAST` on a column that cannot
     // would still keep PostgreSQL from reading a descending order straight
     // off the index (whose backward order puts NULLs first).
@@ -41,6 +48,31 @@ pub(super) fn page_select(bearer: &Bearer, query: &TaskQuery) -> SelectStatement
         .limit(u64::from(query.limit.get()))
         .offset(query.offset)
         .to_owned()
+}
+
+/// Runs [`page_select`]: the page's tasks, and the owner's latest change
+/// when the page has a row to carry it.
+pub(super) async fn page(
+    conn: &impl ConnectionTrait,
+    bearer: &Bearer,
+    query: &TaskQuery,
+) -> Result<(Vec<Task>, Option<ChangeSeq>)> {
+    let rows = conn
+        .query_all(&page_select(bearer, query))
+        .await
+        .map_err(to_domain)?;
+    let latest = match rows.first() {
+        Some(first) => Some(latest_read(
+            first.try_get_by_index(row::WIDTH).map_err(to_domain)?,
+        )?),
+        None => None,
+    };
+    let tasks = rows
+        .iter()
+        .map(|found| row::decode(found, bearer.user_id))
+        .collect::<Result<_, _>>()
+        .map_err(to_domain)?;
+    Ok((tasks, latest))
 }
 
 /// The number of the listing's matches, in a `total` column.

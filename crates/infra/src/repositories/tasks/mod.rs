@@ -28,7 +28,7 @@ pub(crate) use self::feed::feed_entry;
 pub use self::feed::feed_select;
 use self::labels::{attach, find_or_make};
 pub use self::listing::list_statements;
-use self::listing::{count_select, needs_count, page_select};
+use self::listing::{count_select, needs_count, page};
 use self::row::carrying;
 pub use self::trash::{stored_statement, trash_statements};
 use self::tree::{check_new_parent, renumber, unless_parent_gone};
@@ -153,9 +153,7 @@ async fn create_in(
 #[async_trait]
 impl TaskRepository for SeaTaskRepository {
     async fn list(&self, bearer: &Bearer, query: &TaskQuery) -> Result<TaskPage> {
-        let tasks = row::all(&self.db, &page_select(bearer, query), bearer.user_id)
-            .await
-            .map_err(to_domain)?;
+        let (tasks, latest) = page(&self.db, bearer, query).await?;
         let shown = tasks.len() as u64;
         let total = if needs_count(query, shown) {
             let row = self
@@ -169,7 +167,11 @@ impl TaskRepository for SeaTaskRepository {
         } else {
             query.offset + shown
         };
-        Ok(TaskPage { tasks, total })
+        Ok(TaskPage {
+            tasks,
+            total,
+            latest,
+        })
     }
 
     async fn create(
