@@ -237,8 +237,8 @@ async fn get(task: OneTask) -> Result<HttpResponse, ApiError> {
     params(
         ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
         ("task_id" = i64, Path, minimum = 1, description = "The task id"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[1-9][0-9]*")$"#,
-            description = "`\"<version>\"` or `*`: change only that version (412 otherwise)"),
+        ("If-Match" = Option<String>, Header, example = "\"3\"",
+            description = "`\"<version>\"` or `*`: change only that version; any other value names no version, so 412 as for a stale one"),
     ),
     request_body = TaskInput,
     responses(
@@ -269,8 +269,8 @@ async fn replace(
     params(
         ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
         ("task_id" = i64, Path, minimum = 1, description = "The task id"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[1-9][0-9]*")$"#,
-            description = "`\"<version>\"` or `*`: change only that version (412 otherwise)"),
+        ("If-Match" = Option<String>, Header, example = "\"3\"",
+            description = "`\"<version>\"` or `*`: change only that version; any other value names no version, so 412 as for a stale one"),
     ),
     request_body = TaskPatch,
     responses(
@@ -301,8 +301,8 @@ async fn update(
     params(
         ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
         ("task_id" = i64, Path, minimum = 1, description = "The task id"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[1-9][0-9]*")$"#,
-            description = "`\"<version>\"` or `*`: change only that version (412 otherwise)"),
+        ("If-Match" = Option<String>, Header, example = "\"3\"",
+            description = "`\"<version>\"` or `*`: change only that version; any other value names no version, so 412 as for a stale one"),
     ),
     request_body(content = ref("#/components/schemas/TaskCompletion"), content_type = "application/json",
         description = "Optional: no body (or `{}`) toggles"),
@@ -338,8 +338,8 @@ async fn complete(
     params(
         ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
         ("task_id" = i64, Path, minimum = 1, description = "The task id"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[1-9][0-9]*")$"#,
-            description = "`\"<version>\"` or `*`: change only that version (412 otherwise)"),
+        ("If-Match" = Option<String>, Header, example = "\"3\"",
+            description = "`\"<version>\"` or `*`: change only that version; any other value names no version, so 412 as for a stale one"),
     ),
     request_body(content = ref("#/components/schemas/TaskMove"), content_type = "application/json"),
     responses(
@@ -388,8 +388,8 @@ async fn write_changes<T: DeserializeOwned>(
     params(
         ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
         ("task_id" = i64, Path, minimum = 1, description = "The task id"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[1-9][0-9]*")$"#,
-            description = "`\"<version>\"` or `*`: change only that version (412 otherwise)"),
+        ("If-Match" = Option<String>, Header, example = "\"3\"",
+            description = "`\"<version>\"` or `*`: change only that version; any other value names no version, so 412 as for a stale one"),
     ),
     responses(
         (status = 204, description = "Deleted: in the trash with its subtasks"),

@@ -45,8 +45,8 @@ pub(super) async fn list_trash(
     params(
         ("user_id" = uuid::Uuid, Path, description = "The caller's own user id (any other is 404)"),
         ("task_id" = i64, Path, minimum = 1, description = "The id of a task the trash lists"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[1-9][0-9]*")$"#,
-            description = "`\"<version>\"` or `*`: restore only that version (412 otherwise)"),
+        ("If-Match" = Option<String>, Header, example = "\"3\"",
+            description = "`\"<version>\"` or `*`: restore only that version; any other value names no version, so 412 as for a stale one"),
     ),
     responses(
         (status = 200, description = "The restored task", body = crate::dto::TaskBody,
