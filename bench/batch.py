@@ -11,65 +11,26 @@ and their ratio.
 
     cargo build --release -p taskpulse-api
     python3 bench/batch.py [path/to/taskpulse] [--sqlite]
-Env: PG (postgres://postgres@127.0.0.1:5432), ROUNDS (7)
+Env: PG (postgres://postgres@127.0.0.1:5432), ROUNDS (7); the server is
+started as bench/server.py does.
 """
 
 import http.client
 import json
 import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
+
+from server import request, started, uses_sqlite
 
 PORT = 18462
 OPS = 100
 
 
-def request(conn, method, path, body=None, token=None):
-    headers = {"content-type": "application/json"}
-    if token:
-        headers["authorization"] = f"Bearer {token}"
-    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-    response = conn.getresponse()
-    data = response.read()
-    return response.status, data
-
-
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    sqlite = "--sqlite" in sys.argv
-    binary = args[0] if args else "target/release/taskpulse"
+    sqlite = uses_sqlite()
     rounds = int(os.environ.get("ROUNDS", "7"))
-    workdir = tempfile.mkdtemp(prefix="taskpulse-batch-")
-    if sqlite:
-        url = f"sqlite://{workdir}/batch.db"
-    else:
-        pg = os.environ.get("PG", "postgres://postgres@127.0.0.1:5432")
-        subprocess.run(
-            ["psql", "-X", "-q", f"{pg}/postgres", "-c", "DROP DATABASE IF EXISTS taskpulse_batch WITH (FORCE)",
-             "-c", "CREATE DATABASE taskpulse_batch"],
-            check=True,
-        )
-        url = f"{pg}/taskpulse_batch"
-    env = dict(
-        os.environ,
-        APP_ENV="test",
-        TASKPULSE__SERVER__PORT=str(PORT),
-        TASKPULSE__DATABASE__URL=url,
-        TASKPULSE__AUTH__RATE_LIMIT_PER_MINUTE="100000",
-        TASKPULSE__LOG__LEVEL="warn",
-    )
-    server = subprocess.Popen([os.path.abspath(binary)], cwd=workdir, env=env)
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/health")
-                break
-            except OSError:
-                time.sleep(0.1)
+    with started("batch", PORT):
         conn = http.client.HTTPConnection("127.0.0.1", PORT)
         credentials = {"name": "B", "email": "batch@example.com", "password": "a fine passphrase"}
         status, data = request(conn, "POST", "/api/v1/auth/register", credentials)
@@ -82,15 +43,15 @@ def main():
         tasks = f"/api/v1/users/{user}/tasks"
         singles, batches = [], []
         for round_ in range(rounds):
-            started = time.perf_counter()
+            began = time.perf_counter()
             for n in range(OPS):
                 status, _ = request(conn, "POST", tasks, {"title": f"single {round_}.{n}"}, token)
                 assert status == 201, status
-            singles.append(time.perf_counter() - started)
+            singles.append(time.perf_counter() - began)
             ops = [{"op": "create", "body": {"title": f"batched {round_}.{n}"}} for n in range(OPS)]
-            started = time.perf_counter()
+            began = time.perf_counter()
             status, data = request(conn, "POST", f"{tasks}/batch", {"ops": ops}, token)
-            batches.append(time.perf_counter() - started)
+            batches.append(time.perf_counter() - began)
             assert status == 200, (status, data[:200])
             assert json.loads(data)["applied"], data[:200]
         single, batch = statistics.median(singles), statistics.median(batches)
@@ -98,9 +59,6 @@ def main():
         print(f"  {OPS} single creates  median {single * 1000:8.1f} ms")
         print(f"  one batch of {OPS}    median {batch * 1000:8.1f} ms")
         print(f"  batch speed-up           {single / batch:8.1f}x  (target: at least 20x)")
-    finally:
-        server.terminate()
-        server.wait()
 
 
 if __name__ == "__main__":

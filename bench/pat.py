@@ -12,75 +12,36 @@ connection. Prints the median time per request of each and their ratio.
 
     cargo build --release -p taskpulse-api
     python3 bench/pat.py [path/to/taskpulse] [--sqlite]
-Env: PG (postgres://postgres@127.0.0.1:5432), ROUNDS (7), REQUESTS (2000)
+Env: PG (postgres://postgres@127.0.0.1:5432), ROUNDS (7), REQUESTS (2000);
+the server is started as bench/server.py does.
 """
 
 import http.client
 import json
 import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
+
+from server import request, started, uses_sqlite
 
 PORT = 18463
 PASSWORD = "a fine passphrase"
 
 
-def request(conn, method, path, body=None, token=None):
-    headers = {"content-type": "application/json"}
-    if token:
-        headers["authorization"] = f"Bearer {token}"
-    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-    response = conn.getresponse()
-    data = response.read()
-    return response.status, data
-
-
 def timed(conn, path, token, requests):
     """Seconds per request of `requests` GETs of `path` with `token`."""
-    started = time.perf_counter()
+    began = time.perf_counter()
     for _ in range(requests):
         status, _ = request(conn, "GET", path, token=token)
         assert status == 200, status
-    return (time.perf_counter() - started) / requests
+    return (time.perf_counter() - began) / requests
 
 
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    sqlite = "--sqlite" in sys.argv
-    binary = args[0] if args else "target/release/taskpulse"
+    sqlite = uses_sqlite()
     rounds = int(os.environ.get("ROUNDS", "7"))
     requests = int(os.environ.get("REQUESTS", "2000"))
-    workdir = tempfile.mkdtemp(prefix="taskpulse-pat-")
-    if sqlite:
-        url = f"sqlite://{workdir}/pat.db"
-    else:
-        pg = os.environ.get("PG", "postgres://postgres@127.0.0.1:5432")
-        subprocess.run(
-            ["psql", "-X", "-q", f"{pg}/postgres", "-c", "DROP DATABASE IF EXISTS taskpulse_pat WITH (FORCE)",
-             "-c", "CREATE DATABASE taskpulse_pat"],
-            check=True,
-        )
-        url = f"{pg}/taskpulse_pat"
-    env = dict(
-        os.environ,
-        APP_ENV="test",
-        TASKPULSE__SERVER__PORT=str(PORT),
-        TASKPULSE__DATABASE__URL=url,
-        TASKPULSE__AUTH__RATE_LIMIT_PER_MINUTE="100000",
-        TASKPULSE__LOG__LEVEL="warn",
-    )
-    server = subprocess.Popen([os.path.abspath(binary)], cwd=workdir, env=env)
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/health")
-                break
-            except OSError:
-                time.sleep(0.1)
+    with started("pat", PORT):
         conn = http.client.HTTPConnection("127.0.0.1", PORT)
         credentials = {"name": "P", "email": "pat@example.com", "password": PASSWORD}
         status, data = request(conn, "POST", "/api/v1/auth/register", credentials)
@@ -106,9 +67,6 @@ def main():
         print(f"  access token            median {a * 1e6:8.1f} us per request")
         print(f"  personal access token   median {p * 1e6:8.1f} us per request")
         print(f"  ratio (personal/access)        {p / a:8.3f}  (target: at most 1.10)")
-    finally:
-        server.terminate()
-        server.wait()
 
 
 if __name__ == "__main__":

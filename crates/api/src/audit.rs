@@ -33,7 +33,7 @@ pub fn cross_user_attempt(req: &HttpRequest, bearer: &Bearer, owner: UserId) {
         target: "security",
         event = "cross_user_attempt",
         user_id = %bearer.user_id,
-        session_id = bearer.session_id.map(|id| id.to_string()),
+        session_id = bearer.session_id().map(|id| id.to_string()),
         addressed_user_id = %owner,
         ip = client.ip.as_deref(),
         user_agent = client.user_agent.as_deref(),

@@ -17,14 +17,15 @@ use taskpulse_domain::{
 };
 use taskpulse_infra::db::DbErr;
 use taskpulse_infra::mail::{MailSettings, mailer};
+use taskpulse_infra::repositories::access_tokens::cache::{REMEMBER_FOR, REMEMBERED_TOKENS};
 use taskpulse_infra::{
     BcryptHasher, Database, JwtCodec, MigrationCommand, PoolSettings, RandomTokens, SeaChangeFeed,
     SeaIdempotencyStore, SeaJobLeases, SeaLabelRepository, SeaSessionRepository, SeaTaskRepository,
     SeaUserRepository, SystemClock,
 };
 use taskpulse_infra::{
-    SeaAccessTokenStore, SeaEmailVerificationStore, SeaPasswordResetStore, SeaRateLimitStore,
-    SeaSecondFactorStore, SeaSecurityLog, Sealer, Sha256Tokens, TotpCodes,
+    CachedAccessTokens, SeaAccessTokenStore, SeaEmailVerificationStore, SeaPasswordResetStore,
+    SeaRateLimitStore, SeaSecondFactorStore, SeaSecurityLog, Sealer, Sha256Tokens, TotpCodes,
 };
 
 use crate::client::TrustedProxies;
@@ -155,7 +156,11 @@ fn state(
         hasher,
         tokens: Arc::new(tokens),
         opaque,
-        access_tokens: Arc::new(SeaAccessTokenStore::new(conn.clone())),
+        access_tokens: Arc::new(CachedAccessTokens::new(
+            SeaAccessTokenStore::new(conn.clone()),
+            REMEMBERED_TOKENS,
+            REMEMBER_FOR,
+        )),
         token_secrets: Arc::new(Sha256Tokens),
         factors: Arc::new(factors),
         codes: Arc::new(TotpCodes),

@@ -314,7 +314,8 @@ pub struct IssuedAccessToken {
     pub secret: String,
 }
 
-/// What a presented token's hash finds, with its owner's state.
+/// What a presented token's hash finds: facts that never change while the
+/// token exists, and when it was last used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredAccessToken {
     /// Identifier.
@@ -327,10 +328,9 @@ pub struct StoredAccessToken {
     pub token_version: i64,
     /// When it stops working, if ever.
     pub expires_at: Option<DateTime<Utc>>,
-    /// When it was last presented, if ever.
+    /// When it was last presented, if ever (the one fact that changes; it
+    /// may lag behind storage).
     pub last_used_at: Option<DateTime<Utc>>,
-    /// Whether its user revoked it.
-    pub revoked: bool,
 }
 
 /// What a route asks of a request's credential, declared once per route in
@@ -418,16 +418,20 @@ pub trait AccessTokenStore: Send + Sync {
     /// [`Error::Unavailable`](crate::Error::Unavailable).
     async fn revoke(&self, user: UserId, id: AccessTokenId, now: DateTime<Utc>) -> Result<bool>;
 
-    /// The token whose secret hashes to `hash`, revoked or expired or
-    /// not, while its user is active at the token version it was made
-    /// under (else `None`: the password has changed since).
+    /// The token whose secret hashes to `hash`, expired or not, unless it
+    /// was revoked or its user is no longer active at the token version it
+    /// was made under (then `None`). An answer may be remembered: a later
+    /// revocation or password change need not be seen here, since storage
+    /// checks a bearer's token within each statement it runs for it (see
+    /// [`UserRepository::find_token_subject`](crate::ports::UserRepository::find_token_subject)),
+    /// and `last_used_at` may be earlier than stored.
     ///
     /// # Errors
     /// [`Error::Unavailable`](crate::Error::Unavailable).
     async fn find(&self, hash: &TokenHash) -> Result<Option<StoredAccessToken>>;
 
     /// Sets the token's `last_used_at` to `now` unless it was set after
-    /// `since` already (so concurrent requests write it once).
+    /// `since` already (so concurrent requests and replicas write it once).
     ///
     /// # Errors
     /// [`Error::Unavailable`](crate::Error::Unavailable).
@@ -487,7 +491,7 @@ mod tests {
     fn a_scoped_grant_reaches_only_its_scopes_and_never_account_routes() {
         let bearer = crate::Bearer {
             user_id: UserId::new_random(),
-            session_id: None,
+            credential: Some(crate::Credential::AccessToken(AccessTokenId::new_random())),
             token_version: 0,
         };
         let scopes = Scopes::parse(&["tasks:read"]).expect("valid");

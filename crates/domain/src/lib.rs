@@ -219,7 +219,7 @@ pub use auth::{
     AuthPorts, AuthService, AuthSettings, Principal, ProfileChanges, SecondFactorStatus,
     SessionView, SignIn, Tokens, TotpEnrolment,
 };
-pub use bearer::Bearer;
+pub use bearer::{Bearer, Credential};
 pub use error::{Error, Result};
 pub use idempotency::IdempotencyService;
 pub use tasks::{OwnerTasks, TaskService, TrashPurge};

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::bearer::Bearer;
 pub use crate::bearer::TokenSubject;
+use crate::bearer::{Bearer, Credential};
 use crate::error::{Result, TokenRejection};
 use crate::label::{Label, LabelChanges, LabelId, NewLabel};
 use crate::session::{NewSession, Rotation, Session, SessionId, SessionLifetime, TokenHash};
@@ -44,15 +44,17 @@ pub trait UserRepository: Send + Sync {
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>>;
 
-    /// The account, its token version, and whether `session` (of this
-    /// user) is live: what [`Bearer::admit`] decides from.
+    /// The account, its token version, and whether `credential` is live
+    /// (a session of this user that has not ended, or a personal access
+    /// token of this user that is not revoked): what [`Bearer::admit`]
+    /// decides from.
     ///
     /// # Errors
     /// [`Error::Unavailable`](crate::Error::Unavailable) when storage cannot be reached.
     async fn find_token_subject(
         &self,
         id: UserId,
-        session: Option<SessionId>,
+        credential: Option<Credential>,
     ) -> Result<Option<TokenSubject>>;
 
     /// The account with this email and its password material, if any.

@@ -1,7 +1,9 @@
 //! Personal access tokens (issue #24): made with the password and shown
 //! once, listed without their secret, revoked; held to their scopes on
 //! every task, label and sync route; never reaching account routes;
-//! refused once expired, revoked, or when the password changes.
+//! refused once expired, revoked, or when the password changes, on the
+//! very next request and on every replica, though a server remembers a
+//! token it has seen.
 
 use std::time::Duration;
 
@@ -27,6 +29,8 @@ backends!(
     garbage_personal_tokens_are_unauthorized,
     deleting_the_account_deletes_its_tokens,
     a_user_has_at_most_fifty_live_tokens,
+    a_remembered_token_is_refused_by_every_replica_once_revoked,
+    a_remembered_token_is_refused_by_every_replica_after_a_password_change,
 );
 
 backends!(with mail_to_the_sink; a_password_reset_revokes_every_token);
@@ -368,6 +372,7 @@ async fn an_expired_token_is_refused(app: &TestApp) {
         token: made["token"].as_str().expect("token").to_owned(),
         ..user.clone()
     };
+    // The server remembers the token from here on.
     assert_eq!(app.get(&user.tasks(), &pat).await.status(), StatusCode::OK);
 
     tokio::time::sleep(Duration::from_millis(2_500)).await;
@@ -518,6 +523,7 @@ async fn garbage_personal_tokens_are_unauthorized(app: &TestApp) {
 async fn deleting_the_account_deletes_its_tokens(app: &TestApp) {
     let user = app.signed_up().await;
     let pat = with_token(app, &user, &["tasks:read"]).await;
+    assert_eq!(app.get(&user.tasks(), &pat).await.status(), StatusCode::OK);
     let other = app.signed_up().await;
     make_token(app, &other, &["tasks:read"]).await;
 
@@ -558,4 +564,72 @@ async fn a_user_has_at_most_fifty_live_tokens(app: &TestApp) {
     let again = app.send_json(Method::POST, TOKENS, &user, &body).await;
     assert_eq!(again.status(), StatusCode::CREATED);
     assert_eq!(listed(app, &user).await.len(), 50);
+}
+
+/// Two replicas that have both served `pat` (so both remember it), and a
+/// task of its user.
+async fn remembered_by_two_replicas(app: &TestApp, user: &TestUser, pat: &TestUser) -> TestApp {
+    let other = app.replica().await;
+    app.create_task(user, json!({"title": "Before"})).await;
+    for replica in [app, &other] {
+        let read = replica.get(&user.tasks(), pat).await;
+        assert_eq!(read.status(), StatusCode::OK);
+    }
+    other
+}
+
+/// Reads and a write with `pat` on both replicas are refused, and the
+/// write left nothing behind.
+async fn refused_everywhere(app: &TestApp, other: &TestApp, user: &TestUser, pat: &TestUser) {
+    for replica in [app, other] {
+        let read = replica.get(&user.tasks(), pat).await;
+        error_body(read, StatusCode::UNAUTHORIZED, "UNAUTHORIZED").await;
+        let write = replica
+            .send_json(Method::POST, &user.tasks(), pat, &json!({"title": "After"}))
+            .await;
+        error_body(write, StatusCode::UNAUTHORIZED, "UNAUTHORIZED").await;
+    }
+    let listed = app.get(&user.tasks(), user).await;
+    let tasks: Vec<Value> = listed.json().await.expect("json");
+    assert_eq!(tasks.len(), 1, "{tasks:?}");
+}
+
+async fn a_remembered_token_is_refused_by_every_replica_once_revoked(app: &TestApp) {
+    let user = app.signed_up().await;
+    let made = make_token(app, &user, &["tasks:read", "tasks:write"]).await;
+    let pat = TestUser {
+        token: made["token"].as_str().expect("token").to_owned(),
+        ..user.clone()
+    };
+    let other = remembered_by_two_replicas(app, &user, &pat).await;
+
+    let path = format!("{TOKENS}/{}", made["id"].as_str().expect("id"));
+    let revoked = app.authed(Method::DELETE, &path, &user).send().await;
+    assert_eq!(revoked.expect("sent").status(), StatusCode::NO_CONTENT);
+
+    refused_everywhere(app, &other, &user, &pat).await;
+}
+
+async fn a_remembered_token_is_refused_by_every_replica_after_a_password_change(app: &TestApp) {
+    let user = app.signed_up().await;
+    let pat = with_token(app, &user, &["tasks:read", "tasks:write"]).await;
+    let other = remembered_by_two_replicas(app, &user, &pat).await;
+
+    let changed = app
+        .send_json(
+            Method::POST,
+            "/api/v1/auth/change-password",
+            &user,
+            &json!({"current_password": user.password, "new_password": "another passphrase"}),
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::NO_CONTENT);
+
+    let me = app
+        .new_session(&TestUser {
+            password: "another passphrase".to_owned(),
+            ..user.clone()
+        })
+        .await;
+    refused_everywhere(app, &other, &me, &pat).await;
 }

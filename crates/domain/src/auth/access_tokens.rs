@@ -7,7 +7,7 @@ use crate::access_token::{
     AccessToken, AccessTokenId, Grant, IssuedAccessToken, LAST_USED_GRANULARITY,
     MAX_LIVE_TOKENS_PER_USER, NewAccessToken, TOKEN_PREFIX, TokenRequest,
 };
-use crate::bearer::{Bearer, Principal};
+use crate::bearer::{Bearer, Credential, Principal};
 use crate::error::{Error, Result, TokenRejection};
 
 impl AuthService {
@@ -91,10 +91,12 @@ impl AuthService {
 
     /// What a bearer credential grants: an access token is checked in
     /// memory (as [`bearer`](Self::bearer)); a personal access token
-    /// (`tp_pat_…`) is looked up by its hash, refused when revoked or
-    /// expired, and its `last_used_at` written at most once a minute. Its
-    /// bearer carries the token version the token was made under, so
-    /// storage refuses it once the password has changed.
+    /// (`tp_pat_…`) is looked up by its hash (an answer that may be
+    /// remembered), refused when unknown or expired, and its
+    /// `last_used_at` written at most once a minute. Its bearer names the
+    /// token and the token version it was made under, so storage refuses
+    /// it, within the statement that serves the request, once it is
+    /// revoked or the password has changed.
     ///
     /// # Errors
     /// [`Error::Unauthorized`] for an invalid, expired or revoked credential.
@@ -105,9 +107,6 @@ impl AuthService {
         let hash = self.ports.token_secrets.hash(credential);
         let stored = self.ports.access_tokens.find(&hash).await?;
         let stored = stored.ok_or(Error::Unauthorized(TokenRejection::Invalid))?;
-        if stored.revoked {
-            return Err(Error::Unauthorized(TokenRejection::Revoked));
-        }
         let now = self.ports.clock.now();
         if stored.expires_at.is_some_and(|at| at <= now) {
             return Err(Error::Unauthorized(TokenRejection::Expired));
@@ -122,7 +121,7 @@ impl AuthService {
         Ok(Grant::Scoped {
             bearer: Bearer {
                 user_id: stored.user_id,
-                session_id: None,
+                credential: Some(Credential::AccessToken(stored.id)),
                 token_version: stored.token_version,
             },
             scopes: stored.scopes,

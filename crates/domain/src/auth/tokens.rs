@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::events::Origin;
 use super::{AuthService, AuthSettings, Principal, Tokens};
-use crate::bearer::Bearer;
+use crate::bearer::{Bearer, Credential};
 use crate::error::{Error, Result, TokenRejection};
 use crate::ports::AccessClaims;
 use crate::security_log::SecurityEventKind;
@@ -46,9 +46,10 @@ impl AuthService {
                 let subject = self
                     .ports
                     .users
-                    .find_token_subject(user_id, Some(session_id))
+                    .find_token_subject(user_id, Some(Credential::Session(session_id)))
                     .await?;
-                let Some(subject) = subject.filter(|s| s.user.is_active && s.session_live) else {
+                let Some(subject) = subject.filter(|s| s.user.is_active && s.credential_live)
+                else {
                     return Err(Error::Unauthorized(TokenRejection::UnknownUser));
                 };
                 let (access_token, expires_in) =
@@ -107,7 +108,7 @@ impl AuthService {
         }
         Ok(Bearer {
             user_id: claims.user_id,
-            session_id: claims.session_id,
+            credential: claims.session_id.map(Credential::Session),
             token_version: claims.token_version,
         })
     }
@@ -132,7 +133,7 @@ impl AuthService {
         let subject = self
             .ports
             .users
-            .find_token_subject(bearer.user_id, bearer.session_id)
+            .find_token_subject(bearer.user_id, bearer.credential)
             .await?;
         bearer.admit(subject)
     }

@@ -36,6 +36,15 @@ impl TokenRow {
     }
 }
 
+/// Whether `user` has the token `id`, unrevoked (expired or not: expiry is
+/// checked in memory).
+pub(super) fn is_unrevoked(tables: &Tables, user: UserId, id: AccessTokenId) -> bool {
+    tables
+        .access_tokens
+        .get(&id)
+        .is_some_and(|row| row.user_id == user && row.revoked_at.is_none())
+}
+
 /// Whether `user` exists, is active, and is at token version `version`.
 fn is_at_version(tables: &Tables, user: UserId, version: i64) -> bool {
     tables
@@ -118,7 +127,7 @@ impl AccessTokenStore for MemoryAccessTokens {
         Ok(tables
             .access_tokens
             .values()
-            .find(|row| row.hash == *hash && row.is_current(&tables))
+            .find(|row| row.hash == *hash && row.revoked_at.is_none() && row.is_current(&tables))
             .map(|row| StoredAccessToken {
                 id: row.token.id,
                 user_id: row.user_id,
@@ -126,7 +135,6 @@ impl AccessTokenStore for MemoryAccessTokens {
                 token_version: row.token_version,
                 expires_at: row.token.expires_at,
                 last_used_at: row.token.last_used_at,
-                revoked: row.revoked_at.is_some(),
             }))
     }
 

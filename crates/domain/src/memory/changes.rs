@@ -185,7 +185,7 @@ pub(super) fn recorded<T>(
 ) -> Result<T> {
     let before = before(tables, bearer.user_id);
     let written = write(tables)?;
-    record(tables, &before, bearer.session_id, now);
+    record(tables, &before, bearer.session_id(), now);
     Ok(written)
 }
 

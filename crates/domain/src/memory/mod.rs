@@ -47,7 +47,7 @@
 //! // Tasks are stored for a live bearer: an active user at its token version.
 //! let bearer = Bearer {
 //!     user_id: ada.id,
-//!     session_id: None,
+//!     credential: None,
 //!     token_version: 0,
 //! };
 //! let new = NewTask::new(Title::parse("Water the plants")?);

@@ -33,7 +33,7 @@ impl MemoryTasks {
 
 /// Whether the bearer is live, by the same rule as the token check.
 pub(super) fn live(tables: &Tables, bearer: &Bearer) -> bool {
-    let subject = token_subject(tables, bearer.user_id, bearer.session_id);
+    let subject = token_subject(tables, bearer.user_id, bearer.credential);
     bearer.admit(subject).is_ok()
 }
 

@@ -4,9 +4,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::{MemoryStore, Tables};
+use crate::bearer::Credential;
 use crate::error::{Error, Result};
 use crate::ports::{LockoutPolicy, TokenSubject, UserRepository};
-use crate::session::SessionId;
 use crate::user::{Credentials, Email, NewUser, PasswordHash, User, UserId, UserName};
 
 /// A stored account with its password material and lock-out state.
@@ -102,23 +102,27 @@ pub(super) fn token_version(tables: &Tables, id: UserId) -> Option<i64> {
     tables.users.get(&id).map(|row| row.token_version)
 }
 
-/// What the token check needs about user `id` and `session`.
+/// What the token check needs about user `id` and `credential`.
 pub(super) fn token_subject(
     tables: &Tables,
     id: UserId,
-    session: Option<SessionId>,
+    credential: Option<Credential>,
 ) -> Option<TokenSubject> {
     let row = tables.users.get(&id)?;
-    let session_live = session.is_none_or(|session| {
-        tables
+    let credential_live = match credential {
+        None => true,
+        Some(Credential::Session(session)) => tables
             .sessions
             .get(&session)
-            .is_some_and(|s| s.user_id == id && s.ended_at.is_none())
-    });
+            .is_some_and(|s| s.user_id == id && s.ended_at.is_none()),
+        Some(Credential::AccessToken(token)) => {
+            super::access_tokens::is_unrevoked(tables, id, token)
+        }
+    };
     Some(TokenSubject {
         user: row.user.clone(),
         token_version: row.token_version,
-        session_live,
+        credential_live,
     })
 }
 
@@ -154,9 +158,9 @@ impl UserRepository for MemoryUsers {
     async fn find_token_subject(
         &self,
         id: UserId,
-        session: Option<SessionId>,
+        credential: Option<Credential>,
     ) -> Result<Option<TokenSubject>> {
-        Ok(token_subject(&self.store.lock(), id, session))
+        Ok(token_subject(&self.store.lock(), id, credential))
     }
 
     async fn find_credentials(&self, email: &Email) -> Result<Option<Credentials>> {

@@ -96,7 +96,7 @@ impl TaskService {
     pub async fn ensure_live(&self, bearer: &Bearer) -> Result<()> {
         let subject = self
             .users
-            .find_token_subject(bearer.user_id, bearer.session_id)
+            .find_token_subject(bearer.user_id, bearer.credential)
             .await?;
         bearer.admit(subject).map(|_| ())
     }

@@ -27,7 +27,7 @@ fn clock() -> Arc<MockClock> {
 fn bearer() -> Bearer {
     Bearer {
         user_id: UserId::new_random(),
-        session_id: None,
+        credential: None,
         token_version: 2,
     }
 }
@@ -74,12 +74,12 @@ fn users_at_version(bearer: &Bearer, version: i64) -> MockUserRepository {
     let mut users = MockUserRepository::new();
     users
         .expect_find_token_subject()
-        .with(eq(bearer.user_id), eq(bearer.session_id))
+        .with(eq(bearer.user_id), eq(bearer.credential))
         .returning(move |_, _| {
             Ok(Some(TokenSubject {
                 user: user.clone(),
                 token_version: version,
-                session_live: true,
+                credential_live: true,
             }))
         });
     users

@@ -199,6 +199,7 @@ macro_rules! port_contract_tests {
             an_expired_lock_starts_the_count_again_at_one,
             clearing_failed_logins_resets_the_count_and_an_expired_lock_only,
             the_token_subject_tells_whether_the_users_session_is_live,
+            the_token_subject_tells_whether_the_users_access_token_is_live,
             deleting_a_user_deletes_their_tasks_and_sessions,
         ]);
         $crate::port_contract_tests!(@port tasks [

@@ -3,6 +3,7 @@
 use chrono::Duration;
 
 use super::{Storage, at, join, user};
+use crate::bearer::Credential;
 use crate::session::{ClientInfo, NewSession, Rotation, SessionId, SessionLifetime, TokenHash};
 use crate::user::UserId;
 
@@ -207,11 +208,11 @@ pub async fn ending_a_session_takes_its_owner(storage: &Storage) {
     assert_eq!(live(storage, ada, 5).await, vec![]);
     let subject = storage
         .users
-        .find_token_subject(ada, Some(id))
+        .find_token_subject(ada, Some(Credential::Session(id)))
         .await
         .expect("read")
         .expect("the user exists");
-    assert!(!subject.session_live);
+    assert!(!subject.credential_live);
     assert_eq!(
         rotate(storage, "first", "next", 6, 2000).await,
         Rotation::Invalid

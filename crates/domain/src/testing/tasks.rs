@@ -96,7 +96,7 @@ pub(super) async fn bearer(storage: &Storage, email: &str) -> Bearer {
         .expect("the user just stored");
     Bearer {
         user_id,
-        session_id: None,
+        credential: None,
         token_version: subject.token_version,
     }
 }

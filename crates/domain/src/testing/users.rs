@@ -5,9 +5,12 @@ mod lockout;
 
 use chrono::Duration;
 
+use super::access_tokens::access_token;
 use super::{Storage, at, new_user, user};
+use crate::access_token::AccessTokenId;
+use crate::bearer::Credential;
 use crate::error::Error;
-use crate::ports::LockoutPolicy;
+use crate::ports::{LockoutPolicy, TokenSubject};
 use crate::session::{ClientInfo, NewSession, Rotation, SessionId, TokenHash};
 use crate::task::{NewTask, TaskQuery, Title};
 use crate::user::{Credentials, Email, PasswordHash, UserId, UserName};
@@ -116,7 +119,7 @@ pub async fn unknown_users_are_absent(storage: &Storage) {
         .expect("read");
     let with_session = storage
         .users
-        .find_token_subject(nobody, Some(SessionId::new_random()))
+        .find_token_subject(nobody, Some(Credential::Session(SessionId::new_random())))
         .await
         .expect("read");
 
@@ -233,23 +236,15 @@ pub async fn the_token_subject_tells_whether_the_users_session_is_live(storage: 
         .await
         .expect("ended");
 
+    let sessions = [ids.0, ids.1, ids.2, SessionId::new_random()];
     let mut answers = Vec::new();
-    for session in [
-        None,
-        Some(ids.0),
-        Some(ids.1),
-        Some(ids.2),
-        Some(SessionId::new_random()),
-    ] {
-        let subject = storage
-            .users
-            .find_token_subject(ada, session)
-            .await
-            .expect("read")
-            .expect("the user exists");
-        assert_eq!(subject.user.id, ada);
+    for credential in [None]
+        .into_iter()
+        .chain(sessions.map(|s| Some(Credential::Session(s))))
+    {
+        let subject = subject(storage, ada, credential).await;
         assert_eq!(subject.token_version, 1);
-        answers.push(subject.session_live);
+        answers.push(subject.credential_live);
     }
 
     assert_eq!(
@@ -257,6 +252,59 @@ pub async fn the_token_subject_tells_whether_the_users_session_is_live(storage: 
         vec![true, true, false, false, false],
         "no session, own live, own ended, another user's, unknown"
     );
+}
+
+/// The personal access token asked about is live only when it is this
+/// user's and not revoked (expired or not: expiry is the caller's check).
+pub async fn the_token_subject_tells_whether_the_users_access_token_is_live(storage: &Storage) {
+    let ada = user(storage, "ada@example.com").await;
+    let bob = user(storage, "bob@example.com").await;
+    let (live, expired, revoked, bobs) = (
+        access_token(ada, "ada-live", None),
+        access_token(ada, "ada-expired", Some(2)),
+        access_token(ada, "ada-revoked", None),
+        access_token(bob, "bob-live", None),
+    );
+    let ids = [
+        live.token.id,
+        expired.token.id,
+        revoked.token.id,
+        bobs.token.id,
+    ];
+    for token in [live, expired, revoked, bobs] {
+        storage
+            .access_tokens
+            .create(&token, 50, at(1))
+            .await
+            .expect("stored");
+    }
+    let was_live = storage.access_tokens.revoke(ada, ids[2], at(1)).await;
+    assert!(was_live.expect("revoked"));
+
+    let mut answers = Vec::new();
+    for id in ids.into_iter().chain([AccessTokenId::new_random()]) {
+        let credential = Some(Credential::AccessToken(id));
+        answers.push(subject(storage, ada, credential).await.credential_live);
+    }
+
+    assert_eq!(
+        answers,
+        vec![true, true, false, false, false],
+        "own live, own expired, own revoked, another user's, unknown"
+    );
+}
+
+/// What `find_token_subject` answers about `credential` of `user`, who
+/// exists.
+async fn subject(storage: &Storage, user: UserId, credential: Option<Credential>) -> TokenSubject {
+    let subject = storage
+        .users
+        .find_token_subject(user, credential)
+        .await
+        .expect("read")
+        .expect("the user exists");
+    assert_eq!(subject.user.id, user);
+    subject
 }
 
 /// `delete` removes the account with its tasks and sessions, and nobody

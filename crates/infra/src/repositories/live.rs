@@ -1,18 +1,20 @@
 //! The SQL form of "the bearer is live" ([`Bearer::admit`] is the Rust
-//! form): every task statement carries it, so a revoked token finds and
+//! form): every task statement carries it, so a revoked token (a session
+//! ended, a personal access token revoked, a password changed) finds and
 //! changes nothing.
 
 use sea_orm::sea_query::{Expr, ExprTrait, LockType, Query, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait};
-use taskpulse_domain::{Bearer, Result};
+use taskpulse_domain::{Bearer, Credential, Result};
 use uuid::Uuid;
 
 use crate::db::to_domain;
-use crate::entities::{sessions, users};
+use crate::entities::{personal_access_tokens as tokens, sessions, users};
 
 /// Whether `bearer` is live: its user exists and is active at its token
-/// version, and its session, if it names one, is its user's and has not
-/// ended. Uncorrelated, so the database evaluates it once per statement.
+/// version, and its credential, if it names one, is live
+/// ([`credential_live`]). Uncorrelated, so the database evaluates it once
+/// per statement.
 pub(crate) fn live(bearer: &Bearer) -> SimpleExpr {
     let mut user = Query::select();
     user.expr(Expr::val(1))
@@ -22,19 +24,32 @@ pub(crate) fn live(bearer: &Bearer) -> SimpleExpr {
         .and_where(
             Expr::col((users::Entity, users::Column::TokenVersion)).eq(bearer.token_version),
         );
-    if let Some(session) = bearer.session_id {
-        user.inner_join(
-            sessions::Entity,
-            Expr::col((sessions::Entity, sessions::Column::Id))
-                .eq(session.as_uuid())
-                .and(
-                    Expr::col((sessions::Entity, sessions::Column::UserId))
-                        .equals((users::Entity, users::Column::Id)),
-                )
-                .and(Expr::col((sessions::Entity, sessions::Column::EndedAt)).is_null()),
-        );
+    if let Some(credential) = bearer.credential {
+        user.and_where(credential_live(credential));
     }
     Expr::exists(user)
+}
+
+/// Whether `credential` belongs to the `users` row of the enclosing query
+/// and is live: a session that has not ended, or a personal access token
+/// that is not revoked (its expiry is checked in memory).
+pub(crate) fn credential_live(credential: Credential) -> SimpleExpr {
+    let owner = (users::Entity, users::Column::Id);
+    let mut found = Query::select();
+    found.expr(Expr::val(1));
+    match credential {
+        Credential::Session(id) => found
+            .from(sessions::Entity)
+            .and_where(Expr::col((sessions::Entity, sessions::Column::Id)).eq(id.as_uuid()))
+            .and_where(Expr::col((sessions::Entity, sessions::Column::UserId)).equals(owner))
+            .and_where(Expr::col((sessions::Entity, sessions::Column::EndedAt)).is_null()),
+        Credential::AccessToken(id) => found
+            .from(tokens::Entity)
+            .and_where(Expr::col((tokens::Entity, tokens::Column::Id)).eq(id.as_uuid()))
+            .and_where(Expr::col((tokens::Entity, tokens::Column::UserId)).equals(owner))
+            .and_where(Expr::col((tokens::Entity, tokens::Column::RevokedAt)).is_null()),
+    };
+    Expr::exists(found)
 }
 
 /// Whether the bearer is live, and if so, keeps every other step that
@@ -77,5 +92,5 @@ pub(crate) fn owner_locked(bearer: &Bearer) -> SimpleExpr {
 /// The session a write of the bearer's is attributed to in the change
 /// log (the rows' `changed_by`).
 pub(crate) fn author(bearer: &Bearer) -> Option<Uuid> {
-    bearer.session_id.map(|session| session.as_uuid())
+    bearer.session_id().map(|session| session.as_uuid())
 }

@@ -2,16 +2,16 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Iterable,
     QueryFilter,
 };
 use taskpulse_domain::ports::{LockoutPolicy, TokenSubject, UserRepository};
-use taskpulse_domain::session::SessionId;
 use taskpulse_domain::user::{Credentials, Email, NewUser, PasswordHash, User, UserId, UserName};
-use taskpulse_domain::{Error, Result};
+use taskpulse_domain::{Credential, Error, Result};
 
+use super::live::credential_live;
 use crate::db::{Database, is_unique_violation, to_domain};
 use crate::entities::sessions;
 use crate::entities::users::{self, Column, Entity};
@@ -101,12 +101,11 @@ fn one_row(rows_affected: u64) -> Result<()> {
     }
 }
 
-/// Whether the joined session of [`SeaUserRepository::find_token_subject`]
-/// exists and has not ended.
+/// Whether the credential asked about in
+/// [`SeaUserRepository::find_token_subject`] is live.
 #[derive(Debug, FromQueryResult)]
-struct JoinedSession {
-    session_id: Option<uuid::Uuid>,
-    session_ended_at: Option<DateTime<Utc>>,
+struct CredentialLive {
+    credential_live: bool,
 }
 
 #[async_trait]
@@ -145,56 +144,25 @@ impl UserRepository for SeaUserRepository {
     async fn find_token_subject(
         &self,
         id: UserId,
-        session: Option<SessionId>,
+        credential: Option<Credential>,
     ) -> Result<Option<TokenSubject>> {
-        let Some(session) = session else {
-            let model = Entity::find_by_id(id.as_uuid())
-                .one(&self.db)
-                .await
-                .map_err(to_domain)?;
-            return model
-                .map(|m| {
-                    Ok(TokenSubject {
-                        user: to_user(&m)?,
-                        token_version: m.token_version,
-                        session_live: true,
-                    })
-                })
-                .transpose();
-        };
+        let live = credential.map_or_else(|| Expr::val(true), credential_live);
         let mut select = Query::select();
         select
             .columns(users::Column::iter().map(|c| (users::Entity, c)))
-            .expr_as(
-                Expr::col((sessions::Entity, sessions::Column::Id)),
-                Alias::new("session_id"),
-            )
-            .expr_as(
-                Expr::col((sessions::Entity, sessions::Column::EndedAt)),
-                Alias::new("session_ended_at"),
-            )
+            .expr_as(live, Alias::new("credential_live"))
             .from(users::Entity)
-            .join(
-                JoinType::LeftJoin,
-                sessions::Entity,
-                Expr::col((sessions::Entity, sessions::Column::Id))
-                    .eq(session.as_uuid())
-                    .and(
-                        Expr::col((sessions::Entity, sessions::Column::UserId))
-                            .equals((users::Entity, Column::Id)),
-                    ),
-            )
             .and_where(Expr::col((users::Entity, Column::Id)).eq(id.as_uuid()));
         let statement = self.db.get_database_backend().build(&select);
         let Some(row) = self.db.query_one_raw(statement).await.map_err(to_domain)? else {
             return Ok(None);
         };
         let model = users::Model::from_query_result(&row, "").map_err(to_domain)?;
-        let joined = JoinedSession::from_query_result(&row, "").map_err(to_domain)?;
+        let live = CredentialLive::from_query_result(&row, "").map_err(to_domain)?;
         Ok(Some(TokenSubject {
             user: to_user(&model)?,
             token_version: model.token_version,
-            session_live: joined.session_id.is_some() && joined.session_ended_at.is_none(),
+            credential_live: live.credential_live,
         }))
     }
 

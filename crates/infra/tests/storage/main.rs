@@ -313,7 +313,7 @@ async fn the_listing_uses_an_index_among_a_million_tasks_of_other_users() {
     ] {
         let bearer = Bearer {
             user_id: me,
-            session_id: None,
+            credential: None,
             token_version: 0,
         };
         let trash = trash_statements(DbBackend::Postgres, &bearer, &TrashQuery::default());
@@ -569,7 +569,7 @@ async fn the_planning_migration_keeps_old_tasks(db: &Database) {
         .expect("the user");
     let bearer = Bearer {
         user_id: me,
-        session_id: None,
+        credential: None,
         token_version: subject.token_version,
     };
     let query = TaskQuery {

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::{Ports, at, user};
 use crate::auth::Principal;
+use crate::bearer::Credential;
 use crate::error::{Error, Result, TokenRejection};
 use crate::ports::{AccessClaims, MockTokenCodec, TokenSubject};
 use crate::security_log::{SecurityEventKind, kinds};
@@ -16,7 +17,7 @@ fn subject(user: User, live: bool, version: i64) -> TokenSubject {
     TokenSubject {
         user,
         token_version: version,
-        session_live: live,
+        credential_live: live,
     }
 }
 
@@ -48,7 +49,7 @@ async fn a_refresh_rotates_within_the_session() {
     ports
         .users
         .expect_find_token_subject()
-        .with(eq(user_id), eq(Some(session_id)))
+        .with(eq(user_id), eq(Some(Credential::Session(session_id))))
         .returning(move |_, _| Ok(Some(subject(account.clone(), true, 2))));
 
     let tokens = ports

@@ -2,16 +2,19 @@
 //! contract: they read nothing and write nothing.
 
 use super::{bearer, completion, create, listed, new_task, stored};
-use crate::bearer::Bearer;
+use crate::access_token::AccessTokenId;
+use crate::bearer::{Bearer, Credential};
 use crate::error::Error;
 use crate::session::SessionId;
 use crate::task::{Precondition, TaskOp, TaskQuery};
+use crate::testing::access_tokens::access_token;
 use crate::testing::sessions::session;
 use crate::testing::{Storage, at};
 
 /// Ada's bearers that are not live: a token from before a password change
 /// (another version), one of a session that ended, one naming a session
-/// that never existed, and one naming Bob's session.
+/// that never existed, one naming Bob's session, and the same for
+/// personal access tokens (revoked, unknown, Bob's).
 async fn dead_bearers(storage: &Storage, ada: Bearer) -> Vec<(&'static str, Bearer)> {
     let bob = bearer(storage, "bob@example.com").await;
     let ended = session(ada.user_id, "ada-ended", 0, 3600);
@@ -26,10 +29,25 @@ async fn dead_bearers(storage: &Storage, ada: Bearer) -> Vec<(&'static str, Bear
         .await
         .expect("ended");
     assert!(was_ended, "the session was live");
-    let with_session = |session_id| Bearer {
-        session_id: Some(session_id),
+    let revoked = access_token(ada.user_id, "ada-revoked", None);
+    let bobs_token = access_token(bob.user_id, "bob-token", None);
+    let (revoked_id, bobs_token_id) = (revoked.token.id, bobs_token.token.id);
+    for token in [revoked, bobs_token] {
+        let tokens = &storage.access_tokens;
+        tokens.create(&token, 50, at(1)).await.expect("stored");
+    }
+    let was_live = storage
+        .access_tokens
+        .revoke(ada.user_id, revoked_id, at(10))
+        .await
+        .expect("revoked");
+    assert!(was_live, "the token was live");
+    let with = |credential| Bearer {
+        credential: Some(credential),
         ..ada
     };
+    let with_session = |id| with(Credential::Session(id));
+    let with_token = |id| with(Credential::AccessToken(id));
     vec![
         (
             "another token version",
@@ -41,20 +59,34 @@ async fn dead_bearers(storage: &Storage, ada: Bearer) -> Vec<(&'static str, Bear
         ("an ended session", with_session(ended_id)),
         ("an unknown session", with_session(SessionId::new_random())),
         ("another user's session", with_session(bobs_id)),
+        ("a revoked access token", with_token(revoked_id)),
+        (
+            "an unknown access token",
+            with_token(AccessTokenId::new_random()),
+        ),
+        ("another user's access token", with_token(bobs_token_id)),
     ]
 }
 
 /// A bearer that is not live reads nothing and changes nothing, while the
-/// same user's live bearer (with or without a live session) still works.
+/// same user's live bearer (with or without a live session or personal
+/// access token) still works.
 pub async fn a_bearer_that_is_not_live_reads_and_writes_nothing(storage: &Storage) {
     let ada = bearer(storage, "ada@example.com").await;
     let task = create(storage, ada, "Mine", 1).await;
     let live = session(ada.user_id, "ada-live", 0, 3600);
     let live_session = Bearer {
-        session_id: Some(live.id),
+        credential: Some(Credential::Session(live.id)),
         ..ada
     };
     storage.sessions.start(live).await.expect("started");
+    let token = access_token(ada.user_id, "ada-live", None);
+    let live_token = Bearer {
+        credential: Some(Credential::AccessToken(token.token.id)),
+        ..ada
+    };
+    let tokens = &storage.access_tokens;
+    tokens.create(&token, 50, at(1)).await.expect("stored");
 
     for (what, dead) in dead_bearers(storage, ada).await {
         let created = storage
@@ -111,7 +143,11 @@ pub async fn a_bearer_that_is_not_live_reads_and_writes_nothing(storage: &Storag
     }
 
     assert_eq!(stored(storage, ada, task.id).await, Some(task.clone()));
-    assert_eq!(stored(storage, live_session, task.id).await, Some(task));
+    assert_eq!(
+        stored(storage, live_session, task.id).await,
+        Some(task.clone())
+    );
+    assert_eq!(stored(storage, live_token, task.id).await, Some(task));
     assert_eq!(listed(storage, ada, &TaskQuery::default()).await.1, 1);
 }
 

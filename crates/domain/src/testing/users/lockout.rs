@@ -5,6 +5,7 @@
 use chrono::Duration;
 
 use super::{credentials, policy};
+use crate::bearer::Credential;
 use crate::testing::{Storage, at, user};
 use crate::user::PasswordHash;
 
@@ -74,11 +75,11 @@ pub async fn changing_the_password_bumps_the_token_version_once_lifts_the_lock_a
     assert!(adas_live.is_empty(), "{adas_live:?}");
     let ended = storage
         .users
-        .find_token_subject(ada, Some(adas_id))
+        .find_token_subject(ada, Some(Credential::Session(adas_id)))
         .await
         .expect("read")
         .expect("the user exists");
-    assert!(!ended.session_live);
+    assert!(!ended.credential_live);
     let bobs_live = storage.sessions.list_live(bob, at(21)).await.expect("read");
     assert_eq!(bobs_live.len(), 1);
     assert_eq!(bobs_live[0].id, bobs_id);

@@ -1,7 +1,10 @@
 //! Personal access tokens in the `personal_access_tokens` table, found by
 //! the SHA-256 of their secret. A token counts only while its user is
 //! active at the token version it was made under, so a password change or
-//! reset revokes every token with no write here.
+//! reset revokes every token with no write here. [`cache`] remembers
+//! what `find` answered.
+
+pub mod cache;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -89,7 +92,7 @@ async fn create_in(
 ) -> Result<()> {
     let owner = Bearer {
         user_id: token.user_id,
-        session_id: None,
+        credential: None,
         token_version: token.token_version,
     };
     if !lock_owner(txn, &owner).await? {
@@ -163,6 +166,7 @@ impl AccessTokenStore for SeaAccessTokenStore {
     async fn find(&self, hash: &TokenHash) -> Result<Option<StoredAccessToken>> {
         let found = Entity::find()
             .filter(Column::TokenHash.eq(hash.as_str()))
+            .filter(Column::RevokedAt.is_null())
             .filter(current_version())
             .one(&self.db)
             .await
@@ -176,7 +180,6 @@ impl AccessTokenStore for SeaAccessTokenStore {
                     token_version: model.token_version,
                     expires_at: model.expires_at,
                     last_used_at: model.last_used_at,
-                    revoked: model.revoked_at.is_some(),
                 })
             })
             .transpose()
