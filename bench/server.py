@@ -36,7 +36,8 @@ def started(name, port):
     """Runs the binary named on the command line (target/release/taskpulse
     by default) on `port` until the block ends, on a fresh PostgreSQL
     database `taskpulse_{name}`, or with --sqlite on a SQLite file of a new
-    temporary directory; the block starts once /health answers."""
+    temporary directory; the block starts once /health answers, and is
+    given the server's process."""
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     binary = args[0] if args else "target/release/taskpulse"
     workdir = tempfile.mkdtemp(prefix=f"taskpulse-{name}-")
@@ -67,7 +68,7 @@ def started(name, port):
                 break
             except OSError:
                 time.sleep(0.1)
-        yield
+        yield server
     finally:
         server.terminate()
         server.wait()
