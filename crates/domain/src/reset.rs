@@ -507,4 +507,11 @@ mod tests {
         assert!(matches!(result, Err(Error::InvalidResetToken)));
         assert_eq!(kinds(&events), []);
     }
+
+    #[test]
+    fn debug_output_names_the_ports_and_shows_none_of_them() {
+        let shown = format!("{:?}", Ports::new().service());
+
+        assert!(shown.contains("ports: ResetPorts { .. }"), "{shown}");
+    }
 }

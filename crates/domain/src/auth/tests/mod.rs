@@ -190,3 +190,10 @@ impl Ports {
         AuthService::new(ports, settings)
     }
 }
+
+#[test]
+fn debug_output_names_the_ports_and_shows_none_of_them() {
+    let shown = format!("{:?}", Ports::new().service());
+
+    assert!(shown.contains("ports: AuthPorts { .. }"), "{shown}");
+}
