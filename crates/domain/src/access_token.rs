@@ -489,6 +489,7 @@ mod tests {
             Err(ScopesError::Unknown(ScopeError))
         );
         assert!(Scopes::parse(&["Tasks:Read"]).is_err());
+        assert_eq!(format!("{scopes:?}"), "[TasksRead, LabelsRead]");
     }
 
     #[test]
