@@ -24,8 +24,9 @@ use taskpulse_infra::{
     SeaUserRepository, SystemClock,
 };
 use taskpulse_infra::{
-    CachedAccessTokens, SeaAccessTokenStore, SeaEmailVerificationStore, SeaPasswordResetStore,
-    SeaRateLimitStore, SeaSecondFactorStore, SeaSecurityLog, Sealer, Sha256Tokens, TotpCodes,
+    CachedAccessTokens, Resealed, SeaAccessTokenStore, SeaEmailVerificationStore,
+    SeaPasswordResetStore, SeaRateLimitStore, SeaSecondFactorStore, SeaSecurityLog, Sealer,
+    Sha256Tokens, TotpCodes,
 };
 
 use crate::client::TrustedProxies;
@@ -65,7 +66,7 @@ pub enum StartupError {
     /// The metrics address could not be bound.
     #[error("metrics.listen: cannot bind: {0}")]
     MetricsBind(#[source] std::io::Error),
-    /// TOTP secrets stored before sealing could not be sealed.
+    /// Stored TOTP secrets could not be sealed under the current key.
     #[error("sealing stored TOTP secrets failed: {0}")]
     Seal(#[source] taskpulse_domain::Error),
 }
@@ -88,6 +89,27 @@ pub async fn connect(settings: &Settings) -> Result<Database, StartupError> {
     Database::connect(settings.database.url.expose(), &pool)
         .await
         .map_err(StartupError::Connect)
+}
+
+/// The sealer of TOTP secrets: under `auth.sealing_key` (or a key derived
+/// from `auth.secret`), opening values of `auth.previous_sealing_keys` and
+/// of `auth.secret` too. With neither setting it writes the format that
+/// versions before key rotation read.
+fn totp_sealer(settings: &Settings) -> Sealer {
+    let auth = &settings.auth;
+    let server = settings.secret().as_bytes();
+    let previous = auth
+        .previous_sealing_keys
+        .iter()
+        .map(|k| k.expose().as_bytes());
+    match &auth.sealing_key {
+        Some(key) => {
+            let earlier: Vec<&[u8]> = previous.chain([server]).collect();
+            Sealer::rotating(key.expose().as_bytes(), &earlier, "totp")
+        }
+        None if auth.previous_sealing_keys.is_empty() => Sealer::new(server, "totp"),
+        None => Sealer::rotating(server, &previous.collect::<Vec<_>>(), "totp"),
+    }
 }
 
 /// Builds the services on their adapters; `factors` is the second-factor
@@ -310,16 +332,21 @@ impl Application {
                 .await
                 .map_err(StartupError::Migrate)?;
         }
-        let factors = SeaSecondFactorStore::new(
-            db.clone(),
-            Sealer::new(settings.secret().as_bytes(), "totp"),
-        );
-        let sealed = factors
-            .seal_legacy_secrets()
-            .await
-            .map_err(StartupError::Seal)?;
-        if sealed > 0 {
-            tracing::info!(sealed, "sealed TOTP secrets stored before sealing");
+        let factors = SeaSecondFactorStore::new(db.clone(), totp_sealer(&settings));
+        let Resealed { resealed, unopened } =
+            factors.reseal_secrets().await.map_err(StartupError::Seal)?;
+        if resealed > 0 {
+            tracing::info!(
+                resealed,
+                "sealed TOTP secrets under the current sealing key"
+            );
+        }
+        if unopened > 0 {
+            tracing::warn!(
+                unopened,
+                "TOTP secrets sealed under a key that is not configured: their accounts cannot \
+                 sign in until the key is listed in auth.previous_sealing_keys"
+            );
         }
         let state = web::Data::new(state(&settings, db, factors)?);
         tokio::spawn(purge_expired(state.clone()));

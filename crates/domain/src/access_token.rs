@@ -448,6 +448,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_token_id_reads_back_from_its_text_and_its_uuid() {
+        let id = AccessTokenId::new_random();
+
+        assert_ne!(id, AccessTokenId::new_random());
+        assert_eq!(id.to_string(), id.as_uuid().to_string());
+        assert_eq!(id.to_string().parse::<AccessTokenId>(), Ok(id));
+        assert_eq!(AccessTokenId::from(id.as_uuid()), id);
+        assert!("not a uuid".parse::<AccessTokenId>().is_err());
+    }
+
+    #[test]
+    fn a_scope_shows_as_its_name_and_reads_back_from_it() {
+        for scope in Scope::ALL {
+            assert_eq!(scope.to_string(), scope.as_str());
+            assert_eq!(scope.to_string().parse::<Scope>(), Ok(scope));
+        }
+        assert_eq!(Scope::LabelsWrite.to_string(), "labels:write");
+    }
+
+    #[test]
     fn names_are_trimmed_and_bounded() {
         assert_eq!(TokenName::parse("  ci  ").map(|n| n.0), Ok("ci".into()));
         assert_eq!(TokenName::parse("   "), Err(TokenNameError::Length));
@@ -473,6 +493,7 @@ mod tests {
             Err(ScopesError::Unknown(ScopeError))
         );
         assert!(Scopes::parse(&["Tasks:Read"]).is_err());
+        assert_eq!(format!("{scopes:?}"), "[TasksRead, LabelsRead]");
     }
 
     #[test]

@@ -250,6 +250,7 @@ mod tests {
     #[test]
     fn keys_are_1_to_255_visible_ascii_characters() {
         assert!(IdempotencyKey::parse(&"k".repeat(255)).is_ok());
+        assert_eq!(key().as_str(), "k-1");
         for bad in [
             String::new(),
             "k".repeat(256),
@@ -362,5 +363,29 @@ mod tests {
             .await;
 
         assert!(matches!(got, Err(Error::NotFound)));
+    }
+
+    #[tokio::test]
+    async fn keys_older_than_the_window_are_purged_and_counted() {
+        let mut store = MockIdempotencyStore::new();
+        store
+            .expect_purge_expired()
+            .with(eq(at() - Duration::hours(24)))
+            .times(1)
+            .returning(|_| Ok(7));
+
+        let purged = service(store).purge_expired().await;
+
+        assert_eq!(purged.ok(), Some(7));
+    }
+
+    #[test]
+    fn the_service_shows_its_window_in_debug_output() {
+        let shown = format!("{:?}", service(MockIdempotencyStore::new()));
+
+        assert!(
+            shown.starts_with("IdempotencyService { window: "),
+            "{shown}"
+        );
     }
 }

@@ -492,6 +492,15 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_names_codes_but_never_shows_them() {
+        let totp = TotpCode::parse("123456").expect("valid");
+        let recovery = RecoveryCode::parse("abcde-fghij-klmno-pqr27").expect("valid");
+
+        assert_eq!(format!("{totp:?}"), "TotpCode(<code>)");
+        assert_eq!(format!("{recovery:?}"), "RecoveryCode(<code>)");
+    }
+
+    #[test]
     fn codes_compare_whole() {
         assert!(same_digits("123456", "123456"));
         assert!(!same_digits("123456", "123457"));

@@ -156,3 +156,55 @@ pub enum Rotation {
     /// included).
     Invalid,
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn a_session_id_reads_back_from_its_text_and_its_uuid() {
+        let id = SessionId::new_random();
+
+        assert_ne!(id, SessionId::new_random());
+        assert_eq!(id.to_string(), id.as_uuid().to_string());
+        assert_eq!(id.to_string().parse::<SessionId>(), Ok(id));
+        assert_eq!(SessionId::from(id.as_uuid()), id);
+        assert!("not a uuid".parse::<SessionId>().is_err());
+    }
+
+    #[test]
+    fn a_refresh_token_lives_idle_long_but_never_past_the_sessions_end() {
+        let start = Utc
+            .with_ymd_and_hms(2026, 11, 22, 10, 0, 0)
+            .single()
+            .expect("valid time");
+        let lifetime = SessionLifetime {
+            idle: Duration::days(30),
+            absolute: Duration::days(90),
+        };
+
+        assert_eq!(lifetime.ends_at(start), start + Duration::days(90));
+        assert_eq!(
+            lifetime.token_expires_at(start, start + Duration::days(10)),
+            start + Duration::days(40)
+        );
+        assert_eq!(
+            lifetime.token_expires_at(start, start + Duration::days(80)),
+            start + Duration::days(90)
+        );
+    }
+
+    #[test]
+    fn a_token_hash_shows_its_text_but_debug_output_only_its_start() {
+        let hash = TokenHash::new("0123456789abcdef".into());
+
+        assert_eq!(hash.as_str(), "0123456789abcdef");
+        assert_eq!(format!("{hash:?}"), "TokenHash(01234567…)");
+        assert_eq!(
+            format!("{:?}", TokenHash::new("short".into())),
+            "TokenHash(…)"
+        );
+    }
+}

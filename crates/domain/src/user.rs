@@ -384,6 +384,58 @@ mod tests {
     }
 
     #[test]
+    fn each_rule_of_the_local_part_and_the_domain_refuses_on_its_own() {
+        let local = |part: &str| format!("{part}@example.com");
+        let domain = |part: &str| format!("ada@{part}");
+        for bad in [
+            local(&"a".repeat(65)),
+            local(".ada"),
+            local("ada."),
+            local("a..da"),
+            local("a\u{7f}da"),
+            local("a\"da"),
+            local("a,da"),
+            local("a:da"),
+            local("a<da"),
+            local("a[da"),
+            domain("example.c"),
+            domain("example..com"),
+            domain(".example.com"),
+            domain(&format!("{}.com", "d".repeat(64))),
+            domain("-example.com"),
+            domain("example-.com"),
+            domain("exa mple.com"),
+            domain("com"),
+        ] {
+            assert_eq!(Email::parse(&bad), Err(EmailError::Invalid), "{bad}");
+        }
+        for good in [
+            local(&"a".repeat(64)),
+            local("a.d-a+tag"),
+            domain(&format!("{}.com", "d".repeat(63))),
+            domain("ex-am-ple.co"),
+            domain("sub.example.com"),
+            domain("bücher.de"),
+        ] {
+            assert_eq!(
+                Email::parse(&good).map(|e| e.as_str().to_owned()),
+                Ok(good.clone())
+            );
+        }
+    }
+
+    #[test]
+    fn a_user_id_reads_back_from_its_text_and_its_uuid() {
+        let id = UserId::new_random();
+
+        assert_ne!(id, UserId::new_random());
+        assert_eq!(id.to_string(), id.as_uuid().to_string());
+        assert_eq!(id.to_string().parse::<UserId>(), Ok(id));
+        assert_eq!(UserId::from(id.as_uuid()), id);
+        assert!("not a uuid".parse::<UserId>().is_err());
+    }
+
+    #[test]
     fn email_of_exactly_254_characters_is_the_longest() {
         let domain = |last: usize| format!("{0}.{0}.{1}.com", "d".repeat(60), "e".repeat(last));
         let longest = format!("{}@{}", "a".repeat(64), domain(63));

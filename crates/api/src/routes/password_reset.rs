@@ -52,7 +52,7 @@ async fn forgot_password(
     let email = address(&required("email", body.email)?)?;
     state
         .resets
-        .forgot_password(email.as_str(), &client_of(&req))
+        .forgot_password(&email, &client_of(&req))
         .await?;
     Ok(HttpResponse::Accepted().json(DetailBody::new(
         "If an account has this email, a link to reset its password has been sent.",

@@ -85,7 +85,7 @@ async fn resend_verification(
 ) -> Result<HttpResponse, ApiError> {
     let body: ResendBody = json_body(&req, &body)?;
     let email = address(&required("email", body.email)?)?;
-    state.auth.resend_verification(email.as_str()).await?;
+    state.auth.resend_verification(&email).await?;
     Ok(HttpResponse::Accepted().json(DetailBody::new(
         "If an account has this address unconfirmed, a link to confirm it has been sent.",
     )))

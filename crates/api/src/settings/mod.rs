@@ -132,6 +132,7 @@ impl Settings {
                     .list_separator(",")
                     .with_list_parse_key("server.cors_origins")
                     .with_list_parse_key("server.trusted_proxies")
+                    .with_list_parse_key("auth.previous_sealing_keys")
                     .try_parsing(true),
             );
         for (key, names) in PLAIN_NAMES {

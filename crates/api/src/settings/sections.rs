@@ -130,6 +130,13 @@ impl Default for DatabaseSettings {
 pub struct AuthSettings {
     /// HS256 secret, at least 32 bytes.
     pub secret: Option<Secret>,
+    /// The key TOTP secrets are sealed under, at least 32 bytes; unset,
+    /// one derived from `secret`.
+    pub sealing_key: Option<Secret>,
+    /// Earlier sealing keys (or an earlier `secret`), at least 32 bytes
+    /// each: secrets sealed under them still open, and are sealed again
+    /// under the current key at start-up.
+    pub previous_sealing_keys: Vec<Secret>,
     /// `iss` claim.
     pub issuer: String,
     /// `aud` claim.
@@ -167,6 +174,8 @@ impl Default for AuthSettings {
     fn default() -> Self {
         Self {
             secret: None,
+            sealing_key: None,
+            previous_sealing_keys: Vec::new(),
             issuer: "taskpulse".into(),
             audience: "taskpulse".into(),
             access_token_ttl_secs: 86_400,

@@ -278,3 +278,48 @@ fn retentions_outside_1_to_3650_days_are_refused() {
     settings.sync.retention_days = 3650;
     assert!(settings.validated(AppEnv::Test).is_ok());
 }
+
+#[test]
+fn sealing_keys_shorter_than_32_bytes_are_refused_naming_the_setting() {
+    let mut current = with_secret(&"k".repeat(32));
+    current.auth.sealing_key = Some(Secret::new("short".into()));
+    let mut previous = with_secret(&"k".repeat(32));
+    previous.auth.previous_sealing_keys =
+        vec![Secret::new("s".repeat(32)), Secret::new("short".into())];
+    let mut both = with_secret(&"k".repeat(32));
+    both.auth.sealing_key = Some(Secret::new("s".repeat(32)));
+    both.auth.previous_sealing_keys = vec![Secret::new("p".repeat(32))];
+
+    assert!(message(current.validated(AppEnv::Test)).contains("auth.sealing_key"));
+    assert!(message(previous.validated(AppEnv::Test)).contains("auth.previous_sealing_keys"));
+    assert!(both.validated(AppEnv::Test).is_ok());
+}
+
+#[test]
+fn sealing_keys_come_from_the_files_and_stay_out_of_debug_output() {
+    let dir = config_dir(&[(
+        "test.toml",
+        "[auth]\nsealing_key = \"the-current-sealing-key-of-32-bytes\"\n\
+         previous_sealing_keys = [\"an-earlier-sealing-key-of-32-bytes\", \"the-first-sealing-key-of-32-bytes!\"]\n",
+    )]);
+
+    let settings = Settings::load(AppEnv::Test, &dir).expect("valid");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let current = settings.auth.sealing_key.as_ref().map(Secret::expose);
+    assert_eq!(current, Some("the-current-sealing-key-of-32-bytes"));
+    let previous: Vec<&str> = settings
+        .auth
+        .previous_sealing_keys
+        .iter()
+        .map(Secret::expose)
+        .collect();
+    assert_eq!(
+        previous,
+        [
+            "an-earlier-sealing-key-of-32-bytes",
+            "the-first-sealing-key-of-32-bytes!"
+        ]
+    );
+    assert!(!format!("{settings:?}").contains("sealing-key-of"));
+}

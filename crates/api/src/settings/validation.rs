@@ -4,6 +4,11 @@ use std::net::IpAddr;
 
 use super::{AppEnv, Secret, Settings, SettingsError};
 
+/// Fewer bytes than a secret or key must have.
+fn short(secret: &Secret) -> bool {
+    secret.expose().len() < 32
+}
+
 /// The lowest bcrypt cost production accepts.
 const MIN_PRODUCTION_BCRYPT_COST: u32 = 10;
 
@@ -15,7 +20,7 @@ impl Settings {
     pub fn validated(mut self, env: AppEnv) -> Result<Self, SettingsError> {
         self.production = env == AppEnv::Production;
         match &self.auth.secret {
-            Some(secret) if secret.expose().len() < 32 => {
+            Some(secret) if short(secret) => {
                 return Err(SettingsError(
                     "auth.secret must be at least 32 bytes".into(),
                 ));
@@ -30,6 +35,14 @@ impl Settings {
                 self.auth.secret = Some(Secret::random()?);
                 self.secret_generated = true;
             }
+        }
+        if self.auth.sealing_key.as_ref().is_some_and(short)
+            || self.auth.previous_sealing_keys.iter().any(short)
+        {
+            return Err(SettingsError(
+                "auth.sealing_key and each of auth.previous_sealing_keys must be at least 32 bytes"
+                    .into(),
+            ));
         }
         let url = self.database.url.expose();
         if !(url.starts_with("sqlite:")

@@ -269,9 +269,16 @@ impl TestApp {
 
     /// Another server on this one's database, as a second replica would be.
     pub async fn replica(&self) -> TestApp {
-        let settings = test_settings(&self.database_url)
+        self.replica_with(|_| {}).await
+    }
+
+    /// Another server on this one's database with settings adjusted by
+    /// `configure`, as a replica restarted with new settings would be.
+    pub async fn replica_with(&self, configure: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = test_settings(&self.database_url)
             .validated(AppEnv::Test)
             .expect("valid test settings");
+        configure(&mut settings);
         let app = Application::build(settings).await.expect("replica starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());

@@ -9,7 +9,21 @@ use serde_json::{Value, json};
 use taskpulse_domain::memory::HmacOneTimeCodes;
 use taskpulse_domain::second_factor::{OneTimeCodes, TotpSecret, time_step};
 
+use taskpulse_api::settings::{Secret, Settings};
+
 use crate::helpers::{TestApp, TestUser, assert_invalid, error_body};
+
+/// Sealing keys of the rotation test, in the order they are current.
+const SEALING_KEYS: [&str; 3] = [
+    "the first sealing key, of 32 bytes or more",
+    "the second sealing key, of 32 bytes or more",
+    "a sealing key that sealed nothing, 32 bytes",
+];
+
+/// TOTP secrets sealed under the first of [`SEALING_KEYS`].
+fn sealed_under_the_first_key(settings: &mut Settings) {
+    settings.auth.sealing_key = Some(Secret::new(SEALING_KEYS[0].into()));
+}
 
 backends!(
     totp_turns_on_with_its_first_code_and_sign_in_then_needs_a_fresh_code,
@@ -22,6 +36,7 @@ backends!(
     the_compatibility_login_asks_for_the_code_too,
     bad_second_factor_input_gets_the_contract_errors,
 );
+backends!(with sealed_under_the_first_key; a_secret_sealed_under_an_earlier_key_still_verifies_after_rotation);
 
 /// The code of `secret` (base32) for time step `step`.
 fn code(secret: &str, step: i64) -> String {
@@ -466,4 +481,48 @@ async fn new_recovery_codes_replace_the_old_ones(app: &TestApp) {
     )
     .await;
     assert_eq!(new.status(), StatusCode::OK);
+}
+
+async fn a_secret_sealed_under_an_earlier_key_still_verifies_after_rotation(app: &TestApp) {
+    let totp = with_totp(app).await;
+    let key = |i: usize| Secret::new(SEALING_KEYS[i].into());
+
+    let rotated = app
+        .replica_with(|settings| {
+            settings.auth.sealing_key = Some(key(1));
+            settings.auth.previous_sealing_keys = vec![key(0)];
+        })
+        .await;
+    let pending = challenge(&rotated, &totp.user).await;
+    let by_code = finish(
+        &rotated,
+        json!({"challenge": pending, "code": code(&totp.secret, totp.used_step + 1)}),
+    )
+    .await;
+    let second_only = app
+        .replica_with(|settings| settings.auth.sealing_key = Some(key(1)))
+        .await;
+    let after_resealing =
+        session_by_recovery(&second_only, &totp.user, &totp.recovery_codes[0]).await;
+    let unknown = app
+        .replica_with(|settings| settings.auth.sealing_key = Some(key(2)))
+        .await;
+    let without_the_key = unknown.login(&totp.user.email, &totp.user.password).await;
+
+    assert_eq!(
+        by_code.status(),
+        StatusCode::OK,
+        "a code of the secret sealed under the old key"
+    );
+    assert_eq!(
+        status(&second_only, &after_resealing).await["totp_enabled"],
+        true,
+        "resealed under the new key at start-up, so the old one can go"
+    );
+    error_body(
+        without_the_key,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "INTERNAL",
+    )
+    .await;
 }

@@ -87,11 +87,8 @@ impl AuthService {
     ///
     /// # Errors
     /// [`Error::Unavailable`] when storage cannot be reached.
-    pub async fn resend_verification(&self, email: &str) -> Result<()> {
-        let Ok(email) = Email::parse(email) else {
-            return Ok(());
-        };
-        let Some(credentials) = self.ports.users.find_credentials(&email).await? else {
+    pub async fn resend_verification(&self, email: &Email) -> Result<()> {
+        let Some(credentials) = self.ports.users.find_credentials(email).await? else {
             return Ok(());
         };
         let user = credentials.user;

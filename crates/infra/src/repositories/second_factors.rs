@@ -36,23 +36,29 @@ impl SeaSecondFactorStore {
         self.sealer.seal(user.as_uuid().as_bytes(), secret.expose())
     }
 
-    /// Seals the secrets stored before sealing existed; answers how many.
-    /// Idempotent, and safe on several replicas at once: each row is
-    /// rewritten only while it still holds its plain secret.
+    /// Seals under the current key every secret that is not sealed under
+    /// it yet: those stored before sealing, and those sealed under an
+    /// earlier key. Idempotent, and safe on several replicas at once: each
+    /// row is rewritten only while it still holds the value read.
     ///
     /// # Errors
     /// [`Error::Unavailable`](taskpulse_domain::Error::Unavailable) when
     /// storage cannot be reached.
-    pub async fn seal_legacy_secrets(&self) -> Result<u64> {
+    pub async fn reseal_secrets(&self) -> Result<Resealed> {
         use totp_factors::Column;
+        let current = format!("{}%", self.sealer.current_prefix());
         let rows = totp_factors::Entity::find()
-            .filter(Column::Secret.not_like("v1:%"))
+            .filter(Column::Secret.not_like(current))
             .all(&self.db)
             .await
             .map_err(to_domain)?;
-        let mut sealed = 0;
+        let mut outcome = Resealed::default();
         for row in rows {
-            let secret = TotpSecret::from_base32(row.secret.clone())?;
+            let opened = self.sealer.open(row.user_id.as_bytes(), &row.secret);
+            let Some(secret) = opened.and_then(TotpSecret::from_base32).ok() else {
+                outcome.unopened += 1;
+                continue;
+            };
             let user = UserId::from(row.user_id);
             let written = totp_factors::Entity::update_many()
                 .col_expr(Column::Secret, Expr::value(self.seal(user, &secret)?))
@@ -61,10 +67,20 @@ impl SeaSecondFactorStore {
                 .exec(&self.db)
                 .await
                 .map_err(to_domain)?;
-            sealed += written.rows_affected;
+            outcome.resealed += written.rows_affected;
         }
-        Ok(sealed)
+        Ok(outcome)
     }
+}
+
+/// What [`SeaSecondFactorStore::reseal_secrets`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Resealed {
+    /// Secrets now sealed under the current key.
+    pub resealed: u64,
+    /// Secrets left as they were: sealed under a key that is no longer
+    /// configured (or not a secret at all). Their factors fail closed.
+    pub unopened: u64,
 }
 
 #[async_trait]

@@ -24,7 +24,7 @@ use taskpulse_domain::user::{Email, NewUser, PasswordHash, User, UserId, UserNam
 use taskpulse_infra::repositories::changes::{feed_head_statement, feed_statements};
 use taskpulse_infra::repositories::tasks::{list_statements, stored_statement, trash_statements};
 use taskpulse_infra::{
-    Database, MigrationCommand, PoolSettings, SeaIdempotencyStore, SeaSecondFactorStore,
+    Database, MigrationCommand, PoolSettings, Resealed, SeaIdempotencyStore, SeaSecondFactorStore,
     SeaTaskRepository, SeaUserRepository, Sealer,
 };
 use uuid::Uuid;
@@ -775,8 +775,8 @@ async fn totp_secrets_are_sealed(db: &Database) {
         .expect("a secret stored before sealing");
 
     let new_raw = stored_secret(db, new).await;
-    let resealed = store.seal_legacy_secrets().await.expect("sealed");
-    let again = store.seal_legacy_secrets().await.expect("sealed");
+    let resealed = store.reseal_secrets().await.expect("sealed");
+    let again = store.reseal_secrets().await.expect("sealed");
     let old_raw = stored_secret(db, old).await;
     let read = store.totp(old).await.expect("read").expect("a factor");
     let rotated = SeaSecondFactorStore::new(db.clone(), Sealer::new(b"rotated", "totp"));
@@ -789,7 +789,11 @@ async fn totp_secrets_are_sealed(db: &Database) {
 
     assert!(Sealer::is_sealed(&new_raw), "{new_raw}");
     assert!(!new_raw.contains(secret.expose()));
-    assert_eq!((resealed, again), (1, 0), "old secrets are sealed once");
+    assert_eq!(
+        (resealed.resealed, again),
+        (1, Resealed::default()),
+        "old secrets are sealed once"
+    );
     assert!(Sealer::is_sealed(&old_raw) && !old_raw.contains(secret.expose()));
     assert_eq!(read.secret, secret);
     assert!(enabled, "a sealed pending secret is matched by its value");
@@ -799,6 +803,67 @@ async fn totp_secrets_are_sealed(db: &Database) {
         "a pending secret that does not open is as good as none"
     );
     assert!(on_after_rotation.is_err(), "one that is on fails closed");
+}
+
+async fn totp_secrets_move_to_a_new_sealing_key(db: &Database) {
+    let old_key: &[u8] = b"the old sealing key of the storage test";
+    let before = SeaSecondFactorStore::new(db.clone(), Sealer::new(old_key, "totp"));
+    let user = insert_user(db).await;
+    let secret = TotpSecret::from_bytes(&[9; 20]);
+    let now = Utc::now();
+    assert!(before.begin_totp(user, &secret, now).await.expect("begun"));
+    assert!(
+        before
+            .enable_totp(user, &secret, 1, &[], now)
+            .await
+            .expect("on")
+    );
+    let rotating = Sealer::rotating(
+        b"the new sealing key of the storage test",
+        &[old_key],
+        "totp",
+    );
+    let prefix = rotating.current_prefix();
+    let after = SeaSecondFactorStore::new(db.clone(), rotating);
+    let unknown = Sealer::rotating(b"a key that sealed nothing in this database", &[], "totp");
+    let stranger = SeaSecondFactorStore::new(db.clone(), unknown);
+
+    let by_stranger = stranger.reseal_secrets().await.expect("answered");
+    let resealed = after.reseal_secrets().await.expect("resealed");
+    let again = after.reseal_secrets().await.expect("resealed");
+    let raw = stored_secret(db, user).await;
+    let read = after.totp(user).await.expect("read").expect("a factor");
+
+    assert_eq!(
+        by_stranger,
+        Resealed {
+            resealed: 0,
+            unopened: 1
+        },
+        "a secret no configured key opens is left as it is"
+    );
+    assert_eq!(resealed.resealed, 1);
+    assert_eq!(again, Resealed::default());
+    assert!(raw.starts_with(&prefix), "{raw}");
+    assert_eq!((read.secret, read.enabled), (secret, true));
+    assert!(
+        before.totp(user).await.is_err(),
+        "the old key alone no longer opens it"
+    );
+}
+
+#[tokio::test]
+async fn totp_secrets_move_to_a_new_sealing_key_on_sqlite_and_postgres() {
+    let (lite, path) = sqlite().await;
+    totp_secrets_move_to_a_new_sealing_key(&lite).await;
+    drop(lite);
+    let _ = std::fs::remove_file(path);
+    let Some((db, name)) = postgres(&PoolSettings::default()).await else {
+        return;
+    };
+    totp_secrets_move_to_a_new_sealing_key(&db).await;
+    db.close().await.expect("closed");
+    drop_postgres(&name).await;
 }
 
 #[tokio::test]

@@ -7,8 +7,8 @@ use mockall::predicate::{always, eq};
 
 use super::{Ports, at, credentials, principal};
 use crate::access_token::{
-    AccessTokenId, Expiry, Grant, MAX_LIVE_TOKENS_PER_USER, Scopes, StoredAccessToken, TokenName,
-    TokenRequest,
+    AccessToken, AccessTokenId, Expiry, Grant, MAX_LIVE_TOKENS_PER_USER, Scopes, StoredAccessToken,
+    TokenName, TokenRequest,
 };
 use crate::auth::Principal;
 use crate::bearer::Credential;
@@ -214,4 +214,33 @@ async fn an_access_token_is_checked_without_the_token_store() {
         result,
         Err(Error::Unauthorized(TokenRejection::Invalid))
     ));
+}
+
+#[tokio::test]
+async fn the_tokens_listed_are_the_callers_live_ones_as_stored() {
+    let mut ports = Ports::new();
+    let principal = principal();
+    let token = AccessToken {
+        id: AccessTokenId::new_random(),
+        name: TokenName::parse("ci").expect("valid"),
+        scopes: Scopes::parse(&["tasks:read"]).expect("valid"),
+        created_at: at() - Duration::days(2),
+        last_used_at: None,
+        expires_at: None,
+    };
+    let listed = token.clone();
+    ports
+        .access_tokens
+        .expect_list()
+        .with(eq(principal.user.id), eq(at()))
+        .times(1)
+        .returning(move |_, _| Ok(vec![listed.clone()]));
+
+    let tokens = ports
+        .service()
+        .access_tokens(&principal)
+        .await
+        .expect("listed");
+
+    assert_eq!(tokens, [token]);
 }

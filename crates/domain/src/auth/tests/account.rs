@@ -5,7 +5,7 @@ use mockall::predicate::{always, eq};
 use super::{Ports, at, credentials, principal};
 use crate::auth::{Principal, ProfileChanges};
 use crate::error::Error;
-use crate::security_log::{SecurityEventKind, kinds};
+use crate::security_log::{RecordedEvent, SecurityEvent, SecurityEventKind, kinds};
 use crate::session::{ClientInfo, Session, SessionId};
 use crate::user::{Email, Password, PasswordHash, User, UserName};
 
@@ -372,4 +372,36 @@ async fn a_change_that_a_reset_overtook_is_refused() {
         .await;
 
     assert!(matches!(result, Err(Error::Unauthorized(_))), "{result:?}");
+}
+
+#[tokio::test]
+async fn the_security_events_listed_are_the_callers_own_as_stored() {
+    let mut ports = Ports::new();
+    let principal = principal();
+    let id = principal.user.id;
+    let stored = RecordedEvent {
+        id: 41,
+        event: SecurityEvent {
+            user_id: id,
+            kind: SecurityEventKind::LoginSucceeded,
+            session_id: principal.session_id,
+            client: ClientInfo::default(),
+            at: at(),
+        },
+    };
+    let listed = stored.clone();
+    ports
+        .security
+        .expect_list()
+        .with(eq(id), eq(Some(42)), eq(20))
+        .times(1)
+        .returning(move |_, _, _| Ok(vec![listed.clone()]));
+
+    let events = ports
+        .service()
+        .security_events(&principal, Some(42), 20)
+        .await
+        .expect("listed");
+
+    assert_eq!(events, [stored]);
 }

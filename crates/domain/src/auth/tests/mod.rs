@@ -23,7 +23,7 @@ use crate::ports::{
 };
 use crate::rate_limit::{MockRateLimitStore, RateLimiter};
 use crate::second_factor::{MockOneTimeCodes, MockSecondFactorStore};
-use crate::security_log::{SecurityEvent, recording_log};
+use crate::security_log::{MockSecurityLog, SecurityEvent, recording_log};
 use crate::session::{ClientInfo, SessionId, TokenHash};
 use crate::user::{Credentials, Email, PasswordHash, User, UserId, UserName};
 use crate::verification::MockEmailVerificationStore;
@@ -85,6 +85,8 @@ struct Ports {
     codes: MockOneTimeCodes,
     verifications: MockEmailVerificationStore,
     access_tokens: MockAccessTokenStore,
+    /// The security log, keeping what it is given in `events`.
+    security: MockSecurityLog,
     /// What the service logged.
     events: Arc<Mutex<Vec<SecurityEvent>>>,
     /// `AuthSettings::require_verified_email`.
@@ -106,6 +108,7 @@ impl Ports {
                 c.token_version
             ))
         });
+        let events = Arc::default();
         Self {
             users: MockUserRepository::new(),
             sessions: MockSessionRepository::new(),
@@ -117,7 +120,8 @@ impl Ports {
             codes: MockOneTimeCodes::new(),
             verifications: MockEmailVerificationStore::new(),
             access_tokens: MockAccessTokenStore::new(),
-            events: Arc::default(),
+            security: recording_log(&events),
+            events,
             require_verified_email: false,
         }
     }
@@ -170,7 +174,7 @@ impl Ports {
             factors: Arc::new(self.factors),
             codes: Arc::new(self.codes),
             mailer: Arc::new(self.mailer),
-            security: Arc::new(recording_log(&self.events)),
+            security: Arc::new(self.security),
             verifications: Arc::new(self.verifications),
             limiter: RateLimiter::new(Arc::new(self.limits), clock.clone()),
             clock,
@@ -189,4 +193,11 @@ impl Ports {
         };
         AuthService::new(ports, settings)
     }
+}
+
+#[test]
+fn debug_output_names_the_ports_and_shows_none_of_them() {
+    let shown = format!("{:?}", Ports::new().service());
+
+    assert!(shown.contains("ports: AuthPorts { .. }"), "{shown}");
 }

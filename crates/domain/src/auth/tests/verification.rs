@@ -120,7 +120,10 @@ async fn a_resend_goes_only_to_an_active_unverified_account_within_its_budget() 
             .times(usize::from(sends))
             .returning(|_| Ok(()));
 
-        let result = ports.service().resend_verification("Ada@Example.com").await;
+        let result = ports
+            .service()
+            .resend_verification(&email("Ada@Example.com"))
+            .await;
 
         assert!(
             result.is_ok(),
@@ -130,7 +133,7 @@ async fn a_resend_goes_only_to_an_active_unverified_account_within_its_budget() 
 }
 
 #[tokio::test]
-async fn a_resend_to_an_unknown_or_malformed_address_sends_nothing_and_succeeds() {
+async fn a_resend_to_an_unknown_address_sends_nothing_and_succeeds() {
     let mut ports = Ports::new();
     ports
         .users
@@ -139,15 +142,13 @@ async fn a_resend_to_an_unknown_or_malformed_address_sends_nothing_and_succeeds(
         .returning(|_| Ok(None));
     ports.verifications.expect_issue().never();
     ports.mailer.expect_send_verification().never();
-    let service = ports.service();
 
-    assert!(
-        service
-            .resend_verification("nobody@example.com")
-            .await
-            .is_ok()
-    );
-    assert!(service.resend_verification("not an email").await.is_ok());
+    let result = ports
+        .service()
+        .resend_verification(&email("nobody@example.com"))
+        .await;
+
+    assert!(result.is_ok(), "{result:?}");
 }
 
 #[tokio::test]
