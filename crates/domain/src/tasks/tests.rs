@@ -218,13 +218,7 @@ async fn nothing_found_for_a_revoked_bearer_is_unauthorized() {
     let bearer = bearer();
     let mut repo = MockTaskRepository::new();
     repo.expect_get().returning(|_, _| Ok(None));
-    repo.expect_list().returning(|_, _| {
-        Ok(TaskPage {
-            tasks: Vec::new(),
-            total: 0,
-            latest: None,
-        })
-    });
+    repo.expect_list().returning(|_, _| Ok(empty_page()));
     repo.expect_create().returning(|_, _, _| Ok(None));
     repo.expect_toggle()
         .returning(|_, _, _, _| Err(Error::PreconditionFailed));
@@ -268,13 +262,7 @@ async fn nothing_found_for_a_revoked_bearer_is_unauthorized() {
 async fn an_empty_listing_of_a_live_bearer_is_just_empty() {
     let bearer = bearer();
     let mut repo = MockTaskRepository::new();
-    repo.expect_list().returning(|_, _| {
-        Ok(TaskPage {
-            tasks: Vec::new(),
-            total: 0,
-            latest: None,
-        })
-    });
+    repo.expect_list().returning(|_, _| Ok(empty_page()));
     let service = service(repo, live(&bearer));
 
     let page = own(&service, &bearer)
@@ -626,6 +614,15 @@ async fn an_export_whose_bearer_was_revoked_ends_unauthorized_not_short() {
     assert!(is_revoked(&page), "{page:?}");
 }
 
+/// A page with no task, as storage answers a bearer that is not live.
+fn empty_page() -> TaskPage {
+    TaskPage {
+        tasks: Vec::new(),
+        total: 0,
+        latest: None,
+    }
+}
+
 /// A page of one task, with `latest` as storage read it.
 fn page_of(bearer: &Bearer, latest: Option<u64>) -> TaskPage {
     TaskPage {
@@ -691,13 +688,7 @@ async fn a_page_without_its_latest_change_is_read_again_after_the_head() {
 async fn a_revoked_bearer_gets_no_page_with_a_latest_change() {
     let bearer = bearer();
     let mut repo = MockTaskRepository::new();
-    repo.expect_list().returning(|_, _| {
-        Ok(TaskPage {
-            tasks: Vec::new(),
-            total: 0,
-            latest: None,
-        })
-    });
+    repo.expect_list().returning(|_, _| Ok(empty_page()));
     let mut feed = MockChangeFeed::new();
     feed.expect_head().returning(|_| Ok(None));
     let service = service_with_feed(repo, feed, revoked(&bearer));
