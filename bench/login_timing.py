@@ -13,17 +13,16 @@ after every third round keeps it from being locked.
 
     cargo build --release -p taskpulse-api
     python3 bench/login_timing.py [path/to/taskpulse]
+(the server is started as bench/server.py does)
 """
 
 import json
-import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
+
+import server
 
 ROUNDS = 50
 PORT = 18461
@@ -46,26 +45,8 @@ def post(url, body):
 
 
 def main():
-    binary = sys.argv[1] if len(sys.argv) > 1 else "target/release/taskpulse"
-    workdir = tempfile.mkdtemp(prefix="taskpulse-timing-")
-    env = dict(
-        os.environ,
-        APP_ENV="test",
-        TASKPULSE__SERVER__PORT=str(PORT),
-        TASKPULSE__DATABASE__URL=f"sqlite://{workdir}/timing.db",
-        TASKPULSE__AUTH__BCRYPT_COST="12",
-        TASKPULSE__AUTH__RATE_LIMIT_PER_MINUTE="100000",
-        TASKPULSE__LOG__LEVEL="warn",
-    )
-    server = subprocess.Popen([os.path.abspath(binary)], cwd=workdir, env=env)
     base = f"http://127.0.0.1:{PORT}/api/v1/auth"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/health")
-                break
-            except OSError:
-                time.sleep(0.1)
+    with server.started("timing", PORT, sqlite=True, settings={"TASKPULSE__AUTH__BCRYPT_COST": "12"}):
         for email in ("known@example.com", "locked@example.com"):
             status, _, _ = post(f"{base}/register", {"name": "T", "email": email, "password": "a fine passphrase"})
             assert status == 201, status
@@ -94,9 +75,6 @@ def main():
         wrong = medians["wrong password"]
         for case in ("unknown email", "locked account"):
             print(f"  ratio {case}/wrong password {medians[case] / wrong:6.3f}  (target: 0.90-1.10)")
-    finally:
-        server.terminate()
-        server.wait()
 
 
 if __name__ == "__main__":

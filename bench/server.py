@@ -32,16 +32,17 @@ def uses_sqlite():
 
 
 @contextlib.contextmanager
-def started(name, port):
+def started(name, port, sqlite=None, settings=None):
     """Runs the binary named on the command line (target/release/taskpulse
     by default) on `port` until the block ends, on a fresh PostgreSQL
-    database `taskpulse_{name}`, or with --sqlite on a SQLite file of a new
-    temporary directory; the block starts once /health answers, and is
-    given the server's process."""
+    database `taskpulse_{name}`, or on a SQLite file of a new temporary
+    directory with --sqlite (or `sqlite=True`), with `settings` (environment
+    variables) added; the block starts once /health answers, and is given
+    the server's process."""
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     binary = args[0] if args else "target/release/taskpulse"
     workdir = tempfile.mkdtemp(prefix=f"taskpulse-{name}-")
-    if uses_sqlite():
+    if uses_sqlite() if sqlite is None else sqlite:
         url = f"sqlite://{workdir}/{name}.db"
     else:
         pg = os.environ.get("PG", "postgres://postgres@127.0.0.1:5432")
@@ -59,6 +60,7 @@ def started(name, port):
         TASKPULSE__DATABASE__URL=url,
         TASKPULSE__AUTH__RATE_LIMIT_PER_MINUTE="100000",
         TASKPULSE__LOG__LEVEL="warn",
+        **(settings or {}),
     )
     server = subprocess.Popen([os.path.abspath(binary)], cwd=workdir, env=env)
     try:
