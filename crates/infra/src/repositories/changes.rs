@@ -41,7 +41,7 @@ impl SeaChangeFeed {
 }
 
 /// A stored sequence number as a position.
-fn position(seq: i64) -> Result<ChangeSeq> {
+pub(crate) fn position(seq: i64) -> Result<ChangeSeq> {
     u64::try_from(seq)
         .map(ChangeSeq::new)
         .map_err(Error::internal)
@@ -80,11 +80,6 @@ pub(crate) fn latest_of(bearer: &Bearer) -> SimpleExpr {
         .from(users::Entity)
         .and_where(users::Column::Id.eq(bearer.user_id.as_uuid()));
     Expr::SubQuery(None, Box::new(latest.into()))
-}
-
-/// A position read by [`latest_of`].
-pub(crate) fn latest_read(seq: i64) -> Result<ChangeSeq> {
-    position(seq)
 }
 
 /// The latest change of the owner's labels (through their index).

@@ -11,7 +11,7 @@ use super::conditions::filter;
 use super::row;
 use crate::db::to_domain;
 use crate::entities::tasks::{Column, Entity};
-use crate::repositories::changes::{latest_of, latest_read};
+use crate::repositories::changes::{latest_of, position};
 
 /// The page query of a listing, in the order of [`TaskQuery::order`];
 /// each row also carries the owner's latest change, after the task's
@@ -62,7 +62,7 @@ pub(super) async fn page(
         .await
         .map_err(to_domain)?;
     let latest = match rows.first() {
-        Some(first) => Some(latest_read(
+        Some(first) => Some(position(
             first.try_get_by_index(row::WIDTH).map_err(to_domain)?,
         )?),
         None => None,
